@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages swarmplay's lab and tests need, only when missing.
+# Idempotent and quiet when everything is there already.
+set -euo pipefail
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+for pkg in openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible-core sshpass openssl util-linux; do
+  have "$pkg" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "swarmplay: missing Debian packages: ${need[*]}; run as root, or: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "swarmplay: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # docker.io's and openssh-server's postinst try to start services; there is no systemd here, so that part is a no-op.
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

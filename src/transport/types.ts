@@ -1,0 +1,65 @@
+/**
+ * The transport layer: how the runner reaches a host. Three verbs, as
+ * pyinfra's connectors and Ansible's connection plugins have: run a shell
+ * command, put a file, get a file. Modules never see a Connection directly;
+ * the runner hands them a narrower context.
+ */
+
+export interface RunOptions {
+  /** Written to the command's stdin, then stdin is closed. Secrets go here, never on a command line. */
+  stdin?: string | Buffer;
+  /** Kill the command (and report TIMEOUT) after this long. */
+  timeoutMs?: number;
+  /** Run through sudo (become). The become password goes on stdin, never on the command line. */
+  become?: boolean;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface PutFileOptions {
+  /** Octal string like "0644". Unset: keep the existing file's mode, or the umask default for a new file. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep the replaced file as PATH.TIMESTAMP~ beside it; the path is returned. */
+  backup?: boolean;
+  become?: boolean;
+}
+
+export interface PutFileResult {
+  backupPath?: string;
+}
+
+export interface Connection {
+  /** The inventory name of the host. */
+  readonly host: string;
+  /** Runs `command` with /bin/sh -c on the host. */
+  run(command: string, options?: RunOptions): Promise<RunResult>;
+  /**
+   * Writes `content` to `path` atomically: a temp file in the same folder,
+   * fsync, chmod/chown, then rename over the target. Readers see the old or
+   * the new file, never a mix.
+   */
+  putFile(path: string, content: string | Buffer, options?: PutFileOptions): Promise<PutFileResult>;
+  /** The file's bytes, or null when it does not exist. */
+  getFile(path: string, options?: { become?: boolean }): Promise<Buffer | null>;
+  close(): Promise<void>;
+}
+
+/** How to reach a host, resolved from inventory variables (ansible_host, ansible_port, ...). */
+export interface ConnectionSpec {
+  host: string;
+  address: string;
+  port: number;
+  user: string;
+  password?: string;
+  privateKeyPath?: string;
+  become?: boolean;
+  becomePassword?: string;
+  /** Milliseconds; default 10000. */
+  connectTimeoutMs?: number;
+}
