@@ -12,6 +12,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run through sudo (become). The become password goes on stdin, never on the command line. */
   become?: boolean;
+  /**
+   * How the command is named in errors (CONNECTION_LOST, TIMEOUT). Pass a
+   * redacted form when the command line holds a secret; default: the command.
+   */
+  displayCommand?: string;
 }
 
 export interface RunResult {
@@ -62,4 +67,6 @@ export interface ConnectionSpec {
   becomePassword?: string;
   /** Milliseconds; default 10000. */
   connectTimeoutMs?: number;
+  /** Ansible's ansible_connection: 'local' runs commands on the controller itself. Default 'ssh'. */
+  connection?: 'ssh' | 'local';
 }
