@@ -1,0 +1,35 @@
+/** `swarmplay inventory --list | --graph [--host NAME]`, shaped like ansible-inventory's output. */
+import type { Command } from 'commander';
+import { SwarmplayError } from '../errors.js';
+import { loadInventory } from '../runner/inventory.js';
+import { inventoryListJson, inventoryGraph } from '../runner/inventory-view.js';
+import { DEFAULT_INVENTORY } from './run-command.js';
+
+interface InventoryFlags {
+  inventory: string;
+  list?: boolean;
+  graph?: boolean;
+  host?: string;
+}
+
+export function registerInventoryCommand(program: Command): void {
+  program.command('inventory')
+    .description('show the inventory as swarmplay reads it')
+    .option('-i, --inventory <file>', 'inventory file', process.env.SWARMPLAY_INVENTORY ?? DEFAULT_INVENTORY)
+    .option('--list', 'every group and host with its variables, as JSON')
+    .option('--graph', 'the group tree')
+    .option('--host <name>', "one host's variables, as JSON")
+    .action(async (flags: InventoryFlags) => {
+      const inventory = await loadInventory(flags.inventory);
+      if (flags.host) {
+        if (!inventory.hasHost(flags.host)) throw new SwarmplayError('BAD_OPTION', `--host ${flags.host}: no such host in ${flags.inventory}`);
+        process.stdout.write(`${JSON.stringify(inventory.hostVars(flags.host), null, 4)}\n`);
+      } else if (flags.graph) {
+        process.stdout.write(`${inventoryGraph(inventory)}\n`);
+      } else if (flags.list) {
+        process.stdout.write(`${JSON.stringify(inventoryListJson(inventory), null, 4)}\n`);
+      } else {
+        throw new SwarmplayError('BAD_OPTION', 'inventory: say --list, --graph or --host NAME');
+      }
+    });
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The command line. It parses arguments, picks a reporter and maps errors to
+ * exit codes; all the work is the runner's.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { SwarmplayError, EXIT } from '../errors.js';
+import { registerRunCommands } from './run-command.js';
+import { registerInventoryCommand } from './inventory-command.js';
+import { registerLabCommand } from './lab-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('swarmplay')
+    .description('Ansible-like SSH provisioning and playbook runner for Docker Swarm clusters')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  registerRunCommands(program);
+  registerInventoryCommand(program);
+  registerLabCommand(program);
+  void Option;
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? EXIT.OK : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.OK; // --help, --version
+      return EXIT.BAD_INPUT;
+    }
+    if (error instanceof SwarmplayError) {
+      process.stderr.write(`ERROR: ${error.format()}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`ERROR: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    return EXIT.ERROR;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

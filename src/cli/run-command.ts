@@ -1,0 +1,155 @@
+/** `swarmplay run` and `swarmplay check`. */
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { SwarmplayError, EXIT } from '../errors.js';
+import { PlaybookRun, type RunSettings } from '../runner/playbook-run.js';
+import { redactSecretAssignments } from '../runner/redactor.js';
+import { PlainReporter } from '../reporters/plain.js';
+import { JsonReporter } from '../reporters/json.js';
+import { InteractiveReporter } from '../reporters/interactive.js';
+import { parseExtraVars } from './extra-vars.js';
+
+export const DEFAULT_INVENTORY = 'inventory/hosts.yaml';
+
+interface RunFlags {
+  inventory: string;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  check?: boolean;
+  diff?: boolean;
+  forks?: string;
+  extraVars: string[];
+  startAtTask?: string;
+  json?: boolean;
+  verbose: number;
+  strictHostKeys?: boolean;
+  knownHosts?: string;
+  askPass?: boolean;
+  timeout?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collectList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const count = (_: string, previous: number): number => previous + 1;
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new SwarmplayError('BAD_OPTION', `${flag} ${text}: expected a whole number of at least 1`);
+  return n;
+}
+
+async function askPassword(): Promise<string> {
+  if (!process.stdin.isTTY) throw new SwarmplayError('BAD_OPTION', '--ask-pass needs a terminal; set SWARMPLAY_PASSWORD instead');
+  process.stderr.write('SSH password: ');
+  const rl = createInterface({ input: process.stdin, terminal: true });
+  // Keep the typed password off the screen.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stderr.write('\n');
+  return answer;
+}
+
+export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassword?: string): RunSettings {
+  return {
+    playbookPath,
+    inventoryPath: flags.inventory,
+    limit: flags.limit,
+    tags: flags.tags,
+    skipTags: flags.skipTags,
+    checkMode: Boolean(flags.check),
+    diffMode: Boolean(flags.diff),
+    forks: positiveInt(flags.forks, '--forks'),
+    extraVars: parseExtraVars(flags.extraVars),
+    startAtTask: flags.startAtTask,
+    strictHostKeys: Boolean(flags.strictHostKeys),
+    knownHostsPath: flags.knownHosts,
+    connectTimeoutMs: flags.timeout === undefined ? undefined : positiveInt(flags.timeout, '--timeout')! * 1000,
+    defaultPassword,
+  };
+}
+
+function pickReporter(flags: RunFlags): { onEvent: (e: never) => void; close(): Promise<void> } {
+  if (flags.json) return new JsonReporter();
+  if (process.stdout.isTTY && !process.env.CI) return new InteractiveReporter(flags.verbose > 0);
+  return new PlainReporter(undefined, flags.verbose > 0);
+}
+
+async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
+  const password = flags.askPass ? await askPassword() : process.env.SWARMPLAY_PASSWORD || undefined;
+  const settings = settingsFrom(playbookPath, flags, password);
+  const reporter = pickReporter(flags);
+  const run = new PlaybookRun(settings, reporter.onEvent as never);
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
+    process.stderr.write('\nInterrupted: stopping running commands and closing connections (again to quit at once)\n');
+    run.interrupt();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await run.run();
+    await reporter.close();
+    return outcome.exitCode;
+  } catch (error) {
+    await reporter.close();
+    if (error instanceof SwarmplayError) {
+      const text = redactSecretAssignments(run.redactor.redactText(error.format()));
+      process.stderr.write(`ERROR: ${text}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('-i, --inventory <file>', 'inventory file (Ansible YAML format)', process.env.SWARMPLAY_INVENTORY ?? DEFAULT_INVENTORY)
+    .option('-l, --limit <pattern>', 'further limit the hosts (a pattern, or @file of host names)')
+    .option('-e, --extra-vars <vars>', 'k=v pairs, a JSON/YAML mapping, or @file (repeatable)', collect, [])
+    .option('-t, --tags <tags>', 'only run tasks with these tags (comma separated, repeatable)', collectList, [])
+    .option('--skip-tags <tags>', 'skip tasks with these tags', collectList, []);
+}
+
+export function registerRunCommands(program: Command): void {
+  addRunOptions(program.command('run').argument('<playbook>', 'playbook file (YAML)'))
+    .description('run a playbook against the inventory')
+    .option('-C, --check', 'report what would change, change nothing')
+    .option('-D, --diff', 'show unified diffs of changed files')
+    .option('-f, --forks <n>', 'hosts worked on at once (default: every host of the batch, at most 50)')
+    .option('--start-at-task <name>', 'start at the task with this name')
+    .option('--json', 'one JSON object per line for each event')
+    .option('-v, --verbose', 'more output (repeatable)', count, 0)
+    .option('--strict-host-keys', 'refuse hosts whose key is not in known_hosts yet')
+    .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+    .option('-k, --ask-pass', 'ask for the SSH password')
+    .option('-T, --timeout <seconds>', 'connect timeout in seconds (default 10)')
+    .action(async (playbook: string, flags: RunFlags) => {
+      process.exitCode = await runPlaybook(playbook, flags);
+    });
+
+  addRunOptions(program.command('check').argument('<playbook>', 'playbook file (YAML)'))
+    .description('check syntax, modules, arguments and inventory without connecting to any host')
+    .action(async (playbook: string, flags: RunFlags) => {
+      const run = new PlaybookRun(settingsFrom(playbook, { ...flags, verbose: 0 }), () => {});
+      try {
+        const { playbook: loaded } = await run.prepare();
+        process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
+        process.exitCode = EXIT.OK;
+      } catch (error) {
+        if (error instanceof SwarmplayError) {
+          process.stderr.write(`ERROR: ${redactSecretAssignments(run.redactor.redactText(error.format()))}\n`);
+          process.exitCode = error.exitCode;
+          return;
+        }
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,26 @@
+/**
+ * What the runner knows about one host during a run. Registered results and
+ * set_fact values live for the whole playbook run (as in Ansible); a host
+ * that failed or was unreachable takes no part in later tasks or plays.
+ */
+import type { HostFacts } from './facts.js';
+
+export class HostState {
+  /** Variables set by set_fact and register; above play and task vars. */
+  readonly runtimeVars: Record<string, unknown> = {};
+  /** Handler names (or listen topics) notified and not yet run. */
+  readonly notified = new Set<string>();
+  facts?: HostFacts;
+  unreachable = false;
+  failed = false;
+
+  constructor(
+    readonly name: string,
+    /** Inventory variables: group_vars and host_vars already merged with Ansible's precedence. */
+    readonly inventoryVars: Record<string, unknown>,
+  ) {}
+
+  get active(): boolean {
+    return !this.unreachable && !this.failed;
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * A whole `swarmplay run`: load and check everything first (bad input stops
+ * here, before any connection), then run each play over its hosts in
+ * batches, keep the recap, and decide the exit code as ansible-playbook does.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { SwarmplayError, EXIT } from '../errors.js';
+import type { RunnerEvent, EventListener } from './events.js';
+import type { Playbook, Play } from './playbook.js';
+import { Recap } from './recap.js';
+import { Redactor } from './redactor.js';
+import { HostState } from './host-state.js';
+import { PlayRunner, type TagFilter } from './play-runner.js';
+import type { PlayScope } from './variables.js';
+import { renderValue } from './templar.js';
+import { loadPlaybook } from './playbook-loader.js';
+import { loadInventory, type Inventory } from './inventory.js';
+import { matchHosts } from './host-patterns.js';
+import { resolveConnectionSpec } from './connection-vars.js';
+import { findModule } from '../modules/index.js';
+import { ConnectionPool } from '../transport/connection-pool.js';
+import { FactCache } from './facts.js';
+import type { Connection } from '../transport/types.js';
+
+export interface RunSettings {
+  playbookPath: string;
+  inventoryPath: string;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  checkMode: boolean;
+  diffMode: boolean;
+  forks?: number;
+  extraVars: Record<string, unknown>;
+  startAtTask?: string;
+  strictHostKeys: boolean;
+  knownHostsPath?: string;
+  connectTimeoutMs?: number;
+  /** Password for hosts that have none in the inventory (--ask-pass, SWARMPLAY_PASSWORD). */
+  defaultPassword?: string;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  recap: ReturnType<Recap['snapshot']>;
+  elapsedMs: number;
+}
+
+export const MAX_DEFAULT_FORKS = 50;
+
+/** Secrets that ride in inventory variables. */
+const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'swarmplay_password'];
+
+async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const entry of play.varsFiles) {
+    const file = path.resolve(baseDir, String(renderValue(entry, { ...vars, ...out }, play.location)));
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${file} does not exist`, { location: play.location });
+    }
+    const data = parseYaml(text) ?? {};
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      throw new SwarmplayError('BAD_PLAYBOOK', `vars_files: ${file} must hold a mapping of variables`, { location: play.location });
+    }
+    Object.assign(out, data);
+  }
+  return out;
+}
+
+/** serial: [1, "30%", 5] -> batches; the last size repeats. */
+export function splitBatches<T>(hosts: T[], serial: (number | string)[]): T[][] {
+  if (!serial.length) return [hosts];
+  const batches: T[][] = [];
+  let index = 0;
+  let step = 0;
+  while (index < hosts.length) {
+    const spec = serial[Math.min(step, serial.length - 1)];
+    const size = typeof spec === 'string' && spec.endsWith('%')
+      ? Math.max(1, Math.floor((hosts.length * parseFloat(spec)) / 100))
+      : Math.max(1, Number(spec) || hosts.length);
+    batches.push(hosts.slice(index, index + size));
+    index += size;
+    step++;
+  }
+  return batches;
+}
+
+export class PlaybookRun {
+  readonly redactor = new Redactor();
+  private readonly recap = new Recap();
+  private readonly abort = new AbortController();
+  private pool?: ConnectionPool;
+
+  constructor(private readonly settings: RunSettings, private readonly listener: EventListener) {}
+
+  private emit = (event: RunnerEvent): void => {
+    this.listener(this.redactor.redactEvent(event));
+  };
+
+  /** Stops running commands, closes connections; run() then returns with exit code 99. */
+  interrupt(): void {
+    this.abort.abort();
+    void this.pool?.closeAll();
+  }
+
+  /** Loads and checks the playbook and inventory; throws a bad-input SwarmplayError before any connection. */
+  async prepare(): Promise<{ playbook: Playbook; inventory: Inventory }> {
+    const playbook = await loadPlaybook(this.settings.playbookPath);
+    const inventory = await loadInventory(this.settings.inventoryPath, { playbookDir: playbook.dir });
+    for (const host of inventory.hostNames()) {
+      const vars = inventory.hostVars(host);
+      for (const name of SECRET_VARS) this.redactor.add(vars[name]);
+    }
+    this.redactor.add(this.settings.defaultPassword);
+    return { playbook, inventory };
+  }
+
+  async run(): Promise<RunOutcome> {
+    const started = Date.now();
+    const { playbook, inventory } = await this.prepare();
+    const settings = this.settings;
+    const hosts = new Map<string, HostState>();
+    for (const name of inventory.hostNames()) hosts.set(name, new HostState(name, inventory.hostVars(name)));
+
+    this.pool = new ConnectionPool({
+      strictHostKeys: settings.strictHostKeys,
+      knownHostsPath: settings.knownHostsPath,
+      connectTimeoutMs: settings.connectTimeoutMs,
+    });
+    const pool = this.pool;
+    const facts = new FactCache();
+    const connect = (hostName: string): Promise<Connection> => {
+      const host = hosts.get(hostName);
+      const vars = host ? host.inventoryVars : {};
+      const spec = resolveConnectionSpec(hostName, { ...vars, ...(host?.runtimeVars ?? {}) });
+      if (!spec.password && settings.defaultPassword) spec.password = settings.defaultPassword;
+      if (settings.connectTimeoutMs) spec.connectTimeoutMs = settings.connectTimeoutMs;
+      return pool.get(spec);
+    };
+
+    this.emit({ event: 'playbook_start', file: playbook.file, checkMode: settings.checkMode });
+    const tagFilter: TagFilter = { tags: settings.tags, skipTags: settings.skipTags };
+    const startAt = settings.startAtTask ? { name: settings.startAtTask, reached: false } : undefined;
+    const limitHosts = settings.limit ? new Set(matchHosts(inventory, settings.limit).hosts) : undefined;
+
+    try {
+      for (const play of playbook.plays) {
+        if (this.abort.signal.aborted) break;
+        const pattern = String(renderValue(play.hosts, settings.extraVars, play.location));
+        const matched = matchHosts(inventory, pattern);
+        for (const warning of matched.warnings) this.emit({ event: 'warning', msg: warning });
+        const playHosts = matched.hosts
+          .filter((h) => !limitHosts || limitHosts.has(h))
+          .map((h) => hosts.get(h)!)
+          .filter((h) => h.active);
+        this.emit({ event: 'play_start', name: play.name, hosts: playHosts.map((h) => h.name) });
+        if (!playHosts.length) {
+          this.emit({ event: 'no_hosts_matched', pattern });
+          continue;
+        }
+        for (const h of playHosts) this.recap.touch(h.name);
+        const playVars = renderValue(play.vars, settings.extraVars, play.location) as Record<string, unknown>;
+        const varsFilesVars = await loadVarsFiles(play, playbook.dir, { ...playVars, ...settings.extraVars });
+        for (const batch of splitBatches(playHosts, play.serial)) {
+          const scope: PlayScope = {
+            playVars: play.vars,
+            varsFilesVars,
+            extraVars: settings.extraVars,
+            groups: inventory.groupsMap(),
+            groupNamesOf: (h) => inventory.groupsOf(h),
+            hosts,
+            playHosts: playHosts.map((h) => h.name),
+            playBatch: batch.map((h) => h.name),
+            checkMode: settings.checkMode,
+            playbookDir: playbook.dir,
+            inventoryFile: settings.inventoryPath,
+          };
+          const runner = new PlayRunner(play, scope, {
+            emit: this.emit,
+            recap: this.recap,
+            findModule,
+            connect,
+            facts: async (h) => facts.get(h, await connect(h)),
+            invalidateFacts: (h) => facts.invalidate(h),
+            addSecret: (v) => this.redactor.addDeep(v),
+            checkMode: settings.checkMode,
+            diffMode: settings.diffMode,
+            // Default: every host of the batch at once, at most 50 (explicit --forks may go higher).
+            forks: settings.forks ?? Math.min(batch.length, MAX_DEFAULT_FORKS),
+            tagFilter,
+            startAt,
+            signal: this.abort.signal,
+          });
+          const goOn = await runner.runBatch(batch);
+          if (!goOn) break;
+        }
+      }
+    } finally {
+      await pool.closeAll();
+    }
+    const snapshot = this.recap.snapshot();
+    const elapsedMs = Date.now() - started;
+    const interrupted = this.abort.signal.aborted;
+    this.emit({ event: 'recap', hosts: snapshot, elapsedMs, interrupted: interrupted || undefined });
+    return { exitCode: exitCodeFor(snapshot, interrupted), recap: snapshot, elapsedMs };
+  }
+}
+
+/** As ansible-playbook: unreachable (4) wins over failed (2). */
+export function exitCodeFor(recap: Record<string, { failed: number; unreachable: number }>, interrupted: boolean): number {
+  if (interrupted) return EXIT.INTERRUPTED;
+  const counts = Object.values(recap);
+  if (counts.some((c) => c.unreachable > 0)) return EXIT.HOST_UNREACHABLE;
+  if (counts.some((c) => c.failed > 0)) return EXIT.HOST_FAILED;
+  return EXIT.OK;
+}

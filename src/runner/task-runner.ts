@@ -1,0 +1,263 @@
+/**
+ * Runs one module task on one host: tags and `when` are already decided by
+ * the caller; here come loop, argument templating and validation, the
+ * module's plan, its execution (or, in check mode, only its report),
+ * changed_when/failed_when, until/retries and register.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import { SwarmplayError } from '../errors.js';
+import type { ModuleTask } from './playbook.js';
+import type { ModuleDefinition, ModuleContext, ChangeOutcome, Plan, ApplyContext, FileDiff } from '../modules/types.js';
+import type { Connection } from '../transport/types.js';
+import type { HostStatus } from './events.js';
+import { evaluateCondition, evaluateExpression } from './expressions.js';
+import { renderValue, renderTemplateFile } from './templar.js';
+
+export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+export interface TaskResult {
+  status: HostStatus;
+  /** Registered form, as Ansible returns it. */
+  result: Record<string, unknown>;
+  msg?: string;
+  diffs?: FileDiff[];
+  setFacts?: Record<string, unknown>;
+}
+
+export interface TaskRunEnv {
+  module: ModuleDefinition;
+  task: ModuleTask;
+  host: string;
+  vars: Record<string, unknown>;
+  checkMode: boolean;
+  diffMode: boolean;
+  playbookDir: string;
+  /** Opens (or reuses) the connection the task runs over; throws a SwarmplayError when unreachable. */
+  connect(): Promise<Connection>;
+  facts(): Promise<import('./facts.js').HostFacts>;
+  /** Called for every secret value the task handles, before anything can print it. */
+  addSecret(value: unknown): void;
+  /** Set when the run is interrupted: stop between steps. */
+  signal?: AbortSignal;
+}
+
+function isUnreachableError(error: unknown): boolean {
+  return error instanceof SwarmplayError &&
+    ['CONNECT_FAILED', 'AUTH_FAILED', 'HOST_KEY_CHANGED', 'HOST_KEY_UNKNOWN'].includes(error.code);
+}
+
+/** The host could not be reached: the runner marks it unreachable rather than failed. */
+export class UnreachableError extends Error {
+  constructor(readonly reason: SwarmplayError) {
+    super(reason.message);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof SwarmplayError) return error.format();
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function validateArgs(module: ModuleDefinition, task: ModuleTask, raw: unknown): unknown {
+  const parsed = module.schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = (parsed.error as z.ZodError).issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(arguments)'}: ${issue.message}`)
+    .join('; ');
+  throw new SwarmplayError('BAD_ARGUMENT', `${module.name}: invalid arguments after templating: ${issues}`, {
+    location: task.location,
+  });
+}
+
+function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleContext {
+  const needConn = (): Connection => {
+    if (!conn) throw new SwarmplayError('INTERNAL', `module ${env.module.name} is controller-only but read the host`);
+    return conn;
+  };
+  return {
+    host: env.host,
+    vars: env.vars,
+    checkMode: env.checkMode,
+    playbookDir: env.playbookDir,
+    facts: env.facts,
+    probe: (command, options) => needConn().run(command, options),
+    readFile: (file) => needConn().getFile(file, { become: env.task.become }),
+    renderTemplate: (file) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars),
+  };
+}
+
+async function executePlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined): Promise<{ outcomes: ChangeOutcome[]; failedMsg?: string }> {
+  const outcomes: ChangeOutcome[] = [];
+  const become = env.task.become;
+  for (const change of plan.changes) {
+    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
+    if (!conn) throw new SwarmplayError('INTERNAL', `module ${env.module.name} planned a change without a connection`);
+    if (change.kind === 'command') {
+      const run = await conn.run(change.command, { stdin: change.stdin, become: change.become ?? become, timeoutMs: change.timeoutMs });
+      outcomes.push({ change, run });
+      if (run.exitCode !== 0 && !change.allowFailure) {
+        const detail = (run.stderr || run.stdout).trim().split('\n').slice(-5).join('\n');
+        return { outcomes, failedMsg: `${change.description}: non-zero return code ${run.exitCode}${detail ? `: ${detail}` : ''}` };
+      }
+    } else if (change.kind === 'write') {
+      const written = await conn.putFile(change.path, change.content, {
+        mode: change.mode, owner: change.owner, group: change.group, backup: change.backup, become,
+      });
+      outcomes.push({ change, backupPath: written.backupPath });
+    } else {
+      const applyCtx: ApplyContext = {
+        host: env.host,
+        run: (command, options) => conn.run(command, { become, ...options }),
+        putFile: (file, content, options) => conn.putFile(file, content, { become, ...options }),
+        getFile: (file) => conn.getFile(file, { become }),
+      };
+      const applied = (await change.apply(applyCtx)) ?? {};
+      outcomes.push({ change, applied });
+    }
+  }
+  return { outcomes };
+}
+
+/** One attempt: plan, then execute or report. */
+async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
+  const { module } = env;
+  let conn: Connection | undefined;
+  if (!module.controllerOnly) {
+    try {
+      conn = await env.connect();
+    } catch (error) {
+      if (isUnreachableError(error)) throw new UnreachableError(error as SwarmplayError);
+      throw error;
+    }
+  }
+  const plan = await module.plan(moduleContext(env, conn), args as never);
+  if (plan.failed) {
+    return { status: 'failed', msg: plan.failed, result: { ...plan.result, changed: false, failed: true, msg: plan.failed } };
+  }
+  const wouldChange = plan.changes.length > 0;
+  const diffs = env.diffMode && wouldChange ? plan.diffs : undefined;
+  if (env.checkMode && wouldChange) {
+    if (plan.unpredictable) {
+      return { status: 'skipped', msg: 'skipped in check mode: its effect cannot be predicted (no creates/removes)', result: { changed: false, skipped: true } };
+    }
+    return { status: 'changed', diffs, msg: plan.msg, result: { ...plan.result, changed: true, failed: false }, setFacts: plan.setFacts };
+  }
+  const { outcomes, failedMsg } = await executePlan(env, plan, conn);
+  const finished = module.finish ? module.finish(args as never, outcomes, plan) : {};
+  const result: Record<string, unknown> = { ...plan.result, ...finished, changed: wouldChange, failed: Boolean(failedMsg) };
+  const backups = outcomes.map((o) => o.backupPath).filter(Boolean);
+  if (backups.length) result.backup_file = backups[0];
+  if (failedMsg) {
+    result.msg = failedMsg;
+    return { status: 'failed', msg: failedMsg, result, diffs };
+  }
+  if (plan.msg !== undefined) result.msg = plan.msg;
+  return { status: wouldChange ? 'changed' : 'ok', msg: plan.msg, result, diffs, setFacts: plan.setFacts };
+}
+
+function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
+  const { task } = env;
+  if (outcome.status === 'skipped') return outcome;
+  const vars = task.register ? { ...env.vars, [task.register]: outcome.result } : env.vars;
+  let { status } = outcome;
+  const result = { ...outcome.result };
+  if (task.changedWhen && status !== 'failed') {
+    const changed = task.changedWhen.every((cond) => evaluateCondition(cond, vars, task.location));
+    status = changed ? 'changed' : 'ok';
+    result.changed = changed;
+  }
+  if (task.failedWhen) {
+    const failed = task.failedWhen.every((cond) => evaluateCondition(cond, vars, task.location));
+    result.failed = failed;
+    if (failed) {
+      status = 'failed';
+      result.msg ??= `failed_when condition met: ${task.failedWhen.join(' and ')}`;
+    } else if (status === 'failed') {
+      status = result.changed ? 'changed' : 'ok';
+    }
+  }
+  return { ...outcome, status, result, msg: status === 'failed' ? String(result.msg ?? outcome.msg ?? '') : outcome.msg };
+}
+
+async function sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+/** Runs the task for one set of variables (one loop item, or the task itself). */
+async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
+  const { task, module } = env;
+  if (task.when.length && !task.when.every((cond) => evaluateCondition(cond, env.vars, task.location))) {
+    return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+  }
+  try {
+    const args = validateArgs(module, task, renderValue(task.args, env.vars, task.location));
+    for (const name of module.secretArgs ?? []) env.addSecret((args as Record<string, unknown>)[name]);
+    const attempts = task.until ? Math.max(1, task.retries) + 1 : 1;
+    let outcome: TaskResult = { status: 'ok', result: {} };
+    for (let n = 1; n <= attempts; n++) {
+      outcome = applyConditions(env, await attempt(env, args));
+      if (!task.until) break;
+      const vars = task.register ? { ...env.vars, [task.register]: outcome.result } : env.vars;
+      const done = outcome.status !== 'skipped' && task.until.every((cond) => evaluateCondition(cond, vars, task.location));
+      outcome.result.attempts = n;
+      if (done) break;
+      if (n === attempts) {
+        outcome = { ...outcome, status: 'failed', msg: `still not true after ${attempts} attempts: ${task.until.join(' and ')}` };
+        outcome.result.failed = true;
+        break;
+      }
+      await sleep(task.delay, env.signal);
+      if (env.signal?.aborted) break;
+    }
+    return outcome;
+  } catch (error) {
+    if (error instanceof UnreachableError) throw error;
+    if (error instanceof SwarmplayError && error.code === 'INTERRUPTED') throw error;
+    const msg = describeError(error);
+    return { status: 'failed', msg, result: { changed: false, failed: true, msg } };
+  }
+}
+
+/** Runs the task (each loop item in turn) and folds the results as Ansible does. */
+export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
+  const { task } = env;
+  if (task.loop === undefined) return runSingle(env);
+  let items: unknown;
+  try {
+    items = typeof task.loop === 'string' && !task.loop.includes('{{')
+      ? evaluateExpression(task.loop, env.vars, task.location)
+      : renderValue(task.loop, env.vars, task.location);
+  } catch (error) {
+    const msg = describeError(error);
+    return { status: 'failed', msg, result: { failed: true, changed: false, msg } };
+  }
+  if (!Array.isArray(items)) {
+    const msg = `${task.location.file}:${task.location.line}: loop must be a list, got ${items === null ? 'null' : typeof items}`;
+    return { status: 'failed', msg, result: { failed: true, changed: false, msg } };
+  }
+  const results: Record<string, unknown>[] = [];
+  const diffs: FileDiff[] = [];
+  let changed = false;
+  let failedMsg: string | undefined;
+  let allSkipped = items.length > 0;
+  const setFacts: Record<string, unknown> = {};
+  for (const item of items) {
+    const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item } });
+    results.push({ ...outcome.result, [task.loopVar]: item });
+    if (outcome.diffs) diffs.push(...outcome.diffs);
+    if (outcome.setFacts) Object.assign(setFacts, outcome.setFacts);
+    if (outcome.status !== 'skipped') allSkipped = false;
+    if (outcome.status === 'changed') changed = true;
+    if (outcome.status === 'failed') failedMsg ??= `item ${JSON.stringify(item)}: ${outcome.msg}`;
+  }
+  const status: HostStatus = failedMsg ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
+  const result: Record<string, unknown> = { results, changed, failed: Boolean(failedMsg) };
+  if (failedMsg) result.msg = 'One or more items failed';
+  if (allSkipped) result.skipped = true;
+  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts };
+}

@@ -1,0 +1,101 @@
+/**
+ * Builds the variables a task sees on one host, in Ansible's precedence
+ * order (lowest first): inventory (group then host vars), facts, play vars,
+ * vars_files, block vars, task vars, set_fact/registered, extra vars; then
+ * the magic variables, which nothing overrides.
+ */
+import type { HostFacts } from './facts.js';
+import type { HostState } from './host-state.js';
+
+export interface PlayScope {
+  playVars: Record<string, unknown>;
+  varsFilesVars: Record<string, unknown>;
+  extraVars: Record<string, unknown>;
+  groups: Record<string, string[]>;
+  groupNamesOf(host: string): string[];
+  /** Every host of the inventory the run knows, for hostvars. */
+  hosts: ReadonlyMap<string, HostState>;
+  playHosts: string[];
+  playBatch: string[];
+  checkMode: boolean;
+  playbookDir: string;
+  inventoryFile: string;
+}
+
+/** Facts under ansible_facts, and the ansible_* names playbooks use most. */
+export function factVars(facts: HostFacts | undefined): Record<string, unknown> {
+  if (!facts) return {};
+  const ansibleFacts = {
+    hostname: facts.hostname,
+    nodename: facts.hostname,
+    distribution: facts.os.id,
+    distribution_version: facts.os.versionId,
+    kernel: facts.os.kernel,
+    architecture: facts.os.arch,
+    interfaces: facts.interfaces.map((i) => i.name),
+    default_ipv4: facts.defaultIpv4 ? { address: facts.defaultIpv4 } : {},
+    all_ipv4_addresses: facts.interfaces.flatMap((i) => i.ipv4),
+    docker: facts.docker,
+  };
+  const flat: Record<string, unknown> = { ansible_facts: ansibleFacts };
+  for (const [key, value] of Object.entries(ansibleFacts)) flat[`ansible_${key}`] = value;
+  return flat;
+}
+
+function hostLevelVars(host: HostState): Record<string, unknown> {
+  return { ...host.inventoryVars, ...factVars(host.facts), ...host.runtimeVars };
+}
+
+/**
+ * hostvars: each host's variables, built only when a task reads them (a
+ * 50-host play would otherwise copy every host's variables for every task).
+ */
+function hostvarsView(scope: PlayScope): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const [name, host] of scope.hosts) {
+    let cached: Record<string, unknown> | undefined;
+    Object.defineProperty(view, name, {
+      enumerable: true,
+      get: () => (cached ??= {
+        ...hostLevelVars(host),
+        ...scope.playVars,
+        ...scope.varsFilesVars,
+        ...host.runtimeVars,
+        ...scope.extraVars,
+        inventory_hostname: name,
+        group_names: scope.groupNamesOf(name),
+      }),
+    });
+  }
+  return view;
+}
+
+export function taskVars(
+  host: HostState,
+  scope: PlayScope,
+  blockAndTaskVars: Record<string, unknown>[],
+): Record<string, unknown> {
+  const vars: Record<string, unknown> = {
+    ...host.inventoryVars,
+    ...factVars(host.facts),
+    ...scope.playVars,
+    ...scope.varsFilesVars,
+  };
+  for (const layer of blockAndTaskVars) Object.assign(vars, layer);
+  Object.assign(vars, host.runtimeVars, scope.extraVars);
+  Object.assign(vars, {
+    inventory_hostname: host.name,
+    inventory_hostname_short: host.name.split('.')[0],
+    group_names: scope.groupNamesOf(host.name),
+    groups: scope.groups,
+    hostvars: hostvarsView(scope),
+    play_hosts: scope.playBatch,
+    ansible_play_hosts: scope.playBatch,
+    ansible_play_batch: scope.playBatch,
+    ansible_play_hosts_all: scope.playHosts,
+    ansible_check_mode: scope.checkMode,
+    playbook_dir: scope.playbookDir,
+    inventory_file: scope.inventoryFile,
+  });
+  return vars;
+}
