@@ -1,0 +1,143 @@
+/**
+ * A fixture host for module tests: a ModuleContext backed by a map of files,
+ * a table of probe answers and a facts object. Nothing is executed; every
+ * probe is recorded so a test can assert what a module read. An unknown probe
+ * throws, so a test notices a module reading something it did not expect.
+ */
+import path from 'node:path';
+import type { ModuleContext, Plan } from '../../src/modules/types.js';
+import type { RunOptions, RunResult } from '../../src/transport/types.js';
+import type { HostFacts } from '../../src/runner/facts.js';
+import { statCommand } from '../../src/modules/file-content.js';
+
+export interface FakeStat {
+  /** Octal string as stat %a prints it, e.g. "644". */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  uid?: number;
+  gid?: number;
+  /** stat %F: "regular file", "directory", "symbolic link". */
+  type?: string;
+}
+
+export type ProbeAnswer = RunResult | string;
+
+export interface FakeHostOptions {
+  host?: string;
+  /** Path -> content. Each file also answers statCommand(path) (mode 644, root:root unless `stats` says otherwise). */
+  files?: Record<string, string | Buffer>;
+  /** Path -> stat, for files' attributes and for directories and links. */
+  stats?: Record<string, FakeStat>;
+  /** Exact command -> answer (a string is stdout with exit 0), or a function (undefined: not handled). */
+  probes?: Record<string, ProbeAnswer> | ((command: string, options?: RunOptions) => ProbeAnswer | undefined | Promise<ProbeAnswer | undefined>);
+  facts?: Partial<HostFacts>;
+  vars?: Record<string, unknown>;
+  checkMode?: boolean;
+  playbookDir?: string;
+  /** Template path (as the module passes it) -> rendered text, or a renderer. */
+  templates?: Record<string, string> | ((file: string) => string);
+}
+
+export interface FakeHost extends ModuleContext {
+  files: Map<string, Buffer>;
+  stats: Map<string, FakeStat>;
+  /** Every probe command, in order. */
+  probed: string[];
+  /** Every file read, in order. */
+  read: string[];
+}
+
+const DEFAULT_FACTS: HostFacts = {
+  hostname: 'fake',
+  os: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0', arch: 'x86_64' },
+  interfaces: [{ name: 'eth0', ipv4: ['192.0.2.10'] }],
+  defaultIpv4: '192.0.2.10',
+  docker: { installed: false },
+};
+
+function toResult(answer: ProbeAnswer): RunResult {
+  return typeof answer === 'string' ? { stdout: answer, stderr: '', exitCode: 0 } : answer;
+}
+
+export function statLine(stat: FakeStat): string {
+  const uid = stat.uid ?? (stat.owner === undefined || stat.owner === 'root' ? 0 : 1000);
+  const gid = stat.gid ?? (stat.group === undefined || stat.group === 'root' ? 0 : 1000);
+  return `${stat.mode ?? '644'} ${uid} ${gid} ${stat.owner ?? 'root'} ${stat.group ?? 'root'} ${stat.type ?? 'regular file'}\n`;
+}
+
+export function fakeHost(options: FakeHostOptions = {}): FakeHost {
+  const files = new Map<string, Buffer>(
+    Object.entries(options.files ?? {}).map(([file, content]) => [file, Buffer.isBuffer(content) ? content : Buffer.from(content)]),
+  );
+  const stats = new Map<string, FakeStat>(Object.entries(options.stats ?? {}));
+  const probed: string[] = [];
+  const read: string[] = [];
+
+  const answerStat = (command: string): RunResult | undefined => {
+    for (const file of new Set([...files.keys(), ...stats.keys()])) {
+      if (command === statCommand(file)) return { stdout: statLine(stats.get(file) ?? {}), stderr: '', exitCode: 0 };
+    }
+    if (command.startsWith("stat -c '%a %u %g %U %G %F' -- ")) {
+      return { stdout: '', stderr: 'stat: cannot statx: No such file or directory\n', exitCode: 1 };
+    }
+    return undefined;
+  };
+
+  return {
+    host: options.host ?? 'fake01',
+    vars: options.vars ?? {},
+    checkMode: options.checkMode ?? false,
+    playbookDir: options.playbookDir ?? '/playbooks',
+    files,
+    stats,
+    probed,
+    read,
+    async facts() {
+      return { ...DEFAULT_FACTS, ...options.facts } as HostFacts;
+    },
+    async probe(command, runOptions) {
+      probed.push(command);
+      const { probes } = options;
+      if (typeof probes === 'function') {
+        const answer = await probes(command, runOptions);
+        if (answer !== undefined) return toResult(answer);
+      } else if (probes && Object.hasOwn(probes, command)) {
+        return toResult(probes[command]!);
+      }
+      const stat = answerStat(command);
+      if (stat) return stat;
+      throw new Error(`fake host: unexpected probe: ${command}`);
+    },
+    async readFile(file) {
+      read.push(file);
+      return files.get(file) ?? null;
+    },
+    async renderTemplate(file) {
+      const { templates } = options;
+      if (typeof templates === 'function') return templates(file);
+      const rendered = templates?.[file] ?? templates?.[path.basename(file)];
+      if (rendered === undefined) throw new Error(`fake host: no template ${file}`);
+      return rendered;
+    },
+  };
+}
+
+/**
+ * Applies a plan's write changes to the fake host's files (and their mode and
+ * owners), as the runner would, so a test can plan again and expect no change.
+ * Command changes are not interpreted: a test asserts them itself.
+ */
+export function applyWrites(host: FakeHost, plan: Plan): void {
+  for (const change of plan.changes) {
+    if (change.kind !== 'write') continue;
+    host.files.set(change.path, Buffer.isBuffer(change.content) ? change.content : Buffer.from(change.content));
+    const previous = host.stats.get(change.path) ?? {};
+    host.stats.set(change.path, {
+      ...previous,
+      ...(change.mode !== undefined && { mode: String(parseInt(change.mode, 8).toString(8)) }),
+      ...(change.owner !== undefined && { owner: change.owner }),
+      ...(change.group !== undefined && { group: change.group }),
+    });
+  }
+}
