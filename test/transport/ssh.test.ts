@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { SwarmplayError } from '../../src/errors.js';
+import { KnownHosts } from '../../src/transport/known-hosts.js';
+import { SshConnection, type SshConnectOptions } from '../../src/transport/ssh.js';
+import type { ConnectionSpec } from '../../src/transport/types.js';
+import { startSshd, type TestSshd } from '../support/sshd.js';
+
+function specFor(sshd: TestSshd, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {
+  return { host: 'testhost', address: sshd.address, port: sshd.port, user: 'root', ...extra };
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<SwarmplayError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof SwarmplayError, `expected SwarmplayError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    return error;
+  }
+  assert.fail(`expected ${code}, but it succeeded`);
+}
+
+describe('SshConnection against a real sshd', function () {
+  this.timeout(30_000);
+  let sshd: TestSshd;
+  let tmp: string;
+  let knownHostsPath: string;
+  let options: SshConnectOptions;
+  let keyConnection: SshConnection;
+
+  before(async () => {
+    sshd = await startSshd({ address: '127.0.0.100' });
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-ssh-test-'));
+    knownHostsPath = path.join(tmp, 'known_hosts');
+    options = { knownHosts: new KnownHosts(knownHostsPath), strictHostKeys: false, agentSocket: '' };
+    keyConnection = await SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }), options);
+  });
+
+  after(async () => {
+    await keyConnection?.close();
+    await sshd?.stop();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  describe('authentication', () => {
+    it('logs in with a password', async () => {
+      const conn = await SshConnection.connect(specFor(sshd, { password: sshd.password }), options);
+      try {
+        const result = await conn.run('id -un; echo "$HOME"');
+        assert.deepEqual(result, { stdout: 'root\n/root\n', stderr: '', exitCode: 0 });
+      } finally {
+        await conn.close();
+      }
+    });
+
+    it('logs in with a private key file', async () => {
+      const result = await keyConnection.run('whoami');
+      assert.equal(result.stdout, 'root\n');
+    });
+
+    it('refuses a wrong password with AUTH_FAILED naming the host, without the password', async () => {
+      const error = await expectCode(SshConnection.connect(specFor(sshd, { password: 'not-the-password' }), options), 'AUTH_FAILED');
+      assert.match(error.message, /testhost/);
+      assert.doesNotMatch(error.message, /not-the-password/);
+    });
+
+    it('refuses a private key file that others can read, as OpenSSH does', async () => {
+      const openKey = path.join(tmp, 'open_key');
+      await copyFile(sshd.clientKeyPath, openKey);
+      await chmod(openKey, 0o644);
+      const error = await expectCode(SshConnection.connect(specFor(sshd, { privateKeyPath: openKey }), options), 'AUTH_FAILED');
+      assert.match(error.message, /UNPROTECTED PRIVATE KEY FILE/);
+    });
+  });
+
+  describe('host keys', () => {
+    it('records an unknown host in known_hosts as [address]:port and accepts it', async () => {
+      const file = path.join(tmp, 'kh-accept-new');
+      const conn = await SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }),
+        { ...options, knownHosts: new KnownHosts(file) });
+      await conn.close();
+      const text = await readFile(file, 'utf8');
+      assert.equal(text, `[${sshd.address}]:${sshd.port} ${sshd.hostPublicKey}\n`);
+      // and the recorded entry is then a match for a new KnownHosts reading the file
+      const again = await SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }),
+        { ...options, knownHosts: new KnownHosts(file), strictHostKeys: true });
+      await again.close();
+    });
+
+    it('refuses an unknown host in strict mode with HOST_KEY_UNKNOWN and writes nothing', async () => {
+      const file = path.join(tmp, 'kh-strict');
+      const error = await expectCode(SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }),
+        { ...options, knownHosts: new KnownHosts(file), strictHostKeys: true }), 'HOST_KEY_UNKNOWN');
+      assert.match(error.message, /testhost/);
+      assert.ok(error.message.includes(sshd.hostKeyFingerprint));
+      await assert.rejects(readFile(file), /ENOENT/);
+    });
+
+    it('matches a hashed known_hosts entry in strict mode', async () => {
+      const file = path.join(tmp, 'kh-hashed');
+      await writeFile(file, `${sshd.address} ${sshd.hostPublicKey}\n`.replace(sshd.address, `[${sshd.address}]:${sshd.port}`));
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+      const text = await readFile(file, 'utf8');
+      assert.match(text, /^\|1\|/);
+      const conn = await SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }),
+        { ...options, knownHosts: new KnownHosts(file), strictHostKeys: true });
+      await conn.close();
+    });
+
+    it('refuses a changed key with both fingerprints and the file:line to fix', async () => {
+      const other = await startSshd({ address: '127.0.0.102' });
+      try {
+        const file = path.join(tmp, 'kh-changed');
+        const oldFingerprint = other.hostKeyFingerprint;
+        const first = await SshConnection.connect(specFor(other, { privateKeyPath: other.clientKeyPath }),
+          { ...options, knownHosts: new KnownHosts(file) });
+        await first.close();
+        await other.replaceHostKey();
+        assert.notEqual(other.hostKeyFingerprint, oldFingerprint);
+        const error = await expectCode(SshConnection.connect(specFor(other, { privateKeyPath: other.clientKeyPath }),
+          { ...options, knownHosts: new KnownHosts(file) }), 'HOST_KEY_CHANGED');
+        assert.ok(error.message.includes(oldFingerprint), error.message);
+        assert.ok(error.message.includes(other.hostKeyFingerprint), error.message);
+        assert.match(error.message, /testhost/);
+        assert.ok(error.hint?.includes(`${file}`) && error.hint.includes('line 1'), error.hint);
+        // the old entry was not replaced behind the user's back
+        assert.equal((await readFile(file, 'utf8')).trim().split('\n').length, 1);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
+  describe('running commands', () => {
+    it('returns stdout, stderr and the exit code', async () => {
+      const result = await keyConnection.run('echo out; echo err >&2; exit 7');
+      assert.deepEqual(result, { stdout: 'out\n', stderr: 'err\n', exitCode: 7 });
+    });
+
+    it('delivers stdin to the command', async () => {
+      const secret = "line one\nit's \"quoted\" $(not run)\n";
+      const result = await keyConnection.run('cat', { stdin: secret });
+      assert.equal(result.stdout, secret);
+      const bytes = Buffer.from([0, 1, 2, 255, 254, 10]);
+      const counted = await keyConnection.run('wc -c', { stdin: bytes });
+      assert.equal(counted.stdout.trim(), '6');
+    });
+
+    it('runs 20 commands at once on one connection (more than MaxSessions 10)', async () => {
+      const before = keyConnection.channelsOpened;
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+        keyConnection.run(`sleep 0.2; echo ${i}`)));
+      results.forEach((result, i) => assert.deepEqual(result, { stdout: `${i}\n`, stderr: '', exitCode: 0 }));
+      assert.equal(keyConnection.channelsOpened - before, 20);
+    });
+
+    it('kills a command that runs too long and reports TIMEOUT naming it', async () => {
+      const started = Date.now();
+      const error = await expectCode(keyConnection.run('sleep 5', { timeoutMs: 300 }), 'TIMEOUT');
+      assert.ok(Date.now() - started < 2000);
+      assert.match(error.message, /sleep 5/);
+      // the connection stays usable
+      assert.equal((await keyConnection.run('echo still here')).stdout, 'still here\n');
+    });
+
+    it('become is a no-op for root', async () => {
+      const result = await keyConnection.run('id -u', { become: true });
+      assert.equal(result.stdout, '0\n');
+    });
+  });
+
+  describe('files', () => {
+    it('writes a file atomically with mode, content of any bytes, and a backup of the old one', async () => {
+      const target = `/tmp/swarmplay-put-${process.pid}/conf file's "name"`;
+      await keyConnection.run(`mkdir -p /tmp/swarmplay-put-${process.pid}`);
+      try {
+        const content = Buffer.concat([Buffer.from("quotes ' \" $HOME `id` \\ \n"), Buffer.from([0, 255, 10, 13])]);
+        const first = await keyConnection.putFile(target, content, { mode: '0640', backup: true });
+        assert.equal(first.backupPath, undefined, 'no backup when there was no old file');
+        assert.deepEqual(await keyConnection.getFile(target), content);
+        const stat = await keyConnection.run(`stat -c '%a %U' ${`'${target.replace(/'/g, `'\\''`)}'`}`);
+        assert.equal(stat.stdout, '640 root\n');
+
+        const second = await keyConnection.putFile(target, 'new content\n', { backup: true });
+        assert.ok(second.backupPath?.startsWith(target + '.'), second.backupPath);
+        assert.match(second.backupPath!, /\.\d{14}~$/);
+        assert.deepEqual(await keyConnection.getFile(second.backupPath!), content);
+        assert.equal((await keyConnection.getFile(target))?.toString(), 'new content\n');
+        // the old mode is kept when none is given
+        const kept = await keyConnection.run(`stat -c %a ${`'${target.replace(/'/g, `'\\''`)}'`}`);
+        assert.equal(kept.stdout, '640\n');
+        // no temp files left beside it
+        const listing = await keyConnection.run(`ls -A /tmp/swarmplay-put-${process.pid}`);
+        assert.equal(listing.stdout.split('\n').filter(Boolean).length, 2, listing.stdout);
+      } finally {
+        await keyConnection.run(`rm -rf /tmp/swarmplay-put-${process.pid}`);
+      }
+    });
+
+    it('a failed write leaves the target untouched and no temp file', async () => {
+      const dir = `/tmp/swarmplay-put-fail-${process.pid}`;
+      await keyConnection.run(`mkdir -p ${dir} && printf old > ${dir}/f`);
+      try {
+        await expectCode(keyConnection.putFile(`${dir}/f`, 'new', { owner: 'no-such-user-swarmplay' }), 'COMMAND_FAILED');
+        assert.equal((await keyConnection.getFile(`${dir}/f`))?.toString(), 'old');
+        assert.equal((await keyConnection.run(`ls -A ${dir}`)).stdout, 'f\n');
+      } finally {
+        await keyConnection.run(`rm -rf ${dir}`);
+      }
+    });
+
+    it('getFile of a missing file is null', async () => {
+      assert.equal(await keyConnection.getFile('/nonexistent/swarmplay/file'), null);
+    });
+  });
+
+  describe('faults', () => {
+    it('a closed port fails quickly with CONNECT_FAILED', async () => {
+      const port = await new Promise<number>((resolve) => {
+        const server = net.createServer().listen(0, '127.0.0.103', () => {
+          const p = (server.address() as net.AddressInfo).port;
+          server.close(() => resolve(p));
+        });
+      });
+      const started = Date.now();
+      const error = await expectCode(SshConnection.connect(
+        { host: 'downhost', address: '127.0.0.103', port, user: 'root', password: 'x' }, options), 'CONNECT_FAILED');
+      assert.ok(Date.now() - started < 1000);
+      assert.match(error.message, /downhost/);
+    });
+
+    it('sshd killed mid-command fails the command with CONNECTION_LOST naming it', async () => {
+      const victim = await startSshd({ address: '127.0.0.101' });
+      try {
+        const conn = await SshConnection.connect(specFor(victim, { password: victim.password }), options);
+        const running = conn.run('sleep 30', { displayCommand: 'sleep thirty' });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        victim.signalAll('SIGKILL');
+        const error = await expectCode(running, 'CONNECTION_LOST');
+        assert.match(error.message, /sleep thirty/);
+        await expectCode(conn.run('echo after'), 'CONNECTION_LOST');
+        await conn.close();
+      } finally {
+        await victim.stop();
+      }
+    });
+
+    it('a host that stops answering is detected by keepalives (CONNECTION_LOST, no hang)', async () => {
+      const victim = await startSshd({ address: '127.0.0.101' });
+      try {
+        const conn = await SshConnection.connect(specFor(victim, { password: victim.password }),
+          { ...options, keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
+        const running = conn.run('sleep 30');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        victim.signalAll('SIGSTOP'); // the TCP connection stays open; nothing answers
+        const started = Date.now();
+        const error = await expectCode(running, 'CONNECTION_LOST');
+        assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+        assert.match(error.message, /sleep 30/);
+        victim.signalAll('SIGCONT');
+        await conn.close();
+      } finally {
+        await victim.stop();
+      }
+    });
+  });
+});
