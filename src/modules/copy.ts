@@ -81,7 +81,8 @@ async function readSource(ctx: ModuleContext, args: CopyArgs): Promise<Source | 
   const candidates = controllerFileCandidates(ctx.playbookDir, args.src, 'files');
   const found = await findControllerFile(candidates);
   if (!found) {
-    const folder = await fs.stat(candidates[0]!).then((stat) => stat.isDirectory(), () => false);
+    const isFolder = (file: string) => fs.stat(file).then((stat) => stat.isDirectory(), () => false);
+    const folder = (await Promise.all(candidates.map(isFolder))).some(Boolean);
     return {
       failed: folder
         ? `src ${args.src} is a folder; copying folders is not supported, copy each file`

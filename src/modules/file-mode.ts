@@ -16,8 +16,8 @@ import { z } from 'zod';
 export type ModeSpec = string | number;
 
 const OCTAL_STRING = /^(?:0o?)?([0-7]{3,4})$/;
-const SYMBOLIC_CLAUSE = /^([ugoa]*)((?:[-+=](?:[rwxXst]*|[ugo]))+)$/;
-const SYMBOLIC_OPERATION = /([-+=])([rwxXst]*|[ugo])/g;
+const SYMBOLIC_CLAUSE = /^([ugoa]*)((?:[-+=](?:[ugo]|[rwxXst]*))+)$/;
+const SYMBOLIC_OPERATION = /([-+=])([ugo]|[rwxXst]*)/g;
 
 /** What a new file or directory gets under umask 022. */
 export const DEFAULT_FILE_MODE = 0o644;
