@@ -1,0 +1,107 @@
+/**
+ * The local transport, for `ansible_connection: local`: commands run on the
+ * controller itself with /bin/sh -c. Files are written with the same atomic
+ * script as over SSH, so both transports behave alike.
+ *
+ * become: a no-op when the controller runs as root; otherwise `sudo -n`
+ * (passwordless sudo only: a local run has no place to prompt safely).
+ */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { SwarmplayError } from '../errors.js';
+import { quote } from './shell-quote.js';
+import { FILE_ABSENT_EXIT, atomicWriteScript, parseAtomicWriteOutput, readFileScript } from './atomic-write.js';
+import type { Connection, PutFileOptions, PutFileResult, RunOptions, RunResult } from './types.js';
+
+interface RawRunResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
+}
+
+export class LocalConnection implements Connection {
+  readonly host: string;
+  private readonly running = new Set<ReturnType<typeof spawn>>();
+
+  constructor(host = 'localhost') {
+    this.host = host;
+  }
+
+  async run(command: string, options: RunOptions = {}): Promise<RunResult> {
+    const raw = await this.runRaw(command, options);
+    return { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode };
+  }
+
+  async putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
+    let script: string;
+    try {
+      script = atomicWriteScript(path, options);
+    } catch (error) {
+      throw new SwarmplayError('BAD_ARGUMENT', `${this.host}: cannot write ${path}: ${(error as Error).message}`);
+    }
+    const result = await this.run(script, { stdin: content, become: options.become, displayCommand: `write ${path}` });
+    if (result.exitCode !== 0) {
+      throw new SwarmplayError('COMMAND_FAILED',
+        `${this.host}: writing ${path} failed (exit ${result.exitCode}): ${result.stderr.trim() || 'no error output'}`);
+    }
+    return parseAtomicWriteOutput(result.stdout);
+  }
+
+  async getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
+    const result = await this.runRaw(readFileScript(path), { become: options.become });
+    if (result.exitCode === FILE_ABSENT_EXIT) return null;
+    if (result.exitCode !== 0) {
+      throw new SwarmplayError('COMMAND_FAILED',
+        `${this.host}: reading ${path} failed (exit ${result.exitCode}): ${result.stderr.toString('utf8').trim()}`);
+    }
+    return result.stdout;
+  }
+
+  async close(): Promise<void> {
+    for (const child of this.running) killGroup(child, 'SIGTERM');
+  }
+
+  private runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
+    const become = options.become === true && process.getuid?.() !== 0;
+    const argv = become ? ['sudo', '-n', '--', '/bin/sh', '-c', command] : ['/bin/sh', '-c', command];
+    const display = options.displayCommand ?? command;
+    return new Promise((resolve, reject) => {
+      // Its own process group, so a timeout kills the command's children too (they hold its output open).
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      this.running.add(child);
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let timedOut = false;
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+        timedOut = true;
+        killGroup(child, 'SIGKILL');
+      }, options.timeoutMs);
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.stdin.on('error', () => { /* the command did not read its stdin: not an error */ });
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        this.running.delete(child);
+        reject(new SwarmplayError('COMMAND_FAILED', `${this.host}: cannot start ${quote(argv[0]!)}: ${error.message}`));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        this.running.delete(child);
+        if (timedOut) {
+          reject(new SwarmplayError('TIMEOUT', `${this.host}: command timed out after ${options.timeoutMs} ms: ${display}`));
+          return;
+        }
+        const exitCode = code ?? (signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 127) : 255);
+        resolve({ stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), exitCode });
+      });
+      if (options.stdin !== undefined) child.stdin.end(options.stdin);
+      else child.stdin.end();
+    });
+  }
+}
+
+function killGroup(child: ReturnType<typeof spawn>, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch { /* already gone */ }
+}

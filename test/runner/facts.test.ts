@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { FactCache, gatherFacts, parseFacts, FACTS_COMMAND, type HostFacts } from '../../src/runner/facts.js';
+import { LocalConnection } from '../../src/transport/local.js';
+import { KnownHosts } from '../../src/transport/known-hosts.js';
+import { SshConnection } from '../../src/transport/ssh.js';
+import type { Connection } from '../../src/transport/types.js';
+import { startSshd, type TestSshd } from '../support/sshd.js';
+import os from 'node:os';
+import path from 'node:path';
+
+const S = '::swarmplay-facts::';
+
+const SWARM_MANAGER_OUTPUT = `${S}hostname
+docker01
+${S}os-release
+PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+ID=debian
+${S}kernel
+6.1.0-18-amd64
+${S}arch
+x86_64
+${S}addresses
+1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+2: ens33    inet 192.168.20.6/24 brd 192.168.20.255 scope global ens33\\       valid_lft forever preferred_lft forever
+3: docker0    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0\\       valid_lft forever preferred_lft forever
+7: veth0@if6    inet 10.9.0.1/24 scope global veth0\\       valid_lft forever preferred_lft forever
+${S}default-route
+default via 192.168.20.2 dev ens33 proto static metric 100
+${S}docker-binaries
+/usr/bin/dockerd
+/usr/bin/docker
+${S}docker-info
+{"server":"20.10.24","swarm":{"NodeID":"x1y2z3","NodeAddr":"192.168.20.6","LocalNodeState":"active","ControlAvailable":true,"Error":"","RemoteManagers":[{"NodeID":"x1y2z3","Addr":"192.168.20.6:2377"}],"Nodes":3,"Managers":1,"Cluster":{"ID":"clu5ter"}},"registry":{"AllowNondistributableArtifactsCIDRs":null,"InsecureRegistryCIDRs":["127.0.0.0/8"],"IndexConfigs":{"192.168.20.6:5000":{"Name":"192.168.20.6:5000","Mirrors":[],"Secure":false,"Official":false},"docker.io":{"Name":"docker.io","Mirrors":[],"Secure":true,"Official":true}},"Mirrors":null}}
+${S}end
+`;
+
+describe('facts', () => {
+  describe('parseFacts on fixture outputs', () => {
+    it('reads a swarm manager with an insecure registry', () => {
+      const expected: HostFacts = {
+        hostname: 'docker01',
+        os: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0-18-amd64', arch: 'x86_64' },
+        interfaces: [
+          { name: 'lo', ipv4: ['127.0.0.1'] },
+          { name: 'ens33', ipv4: ['192.168.20.6'] },
+          { name: 'docker0', ipv4: ['172.17.0.1'] },
+          { name: 'veth0', ipv4: ['10.9.0.1'] },
+        ],
+        defaultIpv4: '192.168.20.6',
+        docker: {
+          installed: true, daemonRunning: true, version: '20.10.24', swarmState: 'active', nodeId: 'x1y2z3',
+          isManager: true, clusterId: 'clu5ter', insecureRegistries: ['192.168.20.6:5000'],
+        },
+      };
+      assert.deepEqual(parseFacts(SWARM_MANAGER_OUTPUT), expected);
+    });
+
+    it('a bare host: no ip tool, no docker, no default route', () => {
+      const facts = parseFacts(`${S}hostname\nbare\n${S}os-release\nID='alpine'\nVERSION_ID=3.19.1\n${S}kernel\n6.1\n${S}arch\naarch64\n` +
+        `${S}addresses\n${S}default-route\n${S}docker-binaries\n${S}docker-info\n${S}end\n`);
+      assert.deepEqual(facts, {
+        hostname: 'bare',
+        os: { id: 'alpine', versionId: '3.19.1', prettyName: '', kernel: '6.1', arch: 'aarch64' },
+        interfaces: [],
+        docker: { installed: false },
+      });
+    });
+
+    it('docker installed but its daemon down; an inactive swarm worker', () => {
+      const down = parseFacts(`${S}docker-binaries\n/usr/bin/docker\n${S}docker-info\n${S}end\n`);
+      assert.deepEqual(down.docker, { installed: true, daemonRunning: false });
+      const inactive = parseFacts(`${S}docker-binaries\n/usr/bin/dockerd\n${S}docker-info\n` +
+        '{"server":"20.10.24","swarm":{"NodeID":"","NodeAddr":"","LocalNodeState":"inactive","ControlAvailable":false,"Error":"","RemoteManagers":null},' +
+        '"registry":{"InsecureRegistryCIDRs":["127.0.0.0/8","10.1.0.0/16"],"IndexConfigs":{}}}\n' + `${S}end\n`);
+      assert.deepEqual(inactive.docker, {
+        installed: true, daemonRunning: true, version: '20.10.24', swarmState: 'inactive', isManager: false,
+        insecureRegistries: ['10.1.0.0/16'],
+      });
+    });
+
+    it('prefers the src address of the default route', () => {
+      const facts = parseFacts(`${S}addresses\n2: eth0    inet 10.0.0.5/24 scope global eth0\n2: eth0    inet 10.0.0.6/24 scope global secondary eth0\n` +
+        `${S}default-route\ndefault via 10.0.0.1 dev eth0 src 10.0.0.6\n${S}end\n`);
+      assert.equal(facts.defaultIpv4, '10.0.0.6');
+      assert.deepEqual(facts.interfaces, [{ name: 'eth0', ipv4: ['10.0.0.5', '10.0.0.6'] }]);
+    });
+
+    it('garbage never throws', () => {
+      assert.doesNotThrow(() => parseFacts('\u0000 random { not json\n::swarmplay-facts::docker-binaries\nx\n::swarmplay-facts::docker-info\n{broken'));
+    });
+  });
+
+  describe('gatherFacts', function () {
+    this.timeout(30_000);
+
+    it('reads the real sshd host in one command, matching what the controller sees locally', async () => {
+      const sshd: TestSshd = await startSshd({ address: '127.0.0.104' });
+      const knownHosts = new KnownHosts(path.join(sshd.dir, 'known_hosts'));
+      const conn = await SshConnection.connect(
+        { host: 'factshost', address: sshd.address, port: sshd.port, user: 'root', privateKeyPath: sshd.clientKeyPath },
+        { knownHosts, strictHostKeys: false });
+      try {
+        const before = conn.channelsOpened;
+        const facts = await gatherFacts(conn);
+        assert.equal(conn.channelsOpened - before, 1, 'one round trip');
+        assert.equal(facts.hostname, os.hostname());
+        assert.equal(facts.os.kernel, os.release());
+        assert.equal(facts.os.arch, 'x86_64');
+        assert.equal(facts.os.id, 'debian');
+        assert.ok(facts.interfaces.some((i) => i.name === 'lo' && i.ipv4.includes('127.0.0.1')), JSON.stringify(facts.interfaces));
+        const local = await new LocalConnection().run('ip -4 route show default');
+        const device = /dev (\S+)/.exec(local.stdout)?.[1];
+        assert.equal(facts.defaultIpv4, device ? facts.interfaces.find((i) => i.name === device)?.ipv4[0] : undefined);
+        const docker = await new LocalConnection().run('command -v dockerd || command -v docker');
+        assert.equal(facts.docker.installed, docker.stdout.trim() !== '');
+      } finally {
+        await conn.close();
+        await sshd.stop();
+      }
+    });
+
+    it('FACTS_COMMAND is valid POSIX sh (dash -n)', async () => {
+      const check = await new LocalConnection().run('dash -n', { stdin: FACTS_COMMAND });
+      assert.equal(check.exitCode, 0, check.stderr);
+    });
+  });
+
+  describe('FactCache', () => {
+    it('reads once per host, shares concurrent readers, and reads again after invalidate', async () => {
+      let reads = 0;
+      const cache = new FactCache(async () => {
+        reads += 1;
+        return parseFacts(SWARM_MANAGER_OUTPUT);
+      });
+      const conn = new LocalConnection('docker01') as Connection;
+      const [a, b] = await Promise.all([cache.get('docker01', conn), cache.get('docker01', conn)]);
+      assert.equal(a, b);
+      assert.equal(reads, 1);
+      await cache.get('docker02', conn);
+      assert.equal(reads, 2);
+      cache.invalidate('docker01');
+      await cache.get('docker01', conn);
+      assert.equal(reads, 3);
+    });
+
+    it('a failed read is not cached', async () => {
+      let reads = 0;
+      const cache = new FactCache(async () => {
+        reads += 1;
+        if (reads === 1) throw new Error('host hiccup');
+        return parseFacts('');
+      });
+      const conn = new LocalConnection() as Connection;
+      await assert.rejects(cache.get('h', conn), /hiccup/);
+      await cache.get('h', conn);
+      assert.equal(reads, 2);
+    });
+  });
+});
