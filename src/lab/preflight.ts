@@ -1,0 +1,67 @@
+/**
+ * What the lab needs from the machine: Linux, root, and a few Debian
+ * packages. `lab setup` (and `lab up` itself) installs missing packages with
+ * apt-get; anything else gets a message that says what to do.
+ */
+import { existsSync } from 'node:fs';
+import { SwarmplayError } from '../errors.js';
+import { runLocal } from './local-command.js';
+
+interface LabPackage {
+  name: string;
+  /** A file the lab runs from this package. */
+  provides: string;
+  dockerOnly: boolean;
+}
+
+export const LAB_PACKAGES: readonly LabPackage[] = [
+  { name: 'iproute2', provides: '/usr/sbin/ip', dockerOnly: false },
+  { name: 'util-linux', provides: '/usr/bin/nsenter', dockerOnly: false },
+  { name: 'openssh-server', provides: '/usr/sbin/sshd', dockerOnly: false },
+  { name: 'openssh-client', provides: '/usr/bin/ssh-keygen', dockerOnly: false },
+  { name: 'openssl', provides: '/usr/bin/openssl', dockerOnly: false },
+  { name: 'docker.io', provides: '/usr/sbin/dockerd', dockerOnly: true },
+  { name: 'containerd', provides: '/usr/bin/containerd', dockerOnly: true },
+  { name: 'docker-registry', provides: '/usr/bin/docker-registry', dockerOnly: true },
+  { name: 'busybox-static', provides: '/bin/busybox', dockerOnly: true },
+];
+
+export function assertLinuxRoot(): void {
+  if (process.platform !== 'linux') {
+    throw new SwarmplayError('LAB_FAILED', `swarmplay lab needs Linux (network and mount namespaces); this is ${process.platform}`, {
+      hint: 'run the lab on a Linux machine or VM (Debian 12 is what it is tested on), or point swarmplay at real hosts with -i',
+    });
+  }
+  if (process.getuid?.() !== 0) {
+    throw new SwarmplayError('LAB_FAILED', 'swarmplay lab needs root: it creates network namespaces, a bridge and mounts', {
+      hint: 'run it as root, e.g. `sudo swarmplay lab up`',
+    });
+  }
+}
+
+export function missingLabPackages(docker: boolean): string[] {
+  return LAB_PACKAGES.filter((pkg) => (docker || !pkg.dockerOnly) && !existsSync(pkg.provides)).map((pkg) => pkg.name);
+}
+
+/** Installs what is missing; returns the names installed (empty when all were there). */
+export async function installLabPackages(docker: boolean, onProgress: (message: string) => void = () => {}): Promise<string[]> {
+  assertLinuxRoot();
+  const missing = missingLabPackages(docker);
+  if (missing.length === 0) return [];
+  if (!existsSync('/usr/bin/apt-get')) {
+    throw new SwarmplayError('LAB_FAILED', `the lab needs these packages, which are missing: ${missing.join(', ')}`, {
+      hint: 'this machine has no apt-get: install their equivalents with its package manager',
+    });
+  }
+  onProgress(`installing ${missing.join(', ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await runLocal('apt-get', ['update', '-qq'], { env });
+  await runLocal('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  const stillMissing = missingLabPackages(docker);
+  if (stillMissing.length > 0) {
+    throw new SwarmplayError('LAB_FAILED', `apt-get did not provide: ${stillMissing.join(', ')}`, {
+      hint: `install them by hand: apt-get install ${stillMissing.join(' ')}`,
+    });
+  }
+  return missing;
+}
