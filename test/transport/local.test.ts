@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SwarmplayError } from '../../src/errors.js';
+import { LocalConnection } from '../../src/transport/local.js';
+
+describe('LocalConnection', () => {
+  const conn = new LocalConnection('localhost');
+  let dir: string;
+  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-local-test-')); });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs /bin/sh -c with stdin, giving stdout, stderr and exit code', async () => {
+    const result = await conn.run('read x; echo "got $x"; echo e >&2; exit 3', { stdin: 'hello\n' });
+    assert.deepEqual(result, { stdout: 'got hello\n', stderr: 'e\n', exitCode: 3 });
+  });
+
+  it('times out a command and its children with TIMEOUT', async () => {
+    const started = Date.now();
+    await assert.rejects(conn.run('sleep 5; echo never', { timeoutMs: 200 }),
+      (e: unknown) => e instanceof SwarmplayError && e.code === 'TIMEOUT');
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  it('writes files atomically with mode and backup, reads them back, null when absent', async () => {
+    const target = path.join(dir, 'a file');
+    await writeFile(target, 'old');
+    const result = await conn.putFile(target, Buffer.from([0, 1, 2, 39, 34]), { mode: '0600', backup: true });
+    assert.ok(result.backupPath);
+    assert.equal(await readFile(result.backupPath!, 'utf8'), 'old');
+    assert.deepEqual(await readFile(target), Buffer.from([0, 1, 2, 39, 34]));
+    assert.equal((await stat(target)).mode & 0o777, 0o600);
+    assert.deepEqual(await conn.getFile(target), Buffer.from([0, 1, 2, 39, 34]));
+    assert.equal(await conn.getFile(path.join(dir, 'missing')), null);
+    assert.equal((await readdir(dir)).length, 2, 'target and backup, no temp file');
+  });
+});
