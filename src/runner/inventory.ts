@@ -304,6 +304,12 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+const INI_HINT = 'this looks like an INI inventory; swarmplay reads the YAML format (ansible-inventory -i FILE --list -y converts it)';
+
+function looksLikeIni(source: string): boolean {
+  return /^\s*\[[^\]]+\]\s*$/m.test(source);
+}
+
 class InventoryParser {
   readonly groups = new Map<string, GroupRecord>();
   readonly hosts = new Map<string, HostRecord>();
@@ -421,13 +427,10 @@ class InventoryParser {
       this.fail(`the inventory ${this.yaml.file} is empty`, root, 'start it with "all:" and list hosts under "hosts:"');
     }
     if (!isMap(root)) {
-      const looksLikeIni = /^\s*\[[^\]]+\]\s*$/m.test(this.yaml.source);
       this.fail(
         `the inventory must be a YAML mapping of groups (all:, managers:, ...)`,
         root,
-        looksLikeIni
-          ? 'this looks like an INI inventory; swarmplay reads the YAML format (ansible-inventory -i FILE --list -y converts it)'
-          : 'start it with "all:" and list hosts under "hosts:"',
+        looksLikeIni(this.yaml.source) ? INI_HINT : 'start it with "all:" and list hosts under "hosts:"',
       );
     }
     for (const pair of (root as YAMLMap).items) {
@@ -589,7 +592,20 @@ export async function loadInventory(path: string, options: LoadInventoryOptions 
   if (source.startsWith('$ANSIBLE_VAULT')) {
     throw new SwarmplayError('BAD_INVENTORY', `${file} is encrypted with ansible-vault, which swarmplay does not read`);
   }
-  const parser = new InventoryParser(parseAnsibleYaml(file, source));
+  let parsed: ParsedYaml;
+  try {
+    parsed = parseAnsibleYaml(file, source);
+  } catch (err) {
+    if (err instanceof SwarmplayError && looksLikeIni(source)) {
+      throw new SwarmplayError('BAD_INVENTORY', `${file} is not a YAML inventory`, {
+        location: err.location,
+        snippet: err.snippet,
+        hint: INI_HINT,
+      });
+    }
+    throw err;
+  }
+  const parser = new InventoryParser(parsed);
   parser.parseTop();
   parser.reconcile();
 

@@ -3,13 +3,12 @@
  * host_group_vars vars plugin and DataLoader.find_vars_files do (2.14):
  *
  * For an entity NAME under DIR/group_vars (or DIR/host_vars), the candidates
- * are tried in this order: `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json`.
- * A plain file ends the search. A directory `NAME/` contributes all its files
- * (recursively, sorted by name, hidden files and `~` backups skipped, only
- * files without extension or with .yml/.yaml/.json) and the search goes on,
- * so `NAME/` and `NAME.yml` can both apply, the file after the directory.
- * Files are merged in that order, top-level keys replaced (Ansible's default
- * hash_behaviour=replace).
+ * are tried in this order: `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json`, and
+ * the first one that exists is the only one used: a directory `NAME/` hides a
+ * `NAME.yml` beside it. A directory contributes all its files (recursively,
+ * sorted by name, hidden files and `~` backups skipped, only files without
+ * extension or with .yml/.yaml/.json), merged in that order, top-level keys
+ * replaced (Ansible's default hash_behaviour=replace).
  *
  * YAML is read as YAML 1.1, the dialect Ansible's PyYAML speaks: `yes`/`no`
  * are booleans and `0644` is the number 420, as an Ansible user expects.
@@ -118,12 +117,9 @@ export async function findVarsFiles(folder: string, name: string): Promise<strin
   for (const ext of ['', ...VARS_EXTENSIONS]) {
     const candidate = join(folder, name + ext);
     const kind = await kindOf(candidate);
-    if (kind === 'dir') {
-      found.push(...(await filesInVarsDir(candidate)));
-    } else if (kind === 'file') {
-      found.push(candidate);
-      break;
-    }
+    if (kind === 'dir') found.push(...(await filesInVarsDir(candidate)));
+    else if (kind === 'file') found.push(candidate);
+    if (kind) break;
   }
   return found;
 }
