@@ -148,6 +148,7 @@ type Node =
   | { type: 'test'; input: Node; name: string; args: Node[]; negated: boolean; pos: number }
   | { type: 'unary'; op: 'not' | '-' | '+'; operand: Node }
   | { type: 'binary'; op: string; left: Node; right: Node; pos: number }
+  | { type: 'chain'; first: Node; rest: { op: string; right: Node; pos: number }[] }
   | { type: 'and' | 'or'; left: Node; right: Node }
   | { type: 'cond'; test: Node; then: Node; otherwise?: Node }
   | { type: 'list'; items: Node[] }
@@ -214,23 +215,28 @@ class Parser {
     return this.compare();
   }
 
+  /** Comparisons chain as in Python: `1 < x < 3` is `1 < x and x < 3`. */
   private compare(): Node {
-    let left = this.math1();
+    const first = this.math1();
+    const rest: { op: string; right: Node; pos: number }[] = [];
     for (;;) {
       const token = this.peek();
       if (token.kind === 'op' && COMPARISONS.has(token.value)) {
         this.next();
-        left = { type: 'binary', op: token.value, left, right: this.math1(), pos: token.pos };
+        rest.push({ op: token.value, right: this.math1(), pos: token.pos });
       } else if (this.isWord('in')) {
         this.next();
-        left = { type: 'binary', op: 'in', left, right: this.math1(), pos: token.pos };
+        rest.push({ op: 'in', right: this.math1(), pos: token.pos });
       } else if (this.isWord('not') && this.isWord('in', 1)) {
         this.next(); this.next();
-        left = { type: 'binary', op: 'not in', left, right: this.math1(), pos: token.pos };
+        rest.push({ op: 'not in', right: this.math1(), pos: token.pos });
       } else {
-        return left;
+        break;
       }
     }
+    if (rest.length === 0) return first;
+    if (rest.length === 1) return { type: 'binary', op: rest[0]!.op, left: first, right: rest[0]!.right, pos: rest[0]!.pos };
+    return { type: 'chain', first, rest };
   }
 
   private math1(): Node {
@@ -668,6 +674,15 @@ function evaluate(node: Node, scope: Scope): unknown {
       return out;
     }
     case 'binary': return binary(node.op, need(scope, evaluate(node.left, scope)), need(scope, evaluate(node.right, scope)), scope);
+    case 'chain': {
+      let left = need(scope, evaluate(node.first, scope));
+      for (const { op, right: rightNode } of node.rest) {
+        const right = need(scope, evaluate(rightNode, scope));
+        if (!binary(op, left, right, scope)) return false;
+        left = right;
+      }
+      return true;
+    }
   }
 }
 
