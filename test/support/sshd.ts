@@ -33,6 +33,19 @@ export interface StartSshdOptions {
   /** Root's password inside this sshd. Default: a fixed test password. */
   password?: string;
   hostKeyType?: HostKeyType;
+  /**
+   * Extra login users allowed to sudo (for become tests). They exist only
+   * inside this sshd's mount namespace (copies of /etc/passwd, /etc/group,
+   * /etc/shadow and /etc/sudoers are bind-mounted). Needs Debian's sudo.
+   */
+  sudoUsers?: SudoUser[];
+}
+
+export interface SudoUser {
+  name: string;
+  password: string;
+  /** NOPASSWD in sudoers. */
+  nopasswd?: boolean;
 }
 
 export interface TestSshd {
@@ -86,11 +99,36 @@ export async function startSshd(options: StartSshdOptions): Promise<TestSshd> {
 
   const shadowPath = path.join(dir, 'shadow');
   const hash = await sha512CryptHash(password);
-  const shadow = (await readFile('/etc/shadow', 'utf8'))
+  const sudoUsers = options.sudoUsers ?? [];
+  const shadowLines = (await readFile('/etc/shadow', 'utf8'))
     .split('\n')
-    .map((line) => (line.startsWith('root:') ? replaceShadowHash(line, hash) : line))
-    .join('\n');
-  await writeFile(shadowPath, shadow, { mode: 0o640 });
+    .filter((line) => line !== '')
+    .map((line) => (line.startsWith('root:') ? replaceShadowHash(line, hash) : line));
+  const extraMounts: string[] = [];
+  if (sudoUsers.length > 0) {
+    if (!existsSync('/usr/bin/sudo')) {
+      throw new Error('startSshd: sudoUsers need sudo: apt-get install -y sudo (or run scripts/setup-machine.sh).');
+    }
+    const passwdLines = (await readFile('/etc/passwd', 'utf8')).split('\n').filter((line) => line !== '');
+    const groupLines = (await readFile('/etc/group', 'utf8')).split('\n').filter((line) => line !== '');
+    const sudoers = ['Defaults env_reset', 'Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"',
+      'root ALL=(ALL:ALL) ALL'];
+    for (const [index, user] of sudoUsers.entries()) {
+      const id = 42_000 + index;
+      const userHome = path.join(dir, `home-${user.name}`);
+      await cp('/etc/skel', userHome, { recursive: true });
+      await run('chown', ['-R', `${id}:${id}`, userHome]);
+      passwdLines.push(`${user.name}:x:${id}:${id}::${userHome}:/bin/sh`);
+      groupLines.push(`${user.name}:x:${id}:`);
+      shadowLines.push(replaceShadowHash(`${user.name}:!:0:0:99999:7:::`, await sha512CryptHash(user.password)));
+      sudoers.push(`${user.name} ALL=(ALL:ALL) ${user.nopasswd ? 'NOPASSWD: ' : ''}ALL`);
+    }
+    for (const [name, lines, mode] of [['passwd', passwdLines, 0o644], ['group', groupLines, 0o644], ['sudoers', sudoers, 0o440]] as const) {
+      await writeFile(path.join(dir, name), `${lines.join('\n')}\n`, { mode });
+      extraMounts.push(`mount --bind ${shellQuote(path.join(dir, name))} /etc/${name}`);
+    }
+  }
+  await writeFile(shadowPath, `${shadowLines.join('\n')}\n`, { mode: 0o640 });
 
   const hostKeyPath = path.join(dir, `ssh_host_${hostKeyType}_key`);
   const configPath = path.join(dir, 'sshd_config');
@@ -135,6 +173,7 @@ export async function startSshd(options: StartSshdOptions): Promise<TestSshd> {
     const inside = [
       `mount --bind ${shellQuote(shadowPath)} /etc/shadow`,
       `mount --bind ${shellQuote(home)} /root`,
+      ...extraMounts,
       `exec ${SSHD} -D -e -f ${shellQuote(configPath)}`,
     ].join(' && ');
     const logFd = openSync(logPath, 'a');

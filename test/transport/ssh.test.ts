@@ -174,6 +174,64 @@ describe('SshConnection against a real sshd', function () {
     });
   });
 
+  describe('become (sudo) for a non-root user', () => {
+    let sudoSshd: TestSshd;
+    const alice = { name: 'spalice', password: 'alice-login-Pw1' };
+    const bob = { name: 'spbob', password: 'bob-login-Pw2', nopasswd: true };
+    before(async () => { sudoSshd = await startSshd({ address: '127.0.0.108', sudoUsers: [alice, bob] }); });
+    after(async () => { await sudoSshd?.stop(); });
+
+    const userSpec = (user: { name: string; password: string }, becomePassword?: string): ConnectionSpec =>
+      ({ host: 'sudohost', address: sudoSshd.address, port: sudoSshd.port, user: user.name, password: user.password, becomePassword });
+
+    it('runs as root with the password sent only when sudo prompts; stdin still reaches the command', async () => {
+      const conn = await SshConnection.connect(userSpec(alice, alice.password), options);
+      try {
+        assert.equal((await conn.run('id -un')).stdout, `${alice.name}\n`);
+        const result = await conn.run('id -un; cat; echo done >&2', { become: true, stdin: 'payload\n' });
+        assert.deepEqual(result, { stdout: 'root\npayload\n', stderr: 'done\n', exitCode: 0 });
+        // the password is nowhere in what came back, and not on any command line
+        assert.ok(!JSON.stringify(result).includes(alice.password));
+        const written = await conn.putFile('/tmp/swarmplay-become-test', 'as root\n', { become: true, mode: '0600' });
+        assert.deepEqual(written, {});
+        const owner = await conn.run('stat -c %U:%a /tmp/swarmplay-become-test && rm /tmp/swarmplay-become-test', { become: true });
+        assert.equal(owner.stdout, 'root:600\n');
+      } finally {
+        await conn.close();
+      }
+    });
+
+    it('a wrong become password fails with AUTH_FAILED, not a hang', async () => {
+      const conn = await SshConnection.connect(userSpec(alice, 'wrong-become-pw'), options);
+      try {
+        const error = await expectCode(conn.run('id -u', { become: true, timeoutMs: 15_000 }), 'AUTH_FAILED');
+        assert.match(error.message, /sudohost/);
+        assert.doesNotMatch(error.message, /wrong-become-pw/);
+        const noPassword = await SshConnection.connect(userSpec(alice), options);
+        try {
+          const missing = await expectCode(noPassword.run('id -u', { become: true, timeoutMs: 15_000 }), 'AUTH_FAILED');
+          assert.match(missing.message, /no become password/);
+        } finally {
+          await noPassword.close();
+        }
+      } finally {
+        await conn.close();
+      }
+    });
+
+    it('NOPASSWD sudo: the become password never reaches the command stdin', async () => {
+      const conn = await SshConnection.connect(userSpec(bob, 'unused-become-pw'), options);
+      try {
+        const result = await conn.run('id -u; cat', { become: true, stdin: 'only this' });
+        assert.deepEqual(result, { stdout: '0\nonly this', stderr: '', exitCode: 0 });
+        const failing = await conn.run('echo partial; exit 4', { become: true });
+        assert.deepEqual(failing, { stdout: 'partial\n', stderr: '', exitCode: 4 });
+      } finally {
+        await conn.close();
+      }
+    });
+  });
+
   describe('files', () => {
     it('writes a file atomically with mode, content of any bytes, and a backup of the old one', async () => {
       const target = `/tmp/swarmplay-put-${process.pid}/conf file's "name"`;
