@@ -14,11 +14,16 @@ export interface Invocation {
 
 export function recordInvocations(command: string, programs: readonly string[], stdin = ''): Invocation[] {
   const recorders = programs
-    .map((program) => `${program}() { printf '%s\\0' "$#" ${program} "$@"; }`)
+    // Records go to fd 3, so they are seen even from inside $(...).
+    .map((program) => `${program}() { printf '%s\\0' "$#" ${program} "$@" >&3; }`)
     .join('\n');
-  const result = spawnSync('/bin/sh', ['-c', `${recorders}\n${command}`], { input: stdin, encoding: 'buffer', timeout: 10_000 });
+  const result = spawnSync('/bin/sh', ['-c', `${recorders}\n${command}`], {
+    input: stdin,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    timeout: 10_000,
+  });
   if (result.error) throw result.error;
-  const fields = result.stdout.toString('utf8').split('\0');
+  const fields = (result.output[3] as Buffer).toString('utf8').split('\0');
   fields.pop(); // after the last NUL
   const invocations: Invocation[] = [];
   for (let index = 0; index < fields.length; ) {
