@@ -1,0 +1,327 @@
+/**
+ * Reading a host's Docker state through the docker CLI, shared by the swarm,
+ * registry, image and daemon modules: the read-only probes (`docker info`,
+ * `docker node inspect`, `docker container inspect`, `docker image inspect`)
+ * and parsers for their JSON. The JSON shapes are Docker Engine API objects;
+ * test/fixtures/docker holds real outputs of dockerd 20.10 they were checked on.
+ *
+ * Why the CLI and not the Engine API socket: the transport only runs shell
+ * commands, and the CLI's `--format '{{json .}}'` gives the API objects as is.
+ */
+import type { ModuleContext } from './types.js';
+import type { RunResult } from '../transport/types.js';
+import { quote, quoteArgs } from '../transport/shell-quote.js';
+
+export const DOCKER_INFO_COMMAND = "docker info --format '{{json .}}'";
+
+/** A Swarm manager's address as other nodes reach it. */
+export interface RemoteManager {
+  nodeId: string;
+  addr: string;
+}
+
+export interface SwarmInfo {
+  /** "inactive" | "pending" | "active" | "error" | "locked" */
+  state: string;
+  nodeId: string;
+  nodeAddr: string;
+  /** The node is a manager (it can answer `docker node ...`). */
+  isManager: boolean;
+  /** Only managers know the cluster's ID. */
+  clusterId?: string;
+  remoteManagers: RemoteManager[];
+  error: string;
+}
+
+export interface DockerInfo {
+  serverVersion: string;
+  name: string;
+  swarm: SwarmInfo;
+  /** Registries dockerd talks plain HTTP to (named ones and CIDRs, without the built-in 127.0.0.0/8). */
+  insecureRegistries: string[];
+}
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+}
+
+function asString(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The last lines of a failed command's output, for a message. */
+export function commandOutputTail(result: RunResult, lines = 3): string {
+  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-lines).join('\n').trim();
+}
+
+function parseJson(stdout: string, what: string): Json {
+  try {
+    return asObject(JSON.parse(stdout.trim()));
+  } catch {
+    throw new Error(`cannot read the output of ${what}: expected JSON, got ${JSON.stringify(stdout.slice(0, 200))}`);
+  }
+}
+
+/** Parses `docker info --format '{{json .}}'`. */
+export function parseDockerInfo(stdout: string): DockerInfo {
+  const info = parseJson(stdout, 'docker info');
+  const swarm = asObject(info.Swarm);
+  const registry = asObject(info.RegistryConfig);
+  const indexConfigs = Object.values(asObject(registry.IndexConfigs)).map(asObject);
+  const insecureNames = indexConfigs.filter((c) => c.Secure === false).map((c) => asString(c.Name));
+  const cidrs = (Array.isArray(registry.InsecureRegistryCIDRs) ? registry.InsecureRegistryCIDRs : [])
+    .map(asString)
+    .filter((cidr) => cidr !== '' && cidr !== '127.0.0.0/8');
+  const cluster = asObject(swarm.Cluster);
+  return {
+    serverVersion: asString(info.ServerVersion),
+    name: asString(info.Name),
+    swarm: {
+      state: asString(swarm.LocalNodeState) || 'inactive',
+      nodeId: asString(swarm.NodeID),
+      nodeAddr: asString(swarm.NodeAddr),
+      isManager: swarm.ControlAvailable === true,
+      ...(asString(cluster.ID) && { clusterId: asString(cluster.ID) }),
+      remoteManagers: (Array.isArray(swarm.RemoteManagers) ? swarm.RemoteManagers : []).map((m) => ({
+        nodeId: asString(asObject(m).NodeID),
+        addr: asString(asObject(m).Addr),
+      })),
+      error: asString(swarm.Error),
+    },
+    insecureRegistries: [...insecureNames, ...cidrs],
+  };
+}
+
+/**
+ * The host's Docker state. Throws a message that says what to do when docker
+ * is missing or its daemon does not answer.
+ */
+export async function readDockerInfo(ctx: ModuleContext): Promise<DockerInfo> {
+  const result = await ctx.probe(DOCKER_INFO_COMMAND);
+  if (result.exitCode === 127) throw new Error(`docker is not installed on ${ctx.host} (no docker command on PATH)`);
+  // A client newer than the daemon prints JSON with ServerErrors and exits 1 when the daemon is down.
+  const serverErrors = result.stdout.trim().startsWith('{')
+    ? (asObject(JSON.parse(result.stdout)).ServerErrors as unknown[] | undefined)
+    : undefined;
+  if (result.exitCode !== 0 || (serverErrors && serverErrors.length > 0)) {
+    const detail = serverErrors?.length ? serverErrors.map(String).join('; ') : commandOutputTail(result);
+    throw new Error(`the docker daemon on ${ctx.host} does not answer (${detail}); is docker running?`);
+  }
+  return parseDockerInfo(result.stdout);
+}
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: 'manager' | 'worker';
+  availability: 'active' | 'pause' | 'drain';
+  labels: Record<string, string>;
+  /** "ready" | "down" | "unknown" | "disconnected" */
+  status: string;
+  addr: string;
+  leader: boolean;
+  /** Managers only: "reachable" | "unreachable" | "unknown". */
+  reachability?: string;
+}
+
+/** Parses `docker node inspect NODE --format '{{json .}}'`. */
+export function parseNodeInspect(stdout: string): SwarmNode {
+  const node = parseJson(stdout, 'docker node inspect');
+  const spec = asObject(node.Spec);
+  const status = asObject(node.Status);
+  const manager = node.ManagerStatus === undefined ? undefined : asObject(node.ManagerStatus);
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(asObject(spec.Labels))) labels[key] = asString(value);
+  return {
+    id: asString(node.ID),
+    hostname: asString(asObject(node.Description).Hostname),
+    role: spec.Role === 'manager' ? 'manager' : 'worker',
+    availability: (['active', 'pause', 'drain'].includes(asString(spec.Availability)) ? spec.Availability : 'active') as SwarmNode['availability'],
+    labels,
+    status: asString(status.State),
+    addr: asString(status.Addr),
+    leader: manager?.Leader === true,
+    ...(manager && { reachability: asString(manager.Reachability) }),
+  };
+}
+
+/** One line of `docker node ls`, enough to pick the node a hostname means. */
+export interface NodeListEntry {
+  id: string;
+  hostname: string;
+  /** "Ready" | "Down" | "Unknown" */
+  status: string;
+}
+
+export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}}'";
+
+export function parseNodeList(stdout: string): NodeListEntry[] {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words.length >= 3)
+    .map(([id, hostname, status]) => ({ id: id!, hostname: hostname!, status: status! }));
+}
+
+export function nodeInspectCommand(node: string): string {
+  return `${quoteArgs(['docker', 'node', 'inspect', node])} --format '{{json .}}'`;
+}
+
+/** A node by ID, or null when the swarm has no such node. */
+export async function inspectNode(ctx: ModuleContext, node: string): Promise<SwarmNode | null> {
+  const result = await ctx.probe(nodeInspectCommand(node));
+  if (result.exitCode !== 0) {
+    if (/no such node|not found/i.test(`${result.stdout}\n${result.stderr}`)) return null;
+    throw new Error(`cannot inspect swarm node ${node} on ${ctx.host}: ${commandOutputTail(result)}`);
+  }
+  return parseNodeInspect(result.stdout);
+}
+
+export interface ContainerState {
+  id: string;
+  image: string;
+  running: boolean;
+  status: string;
+  restartPolicy: string;
+  /** Container port ("5000/tcp") -> host ports. */
+  ports: Record<string, string[]>;
+  /** Host path -> container path, for bind mounts. */
+  binds: Record<string, string>;
+}
+
+export function containerInspectCommand(name: string): string {
+  return `${quoteArgs(['docker', 'container', 'inspect', name])} --format '{{json .}}'`;
+}
+
+export function parseContainerInspect(stdout: string): ContainerState {
+  const container = parseJson(stdout, 'docker container inspect');
+  const state = asObject(container.State);
+  const hostConfig = asObject(container.HostConfig);
+  const ports: Record<string, string[]> = {};
+  for (const [port, bindings] of Object.entries(asObject(hostConfig.PortBindings))) {
+    ports[port] = (Array.isArray(bindings) ? bindings : []).map((b) => asString(asObject(b).HostPort));
+  }
+  const binds: Record<string, string> = {};
+  for (const mount of Array.isArray(container.Mounts) ? container.Mounts : []) {
+    const m = asObject(mount);
+    if (m.Type === 'bind') binds[asString(m.Source)] = asString(m.Destination);
+  }
+  return {
+    id: asString(container.Id),
+    image: asString(asObject(container.Config).Image),
+    running: state.Running === true,
+    status: asString(state.Status),
+    restartPolicy: asString(asObject(hostConfig.RestartPolicy).Name),
+    ports,
+    binds,
+  };
+}
+
+/** A container by name, or null when there is none. */
+export async function inspectContainer(ctx: ModuleContext, name: string): Promise<ContainerState | null> {
+  const result = await ctx.probe(containerInspectCommand(name));
+  if (result.exitCode !== 0) {
+    if (/no such (container|object)/i.test(`${result.stdout}\n${result.stderr}`)) return null;
+    throw new Error(`cannot inspect container ${name} on ${ctx.host}: ${commandOutputTail(result)}`);
+  }
+  return parseContainerInspect(result.stdout);
+}
+
+export interface LocalImage {
+  id: string;
+  repoTags: string[];
+  /** "repo@sha256:..." for each registry the image was pushed to or pulled from. */
+  repoDigests: string[];
+  labels: Record<string, string>;
+}
+
+export function imageInspectCommand(reference: string): string {
+  return `${quoteArgs(['docker', 'image', 'inspect', reference])} --format '{{json .}}'`;
+}
+
+export function parseImageInspect(stdout: string): LocalImage {
+  const image = parseJson(stdout, 'docker image inspect');
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(asObject(asObject(image.Config).Labels))) labels[key] = asString(value);
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(asString) : []);
+  return { id: asString(image.Id), repoTags: strings(image.RepoTags), repoDigests: strings(image.RepoDigests), labels };
+}
+
+/** An image by reference, or null when the host does not have it. */
+export async function inspectImage(ctx: ModuleContext, reference: string): Promise<LocalImage | null> {
+  const result = await ctx.probe(imageInspectCommand(reference));
+  if (result.exitCode !== 0) {
+    if (/no such (image|object)/i.test(`${result.stdout}\n${result.stderr}`)) return null;
+    throw new Error(`cannot inspect image ${reference} on ${ctx.host}: ${commandOutputTail(result)}`);
+  }
+  return parseImageInspect(result.stdout);
+}
+
+/**
+ * A TCP connect test run on the host with bash's /dev/tcp (curl, wget and nc
+ * may all be missing on a fresh server; bash and coreutils' timeout are not).
+ * Exit 0: connected; 1: refused or timed out; 127: no bash/timeout on the host.
+ */
+export function tcpConnectProbe(host: string, port: number, seconds = 3): string {
+  const script = 'exec 3<>"/dev/tcp/$1/$2"';
+  return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quote(host)} ${quote(String(port))} 2>/dev/null || exit 1`;
+}
+
+/**
+ * An HTTP/1.0 request over bash's /dev/tcp; prints the response head (status
+ * line and headers). Exit 127 when bash or timeout is missing.
+ */
+export function httpHeadProbe(host: string, port: number, requestPath: string, headers: string[] = [], seconds = 5): string {
+  const script =
+    'exec 3<>"/dev/tcp/$1/$2" || exit 1\n' +
+    'printf "HEAD %s HTTP/1.0\\r\\nHost: %s:%s\\r\\n" "$3" "$1" "$2" >&3\n' +
+    'shift 3\nfor header in "$@"; do printf "%s\\r\\n" "$header" >&3; done\n' +
+    'printf "\\r\\n" >&3\n' +
+    'while IFS= read -r line <&3; do line=${line%$\'\\r\'}; [ -z "$line" ] && break; printf "%s\\n" "$line"; done';
+  return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quoteArgs([host, String(port), requestPath, ...headers])}`;
+}
+
+/** The status code of an HTTP response head, or undefined. */
+export function httpStatus(head: string): number | undefined {
+  const match = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A header's value from an HTTP response head (case-insensitive name). */
+export function httpHeader(head: string, name: string): string | undefined {
+  for (const line of head.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
+/** Whether a string is an IPv4 or IPv6 literal. */
+export function isIpAddress(value: string): boolean {
+  if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(value)) return value.split('.').every((part) => Number(part) <= 255);
+  return /^[0-9a-fA-F:]+$/.test(value) && value.includes(':') && value.split(':').length <= 8;
+}
+
+/** "10.0.0.1" -> "10.0.0.1:2377"; keeps a port that is there; brackets IPv6. */
+export function withDefaultPort(address: string, port: number): string {
+  if (/^\[.*\]:\d+$/.test(address)) return address;
+  if (isIpAddress(address) && address.includes(':')) return `[${address}]:${port}`;
+  return /:\d+$/.test(address) ? address : `${address}:${port}`;
+}
+
+/** "10.0.0.1:2377" -> "10.0.0.1"; "[::1]:2377" -> "::1". */
+export function hostOfAddress(address: string): string {
+  const bracketed = /^\[(.*)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1]!;
+  if (isIpAddress(address)) return address;
+  return address.replace(/:\d+$/, '');
+}
+
+/** "10.0.0.1:2377" -> 2377, or the default. */
+export function portOfAddress(address: string, defaultPort: number): number {
+  if (isIpAddress(address)) return defaultPort;
+  const match = /:(\d+)$/.exec(address);
+  return match ? Number(match[1]) : defaultPort;
+}

@@ -1,0 +1,143 @@
+/**
+ * `swarm_node`: a node's role, availability and labels, or its removal, as
+ * the seed's `docker node promote docker02`, `docker node update
+ * --availability drain docker01`, `docker node update --label-add mem=max
+ * docker03` and `docker node rm docker03`. It runs on a manager (in a
+ * playbook: `delegate_to: "{{ groups['managers'][0] }}"`) for the node named
+ * by `node` (a hostname as `docker node ls` shows it, or a node ID).
+ *
+ * A hostname can name several nodes after a host left without `node rm` and
+ * joined again: the one that is Ready is the node meant; the others are down
+ * leftovers, which `state: absent` removes.
+ *
+ * Labels: `merge` adds or updates the given ones, `exact` also removes the
+ * others, `absent` removes the given keys.
+ */
+import { z } from 'zod';
+import { defineModule, type Change, type ModuleContext, type Plan } from './types.js';
+import { quoteArgs } from '../transport/shell-quote.js';
+import { booleanArg } from './argument-types.js';
+import {
+  commandOutputTail, inspectNode, parseNodeList, readDockerInfo, NODE_LIST_COMMAND, type NodeListEntry, type SwarmNode,
+} from './docker-cli.js';
+
+const labelValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+const swarmNodeArgs = z
+  .object({
+    node: z.string().min(1),
+    state: z.enum(['present', 'absent']).default('present'),
+    role: z.enum(['manager', 'worker']).optional(),
+    availability: z.enum(['active', 'pause', 'drain']).optional(),
+    labels: z.record(labelValue).optional(),
+    labels_state: z.enum(['merge', 'exact', 'absent']).default('merge'),
+    /** state absent: remove the node even while it is still up (`docker node rm --force`). */
+    force: booleanArg.default(false),
+  })
+  .strict();
+
+export type SwarmNodeArgs = z.infer<typeof swarmNodeArgs>;
+
+/** The `docker node update` flags that bring labels from `current` to what is asked. */
+export function labelFlags(current: Record<string, string>, wanted: Record<string, string>, mode: SwarmNodeArgs['labels_state']): string[] {
+  const flags: string[] = [];
+  if (mode === 'absent') {
+    for (const key of Object.keys(wanted)) if (Object.hasOwn(current, key)) flags.push('--label-rm', key);
+    return flags;
+  }
+  for (const [key, value] of Object.entries(wanted)) if (current[key] !== value) flags.push('--label-add', `${key}=${value}`);
+  if (mode === 'exact') for (const key of Object.keys(current)) if (!Object.hasOwn(wanted, key)) flags.push('--label-rm', key);
+  return flags;
+}
+
+function labelsAfter(current: Record<string, string>, wanted: Record<string, string>, mode: SwarmNodeArgs['labels_state']): Record<string, string> {
+  if (mode === 'exact') return { ...wanted };
+  if (mode === 'absent') return Object.fromEntries(Object.entries(current).filter(([key]) => !Object.hasOwn(wanted, key)));
+  return { ...current, ...wanted };
+}
+
+function matching(nodes: NodeListEntry[], node: string): NodeListEntry[] {
+  return nodes.filter((n) => n.hostname === node || n.id === node || (node.length >= 6 && n.id.startsWith(node)));
+}
+
+function describe(node: SwarmNode) {
+  return { node_id: node.id, hostname: node.hostname, role: node.role, availability: node.availability, labels: node.labels, status: node.status };
+}
+
+export const swarmNode = defineModule({
+  name: 'swarm_node',
+  schema: swarmNodeArgs,
+  async plan(ctx: ModuleContext, args): Promise<Plan> {
+    const info = await readDockerInfo(ctx);
+    if (info.swarm.state !== 'active' || !info.swarm.isManager) {
+      return { changes: [], failed: `swarm_node must run on a swarm manager, and ${ctx.host} is not one (swarm state: ${info.swarm.state}); use delegate_to: a manager` };
+    }
+    const list = await ctx.probe(NODE_LIST_COMMAND);
+    if (list.exitCode !== 0) return { changes: [], failed: `cannot list the swarm's nodes on ${ctx.host}: ${commandOutputTail(list)}` };
+    const candidates = matching(parseNodeList(list.stdout), args.node);
+
+    if (args.state === 'absent') return planRemoval(ctx, args, candidates, info.swarm.nodeId);
+
+    const ready = candidates.filter((n) => n.status === 'Ready');
+    if (candidates.length === 0) {
+      return { changes: [], failed: `node ${args.node} is not in the swarm managed by ${ctx.host} (see docker node ls); has it joined?` };
+    }
+    if (ready.length > 1) {
+      return { changes: [], failed: `${args.node} names ${ready.length} ready nodes (${ready.map((n) => n.id).join(', ')}): give the node ID` };
+    }
+    const chosen = ready[0] ?? candidates[0]!;
+    const node = await inspectNode(ctx, chosen.id);
+    if (!node) return { changes: [], failed: `node ${args.node} (${chosen.id}) left the swarm while being read` };
+
+    const changes: Change[] = [];
+    if (args.role && args.role !== node.role) {
+      const verb = args.role === 'manager' ? 'promote' : 'demote';
+      changes.push({ kind: 'command', description: `docker node ${verb} ${node.hostname}`, command: quoteArgs(['docker', 'node', verb, node.id]) });
+    }
+    const flags: string[] = [];
+    if (args.availability && args.availability !== node.availability) flags.push('--availability', args.availability);
+    if (args.labels) flags.push(...labelFlags(node.labels, args.labels, args.labels_state));
+    if (flags.length > 0) {
+      changes.push({
+        kind: 'command',
+        description: `docker node update ${flags.join(' ')} ${node.hostname}`,
+        command: quoteArgs(['docker', 'node', 'update', ...flags, node.id]),
+      });
+    }
+    const after: SwarmNode = {
+      ...node,
+      role: args.role ?? node.role,
+      availability: args.availability ?? node.availability,
+      labels: args.labels ? labelsAfter(node.labels, args.labels, args.labels_state) : node.labels,
+    };
+    return { changes, result: describe(after) };
+  },
+});
+
+async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: NodeListEntry[], selfId: string): Promise<Plan> {
+  if (candidates.length === 0) return { changes: [], result: { removed: [] } };
+  const changes: Change[] = [];
+  for (const candidate of candidates) {
+    const node = await inspectNode(ctx, candidate.id);
+    if (!node) continue;
+    const up = node.status === 'ready';
+    if (up && !args.force) {
+      return {
+        changes: [],
+        failed: `node ${args.node} (${node.id}) is still up: make it leave the swarm first (swarm_leave on it), or pass force: true`,
+      };
+    }
+    if (node.role === 'manager') {
+      if (node.leader || candidate.id === selfId) {
+        return { changes: [], failed: `node ${args.node} is the manager this task runs on; remove it from another manager, or make the last manager leave with swarm_leave force: true` };
+      }
+      changes.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
+    }
+    changes.push({
+      kind: 'command',
+      description: `docker node rm ${args.force ? '--force ' : ''}${node.hostname} (${node.id})`,
+      command: quoteArgs(['docker', 'node', 'rm', ...(args.force ? ['--force'] : []), node.id]),
+    });
+  }
+  return { changes, result: { removed: candidates.map((c) => c.id) } };
+}
