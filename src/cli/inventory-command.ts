@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
 import { loadInventory } from '../runner/inventory.js';
-import { inventoryListJson, inventoryGraph } from '../runner/inventory-view.js';
+import { inventoryListText, inventoryGraph } from '../runner/inventory-view.js';
 import { DEFAULT_INVENTORY } from './run-command.js';
 
 interface InventoryFlags {
@@ -27,7 +27,7 @@ export function registerInventoryCommand(program: Command): void {
       } else if (flags.graph) {
         process.stdout.write(`${inventoryGraph(inventory)}\n`);
       } else if (flags.list) {
-        process.stdout.write(`${JSON.stringify(inventoryListJson(inventory), null, 4)}\n`);
+        process.stdout.write(`${inventoryListText(inventory)}\n`);
       } else {
         throw new SwarmplayError('BAD_OPTION', 'inventory: say --list, --graph or --host NAME');
       }

@@ -88,5 +88,14 @@ export function resolveConnectionSpec(host: string, vars: Record<string, unknown
   if (becomePassword !== undefined) spec.becomePassword = becomePassword;
   const timeout = pick(vars, ['ansible_ssh_timeout', 'ansible_timeout']);
   if (timeout) spec.connectTimeoutMs = integer(host, timeout, 1, 3600) * 1000;
+  const connection = text(host, pick(vars, ['ansible_connection']));
+  if (connection === 'local') spec.connection = 'local';
+  else if (connection !== undefined && connection !== 'ssh' && connection !== 'smart') {
+    throw new SwarmplayError('BAD_INVENTORY', `host '${host}': ansible_connection ${JSON.stringify(connection)} is not supported`, {
+      hint: 'use ssh (the default) or local',
+    });
+  }
+  // Ansible's implicit localhost: delegate_to: localhost without an inventory entry runs on the controller.
+  if (host === 'localhost' && !pick(vars, ['ansible_host', 'ansible_ssh_host'])) spec.connection = 'local';
   return spec;
 }

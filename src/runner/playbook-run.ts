@@ -17,7 +17,7 @@ import type { PlayScope } from './variables.js';
 import { renderValue } from './templar.js';
 import { loadPlaybook } from './playbook-loader.js';
 import { loadInventory, type Inventory } from './inventory.js';
-import { matchHosts } from './host-patterns.js';
+import { matchHosts, selectHosts } from './host-patterns.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { findModule } from '../modules/index.js';
 import { ConnectionPool } from '../transport/connection-pool.js';
@@ -146,7 +146,7 @@ export class PlaybookRun {
     this.emit({ event: 'playbook_start', file: playbook.file, checkMode: settings.checkMode });
     const tagFilter: TagFilter = { tags: settings.tags, skipTags: settings.skipTags };
     const startAt = settings.startAtTask ? { name: settings.startAtTask, reached: false } : undefined;
-    const limitHosts = settings.limit ? new Set(matchHosts(inventory, settings.limit).hosts) : undefined;
+    const limitHosts = settings.limit ? new Set(selectHosts(inventory, 'all', settings.limit).hosts) : undefined;
 
     try {
       for (const play of playbook.plays) {
