@@ -40,7 +40,7 @@ const systemdArgs = z
     if (names === 0 && (args.state !== undefined || args.enabled !== undefined)) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['name'], message: 'state and enabled need name' });
     }
-    if (names === 0 && !args.daemon_reload) {
+    if (args.state === undefined && args.enabled === undefined && !args.daemon_reload) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, message: 'nothing to do: give name with state or enabled, or daemon_reload' });
     }
   })
