@@ -1,0 +1,252 @@
+/**
+ * `docker_daemon`: dockerd's systemd unit from templates/docker.service.hbs,
+ * as the seed's hand edit of docker.service (`ExecStart=/usr/bin/dockerd -H
+ * unix:// --insecure-registry 192.168.20.6:5000`), then daemon-reload,
+ * restart docker, and wait until the daemon answers: only when the unit
+ * changed, or when the running daemon does not have the registries asked for
+ * (a unit written by an earlier run that stopped before the restart).
+ *
+ * Rendering: the template is compiled here with Handlebars (strict, no HTML
+ * escaping) with this module's own data, not the play's variables, so the
+ * unit depends only on the arguments and on the dockerd path found on the
+ * host: dockerd_path, hosts, insecure_registries, extra_flags,
+ * containerd_socket. Every value is checked to be one unit-file word (no
+ * whitespace, quotes or '%'/'$' expansions) before rendering.
+ *
+ * Never a stopped docker because of a bad unit: before anything is written,
+ * /etc/docker/daemon.json is read and a key it shares with a flag of the
+ * unit fails the task (dockerd refuses to start when a directive is set both
+ * ways); when the restart with the new unit fails anyway, the previous unit
+ * is put back, docker restarted with it, and the task fails saying so.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import handlebars from 'handlebars';
+import { z } from 'zod';
+import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { quoteArgs } from '../transport/shell-quote.js';
+import { controllerFileCandidates, findControllerFile } from './copy.js';
+import { commandOutputTail, readDockerInfo, type DockerInfo } from './docker-cli.js';
+
+/** One word of an ExecStart line: systemd would split at whitespace and expand %, $ and quotes. */
+const unitWord = z.string().min(1).regex(/^[^\s"'\\%$;]+$/, 'must be one word without spaces, quotes, \\, %, $ or ;');
+/** host:port, host, or a CIDR, as dockerd's --insecure-registry takes. */
+const registryAddress = unitWord.regex(/^[A-Za-z0-9.\-:[\]/]+$/, 'expected host:port or a CIDR, like 192.168.20.6:5000');
+
+const dockerDaemonArgs = z
+  .object({
+    insecure_registries: z.array(registryAddress).default([]),
+    /** More dockerd flags, each one word (`--log-level=warn`). */
+    extra_flags: z.array(unitWord.regex(/^-/, 'a flag starts with -')).default([]),
+    /** -H values; the seed's unix:// is dockerd's default socket. */
+    hosts: z.array(unitWord).min(1).default(['unix://']),
+    /** A running containerd's socket; unset: dockerd starts its own. */
+    containerd_socket: unitWord.optional(),
+    dest: z.string().min(1).default('/etc/systemd/system/docker.service'),
+    template: z.string().min(1).default('docker.service.hbs'),
+    /** Default: `command -v dockerd` on the host. */
+    dockerd_path: unitWord.regex(/^\//, 'an absolute path').optional(),
+    daemon_json: z.string().min(1).default('/etc/docker/daemon.json'),
+    /** Seconds to wait for the daemon to answer after a restart. */
+    timeout: z.number().int().positive().default(60),
+  })
+  .strict();
+
+export type DockerDaemonArgs = z.infer<typeof dockerDaemonArgs>;
+
+/** daemon.json keys whose name is not the flag's. */
+const FLAG_TO_DAEMON_JSON_KEY: Readonly<Record<string, string>> = {
+  H: 'hosts', host: 'hosts', 'insecure-registry': 'insecure-registries', 'registry-mirror': 'registry-mirrors',
+  label: 'labels', 'storage-opt': 'storage-opts', 'log-opt': 'log-opts', 'exec-opt': 'exec-opts',
+  'default-ulimit': 'default-ulimits', 'add-runtime': 'runtimes', 'dns-opt': 'dns-opts', 'dns-search': 'dns-search',
+  'authorization-plugin': 'authorization-plugins', 'allow-nondistributable-artifacts': 'allow-nondistributable-artifacts',
+  'cluster-store-opt': 'cluster-store-opts', 'node-generic-resource': 'node-generic-resources',
+};
+
+/** The daemon.json keys the rendered flags also set. */
+export function conflictingDaemonJsonKeys(flags: string[], daemonJson: Record<string, unknown>): string[] {
+  const keys = new Set<string>();
+  for (const flag of flags) {
+    const name = /^--?([A-Za-z0-9-]+)/.exec(flag)?.[1];
+    if (!name) continue;
+    for (const key of [FLAG_TO_DAEMON_JSON_KEY[name], name]) {
+      if (key && Object.hasOwn(daemonJson, key)) keys.add(key);
+    }
+  }
+  return [...keys].sort();
+}
+
+/** The package's own templates folder, for when the playbook folder has no docker.service.hbs. */
+function packageTemplatesDir(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'swarmplay') {
+      return path.join(dir, 'templates');
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export interface UnitData {
+  dockerd_path: string;
+  hosts: string[];
+  insecure_registries: string[];
+  extra_flags: string[];
+  containerd_socket?: string;
+}
+
+/** Renders the unit template with the module's data; strict: a misspelt name is an error, not an empty string. */
+export function renderUnit(source: string, file: string, data: UnitData): string {
+  try {
+    return handlebars.compile(source, { strict: true, noEscape: true })({ containerd_socket: undefined, ...data });
+  } catch (error) {
+    throw new Error(`cannot render ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The flags the unit passes to dockerd, for the daemon.json check. */
+function unitFlags(data: UnitData): string[] {
+  return [
+    ...data.hosts.map(() => '-H'),
+    ...(data.containerd_socket ? ['--containerd'] : []),
+    ...data.insecure_registries.map(() => '--insecure-registry'),
+    ...data.extra_flags,
+  ];
+}
+
+async function findTemplate(ctx: ModuleContext, template: string): Promise<string | { error: string }> {
+  const candidates = controllerFileCandidates(ctx.playbookDir, template, 'templates');
+  if (!path.isAbsolute(template)) {
+    candidates.push(path.resolve(ctx.playbookDir, '..', 'templates', template));
+    const own = packageTemplatesDir();
+    if (own) candidates.push(path.join(own, template));
+  }
+  const found = await findControllerFile(candidates);
+  return found ? found.file : { error: `could not find template ${template} (looked in ${candidates.join(', ')})` };
+}
+
+/** A shell loop on the host: 0 as soon as `docker info` answers, 1 after `seconds`. */
+export function waitForDockerCommand(seconds: number): string {
+  return `i=0; while [ "$i" -lt ${seconds} ]; do docker info >/dev/null 2>&1 && exit 0; i=$((i+1)); sleep 1; done; exit 1`;
+}
+
+const RESTART = 'systemctl daemon-reload && systemctl restart docker';
+
+async function restartAndWait(host: ApplyContext, timeout: number): Promise<string | undefined> {
+  const restart = await host.run(RESTART, { timeoutMs: (timeout + 30) * 1000 });
+  if (restart.exitCode !== 0) return `systemctl restart docker failed: ${commandOutputTail(restart, 5)}`;
+  const wait = await host.run(waitForDockerCommand(timeout), { timeoutMs: (timeout + 10) * 1000 });
+  if (wait.exitCode !== 0) return `docker did not answer within ${timeout} s after the restart`;
+  return undefined;
+}
+
+/** Writes the unit, restarts docker; on failure restores `previous` (null: no file before) and restarts again. */
+function installUnitChange(dest: string, unit: string, previous: Buffer | null, timeout: number): Change {
+  return {
+    kind: 'apply',
+    description: `write ${dest}, daemon-reload, restart docker and wait for it`,
+    async apply(host) {
+      await host.putFile(dest, unit, { mode: '0644' });
+      const problem = await restartAndWait(host, timeout);
+      if (!problem) return { restarted: true };
+      if (previous !== null) await host.putFile(dest, previous, { mode: '0644' });
+      else await host.run(quoteArgs(['rm', '-f', '--', dest]));
+      const status = await host.run('systemctl status docker 2>&1 | tail -n 15');
+      const recovery = await restartAndWait(host, timeout);
+      throw new Error(
+        `docker did not start with the new ${dest}: ${problem}\n${status.stdout.trim()}\n` +
+          (recovery
+            ? `Restoring the previous unit did not bring docker back either: ${recovery}`
+            : `The previous unit was restored and docker runs again with it.`),
+      );
+    },
+  };
+}
+
+function restartOnlyChange(timeout: number): Change {
+  return {
+    kind: 'apply',
+    description: 'daemon-reload, restart docker and wait for it (the unit is right but the daemon runs without its flags)',
+    async apply(host) {
+      const problem = await restartAndWait(host, timeout);
+      if (problem) throw new Error(problem);
+      return { restarted: true };
+    },
+  };
+}
+
+export const dockerDaemon = defineModule({
+  name: 'docker_daemon',
+  schema: dockerDaemonArgs,
+  async plan(ctx: ModuleContext, args): Promise<Plan> {
+    let dockerdPath = args.dockerd_path;
+    if (!dockerdPath) {
+      const found = await ctx.probe('command -v dockerd');
+      dockerdPath = found.stdout.trim().split('\n')[0];
+      if (found.exitCode !== 0 || !dockerdPath || !unitWord.safeParse(dockerdPath).success) {
+        return { changes: [], failed: `dockerd is not installed on ${ctx.host} (command -v dockerd found nothing): install docker first` };
+      }
+    }
+    const template = await findTemplate(ctx, args.template);
+    if (typeof template !== 'string') return { changes: [], failed: template.error };
+    const data: UnitData = {
+      dockerd_path: dockerdPath,
+      hosts: args.hosts,
+      insecure_registries: args.insecure_registries,
+      extra_flags: args.extra_flags,
+      ...(args.containerd_socket && { containerd_socket: args.containerd_socket }),
+    };
+    const unit = renderUnit(await readFile(template, 'utf8'), template, data);
+    const execStart = unit.split('\n').find((line) => line.startsWith('ExecStart='));
+    if (!execStart || !execStart.includes(dockerdPath)) {
+      return { changes: [], failed: `${template} renders no ExecStart= line running ${dockerdPath}: check the template` };
+    }
+
+    const daemonJsonText = await ctx.readFile(args.daemon_json);
+    if (daemonJsonText !== null && daemonJsonText.toString('utf8').trim() !== '') {
+      let daemonJson: Record<string, unknown>;
+      try {
+        daemonJson = JSON.parse(daemonJsonText.toString('utf8')) as Record<string, unknown>;
+      } catch (error) {
+        return { changes: [], failed: `${args.daemon_json} on ${ctx.host} is not valid JSON (${(error as Error).message}): dockerd would not start; fix it first` };
+      }
+      const conflicts = conflictingDaemonJsonKeys(unitFlags(data), daemonJson);
+      if (conflicts.length > 0) {
+        return {
+          changes: [],
+          failed: `${args.daemon_json} on ${ctx.host} sets ${conflicts.join(', ')}, which the unit also passes as flags: dockerd refuses to start when a directive is set both ways. Remove ${conflicts.length > 1 ? 'them' : 'it'} from ${args.daemon_json} or from the module's arguments; nothing was changed`,
+        };
+      }
+    }
+
+    const current = await ctx.readFile(args.dest);
+    const result = { dest: args.dest, dockerd_path: dockerdPath, insecure_registries: args.insecure_registries, exec_start: execStart };
+    if (current === null || current.toString('utf8') !== unit) {
+      return {
+        changes: [installUnitChange(args.dest, unit, current, args.timeout)],
+        diffs: [{ path: args.dest, before: current?.toString('utf8') ?? '', after: unit }],
+        result,
+      };
+    }
+    let info: DockerInfo | undefined;
+    try {
+      info = await readDockerInfo(ctx);
+    } catch {
+      info = undefined;
+    }
+    const missing = info ? args.insecure_registries.filter((r) => !info!.insecureRegistries.includes(r)) : args.insecure_registries;
+    if (!info || missing.length > 0) {
+      return {
+        changes: [restartOnlyChange(args.timeout)],
+        msg: info ? `docker runs without --insecure-registry ${missing.join(', ')}` : `docker does not answer on ${ctx.host}`,
+        result,
+      };
+    }
+    return { changes: [], result };
+  },
+});

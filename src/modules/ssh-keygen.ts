@@ -1,0 +1,97 @@
+/**
+ * `ssh_keygen`: a key pair where none exists, as the seed's `ssh-keygen` on
+ * docker01 ("press Enter all the way": no passphrase). Runs on the host, or
+ * on the controller with `delegate_to: localhost`. An existing private key is
+ * never replaced; a missing public half is derived from it (`ssh-keygen -y`).
+ * Returns public_key (one line), path and pub_path either way, so the next
+ * task can hand the key to ssh_copy_id.
+ */
+import { z } from 'zod';
+import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { quote, quoteArgs } from '../transport/shell-quote.js';
+import { commandOutputTail } from './docker-cli.js';
+import { numberArg } from './argument-types.js';
+
+const sshKeygenArgs = z
+  .object({
+    /** The private key's path; `~/` is the login user's home. */
+    path: z.string().min(1).default('~/.ssh/id_ed25519'),
+    type: z.enum(['ed25519', 'rsa', 'ecdsa']).default('ed25519'),
+    /** rsa/ecdsa only. */
+    bits: numberArg.pipe(z.number().int().positive()).optional(),
+    /** Default: ssh-keygen's own (user@hostname). */
+    comment: z.string().optional(),
+  })
+  .strict();
+
+export type SshKeygenArgs = z.infer<typeof sshKeygenArgs>;
+
+/** The login user's home, for `~/` paths. */
+export async function homeOf(ctx: Pick<ModuleContext, 'probe' | 'host'>, user?: string): Promise<string> {
+  const command = user === undefined ? 'printf "%s\\n" "$HOME"' : `getent passwd ${quote(user)} | cut -d: -f6`;
+  const result = await ctx.probe(command);
+  const home = result.stdout.trim();
+  if (result.exitCode !== 0 || !home.startsWith('/')) {
+    throw new Error(user === undefined ? `cannot find the home folder on ${ctx.host}` : `no user ${user} on ${ctx.host}`);
+  }
+  return home;
+}
+
+export function expandHome(file: string, home: string): string {
+  if (file === '~') return home;
+  return file.startsWith('~/') ? `${home}/${file.slice(2)}` : file;
+}
+
+async function readPublicKey(host: ApplyContext, pubPath: string): Promise<string> {
+  const content = await host.getFile(pubPath);
+  if (content === null) throw new Error(`${pubPath} is missing after ssh-keygen ran on ${host.host}`);
+  return content.toString('utf8').trim();
+}
+
+export const sshKeygen = defineModule({
+  name: 'ssh_keygen',
+  schema: sshKeygenArgs,
+  async plan(ctx: ModuleContext, args): Promise<Plan> {
+    const privatePath = args.path.startsWith('~') ? expandHome(args.path, await homeOf(ctx)) : args.path;
+    const pubPath = `${privatePath}.pub`;
+    const result = { path: privatePath, pub_path: pubPath, type: args.type };
+    const privateExists = (await ctx.probe(quoteArgs(['test', '-e', privatePath]))).exitCode === 0;
+    const publicKey = await ctx.readFile(pubPath);
+    if (privateExists && publicKey !== null) {
+      return { changes: [], result: { ...result, public_key: publicKey.toString('utf8').trim() } };
+    }
+    const tool = await ctx.probe('command -v ssh-keygen');
+    if (tool.exitCode !== 0) return { changes: [], failed: `ssh-keygen is not installed on ${ctx.host} (package openssh-client)` };
+
+    const dir = privatePath.slice(0, privatePath.lastIndexOf('/')) || '/';
+    const change: Change = privateExists
+      ? {
+          kind: 'apply',
+          description: `derive ${pubPath} from the existing private key`,
+          async apply(host) {
+            const derived = await host.run(`${quoteArgs(['ssh-keygen', '-y', '-f', privatePath])} > ${quote(pubPath)}`);
+            if (derived.exitCode !== 0) throw new Error(`cannot derive the public key from ${privatePath} (is it passphrase-protected?): ${commandOutputTail(derived)}`);
+            return { public_key: await readPublicKey(host, pubPath) };
+          },
+        }
+      : {
+          kind: 'apply',
+          description: `generate an ${args.type} key pair at ${privatePath}`,
+          async apply(host) {
+            const words = [
+              'ssh-keygen', '-q', '-t', args.type, '-N', '', '-f', privatePath,
+              ...(args.bits !== undefined ? ['-b', String(args.bits)] : []),
+              ...(args.comment !== undefined ? ['-C', args.comment] : []),
+            ];
+            // umask 077: the folder and key are private from the start, not chmod-ed afterwards.
+            const made = await host.run(`umask 077 && mkdir -p -- ${quote(dir)} && ${quoteArgs(words)} </dev/null`);
+            if (made.exitCode !== 0) throw new Error(`ssh-keygen failed on ${host.host}: ${commandOutputTail(made)}`);
+            return { public_key: await readPublicKey(host, pubPath) };
+          },
+        };
+    return { changes: [change], result };
+  },
+  finish(_args, outcomes) {
+    return { ...outcomes.find((o) => o.applied)?.applied };
+  },
+});
