@@ -19,9 +19,14 @@ import { setFact } from './set-fact.js';
 import { debug } from './debug.js';
 import { assertModule } from './assert.js';
 import { fail } from './fail.js';
+import { swarmInit } from './swarm-init.js';
+import { swarmJoin } from './swarm-join.js';
+import { swarmNode } from './swarm-node.js';
+import { swarmLeave } from './swarm-leave.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
+  swarmInit, swarmJoin, swarmNode, swarmLeave,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
