@@ -1180,13 +1180,33 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+function commonSubsequence(a: string, b: string): number {
+  const row = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = 0;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = a[i - 1] === b[j - 1] ? prev + 1 : Math.max(row[j]!, row[j - 1]!);
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
 /** The closest known name if it is close enough, for "did you mean". */
 export function closestName(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  let bestCommon = -1;
   for (const candidate of known) {
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) { best = candidate; bestDistance = d; }
+    // Ties go to the name sharing more letters in order: 'taks' is 'tasks' rather than 'tags'.
+    const common = d === bestDistance ? commonSubsequence(name.toLowerCase(), candidate.toLowerCase()) : -1;
+    if (d < bestDistance || (d === bestDistance && common > bestCommon)) {
+      best = candidate;
+      bestDistance = d;
+      bestCommon = commonSubsequence(name.toLowerCase(), candidate.toLowerCase());
+    }
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }

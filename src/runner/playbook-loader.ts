@@ -116,7 +116,12 @@ class SourceFile {
   /** The plain value of a node, aliases and merges resolved. */
   value(node: YamlNode | null | undefined): unknown {
     if (!node) return null;
-    return node.toJS(this.doc, { maxAliasCount: 100 });
+    try {
+      return node.toJS(this.doc, { maxAliasCount: 100 });
+    } catch (error) {
+      // The yaml package refuses alias expansions that grow without bound ("billion laughs").
+      throw this.error('BAD_PLAYBOOK', `cannot read this value: ${(error as Error).message}`, node, 'Use fewer nested aliases (*name).');
+    }
   }
 }
 
@@ -144,9 +149,12 @@ function entriesOf(source: SourceFile, map: YAMLMap): Entry[] {
   const merged: Entry[] = [];
   for (const pair of map.items) {
     const keyNode = pair.key as YamlNode;
-    const key = isScalar(keyNode) ? String(keyNode.value) : String(source.value(keyNode));
+    const raw = isScalar(keyNode) ? keyNode.value : source.value(keyNode);
+    // With merge keys on, the yaml package gives `<<` as a symbol.
+    const isMerge = raw === '<<' || (typeof raw === 'symbol' && raw.description === '<<');
+    const key = typeof raw === 'symbol' ? String(raw.description) : String(raw);
     const value = deref(source, pair.value);
-    if (key === '<<') {
+    if (isMerge) {
       const sources = isSeq(value) ? value.items.map((item) => deref(source, item)) : [value];
       for (const from of sources) if (isMap(from)) merged.push(...entriesOf(source, from));
       continue;
@@ -196,20 +204,44 @@ async function readSource(file: string, referencedFrom?: { source: SourceFile; n
   const source = new SourceFile(file, text);
   const problem = source.doc.errors[0];
   if (problem) {
-    const pos = problem.linePos?.[0] ?? source.lineCounter.linePos(problem.pos[0]);
+    const offset = yamlErrorOffset(text, problem.code, problem.message, problem.pos[0]);
+    const pos = source.lineCounter.linePos(offset);
     const firstLine = problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const lineText = text.split('\n')[pos.line - 1] ?? '';
     throw new SwarmplayError('YAML_SYNTAX', `YAML syntax error: ${firstLine}`, {
       location: { file, line: pos.line, column: pos.col },
       snippet: snippetAt(text, pos.line, pos.col),
-      hint: yamlHint(problem.code),
+      hint: /^\s*\t/.test(lineText) ? 'YAML indentation uses spaces, never tabs.' : yamlHint(problem.code, problem.message),
     });
   }
   return source;
 }
 
-function yamlHint(code: string): string {
+/**
+ * Where to point for a YAML error. The parser reports an unclosed quote where
+ * the file ends; the quote that opened it is what the author must fix. And a
+ * position in leading blanks moves to the first character of its line.
+ */
+function yamlErrorOffset(text: string, code: string, message: string, reported: number): number {
+  if (code === 'MISSING_CHAR' && /quote/i.test(message)) {
+    const openers = [...text.slice(0, reported).matchAll(/(?:^|[:\-[{,])[ \t]*(["'])/gm)];
+    const last = openers[openers.length - 1];
+    if (last) return last.index! + last[0].length - 1;
+  }
+  const lineStart = text.lastIndexOf('\n', reported - 1) + 1;
+  const lineEnd = text.indexOf('\n', lineStart);
+  const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
+  if (reported >= lineStart && /^\s*$/.test(text.slice(lineStart, reported + 1)) && line.trim() !== '') {
+    return lineStart + line.search(/\S/);
+  }
+  return reported;
+}
+
+function yamlHint(code: string, message: string): string {
+  if (/quote/i.test(message)) return 'This quoted string is never closed: add the closing quote.';
+  if (/Sequence item without - indicator/.test(message)) return "Check the indentation: this line lines up with neither the task's keys nor a new '- ' item.";
   switch (code) {
-    case 'MISSING_CHAR': case 'BAD_DQ_ESCAPE': return 'A quoted string must be closed on its line or continued with proper indentation; check the quotes.';
+    case 'BAD_DQ_ESCAPE': return 'Inside "double quotes" a backslash starts an escape; write \\\\ for a backslash, or use single quotes.';
     case 'DUPLICATE_KEY': return 'Each key may appear only once in a mapping.';
     case 'BAD_INDENT': case 'MISSING_CHAR_INDENT': return 'Check the indentation: items of one list or mapping line up in the same column, with spaces, not tabs.';
     case 'TAB_AS_INDENT': return 'YAML indentation uses spaces, never tabs.';
@@ -734,7 +766,9 @@ class Loader {
     if (result.success) return;
     const known = schemaKeys(module.schema).filter((k) => !k.startsWith('_'));
     const nodeFor = (key: unknown) => (typeof key === 'string' && argNodes.get(key)) || entry.keyNode;
-    for (const issue of (result.error as z.ZodError).issues) {
+    // An unknown key first: it is often the misspelt required one ("dets" for "dest").
+    const issues = [...(result.error as z.ZodError).issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    for (const issue of issues) {
       // A value written with `{{ }}` has its type only after templating.
       if (issue.path.length > 0 && pathHoldsTemplate(args, issue.path)) continue;
       if (issue.code === 'unrecognized_keys') {
