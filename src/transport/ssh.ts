@@ -24,6 +24,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { SwarmplayError } from '../errors.js';
 import { quote } from './shell-quote.js';
 import { KnownHosts } from './known-hosts.js';
+import { RemoteShellPool, type RemoteShell } from './remote-shell.js';
 import { FILE_ABSENT_EXIT, atomicWriteScript, parseAtomicWriteOutput, readFileScript } from './atomic-write.js';
 import type {
   Connection, ConnectionSpec, PutFileOptions, PutFileResult, RunOptions, RunResult,
@@ -34,6 +35,7 @@ export const DEFAULT_MAX_CHANNELS = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_INTERVAL_MS = 5_000;
 const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
+const DEFAULT_PERSISTENT_SHELLS = 4;
 /** Longest command text quoted in an error message. */
 const MAX_DISPLAYED_COMMAND = 200;
 
@@ -47,8 +49,14 @@ export interface SshConnectOptions {
   keepaliveIntervalMs?: number;
   /** Default 3. */
   keepaliveCountMax?: number;
-  /** Default 10 (OpenSSH MaxSessions). */
+  /** Default 10 (OpenSSH MaxSessions). Persistent shells count against it. */
   maxChannels?: number;
+  /**
+   * Long-lived remote shells per connection that serve run() without a new
+   * channel per command (remote-shell.ts). Default 4; 0 turns them off.
+   * Commands with become (non-root) or a timeout always use exec channels.
+   */
+  persistentShells?: number;
   /** ssh-agent socket; default process.env.SSH_AUTH_SOCK. */
   agentSocket?: string;
 }
@@ -80,13 +88,17 @@ export class SshConnection implements Connection {
   private readonly channelClosed = new EventEmitter();
   private lostError: SwarmplayError | undefined;
   private closing = false;
+  private readonly shells: RemoteShellPool | undefined;
 
-  private constructor(spec: ConnectionSpec, ssh: NodeSSH, maxChannels: number) {
+  private constructor(spec: ConnectionSpec, ssh: NodeSSH, maxChannels: number, persistentShells: number) {
     this.host = spec.host;
     this.spec = spec;
     this.ssh = ssh;
     this.client = ssh.connection!;
-    this.channelSlots = pLimit(maxChannels);
+    // Shells keep their channels for the whole run; exec channels get the rest of the server's MaxSessions.
+    const shellCount = Math.max(0, Math.min(persistentShells, maxChannels - 1));
+    this.channelSlots = pLimit(maxChannels - shellCount);
+    this.shells = shellCount > 0 ? new RemoteShellPool(this.client, shellCount, () => { this.channelsOpened += 1; }) : undefined;
     // node-ssh drops its own error listener once connected; without ours an 'error' would crash the process.
     this.client.on('error', (error: Error) => this.markLost(error));
     this.client.on('close', () => this.markLost(new Error('the connection closed')));
@@ -143,7 +155,8 @@ export class SshConnection implements Connection {
     } finally {
       clearTimeout(timer);
     }
-    return new SshConnection(spec, ssh, options.maxChannels ?? DEFAULT_MAX_CHANNELS);
+    return new SshConnection(spec, ssh, options.maxChannels ?? DEFAULT_MAX_CHANNELS,
+      options.persistentShells ?? DEFAULT_PERSISTENT_SHELLS);
   }
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
@@ -181,6 +194,7 @@ export class SshConnection implements Connection {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.shells?.closeAll();
     const closed = new Promise<void>((resolve) => {
       if (this.lostError) resolve();
       else this.client.once('close', () => resolve());
@@ -193,12 +207,44 @@ export class SshConnection implements Connection {
     return this.spec.user !== 'root';
   }
 
-  private runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
+  private async runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
     const become = (options.become ?? this.spec.become ?? false) && this.becomeNeeded;
     const stdin = options.stdin === undefined ? undefined
       : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin, 'utf8');
     const display = displayed(options.displayCommand ?? command);
+    if (this.shells && !become && options.timeoutMs === undefined && !this.lostError && !this.closing) {
+      const shell = await this.shells.acquire();
+      if (shell) return this.runInShell(shell, command, stdin, display);
+    }
     return this.channelSlots(() => this.execChannel(command, stdin, display, options.timeoutMs, become));
+  }
+
+  private runInShell(shell: RemoteShell, command: string, stdin: Buffer | undefined, display: string): Promise<RawRunResult> {
+    return new Promise<RawRunResult>((resolve, reject) => {
+      let settled = false;
+      const onLost = (): void => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(onLost);
+        reject(this.lostFor(display));
+      };
+      this.inFlight.add(onLost);
+      shell.run(command, stdin).then((result) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(onLost);
+        this.shells!.release(shell);
+        resolve(result);
+      }, (error: Error) => {
+        // The client's 'close' runs before ssh2 closes its channels, so a lost connection was reported above.
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(onLost);
+        this.shells!.release(shell);
+        reject(this.lostError ? this.lostFor(display)
+          : new SwarmplayError('COMMAND_FAILED', `${this.host}: the remote shell ended (${error.message}) while running: ${display}`));
+      });
+    });
   }
 
   private execChannel(

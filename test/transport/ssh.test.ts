@@ -151,12 +151,22 @@ describe('SshConnection against a real sshd', function () {
       assert.equal(counted.stdout.trim(), '6');
     });
 
-    it('runs 20 commands at once on one connection (more than MaxSessions 10)', async () => {
-      const before = keyConnection.channelsOpened;
+    it('runs 20 commands at once on one connection over exec channels (more than MaxSessions 10)', async () => {
+      const execOnly = await SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }),
+        { ...options, persistentShells: 0 });
+      try {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => execOnly.run(`sleep 0.2; echo ${i}`)));
+        results.forEach((result, i) => assert.deepEqual(result, { stdout: `${i}\n`, stderr: '', exitCode: 0 }));
+        assert.equal(execOnly.channelsOpened, 20);
+      } finally {
+        await execOnly.close();
+      }
+    });
+
+    it('runs 20 commands at once with persistent shells plus exec channels', async () => {
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-        keyConnection.run(`sleep 0.2; echo ${i}`)));
-      results.forEach((result, i) => assert.deepEqual(result, { stdout: `${i}\n`, stderr: '', exitCode: 0 }));
-      assert.equal(keyConnection.channelsOpened - before, 20);
+        keyConnection.run(`sleep 0.2; echo ${i}; echo e${i} >&2`)));
+      results.forEach((result, i) => assert.deepEqual(result, { stdout: `${i}\n`, stderr: `e${i}\n`, exitCode: 0 }));
     });
 
     it('kills a command that runs too long and reports TIMEOUT naming it', async () => {
@@ -171,6 +181,51 @@ describe('SshConnection against a real sshd', function () {
     it('become is a no-op for root', async () => {
       const result = await keyConnection.run('id -u', { become: true });
       assert.equal(result.stdout, '0\n');
+    });
+  });
+
+  describe('persistent remote shells', () => {
+    it('serve many commands without opening a channel per command', async () => {
+      await keyConnection.run('true'); // the shell exists from here on
+      const before = keyConnection.channelsOpened;
+      for (let i = 0; i < 30; i++) assert.equal((await keyConnection.run(`echo ${i}`)).stdout, `${i}\n`);
+      assert.equal(keyConnection.channelsOpened, before);
+    });
+
+    it('keep each command apart: exit, cd, set -e, variables and unread stdin do not leak into the next', async () => {
+      assert.equal((await keyConnection.run('cd /; X=1; set -e; exit 5')).exitCode, 5);
+      assert.deepEqual(await keyConnection.run('pwd; echo "X=${X:-unset}"'), { stdout: '/root\nX=unset\n', stderr: '', exitCode: 0 });
+      // a command that ignores its stdin: the bytes must not be read as the next request
+      assert.equal((await keyConnection.run('true', { stdin: 'echo INJECTED\n'.repeat(5000) })).exitCode, 0);
+      assert.deepEqual(await keyConnection.run('echo next'), { stdout: 'next\n', stderr: '', exitCode: 0 });
+      // the command cannot read past its own stdin
+      assert.deepEqual(await keyConnection.run('cat; echo end', { stdin: 'abc' }), { stdout: 'abcend\n', stderr: '', exitCode: 0 });
+      assert.deepEqual(await keyConnection.run('cat'), { stdout: '', stderr: '', exitCode: 0 });
+    });
+
+    it('carry large and binary stdin/stdout, output without a final newline, and signal exit codes', async () => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 256;
+      assert.equal((await keyConnection.run('wc -c', { stdin: big })).stdout.trim(), String(big.length));
+      const written = `/tmp/swarmplay-big-${process.pid}`;
+      await keyConnection.putFile(written, big);
+      assert.deepEqual(await keyConnection.getFile(written), big);
+      await keyConnection.run(`rm -f ${written}`);
+      assert.deepEqual(await keyConnection.run('printf no-newline; printf err >&2'), { stdout: 'no-newline', stderr: 'err', exitCode: 0 });
+      assert.equal((await keyConnection.run('kill -9 $$')).exitCode, 137);
+    });
+
+    it('a shell that dies fails only its command; the next command gets a new shell', async () => {
+      const conn = await SshConnection.connect(specFor(sshd, { privateKeyPath: sshd.clientKeyPath }),
+        { ...options, persistentShells: 1 });
+      try {
+        await conn.run('true');
+        const error = await expectCode(conn.run('kill -9 $PPID; sleep 1', { displayCommand: 'shell killer' }), 'COMMAND_FAILED');
+        assert.match(error.message, /shell killer/);
+        assert.deepEqual(await conn.run('echo alive'), { stdout: 'alive\n', stderr: '', exitCode: 0 });
+      } finally {
+        await conn.close();
+      }
     });
   });
 
