@@ -23,10 +23,14 @@ import { swarmInit } from './swarm-init.js';
 import { swarmJoin } from './swarm-join.js';
 import { swarmNode } from './swarm-node.js';
 import { swarmLeave } from './swarm-leave.js';
+import { hostsSync } from './hosts-sync.js';
+import { dockerDaemon } from './docker-daemon.js';
+import { sshKeygen } from './ssh-keygen.js';
+import { sshCopyId } from './ssh-copy-id.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
-  swarmInit, swarmJoin, swarmNode, swarmLeave,
+  swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
