@@ -786,8 +786,12 @@ class Loader {
       const value = valueAt(args, issue.path);
       const expected = expectedOf(issue);
       const what = expected ? `must be ${expected}, got ${describeValue(value)}` : `${issue.message}${issue.path.length ? ` (got ${describeValue(value)})` : ''}`;
-      throw source.error('BAD_ARGUMENT', name ? `argument '${name}' of module '${module.name}' ${what}` : `module '${module.name}': ${issue.message}`, nodeFor(top),
-        name && issue.message && expected ? `${capitalize(issue.message)}.` : `Arguments of ${module.name}: ${known.sort().join(', ')}.`);
+      const hint = !name
+        ? `Arguments of ${module.name}: ${known.sort().join(', ')}.`
+        : expected
+          ? `'${name}' takes ${expected}. A value known only at run time can be written as "{{ expression }}".`
+          : `Arguments of ${module.name}: ${known.sort().join(', ')}.`;
+      throw source.error('BAD_ARGUMENT', name ? `argument '${name}' of module '${module.name}' ${what}` : `module '${module.name}': ${issue.message}`, nodeFor(top), hint);
     }
   }
 }
@@ -887,8 +891,4 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   return `the ${typeof value} ${String(value)}`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -284,7 +284,7 @@ const BAD: BadCase[] = [
   { file: 'loop-not-a-list.yaml', code: 'BAD_PLAYBOOK', at: [5, 13], says: /'loop' must be a list, or a '\{\{ \}\}' expression that gives one, got the number 5/ },
   { file: 'loop-bare-variable.yaml', code: 'BAD_PLAYBOOK', at: [5, 13], says: /'loop' must be a list/, hint: /"\{\{ groups \}\}"/ },
   { file: 'missing-required-argument.yaml', code: 'BAD_ARGUMENT', at: [4, 7], says: /missing required argument 'dest' for module 'copy'/, hint: /dest: \.\.\./ },
-  { file: 'wrong-argument-type.yaml', code: 'BAD_ARGUMENT', at: [5, 9], says: /argument 'port' of module 'wait_for' must be a number or a string, got a list/ },
+  { file: 'wrong-argument-type.yaml', code: 'BAD_ARGUMENT', at: [5, 9], says: /argument 'port' of module 'wait_for' must be a number or a string, got a list/, hint: /'port' takes a number or a string/ },
   { file: 'unknown-argument.yaml', code: 'BAD_ARGUMENT', at: [5, 9], says: /unknown argument 'dets' for module 'copy'/, hint: /did you mean 'dest'/i },
   { file: 'bad-enum-argument.yaml', code: 'BAD_ARGUMENT', at: [6, 9], says: /argument 'state' of module 'file' must be one of "file", "directory"/ },
   { file: 'free-form-not-key-value.yaml', code: 'BAD_ARGUMENT', at: [4, 13], says: /'file' does not take free-form text: '\/tmp\/x' is not key=value/, hint: /path: \.\.\./ },
