@@ -82,7 +82,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     checkMode: env.checkMode,
     playbookDir: env.playbookDir,
     facts: env.facts,
-    probe: (command, options) => needConn().run(command, options),
+    probe: (command, options) => needConn().run(command, { become: env.task.become, ...options }),
     readFile: (file) => needConn().getFile(file, { become: env.task.become }),
     renderTemplate: (file) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars),
   };
