@@ -15,7 +15,7 @@ import type { HostFacts } from './facts.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
-import { evaluateCondition } from './expressions.js';
+import { evaluateCondition, markRawData } from './expressions.js';
 
 export interface TagFilter {
   tags: string[];
@@ -286,7 +286,8 @@ export class PlayRunner {
       for (const topic of task.notify) host.notified.add(topic);
     }
     if (outcome.setFacts && outcome.status !== 'failed') Object.assign(host.runtimeVars, outcome.setFacts);
-    if (task.register) host.runtimeVars[task.register] = outcome.result;
+    // Registered output is data: a `{{` in a command's stdout must never be templated.
+    if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
     this.report(host, name, outcome, scope, delegate);
     return outcome;
   }

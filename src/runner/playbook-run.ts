@@ -22,6 +22,8 @@ import { resolveConnectionSpec } from './connection-vars.js';
 import { findModule } from '../modules/index.js';
 import { ConnectionPool } from '../transport/connection-pool.js';
 import { FactCache } from './facts.js';
+import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
+import { markRawData } from './expressions.js';
 import type { Connection } from '../transport/types.js';
 
 export interface RunSettings {
@@ -129,7 +131,7 @@ export class PlaybookRun {
 
     this.pool = new ConnectionPool({
       strictHostKeys: settings.strictHostKeys,
-      knownHostsPath: settings.knownHostsPath,
+      knownHosts: new KnownHosts(settings.knownHostsPath ?? defaultKnownHostsPath()),
       connectTimeoutMs: settings.connectTimeoutMs,
     });
     const pool = this.pool;
@@ -185,7 +187,7 @@ export class PlaybookRun {
             recap: this.recap,
             findModule,
             connect,
-            facts: async (h) => facts.get(h, await connect(h)),
+            facts: async (h) => markRawData(await facts.get(h, await connect(h))),
             invalidateFacts: (h) => facts.invalidate(h),
             addSecret: (v) => this.redactor.addDeep(v),
             checkMode: settings.checkMode,
