@@ -27,9 +27,10 @@ const swarmNodeArgs = z
   .object({
     node: z.string().min(1),
     state: z.enum(['present', 'absent']).default('present'),
-    role: z.enum(['manager', 'worker']).optional(),
-    availability: z.enum(['active', 'pause', 'drain']).optional(),
-    labels: z.record(labelValue).optional(),
+    // null (a playbook's `default(none)`) means "leave it as it is", like leaving the argument out.
+    role: z.enum(['manager', 'worker']).nullish().transform((v) => v ?? undefined),
+    availability: z.enum(['active', 'pause', 'drain']).nullish().transform((v) => v ?? undefined),
+    labels: z.record(labelValue).nullish().transform((v) => v ?? undefined),
     labels_state: z.enum(['merge', 'exact', 'absent']).default('merge'),
     /** state absent: remove the node even while it is still up (`docker node rm --force`). */
     force: booleanArg.default(false),
