@@ -49,6 +49,7 @@ interface Scope {
   rescuable: boolean;
   ignoreErrors: boolean;
   noLog: boolean;
+  checkMode?: boolean;
 }
 
 const META_MODULE = 'meta';
@@ -167,6 +168,7 @@ export class PlayRunner {
       rescuable: scope.rescuable,
       ignoreErrors: scope.ignoreErrors || task.ignoreErrors,
       noLog: scope.noLog || task.noLog,
+      checkMode: task.checkMode ?? scope.checkMode,
     };
   }
 
@@ -263,7 +265,7 @@ export class PlayRunner {
           task: { ...task, become: task.become ?? scope.become },
           host: host.name,
           vars,
-          checkMode: this.deps.checkMode,
+          checkMode: scope.checkMode ?? this.deps.checkMode,
           diffMode: this.deps.diffMode,
           playbookDir: this.scope.playbookDir,
           connect: () => this.deps.connect(delegateHost ?? host.name),

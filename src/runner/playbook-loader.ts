@@ -60,7 +60,7 @@ const PLAY_KEYWORDS = [
 ] as const;
 
 /** Keywords every task, block and include may carry. */
-const COMMON_TASK_KEYWORDS = ['name', 'when', 'tags', 'ignore_errors', 'no_log', 'run_once', 'delegate_to', 'become', 'vars'] as const;
+const COMMON_TASK_KEYWORDS = ['name', 'when', 'tags', 'ignore_errors', 'no_log', 'run_once', 'delegate_to', 'become', 'vars', 'check_mode'] as const;
 const MODULE_TASK_KEYWORDS = [
   ...COMMON_TASK_KEYWORDS, 'args', 'loop', 'with_items', 'loop_control', 'register', 'notify', 'changed_when', 'failed_when',
   'until', 'retries', 'delay',
@@ -72,7 +72,7 @@ const ALL_TASK_KEYWORDS = new Set<string>([...HANDLER_KEYWORDS, ...BLOCK_KEYWORD
 
 /** Ansible keywords swarmplay knows but does not do: a clearer message than "unknown". */
 const UNSUPPORTED_ANSIBLE_KEYWORDS = new Set([
-  'action', 'local_action', 'become_user', 'become_method', 'become_flags', 'environment', 'check_mode', 'diff',
+  'action', 'local_action', 'become_user', 'become_method', 'become_flags', 'environment', 'diff',
   'timeout', 'throttle', 'debugger', 'any_errors_fatal', 'connection', 'collections', 'module_defaults', 'port',
   'remote_user', 'with_dict', 'with_list', 'with_fileglob', 'with_together', 'with_nested', 'with_sequence',
   'with_subelements', 'include', 'include_role', 'import_role', 'import_playbook', 'roles', 'delegate_facts', 'poll', 'async',
@@ -548,6 +548,7 @@ class Loader {
       runOnce: get('run_once') ? this.boolean(source, get('run_once')!) : false,
       delegateTo,
       become: get('become') ? this.boolean(source, get('become')!) : undefined,
+      checkMode: get('check_mode') ? this.boolean(source, get('check_mode')!) : undefined,
       vars: get('vars') ? this.vars(source, get('vars')!) : {},
     };
   }

@@ -21,6 +21,12 @@ export interface TaskBase {
   delegateTo?: string;
   /** `become: true` on the task (or inherited from block/play). */
   become?: boolean;
+  /**
+   * Ansible's `check_mode:` keyword: false runs the task for real even under
+   * --check (read-only commands whose output later tasks need); true always
+   * only reports. Unset: the run's mode.
+   */
+  checkMode?: boolean;
   vars: Record<string, RawValue>;
 }
 

@@ -86,6 +86,8 @@ describe('swarmplay run: bad input', function () {
 
   before(async () => {
     host = await startSshd({ address: '127.0.0.31' });
+    // The harness's own readiness probe is logged a moment later; let it land before any log is compared.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     dir = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-bad-'));
     inventory = path.join(dir, 'hosts.yaml');
     await writeFile(inventory, `all:\n  hosts:\n    h1:\n      ansible_host: ${host.address}\n      ansible_port: ${host.port}\n      ansible_user: root\n      ansible_ssh_private_key_file: ${host.clientKeyPath}\n`);

@@ -53,6 +53,7 @@ const PLAYBOOK = `
       command: cat {{ app_dir }}/alpha.conf
       register: alpha
       changed_when: false
+      check_mode: false
 
     - name: use the registered value
       copy:
