@@ -252,6 +252,26 @@ all:
     assert.equal(recap.h1.changed, 1);
   });
 
+  it('counts the recap and sets the exit code exactly as ansible-playbook does on the same playbook and hosts', async () => {
+    const ansible = async (appDir: string) => {
+      const result = await exec('ansible-playbook', ['-i', inventory, playbook, '-e', `app_dir=${appDir}`], {
+        env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False' },
+        maxBuffer: 16 * 1024 * 1024,
+      }).then((r) => ({ code: 0, stdout: r.stdout }), (e) => ({ code: e.code as number, stdout: String(e.stdout) }));
+      const recap: Record<string, Record<string, number>> = {};
+      for (const m of result.stdout.matchAll(/^(\S+)\s+: (ok=.*)$/gm)) {
+        recap[m[1]] = Object.fromEntries(m[2].trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+      }
+      return { code: result.code, recap };
+    };
+    for (const round of ['first run', 'second run']) {
+      const theirs = await ansible('/root/ansible-app');
+      const ours = await run(['-e', 'app_dir=/root/swarmplay-app']);
+      assert.equal(ours.code, theirs.code, `${round}: exit code`);
+      assert.deepEqual(recapOf(ours.stdout), theirs.recap, `${round}: recap`);
+    }
+  });
+
   it('warns and exits 0 when no host matches the pattern', async () => {
     const pb = path.join(dir, 'nomatch.yaml');
     await writeFile(pb, `
