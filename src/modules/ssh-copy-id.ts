@@ -75,7 +75,9 @@ export const sshCopyId = defineModule({
     const keys = args.key.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
     const bad = keys.find((k) => keyIdentity(k) === undefined);
     if (keys.length === 0 || bad !== undefined) {
-      return { changes: [], failed: `key is not an OpenSSH public key line (like 'ssh-ed25519 AAAA... comment'): ${JSON.stringify((bad ?? args.key).slice(0, 60))}` };
+      // Only the first word is shown: a private key pasted by mistake must not reach the output.
+      const first = (bad ?? args.key).trim().split(/\s+/)[0]!.slice(0, 20);
+      return { changes: [], failed: `key is not an OpenSSH public key line (like 'ssh-ed25519 AAAA... comment'); it starts with ${JSON.stringify(first)}` };
     }
     const owner = await account(ctx, args.user);
     const file = args.path ?? `${owner.home}/.ssh/authorized_keys`;
