@@ -1,11 +1,13 @@
 /**
  * The terminal view: an ora spinner while hosts are being reached, then a
  * listr2 task list in which each playbook task shows every host's state
- * live. Playbook tasks arrive as events, and listr2 wants promises, so each
- * task becomes a one-task Listr whose promise settles when every host has
- * reported; the lists run one after another so their output never mixes.
+ * live, one line per host, folded into the task's line once it is done.
+ * Playbook tasks arrive as events and listr2 wants promises, so each task
+ * becomes a one-task Listr with a subtask per host whose promise settles
+ * when that host reports; the lists run one after another so their output
+ * never mixes.
  */
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { Listr } from 'listr2';
 import ora, { type Ora } from 'ora';
 import type { RunnerEvent, HostStatus } from '../runner/events.js';
 import { banner, recapLines, resultLine, unifiedDiff } from './format.js';
@@ -16,12 +18,12 @@ interface LiveTask {
   title: string;
   hosts: string[];
   states: Map<string, HostResult>;
-  done: () => void;
-  wrapper?: ListrTaskWrapper<unknown, never, never>;
-  promise: Promise<void>;
+  /** Settles each host's line when its result arrives. */
+  hostDone: Map<string, () => void>;
+  hostWait: Map<string, Promise<void>>;
 }
 
-const SYMBOL: Record<HostStatus, string> = {
+const LABEL: Record<HostStatus, string> = {
   ok: 'ok', changed: 'changed', failed: 'FAILED', skipped: 'skipping', unreachable: 'UNREACHABLE',
 };
 
@@ -29,6 +31,7 @@ export class InteractiveReporter {
   private chain: Promise<void> = Promise.resolve();
   private current?: LiveTask;
   private spinner?: Ora;
+  private currentModule = '';
 
   constructor(private readonly verbose = false) {}
 
@@ -36,42 +39,34 @@ export class InteractiveReporter {
     this.chain = this.chain.then(() => { process.stdout.write(`${text}\n`); });
   }
 
-  private render(task: LiveTask): void {
-    if (!task.wrapper) return;
-    const lines: string[] = [];
-    for (const host of task.hosts) {
-      const state = task.states.get(host);
-      lines.push(state ? `${SYMBOL[state.status]}: [${host}]${state.msg && state.status !== 'ok' && state.status !== 'changed' ? ` ${state.msg.split('\n')[0]}` : ''}` : `...: [${host}]`);
-    }
-    task.wrapper.output = lines.join('\n');
-  }
-
   private finishCurrent(): void {
-    this.current?.done();
+    // A task whose remaining hosts never report (interrupted run) must not hold the list open.
+    for (const done of this.current?.hostDone.values() ?? []) done();
     this.current = undefined;
   }
 
   private startTask(title: string, hosts: string[]): void {
     this.finishCurrent();
-    let done!: () => void;
-    const promise = new Promise<void>((resolve) => { done = resolve; });
-    const live: LiveTask = { title, hosts, states: new Map(), done, promise };
+    const live: LiveTask = { title, hosts, states: new Map(), hostDone: new Map(), hostWait: new Map() };
+    for (const host of hosts) {
+      live.hostWait.set(host, new Promise<void>((resolve) => live.hostDone.set(host, resolve)));
+    }
     this.current = live;
     const list = new Listr([{
       title,
-      task: async (_ctx, wrapper) => {
-        live.wrapper = wrapper as never;
-        this.render(live);
-        await live.promise;
-        this.render(live);
-        const statuses = [...live.states.values()].map((s) => s.status);
-        const failed = statuses.some((s) => (s === 'failed' || s === 'unreachable'));
-        wrapper.title = `${title} (${summarise(statuses)})`;
-        if (failed && ![...live.states.values()].every((s) => s.ignored || (s.status !== 'failed' && s.status !== 'unreachable'))) {
-          throw new Error(`${title}: failed on ${[...live.states.values()].filter((s) => s.status === 'failed' || s.status === 'unreachable').map((s) => s.host).join(', ')}`);
-        }
-      },
-      rendererOptions: { persistentOutput: true, outputBar: Infinity },
+      task: (_ctx, wrapper) => wrapper.newListr(hosts.map((host) => ({
+        title: host,
+        task: async (_c: unknown, hostTask: { title: string; skip: (msg?: string) => void }) => {
+          await live.hostWait.get(host);
+          const state = live.states.get(host);
+          if (!state) return;
+          const detail = state.msg && (state.status === 'failed' || state.status === 'unreachable') ? `: ${state.msg.split('\n')[0]}` : '';
+          hostTask.title = `${host}: ${state.ignored ? 'failed (ignored)' : LABEL[state.status]}${detail}`;
+          if (live.states.size === hosts.length) wrapper.title = `${title} (${summarise([...live.states.values()])})`;
+          if (state.status === 'skipped') hostTask.skip(hostTask.title);
+          else if ((state.status === 'failed' && !state.ignored) || state.status === 'unreachable') throw new Error(hostTask.title);
+        },
+      })), { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: true, collapseErrors: false, collapseSkips: true } }),
     }], { exitOnError: false, renderer: 'default', rendererOptions: { collapseErrors: false } });
     this.chain = this.chain.then(() => list.run().then(() => undefined, () => undefined));
   }
@@ -90,16 +85,18 @@ export class InteractiveReporter {
         break;
       case 'task_start':
         this.chain = this.chain.then(() => { this.spinner?.stop(); this.spinner = undefined; });
+        this.currentModule = e.module;
         this.startTask(`${e.handler ? 'handler: ' : ''}${e.name}`, e.hosts);
         break;
       case 'host_result': {
         const live = this.current;
         if (live) {
           live.states.set(e.host, e);
-          this.render(live);
-          if (live.hosts.every((h) => live.states.has(h))) this.finishCurrent();
+          live.hostDone.get(e.host)?.();
         }
-        if (e.status === 'failed' || e.status === 'unreachable' || this.verbose) this.deferredLines.push(resultLine(e, this.verbose));
+        // Failures, and what debug tasks say, are kept for after the live list, where nothing overdraws them.
+        const isDebugMessage = this.currentModule === 'debug' && e.msg !== undefined;
+        if (e.status === 'failed' || e.status === 'unreachable' || this.verbose || isDebugMessage) this.deferredLines.push(resultLine(e, this.verbose));
         for (const diff of e.diffs ?? []) this.deferredLines.push(unifiedDiff(diff));
         break;
       }
@@ -131,8 +128,12 @@ export class InteractiveReporter {
   }
 }
 
-function summarise(statuses: HostStatus[]): string {
+/** "changed 2, ok 1" */
+function summarise(states: HostResult[]): string {
   const counts = new Map<string, number>();
-  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].map(([s, n]) => `${s} ${n}`).join(', ');
+  for (const st of states) {
+    const label = st.ignored ? 'ignored' : st.status;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
 }
