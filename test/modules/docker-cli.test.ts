@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   parseDockerInfo, parseNodeInspect, parseContainerInspect, parseImageInspect, parseNodeList, readDockerInfo,
   tcpConnectProbe, httpHeadProbe, httpStatus, httpHeader, withDefaultPort, hostOfAddress, portOfAddress, isIpAddress,
@@ -94,5 +97,31 @@ describe('docker CLI readers (on real docker 20.10 output)', () => {
     assert.equal(portOfAddress('10.0.0.1', 2377), 2377);
     assert.equal(isIpAddress('256.1.1.1'), false);
     assert.equal(isIpAddress('docker01'), false);
+  });
+
+  it('probes HTTP and TCP over bash /dev/tcp for real, against a loopback server', async () => {
+    const server = http.createServer((request, response) => {
+      response.writeHead(request.url === '/v2/' && request.method === 'HEAD' ? 200 : 404, { 'Docker-Content-Digest': `sha256:${request.headers.accept === 'x/y' ? 'ab' : 'none'}` });
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const sh = (command: string) => new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = spawn('/bin/sh', ['-c', command]);
+      let stdout = '';
+      child.stdout.on('data', (chunk) => { stdout += chunk; });
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
+    });
+    try {
+      const head = await sh(httpHeadProbe('127.0.0.1', port, '/v2/', ['Accept: x/y']));
+      assert.equal(head.code, 0);
+      assert.equal(httpStatus(head.stdout), 200);
+      assert.equal(httpHeader(head.stdout, 'Docker-Content-Digest'), 'sha256:ab');
+      assert.equal(httpStatus((await sh(httpHeadProbe('127.0.0.1', port, '/v2/x/manifests/latest'))).stdout), 404);
+      assert.equal((await sh(tcpConnectProbe('127.0.0.1', port))).code, 0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    assert.equal((await sh(tcpConnectProbe('127.0.0.1', port, 1))).code, 1, 'a closed port');
   });
 });
