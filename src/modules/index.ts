@@ -27,10 +27,14 @@ import { hostsSync } from './hosts-sync.js';
 import { dockerDaemon } from './docker-daemon.js';
 import { sshKeygen } from './ssh-keygen.js';
 import { sshCopyId } from './ssh-copy-id.js';
+import { dockerRegistry } from './registry.js';
+import { dockerImage } from './docker-image.js';
+import { meta } from './meta.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
-  swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId,
+  swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
+  meta,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
