@@ -129,6 +129,13 @@ async function startDocker(host: LabHostState): Promise<void> {
   }
 }
 
+function describeHosts(hosts: readonly LabHostState[]): string {
+  if (hosts.length <= 5) return hosts.map((host) => `${host.name} ${host.address}`).join(', ');
+  const first = hosts[0]!;
+  const last = hosts[hosts.length - 1]!;
+  return `${first.name} ${first.address} .. ${last.name} ${last.address}`;
+}
+
 export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   const settings = validateOptions(options);
   const progress = options.onProgress ?? (() => {});
@@ -195,7 +202,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
       host.mountNsInode = namespaceInode(pid, 'mnt');
     }))));
     writeLabState(state);
-    progress(`${state.hosts.length} hosts answer SSH: ${state.hosts.map((host) => `${host.name} ${host.address}`).join(', ')}`);
+    progress(`${state.hosts.length} hosts answer SSH: ${describeHosts(state.hosts)}`);
 
     if (settings.docker) {
       await timed(timings, 'dockerd', () => Promise.all(state.hosts.map((host) => startDocker(host))));

@@ -19,6 +19,8 @@ hostname "$LAB_HOSTNAME"
 mount -t overlay lab-etc -o "lowerdir=/etc,upperdir=$LAB_DIR/etc,workdir=$LAB_DIR/.etc-work" /etc
 # A fresh server has written no local unit: /etc/systemd/system starts empty (whiteouts in the host's layer).
 find /etc/systemd/system -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+# Docker's engine identity and settings are per server: none inherited from this machine's /etc/docker.
+rm -f /etc/docker/key.json /etc/docker/daemon.json
 mount -t overlay lab-units -o "lowerdir=/usr/lib/systemd/system,upperdir=$LAB_DIR/units,workdir=$LAB_DIR/.units-work" /usr/lib/systemd/system
 mount --bind "$LAB_DIR/root" /root
 mount --bind "$LAB_DIR/tmp" /tmp

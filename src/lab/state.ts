@@ -9,7 +9,7 @@
  * known_hosts file at <root>/<name>/known_hosts. A lab is a machine-wide
  * thing (namespaces, a bridge), so its state is machine-wide too, not per checkout.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface LabHostState {
@@ -79,10 +79,4 @@ export function writeLabState(state: LabState): void {
 
 export function removeLabDir(name: string): void {
   rmSync(labDir(name), { recursive: true, force: true });
-}
-
-/** Names of labs that have a state file. */
-export function listLabs(): string[] {
-  if (!existsSync(labRoot())) return [];
-  return readdirSync(labRoot()).filter((entry) => existsSync(labStateFile(entry)));
 }

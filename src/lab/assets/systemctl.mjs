@@ -168,8 +168,15 @@ function diskSignature(name) {
   return [fragment.path, ...findDropIns(name)].map(fileSignature);
 }
 
+const loadedThisRun = new Map();
+
 /** The unit as systemd holds it in memory: read at first use, kept until daemon-reload. */
 function loadUnit(name) {
+  if (!loadedThisRun.has(name)) loadedThisRun.set(name, loadUnitSnapshot(name));
+  return loadedThisRun.get(name);
+}
+
+function loadUnitSnapshot(name) {
   const snapshotFile = path.join(LOADED_DIR, `${name}.json`);
   try {
     const loaded = JSON.parse(fs.readFileSync(snapshotFile, 'utf8'));
@@ -192,6 +199,7 @@ function loadUnit(name) {
 
 function daemonReload() {
   fs.rmSync(LOADED_DIR, { recursive: true, force: true });
+  loadedThisRun.clear();
 }
 
 // ---------- command lines and environment ----------

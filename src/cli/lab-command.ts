@@ -1,0 +1,107 @@
+/**
+ * `swarmplay lab up | down | status | setup`: the command line of the local
+ * lab (src/lab). Prints progress and results; never prints the lab password
+ * (it is in the inventory file, mode 0600).
+ */
+import type { Command } from 'commander';
+import { SwarmplayError } from '../errors.js';
+import { DEFAULT_LAB, labDown, labStatus, labUp, type LabStatus } from '../lab/lab.js';
+import { LAB_INVENTORY_VARS } from '../lab/inventory.js';
+import { installLabPackages } from '../lab/preflight.js';
+
+function hostCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > 200) {
+    throw new SwarmplayError('BAD_OPTION', `--hosts must be a whole number from 1 to 200, got ${JSON.stringify(value)}`);
+  }
+  return count;
+}
+
+function seconds(ms: number | undefined): string {
+  return `${((ms ?? 0) / 1000).toFixed(1)} s`;
+}
+
+export function formatLabStatus(status: LabStatus): string {
+  const rows = [['HOST', 'ADDRESS', 'SSHD', 'DOCKERD', 'SWARM']];
+  for (const host of status.hosts) {
+    const swarm = host.swarm === undefined ? '-' : host.swarmRole ? `${host.swarm} (${host.swarmRole})` : host.swarm;
+    rows.push([host.name, host.address, host.sshd, host.dockerd === 'absent' ? '-' : host.dockerd, swarm]);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return [
+    `lab ${status.name}: ${status.subnet}, controller ${status.controllerAddress}, up since ${status.createdAt}`,
+    ...table,
+    ...(status.inventoryFile ? [`inventory: ${status.inventoryFile}`] : []),
+  ].join('\n');
+}
+
+export function registerLabCommand(program: Command): Command {
+  const lab = program
+    .command('lab')
+    .description('a local lab: Docker hosts with SSH, made of Linux namespaces on this machine (needs root)');
+
+  lab
+    .command('up')
+    .description('bring up lab hosts (clears a stale lab of the same name first)')
+    .option('--hosts <n>', 'number of hosts', hostCount, DEFAULT_LAB.hosts)
+    .option('--prefix <prefix>', 'host name prefix (docker -> docker01, docker02, ...)', DEFAULT_LAB.prefix)
+    .option('--subnet <cidr>', 'private subnet for the lab bridge (controller .1, hosts .11 onward)', DEFAULT_LAB.subnet)
+    .option('--no-docker', 'plain SSH hosts without dockerd (fast, for benchmarks with many hosts)')
+    .option('--name <name>', 'lab name (up to 9 lowercase letters/digits)', DEFAULT_LAB.name)
+    .option('-i, --inventory <file>', 'where to write the Ansible inventory', DEFAULT_LAB.inventoryFile)
+    .action(async (options: { hosts: number; prefix: string; subnet: string; docker: boolean; name: string; inventory: string }) => {
+      const result = await labUp({
+        name: options.name,
+        hosts: options.hosts,
+        prefix: options.prefix,
+        subnet: options.subnet,
+        docker: options.docker,
+        inventoryFile: options.inventory,
+        onProgress: (message) => console.log(`lab: ${message}`),
+      });
+      const { state, timings } = result;
+      console.log(`lab ${state.name} is up in ${seconds(timings.total)}: ${state.hosts.length} hosts` +
+        `${state.docker ? ' with dockerd' : ' (no docker)'}; root login by password until a key is copied`);
+      console.log(`inventory: ${result.inventoryFile} (holds the lab password; mode 0600)`);
+      console.log(`known_hosts for this lab: ${state.knownHostsFile} (inventory var ${LAB_INVENTORY_VARS.knownHosts})`);
+      if (state.docker) {
+        console.log('note: this kernel has no IP_VS, so the swarm ingress routing mesh cannot work in the lab; ' +
+          `publish service ports with mode=host (inventory var ${LAB_INVENTORY_VARS.publishMode}: host)`);
+      }
+    });
+
+  lab
+    .command('down')
+    .description('stop every process the lab started, remove its namespaces, bridge, files and inventory')
+    .option('--name <name>', 'lab name', DEFAULT_LAB.name)
+    .action(async (options: { name: string }) => {
+      const started = Date.now();
+      const result = await labDown(options.name, { onProgress: (message) => console.log(`lab: ${message}`) });
+      if (result.found) console.log(`lab ${options.name} is down (${result.stoppedProcesses} processes stopped) in ${seconds(Date.now() - started)}`);
+    });
+
+  lab
+    .command('status')
+    .description('address, sshd, dockerd and swarm state of each lab host')
+    .option('--name <name>', 'lab name', DEFAULT_LAB.name)
+    .option('--json', 'machine-readable output')
+    .action(async (options: { name: string; json?: boolean }) => {
+      const status = await labStatus(options.name);
+      if (!status) {
+        throw new SwarmplayError('LAB_FAILED', `no lab named ${options.name} is up`, { hint: 'start one with `swarmplay lab up`' });
+      }
+      console.log(options.json ? JSON.stringify(status, null, 2) : formatLabStatus(status));
+    });
+
+  lab
+    .command('setup')
+    .description('install the Debian packages the lab needs (openssh-server, docker.io, docker-registry, busybox-static, iproute2) when missing')
+    .option('--no-docker', 'only what plain SSH hosts need')
+    .action(async (options: { docker: boolean }) => {
+      const installed = await installLabPackages(options.docker, (message) => console.log(`lab: ${message}`));
+      console.log(installed.length > 0 ? `installed: ${installed.join(', ')}` : 'lab packages: all present');
+    });
+
+  return lab;
+}
