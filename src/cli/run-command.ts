@@ -8,6 +8,8 @@ import { PlainReporter } from '../reporters/plain.js';
 import { JsonReporter } from '../reporters/json.js';
 import { InteractiveReporter } from '../reporters/interactive.js';
 import { parseExtraVars } from './extra-vars.js';
+import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
+import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
 
 export const DEFAULT_INVENTORY = 'inventory/hosts.yaml';
 
@@ -27,6 +29,7 @@ interface RunFlags {
   knownHosts?: string;
   askPass?: boolean;
   timeout?: string;
+  waitLock?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -56,7 +59,7 @@ export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassw
   return {
     playbookPath,
     inventoryPath: flags.inventory,
-    limit: flags.limit,
+    limit: flags.limit === undefined ? undefined : expandFailedLimit(flags.limit, playbookPath),
     tags: flags.tags,
     skipTags: flags.skipTags,
     checkMode: Boolean(flags.check),
@@ -77,33 +80,55 @@ function pickReporter(flags: RunFlags): { onEvent: (e: never) => void; close(): 
   return new PlainReporter(undefined, flags.verbose > 0);
 }
 
+/** stderr, so that --json keeps stdout pure JSON lines. */
+function reportRetryFile(retryFile: string | null): void {
+  if (retryFile) process.stderr.write(`to retry the failed and unreachable hosts, use: --limit @${retryFile} (or --limit @failed)\n`);
+}
+
 async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
   const password = flags.askPass ? await askPassword() : process.env.SWARMPLAY_PASSWORD || undefined;
-  const settings = settingsFrom(playbookPath, flags, password);
   const reporter = pickReporter(flags);
-  const run = new PlaybookRun(settings, reporter.onEvent as never);
+  let run: PlaybookRun | undefined;
+  let lock: RunLock | undefined;
+  let running = false;
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
-    if (interrupts > 1) process.exit(EXIT.INTERRUPTED);
+    // Before any host is touched (loading, waiting for the lock) there is nothing to stop: leave at once.
+    if (interrupts > 1 || !running || !run) process.exit(EXIT.INTERRUPTED);
     process.stderr.write('\nInterrupted: stopping running commands and closing connections (again to quit at once)\n');
     run.interrupt();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const settings = settingsFrom(playbookPath, flags, password);
+    run = new PlaybookRun(settings, reporter.onEvent as never);
+    // Bad input is reported before waiting on another run's lock.
+    await run.prepare();
+    lock = await acquireRunLock(settings.inventoryPath, {
+      playbook: playbookPath,
+      wait: Boolean(flags.waitLock),
+      onWait: (owner) => process.stderr.write(
+        `Waiting for the run that holds the inventory's lock to finish (pid ${owner.pid}, playbook ${owner.playbook})...\n`),
+    });
+    running = true;
     const outcome = await run.run();
     await reporter.close();
+    // An interrupted run says nothing about which hosts are fine: the retry file stays as it was.
+    if (outcome.exitCode !== EXIT.INTERRUPTED) reportRetryFile(await updateRetryFile(playbookPath, outcome.recap).catch(
+      (error: Error) => { process.stderr.write(`[WARNING]: cannot write the retry file: ${error.message}\n`); return null; }));
     return outcome.exitCode;
   } catch (error) {
     await reporter.close();
     if (error instanceof SwarmplayError) {
-      const text = redactSecretAssignments(run.redactor.redactText(error.format()));
+      const text = redactSecretAssignments(run ? run.redactor.redactText(error.format()) : error.format());
       process.stderr.write(`ERROR: ${text}\n`);
       return error.exitCode;
     }
     throw error;
   } finally {
+    lock?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -131,6 +156,7 @@ export function registerRunCommands(program: Command): void {
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
     .option('-k, --ask-pass', 'ask for the SSH password')
     .option('-T, --timeout <seconds>', 'connect timeout in seconds (default 10)')
+    .option('--wait-lock', 'if another run holds this inventory, wait for it instead of refusing')
     .action(async (playbook: string, flags: RunFlags) => {
       process.exitCode = await runPlaybook(playbook, flags);
     });
