@@ -20,6 +20,7 @@ import { loadInventory, type Inventory } from './inventory.js';
 import { matchHosts, selectHosts } from './host-patterns.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { findModule } from '../modules/index.js';
+import { checkUndefinedVariables } from './undefined-variables.js';
 import { ConnectionPool } from '../transport/connection-pool.js';
 import { FactCache } from './facts.js';
 import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
@@ -119,6 +120,16 @@ export class PlaybookRun {
       for (const name of SECRET_VARS) this.redactor.add(vars[name]);
     }
     this.redactor.add(this.settings.defaultPassword);
+    const varsFilesKeys: string[] = [];
+    let varsFilesKnown = true;
+    for (const play of playbook.plays) {
+      if (play.varsFiles.some((f) => String(f).includes('{{'))) {
+        varsFilesKnown = false; // names they define cannot be known before the run
+        continue;
+      }
+      varsFilesKeys.push(...Object.keys(await loadVarsFiles(play, playbook.dir, {})));
+    }
+    if (varsFilesKnown) checkUndefinedVariables(playbook, inventory, this.settings.extraVars, varsFilesKeys);
     return { playbook, inventory };
   }
 

@@ -59,6 +59,12 @@ const CASES: BadCase[] = [
     says: /port/,
   },
   {
+    name: 'undefined variable',
+    playbook: `- hosts: all\n  vars:\n    registry_port: 5000\n  tasks:\n    - name: uses a typo\n      debug:\n        msg: "{{ registry_prot }}"\n`,
+    where: /site\.yaml:5:\d+/,
+    says: /'registry_prot' is undefined[\s\S]*did you mean 'registry_port'/,
+  },
+  {
     name: 'missing playbook file',
     args: ({ dir, inventory }) => ['run', path.join(dir, 'nope.yaml'), '-i', inventory],
     where: /nope\.yaml/,
