@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-for pkg in sudo openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible-core sshpass openssl util-linux; do
+for pkg in sudo openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible-core sshpass openssl util-linux time; do
   have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,20 @@
+/**
+ * Preloaded into the measured swarmplay process (node --import): records how
+ * many SSH channels each host's connection opened (SshConnection's
+ * channelsOpened, read when the connection closes) and writes them as JSON to
+ * $SWARMPLAY_BENCH_CHANNELS on exit. Reading a counter costs nothing, so the
+ * timed runs carry it; swarmplay's own code is unchanged.
+ */
+import { writeFileSync } from 'node:fs';
+import { SshConnection } from '../dist/src/transport/ssh.js';
+
+const output = process.env.SWARMPLAY_BENCH_CHANNELS;
+if (output) {
+  const channelsPerHost = {};
+  const close = SshConnection.prototype.close;
+  SshConnection.prototype.close = function closeAndCount(...args) {
+    channelsPerHost[this.host] = this.channelsOpened;
+    return close.apply(this, args);
+  };
+  process.on('exit', () => writeFileSync(output, `${JSON.stringify(channelsPerHost)}\n`));
+}
