@@ -16,6 +16,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
 import { evaluateCondition, markRawData } from './expressions.js';
+import { renderValue } from './templar.js';
 
 export interface TagFilter {
   tags: string[];
@@ -249,17 +250,13 @@ export class PlayRunner {
   private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<TaskResult | null> {
     const name = displayName(task);
     const vars = taskVars(host, this.scope, scope.vars);
-    const delegate = task.delegateTo;
+    let delegateHost: string | undefined;
     let outcome: TaskResult;
     try {
       if (scope.when.length && !scope.when.every((c) => evaluateCondition(c, vars, task.location))) {
         outcome = { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
       } else {
-        let delegateHost: string | undefined;
-        if (delegate) {
-          const rendered = (await import('./templar.js')).renderValue(delegate, vars, task.location);
-          delegateHost = String(rendered);
-        }
+        if (task.delegateTo) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
         outcome = await runTask({
           module,
           task: { ...task, become: task.become ?? scope.become },
@@ -284,13 +281,13 @@ export class PlayRunner {
       outcome = { status: 'failed', msg, result: { failed: true, changed: false, msg } };
     }
     if (outcome.status === 'changed') {
-      this.deps.invalidateFacts(delegate ? String(delegate) : host.name);
+      this.deps.invalidateFacts(delegateHost ?? host.name);
       for (const topic of task.notify) host.notified.add(topic);
     }
     if (outcome.setFacts && outcome.status !== 'failed') Object.assign(host.runtimeVars, outcome.setFacts);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
-    this.report(host, name, outcome, scope, delegate);
+    this.report(host, name, outcome, scope, delegateHost);
     return outcome;
   }
 

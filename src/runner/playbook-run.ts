@@ -75,6 +75,16 @@ async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, u
   return out;
 }
 
+/**
+ * An inventory may name its own known_hosts file (`swarmplay_known_hosts` in
+ * its vars): the lab does, because every `lab up` makes new host keys.
+ */
+function inventoryKnownHosts(inventory: Inventory): string | undefined {
+  const first = inventory.hostNames()[0];
+  const value = first === undefined ? undefined : inventory.hostVars(first).swarmplay_known_hosts;
+  return typeof value === 'string' && value ? value : undefined;
+}
+
 /** serial: [1, "30%", 5] -> batches; the last size repeats. */
 export function splitBatches<T>(hosts: T[], serial: (number | string)[]): T[][] {
   if (!serial.length) return [hosts];
@@ -142,7 +152,7 @@ export class PlaybookRun {
 
     this.pool = new ConnectionPool({
       strictHostKeys: settings.strictHostKeys,
-      knownHosts: new KnownHosts(settings.knownHostsPath ?? defaultKnownHostsPath()),
+      knownHosts: new KnownHosts(settings.knownHostsPath ?? inventoryKnownHosts(inventory) ?? defaultKnownHostsPath()),
       connectTimeoutMs: settings.connectTimeoutMs,
     });
     const pool = this.pool;
@@ -177,8 +187,8 @@ export class PlaybookRun {
           continue;
         }
         for (const h of playHosts) this.recap.touch(h.name);
-        const playVars = renderValue(play.vars, settings.extraVars, play.location) as Record<string, unknown>;
-        const varsFilesVars = await loadVarsFiles(play, playbook.dir, { ...playVars, ...settings.extraVars });
+        // Play vars stay as written: they are templated lazily, per host, when a task reads them.
+        const varsFilesVars = await loadVarsFiles(play, playbook.dir, { ...play.vars, ...settings.extraVars, groups: inventory.groupsMap() });
         for (const batch of splitBatches(playHosts, play.serial)) {
           const scope: PlayScope = {
             playVars: play.vars,
