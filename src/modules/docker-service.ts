@@ -1,0 +1,517 @@
+/**
+ * `docker_service`: a swarm service as the seed's `docker service create
+ * --replicas 6 --name web -p 80 IMAGE`, `docker service scale web=9`,
+ * `docker service update --image ...:2.0 --update-parallelism 2
+ * --update-delay 1m web`, `--constraint node.hostname==docker03` and
+ * `docker service update --rollback web`.
+ *
+ * plan() reads `docker service inspect` and asks docker for exactly what
+ * differs: `docker service create` when the service is absent, otherwise one
+ * `docker service update` with only the flags for what differs, and nothing
+ * at all when nothing does (no task is restarted). An argument left out (or
+ * null) is left as it is on the service: `replicas` unset never undoes a
+ * manual `docker service scale`. A list or mapping given (constraints,
+ * publish, env, labels, networks) is the whole set.
+ *
+ * Images: docker pins the digest it resolved (`repo:tag@sha256:...`); a
+ * reference without digest matches that spec whatever the digest, so a tag
+ * pushed again with new content is not rolled out (use a new tag).
+ *
+ * After a change the task waits (`wait`, default true) until the service has
+ * converged, see service-convergence.ts; a failure (a rejected image, a
+ * paused update, an automatic rollback) fails the task with the tasks' own
+ * errors. With `update_config.failure_action: rollback` swarm puts the old
+ * tasks back by itself, which is what playbooks/deploy.yaml sets.
+ *
+ * `rollback: true` is `docker service update --rollback`: refused when
+ * there is no previous spec; nothing to do when the last change already was
+ * a rollback (so running it twice does not toggle back).
+ *
+ * Progress: the apply step calls `progress(message)` on its context when the
+ * runner provides one (an optional member, see ProgressSink).
+ */
+import { z } from 'zod';
+import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { quoteArgs } from '../transport/shell-quote.js';
+import { booleanArg, numberArg, portArg } from './argument-types.js';
+import { commandOutputTail } from './docker-cli.js';
+import {
+  isNoSuchService, parseServiceInspect, sameImage, serviceInspectCommand,
+  type PublishedPort, type ResourceAmounts, type RolloutConfig, type ServiceState,
+} from './swarm-service-state.js';
+import { waitForConvergence, type ConvergenceGoal, type ProgressSink } from './service-convergence.js';
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const imageReference = z.string().min(1).regex(/^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$/, 'not an image reference');
+
+/** Go-style durations as docker takes them ("10s", "1m30s", "500ms"), or a number of seconds. */
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+export function parseDurationNs(value: string | number): number | undefined {
+  if (typeof value === 'number') return value >= 0 ? Math.round(value * 1e9) : undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1e9);
+  if (text === '0') return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS[part[2]!]!, 0));
+}
+
+/** A duration for a docker flag, in the largest unit that keeps it exact. */
+export function formatDuration(ns: number): string {
+  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
+  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
+  return `${ns}ns`;
+}
+
+const durationArg = z.union([z.number(), z.string()]).transform((value, refinement) => {
+  const ns = parseDurationNs(value);
+  if (ns === undefined) {
+    refinement.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration such as 10s, 1m30s or 500ms (or seconds as a number), got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ns;
+});
+
+/** docker's RAMInBytes: 1024-based units, "64M", "1g", "512mb", or plain bytes. */
+export function parseMemoryBytes(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgtp])?i?b?$/i.exec(value.trim());
+  if (!match) return undefined;
+  const power = match[2] ? 'kmgtp'.indexOf(match[2].toLowerCase()) + 1 : 0;
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
+
+const memoryArg = z.union([z.number(), z.string()]).transform((value, refinement) => {
+  const bytes = parseMemoryBytes(value);
+  if (bytes === undefined) {
+    refinement.addIssue({ code: z.ZodIssueCode.custom, message: `expected a memory size such as 64M or 1G, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const cpusArg = numberArg.transform((cpus) => Math.round(cpus * 1e9));
+
+const resourceAmountsArg = z.object({ cpus: cpusArg.optional(), memory: memoryArg.optional() }).strict();
+
+const publishArg = z
+  .object({
+    published: portArg,
+    target: portArg,
+    protocol: z.enum(['tcp', 'udp', 'sctp']).default('tcp'),
+    mode: z.enum(['ingress', 'host']).default('ingress'),
+  })
+  .strict();
+
+const rolloutArg = (failureActions: [string, ...string[]]) =>
+  z
+    .object({
+      parallelism: numberArg.pipe(z.number().int()).nullish(),
+      delay: durationArg.nullish(),
+      failure_action: z.enum(failureActions).nullish(),
+      monitor: durationArg.nullish(),
+      order: z.enum(['stop-first', 'start-first']).nullish(),
+      max_failure_ratio: numberArg.pipe(z.number().max(1)).nullish(),
+    })
+    .strict();
+
+/** null (a playbook's `default(none)`) means "leave it as it is", like leaving the argument out. */
+function leaveAsIs<T extends z.ZodTypeAny>(schema: T) {
+  return schema.nullish().transform((value) => (value ?? undefined) as z.infer<T> | undefined);
+}
+
+const preferenceArg = z.union([
+  z.string().regex(/^spread=.+/, 'a preference is spread=DESCRIPTOR').transform((text) => text.slice('spread='.length)),
+  z.object({ spread: z.string().min(1) }).strict().transform((preference) => preference.spread),
+]);
+
+const envArg = z.union([
+  z.record(scalar),
+  z.array(z.string().regex(/^[^=]+=/, 'an env list item is KEY=VALUE')).transform((items) =>
+    Object.fromEntries(items.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]))),
+]);
+
+const SPEC_ARGUMENTS = [
+  'image', 'replicas', 'mode', 'publish', 'constraints', 'placement_preferences', 'labels', 'container_labels', 'env',
+  'networks', 'update_config', 'rollback_config', 'resources',
+] as const;
+
+const dockerServiceArgs = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'not a service name'),
+    state: z.enum(['present', 'absent']).default('present'),
+    image: leaveAsIs(imageReference),
+    replicas: leaveAsIs(numberArg.pipe(z.number().int())),
+    mode: leaveAsIs(z.enum(['replicated', 'global'])),
+    publish: leaveAsIs(z.array(publishArg)),
+    constraints: leaveAsIs(z.array(z.string().min(1))),
+    placement_preferences: leaveAsIs(z.array(preferenceArg)),
+    labels: leaveAsIs(z.record(scalar)),
+    container_labels: leaveAsIs(z.record(scalar)),
+    env: leaveAsIs(envArg),
+    networks: leaveAsIs(z.array(z.string().min(1))),
+    update_config: leaveAsIs(rolloutArg(['pause', 'continue', 'rollback'])),
+    rollback_config: leaveAsIs(rolloutArg(['pause', 'continue'])),
+    resources: leaveAsIs(z.object({ limits: resourceAmountsArg.optional(), reservations: resourceAmountsArg.optional() }).strict()),
+    rollback: booleanArg.default(false),
+    wait: booleanArg.default(true),
+    /** Seconds to wait for convergence. */
+    timeout: numberArg.default(300),
+  })
+  .strict()
+  .superRefine((args, refinement) => {
+    if (args.rollback) {
+      const given = SPEC_ARGUMENTS.filter((key) => args[key] !== undefined);
+      if (given.length) {
+        refinement.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [given[0]!],
+          message: `rollback: true returns the service to its previous spec and takes only name, wait and timeout (also given: ${given.join(', ')}); use a separate task`,
+        });
+      }
+      if (args.state === 'absent') refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['rollback'], message: 'rollback: true with state absent makes no sense' });
+    }
+    if (args.mode === 'global' && args.replicas !== undefined) {
+      refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['replicas'], message: 'a global service runs one task per node: replicas is for mode replicated' });
+    }
+  });
+
+export type DockerServiceArgs = z.infer<typeof dockerServiceArgs>;
+type RolloutArgs = NonNullable<DockerServiceArgs['update_config']>;
+
+/** What docker uses when a service was created without update/rollback settings. */
+const DOCKER_ROLLOUT_DEFAULTS: RolloutConfig = {
+  parallelism: 1, delayNs: 0, failureAction: 'pause', monitorNs: 5e9, maxFailureRatio: 0, order: 'stop-first',
+};
+
+export interface ServiceUpdate {
+  /** `docker service update` flags (before the service name). */
+  flags: string[];
+  /** Human lines: what differs. */
+  differences: string[];
+  /** The change replaces tasks (template or ports), so swarm will report a rollout. */
+  rollout: boolean;
+}
+
+function normalizeConstraint(constraint: string): string {
+  return constraint.replace(/\s*(==|!=)\s*/, '$1').trim();
+}
+
+function portKey(port: PublishedPort): string {
+  return `${port.published}:${port.target}/${port.protocol}/${port.mode}`;
+}
+
+/** The long --publish syntax: exact for add and for remove. */
+export function portSpec(port: PublishedPort): string {
+  return `published=${port.published},target=${port.target},protocol=${port.protocol},mode=${port.mode}`;
+}
+
+function mapFlags(current: Record<string, string>, wanted: Record<string, string>, addFlag: string, removeFlag: string): string[] {
+  const flags: string[] = [];
+  for (const key of Object.keys(current)) if (!Object.hasOwn(wanted, key)) flags.push(removeFlag, key);
+  for (const [key, value] of Object.entries(wanted)) if (current[key] !== value) flags.push(addFlag, `${key}=${value}`);
+  return flags;
+}
+
+function envRecord(env: readonly string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const item of env) {
+    const equals = item.indexOf('=');
+    if (equals > 0) record[item.slice(0, equals)] = item.slice(equals + 1);
+    else record[item] = '';
+  }
+  return record;
+}
+
+function rolloutFlags(prefix: 'update' | 'rollback', current: RolloutConfig | undefined, wanted: RolloutArgs | undefined): string[] {
+  if (!wanted) return [];
+  const now = current ?? DOCKER_ROLLOUT_DEFAULTS;
+  const flags: string[] = [];
+  if (wanted.parallelism != null && wanted.parallelism !== now.parallelism) flags.push(`--${prefix}-parallelism`, String(wanted.parallelism));
+  if (wanted.delay != null && wanted.delay !== now.delayNs) flags.push(`--${prefix}-delay`, formatDuration(wanted.delay));
+  if (wanted.failure_action != null && wanted.failure_action !== now.failureAction) flags.push(`--${prefix}-failure-action`, wanted.failure_action);
+  if (wanted.monitor != null && wanted.monitor !== now.monitorNs) flags.push(`--${prefix}-monitor`, formatDuration(wanted.monitor));
+  if (wanted.order != null && wanted.order !== now.order) flags.push(`--${prefix}-order`, wanted.order);
+  if (wanted.max_failure_ratio != null && wanted.max_failure_ratio !== now.maxFailureRatio) flags.push(`--${prefix}-max-failure-ratio`, String(wanted.max_failure_ratio));
+  return flags;
+}
+
+function cpusText(nanoCpus: number): string {
+  return String(nanoCpus / 1e9);
+}
+
+function resourceFlags(kind: 'limit' | 'reserve', current: ResourceAmounts, wanted: { cpus?: number; memory?: number } | undefined): string[] {
+  if (!wanted) return [];
+  const flags: string[] = [];
+  if (wanted.cpus !== undefined && wanted.cpus !== (current.nanoCpus ?? 0)) flags.push(`--${kind}-cpu`, cpusText(wanted.cpus));
+  if (wanted.memory !== undefined && wanted.memory !== (current.memoryBytes ?? 0)) flags.push(`--${kind}-memory`, String(wanted.memory));
+  return flags;
+}
+
+/**
+ * The `docker service update` flags that bring `current` to what `args`
+ * asks, and nothing for what already is. `networkIds` maps each wanted
+ * network (name or ID) to its ID.
+ */
+export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, networkIds: ReadonlyMap<string, string> = new Map()): ServiceUpdate {
+  const flags: string[] = [];
+  const differences: string[] = [];
+  let rollout = false;
+  const note = (difference: string, newFlags: string[], replacesTasks: boolean) => {
+    if (newFlags.length === 0) return;
+    flags.push(...newFlags);
+    differences.push(difference);
+    if (replacesTasks) rollout = true;
+  };
+
+  if (args.image !== undefined && !sameImage(current.image, args.image)) {
+    note(`image ${current.image.split('@')[0]} -> ${args.image}`, ['--image', args.image], true);
+  }
+  if (args.replicas !== undefined && current.mode === 'replicated' && args.replicas !== current.replicas) {
+    note(`replicas ${current.replicas} -> ${args.replicas}`, ['--replicas', String(args.replicas)], false);
+  }
+  if (args.constraints !== undefined) {
+    const wanted = new Set(args.constraints.map(normalizeConstraint));
+    const have = new Set(current.constraints.map(normalizeConstraint));
+    const constraintFlags = [
+      ...current.constraints.filter((c) => !wanted.has(normalizeConstraint(c))).flatMap((c) => ['--constraint-rm', c]),
+      ...args.constraints.filter((c) => !have.has(normalizeConstraint(c))).flatMap((c) => ['--constraint-add', c]),
+    ];
+    note(`constraints [${current.constraints.join(', ')}] -> [${args.constraints.join(', ')}]`, constraintFlags, true);
+  }
+  if (args.placement_preferences !== undefined && args.placement_preferences.join('\n') !== current.preferences.join('\n')) {
+    // Preferences are an ordered hierarchy: replace the whole list.
+    note(
+      `placement preferences [${current.preferences.join(', ')}] -> [${args.placement_preferences.join(', ')}]`,
+      [
+        ...current.preferences.flatMap((p) => ['--placement-pref-rm', `spread=${p}`]),
+        ...args.placement_preferences.flatMap((p) => ['--placement-pref-add', `spread=${p}`]),
+      ],
+      true,
+    );
+  }
+  if (args.labels !== undefined) note('service labels', mapFlags(current.labels, args.labels, '--label-add', '--label-rm'), false);
+  if (args.container_labels !== undefined) {
+    note('container labels', mapFlags(current.containerLabels, args.container_labels, '--container-label-add', '--container-label-rm'), true);
+  }
+  if (args.env !== undefined) note('environment', mapFlags(envRecord(current.env), args.env, '--env-add', '--env-rm'), true);
+  if (args.networks !== undefined) {
+    const wantedIds = new Set(args.networks.map((network) => networkIds.get(network) ?? network));
+    const networkFlags = [
+      ...current.networkIds.filter((id) => !wantedIds.has(id)).flatMap((id) => ['--network-rm', id]),
+      ...args.networks.filter((network) => !current.networkIds.includes(networkIds.get(network) ?? network)).flatMap((network) => ['--network-add', network]),
+    ];
+    note(`networks -> [${args.networks.join(', ')}]`, networkFlags, true);
+  }
+  if (args.publish !== undefined) {
+    const wanted = new Map(args.publish.map((port) => [portKey(port), port]));
+    const have = new Map(current.publish.map((port) => [portKey(port), port]));
+    const publishFlags = [
+      ...[...have].filter(([key]) => !wanted.has(key)).flatMap(([, port]) => ['--publish-rm', portSpec(port)]),
+      ...[...wanted].filter(([key]) => !have.has(key)).flatMap(([, port]) => ['--publish-add', portSpec(port)]),
+    ];
+    note(`published ports [${current.publish.map(portKey).join(', ')}] -> [${args.publish.map(portKey).join(', ')}]`, publishFlags, true);
+  }
+  note('update settings', rolloutFlags('update', current.updateConfig, args.update_config), false);
+  note('rollback settings', rolloutFlags('rollback', current.rollbackConfig, args.rollback_config), false);
+  if (args.resources !== undefined) {
+    note('resources', [
+      ...resourceFlags('limit', current.limits, args.resources.limits),
+      ...resourceFlags('reserve', current.reservations, args.resources.reservations),
+    ], true);
+  }
+  return { flags, differences, rollout };
+}
+
+/** `docker service create` arguments (everything after `create`) for a new service. */
+export function serviceCreateArgs(args: DockerServiceArgs): string[] {
+  const words = ['--detach', '--name', args.name];
+  if (args.mode === 'global') words.push('--mode', 'global');
+  else words.push('--replicas', String(args.replicas ?? 1));
+  for (const constraint of args.constraints ?? []) words.push('--constraint', constraint);
+  for (const preference of args.placement_preferences ?? []) words.push('--placement-pref', `spread=${preference}`);
+  for (const [key, value] of Object.entries(args.labels ?? {})) words.push('--label', `${key}=${value}`);
+  for (const [key, value] of Object.entries(args.container_labels ?? {})) words.push('--container-label', `${key}=${value}`);
+  for (const [key, value] of Object.entries(args.env ?? {})) words.push('--env', `${key}=${value}`);
+  for (const network of args.networks ?? []) words.push('--network', network);
+  for (const port of args.publish ?? []) words.push('--publish', portSpec(port));
+  // Against docker's defaults, only what differs needs a flag.
+  words.push(...rolloutFlags('update', DOCKER_ROLLOUT_DEFAULTS, args.update_config));
+  words.push(...rolloutFlags('rollback', DOCKER_ROLLOUT_DEFAULTS, args.rollback_config));
+  words.push(...resourceFlags('limit', {}, args.resources?.limits));
+  words.push(...resourceFlags('reserve', {}, args.resources?.reservations));
+  words.push(args.image!);
+  return words;
+}
+
+/**
+ * The probe that tells whether the kernel has IP_VS, which the ingress
+ * routing mesh needs: loaded (/proc/net/ip_vs, /sys/module/ip_vs) or
+ * loadable (modprobe -n).
+ */
+export const IPVS_PROBE =
+  'if [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ] || modprobe -n -q ip_vs 2>/dev/null; then echo present; else echo absent; fi';
+
+export function ingressWarning(host: string, ports: readonly PublishedPort[]): string {
+  const list = ports.map((port) => `${port.published}->${port.target}/${port.protocol}`).join(', ');
+  return `WARNING: ${list} published in ingress mode, but the kernel of ${host} has no IP_VS: the swarm routing mesh cannot work, ` +
+    'so these ports will not answer on any node. Publish with mode: host instead (the lab inventory sets lab_publish_mode: host).';
+}
+
+/** The IDs of the named networks, for comparing with the spec (which stores IDs). */
+async function networkIdsOf(ctx: ModuleContext, networks: readonly string[]): Promise<{ ids: Map<string, string>; missing: string[] }> {
+  const ids = new Map<string, string>();
+  const missing: string[] = [];
+  for (const network of networks) {
+    const answer = await ctx.probe(`${quoteArgs(['docker', 'network', 'inspect', network])} --format '{{.Id}}'`);
+    const id = answer.stdout.trim();
+    if (answer.exitCode !== 0 || !id) missing.push(network);
+    else ids.set(network, id);
+  }
+  return { ids, missing };
+}
+
+function describe(service: ServiceState) {
+  return {
+    service_id: service.id,
+    image: service.image,
+    mode: service.mode,
+    ...(service.replicas !== undefined && { replicas: service.replicas }),
+    published: service.publish,
+    update_status: service.updateStatus?.state ?? null,
+  };
+}
+
+function convergeChange(
+  description: string,
+  command: string,
+  args: DockerServiceArgs,
+  goal: (status: ConvergenceGoal['statusBefore']) => ConvergenceGoal,
+  statusBefore: ConvergenceGoal['statusBefore'],
+): Change {
+  return {
+    kind: 'apply',
+    description,
+    async apply(host: ApplyContext & ProgressSink) {
+      const started = Date.now();
+      const ran = await host.run(command, { timeoutMs: 300_000 });
+      if (ran.exitCode !== 0) throw new Error(`${description} failed on ${host.host}: ${commandOutputTail(ran, 5)}`);
+      if (!args.wait) return { converged: null };
+      const report = await waitForConvergence(host, args.name, goal(statusBefore), { timeoutMs: args.timeout * 1000 });
+      return {
+        converged: true,
+        convergence: report.summary,
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+        tasks: report.tasks,
+        ...describe(report.service),
+      };
+    },
+  };
+}
+
+async function readService(ctx: ModuleContext, name: string): Promise<ServiceState | null | { failed: string }> {
+  const answer = await ctx.probe(serviceInspectCommand(name));
+  if (answer.exitCode === 0) return parseServiceInspect(answer.stdout);
+  const output = `${answer.stdout}\n${answer.stderr}`;
+  if (isNoSuchService(output)) return null;
+  if (/not a swarm manager|swarm mode/i.test(output)) {
+    return { failed: `docker_service must run on a swarm manager, and ${ctx.host} is not one (${commandOutputTail(answer)}); use delegate_to: a manager` };
+  }
+  if (answer.exitCode === 127) return { failed: `docker is not installed on ${ctx.host}` };
+  return { failed: `cannot inspect service ${name} on ${ctx.host}: ${commandOutputTail(answer)}` };
+}
+
+export const dockerService = defineModule({
+  name: 'docker_service',
+  schema: dockerServiceArgs,
+  async plan(ctx: ModuleContext, args): Promise<Plan> {
+    const found = await readService(ctx, args.name);
+    if (found && 'failed' in found) return { changes: [], failed: found.failed };
+    const service = found;
+    const result: Record<string, unknown> = { name: args.name, state: args.state };
+
+    if (args.state === 'absent') {
+      if (!service) return { changes: [], result };
+      return { changes: [{ kind: 'command', description: `docker service rm ${args.name}`, command: quoteArgs(['docker', 'service', 'rm', args.name]) }], result };
+    }
+
+    if (args.rollback) {
+      if (!service) return { changes: [], result, failed: `cannot roll back service ${args.name}: there is no such service on ${ctx.host}` };
+      Object.assign(result, describe(service));
+      const status = service.updateStatus?.state;
+      if (status === 'rollback_completed') {
+        return { changes: [], result, msg: `${args.name} was already rolled back (${service.updateStatus!.message}); it runs ${service.image.split('@')[0]}` };
+      }
+      if (!service.hasPreviousSpec) {
+        return {
+          changes: [],
+          result,
+          failed: `cannot roll back service ${args.name}: it has no previous spec (it was never updated, or swarm already rolled its last update back)`,
+        };
+      }
+      return {
+        changes: [convergeChange(
+          `docker service update --rollback ${args.name} (back to ${service.previousImage?.split('@')[0] ?? 'the previous spec'})`,
+          quoteArgs(['docker', 'service', 'update', '--detach', '--rollback', args.name]),
+          args,
+          (statusBefore) => ({ kind: 'rollback', statusBefore, expectRollout: true }),
+          service.updateStatus,
+        )],
+        result,
+      };
+    }
+
+    const ingressPorts = (args.publish ?? service?.publish ?? []).filter((port) => port.mode === 'ingress');
+    let warning: string | undefined;
+    if (ingressPorts.length > 0) {
+      const ipvs = await ctx.probe(IPVS_PROBE);
+      if (ipvs.stdout.trim() === 'absent') warning = ingressWarning(ctx.host, ingressPorts);
+    }
+
+    let networkIds = new Map<string, string>();
+    if (args.networks?.length) {
+      const { ids, missing } = await networkIdsOf(ctx, args.networks);
+      if (missing.length) return { changes: [], result, failed: `network ${missing.join(', ')} does not exist on ${ctx.host}: create it first (docker_network)` };
+      networkIds = ids;
+    }
+
+    if (!service) {
+      if (!args.image) return { changes: [], result, failed: `service ${args.name} does not exist: give image to create it` };
+      const words = serviceCreateArgs(args);
+      return {
+        changes: [convergeChange(
+          `docker service create --name ${args.name} ${args.mode === 'global' ? '--mode global' : `--replicas ${args.replicas ?? 1}`} ${args.image}`,
+          quoteArgs(['docker', 'service', 'create', ...words]),
+          args,
+          (statusBefore) => ({ kind: 'create', statusBefore, expectRollout: false }),
+          null,
+        )],
+        result,
+        ...(warning && { msg: warning }),
+      };
+    }
+
+    Object.assign(result, describe(service));
+    if (args.mode !== undefined && args.mode !== service.mode) {
+      return { changes: [], result, failed: `service ${args.name} is ${service.mode} and docker cannot change a service's mode: remove it first (state: absent)` };
+    }
+    const update = serviceUpdate(service, args, networkIds);
+    if (update.flags.length === 0) return { changes: [], result, ...(warning && { msg: warning }) };
+    result.differences = update.differences;
+    return {
+      changes: [convergeChange(
+        `docker service update ${update.flags.join(' ')} ${args.name}`,
+        quoteArgs(['docker', 'service', 'update', '--detach', ...update.flags, args.name]),
+        args,
+        (statusBefore) => ({ kind: 'update', statusBefore, expectRollout: update.rollout }),
+        service.updateStatus,
+      )],
+      result,
+      msg: warning ?? `${args.name}: ${update.differences.join('; ')}`,
+    };
+  },
+  finish(_args, outcomes) {
+    return { ...outcomes.find((outcome) => outcome.applied)?.applied };
+  },
+});

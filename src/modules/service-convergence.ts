@@ -1,0 +1,231 @@
+/**
+ * Waiting for a swarm service to converge after docker_service changed it:
+ * every task of the current spec running (as many as the service wants),
+ * the rollout swarm started for the change finished, or the reason it
+ * cannot: the tasks' own errors ("No such image: ...", "no suitable node
+ * ..."), a paused update, an automatic rollback.
+ *
+ * Why our own polling over `docker service update --detach=false`: that
+ * client-side wait draws a terminal progress display (unreadable when
+ * piped), has no timeout, keeps a channel busy for the whole rollout and
+ * reports a failure as one line without the tasks' errors. Polling with
+ * short read-only commands (one round trip: inspect + ps) gives per-replica
+ * progress, a timeout, the errors, and a runner that stays responsive.
+ *
+ * The verdict is a pure function of one snapshot (judgeConvergence), so it
+ * is tested on captured `docker service inspect`/`ps` output.
+ */
+import type { ApplyContext } from './types.js';
+import {
+  parseServiceInspect, parseServicePs, sameImage, serviceInspectCommand, servicePsCommand,
+  type ServiceState, type TaskLine, type UpdateStatus,
+} from './swarm-service-state.js';
+
+export interface ConvergenceGoal {
+  /** What was just done to the service. */
+  kind: 'create' | 'update' | 'rollback';
+  /**
+   * The service's UpdateStatus before the change. A status with the same
+   * StartedAt afterwards is an earlier rollout's, not this change's.
+   */
+  statusBefore: UpdateStatus | null;
+  /**
+   * The change touches the task template or ports, so swarm will roll the
+   * tasks out (and report it in UpdateStatus). A change of replicas, service
+   * labels or update settings alone replaces no task.
+   */
+  expectRollout: boolean;
+}
+
+export type Verdict =
+  | { outcome: 'converged'; summary: string }
+  | { outcome: 'waiting'; progress: string; errors: string[] }
+  | { outcome: 'failed'; reason: string; errors: string[] };
+
+/** Task states that mean "this attempt is over and failed". */
+const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
+/** Desired states of tasks swarm no longer wants. */
+const RETIRED_DESIRED_STATES = new Set(['shutdown', 'remove', 'complete', 'orphaned']);
+
+/** Task errors worth showing, each once, most frequent first. */
+export function taskErrors(tasks: readonly TaskLine[]): string[] {
+  const counts = new Map<string, number>();
+  for (const task of tasks) if (task.error) counts.set(task.error, (counts.get(task.error) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([error, count]) => (count > 1 ? `${error} (${count} tasks)` : error));
+}
+
+/** This change's rollout status, or null while swarm has not started one for it. */
+function ownRollout(service: ServiceState, goal: ConvergenceGoal): UpdateStatus | null {
+  const status = service.updateStatus;
+  if (!status || (goal.statusBefore && goal.statusBefore.startedAt === status.startedAt)) return null;
+  return status;
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): string {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts.entries()].map(([name, count]) => `${count} ${name}`).join(', ');
+}
+
+/** The tasks of the current spec that swarm still wants. */
+function activeTasks(service: ServiceState, tasks: readonly TaskLine[]): TaskLine[] {
+  return tasks.filter((task) => !RETIRED_DESIRED_STATES.has(task.desiredState) && sameImage(task.image, service.image));
+}
+
+/** The verdict on one snapshot of the service and its tasks. */
+export function judgeConvergence(service: ServiceState, tasks: readonly TaskLine[], goal: ConvergenceGoal): Verdict {
+  const current = tasks.filter((task) => sameImage(task.image, service.image));
+  const active = activeTasks(service, tasks);
+  const running = active.filter((task) => task.state === 'running');
+  const failedAttempts = current.filter((task) => FAILED_STATES.has(task.state));
+  const errors = taskErrors(current.filter((task) => task.error && task.state !== 'running'));
+  const desired = service.mode === 'replicated' ? service.replicas ?? 0 : undefined;
+  const notRunning = active.filter((task) => task.state !== 'running');
+  const progress =
+    `${running.length}/${desired ?? active.length} running` +
+    (notRunning.length ? ` (${countBy(notRunning, (task) => task.state)})` : '') +
+    (errors.length ? `: ${errors[0]}` : '');
+
+  const rollout = ownRollout(service, goal);
+  if (rollout) {
+    switch (rollout.state) {
+      case 'paused':
+        return { outcome: 'failed', reason: `the update of ${service.name} is paused: ${rollout.message}`, errors };
+      case 'rollback_paused':
+        return { outcome: 'failed', reason: `the rollback of ${service.name} is paused: ${rollout.message}`, errors };
+      case 'rollback_completed':
+        if (goal.kind !== 'rollback') {
+          return {
+            outcome: 'failed',
+            reason: `the update of ${service.name} failed and swarm rolled it back to the previous spec (${rollout.message})`,
+            errors,
+          };
+        }
+        break;
+      case 'updating':
+      case 'rollback_started':
+        return { outcome: 'waiting', progress: `${rollout.state === 'updating' ? 'updating' : 'rolling back'}: ${progress}`, errors };
+      default:
+        break;
+    }
+  } else if (goal.expectRollout || goal.kind === 'rollback') {
+    // Swarm has not reported a rollout for this change yet: never call the old tasks converged.
+    return { outcome: 'waiting', progress: `waiting for swarm to start the rollout: ${progress}`, errors };
+  }
+
+  // A failure swarm does not act on (a new service, failure_action continue): it retries forever.
+  const attemptsAllowed = Math.max(desired ?? active.length, 1) * 2;
+  if (failedAttempts.length >= attemptsAllowed && (desired === undefined || running.length < desired)) {
+    return {
+      outcome: 'failed',
+      reason: `${service.name} cannot start its tasks: ${failedAttempts.length} attempts failed, ${running.length}/${desired ?? active.length} running`,
+      errors,
+    };
+  }
+  const allRunning = notRunning.length === 0 && (desired === undefined ? true : running.length === desired);
+  if (allRunning) {
+    return { outcome: 'converged', summary: `${running.length}/${desired ?? running.length} running ${service.image.split('@')[0]}` };
+  }
+  return { outcome: 'waiting', progress, errors };
+}
+
+/** One round trip: the service, then its tasks, split by a marker line. */
+export const SNAPSHOT_MARKER = '--swarmplay-tasks--';
+
+export function snapshotCommand(name: string): string {
+  return `${serviceInspectCommand(name)} && echo ${SNAPSHOT_MARKER} && ${servicePsCommand(name)}`;
+}
+
+export function parseSnapshot(stdout: string): { service: ServiceState; tasks: TaskLine[] } {
+  const at = stdout.indexOf(SNAPSHOT_MARKER);
+  if (at < 0) throw new Error(`cannot read the service state: ${JSON.stringify(stdout.slice(0, 200))}`);
+  return { service: parseServiceInspect(stdout.slice(0, at)), tasks: parseServicePs(stdout.slice(at + SNAPSHOT_MARKER.length)) };
+}
+
+/** Where progress lines go: the runner may offer it on the apply context (optional, see docker-service.ts). */
+export interface ProgressSink {
+  progress?(message: string): void;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  pollMs?: number;
+  /**
+   * When swarm reports no rollout for a change that was expected to make one
+   * (a placement change every task already satisfies), the tasks as they are
+   * count after this long. Default 3000 ms.
+   */
+  rolloutGraceMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ConvergenceReport {
+  summary: string;
+  seconds: number;
+  tasks: { name: string; node: string; state: string }[];
+  service: ServiceState;
+}
+
+/** Errors of tasks that belonged to the change while it ran (an automatic rollback hides them afterwards). */
+function rememberErrors(seen: Map<string, string>, service: ServiceState, tasks: readonly TaskLine[]): void {
+  for (const task of tasks) if (task.error && sameImage(task.image, service.image)) seen.set(task.id, task.error);
+}
+
+/**
+ * Polls the service until judgeConvergence says converged (returns) or
+ * failed / timed out (throws an Error whose message has the reason and the
+ * tasks' errors).
+ */
+export async function waitForConvergence(
+  host: ApplyContext & ProgressSink,
+  name: string,
+  goal: ConvergenceGoal,
+  options: WaitOptions,
+): Promise<ConvergenceReport> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const started = now();
+  const seenErrors = new Map<string, string>();
+  let lastProgress = '';
+  let effectiveGoal = goal;
+  for (;;) {
+    const answer = await host.run(snapshotCommand(name), { timeoutMs: 60_000 });
+    if (answer.exitCode !== 0) {
+      throw new Error(`cannot read the state of service ${name} on ${host.host}: ${(answer.stderr || answer.stdout).trim().split('\n').slice(-3).join('\n')}`);
+    }
+    const { service, tasks } = parseSnapshot(answer.stdout);
+    rememberErrors(seenErrors, service, tasks);
+    const elapsed = now() - started;
+    if (effectiveGoal.expectRollout && goal.kind === 'update' && !ownRollout(service, goal) && elapsed >= (options.rolloutGraceMs ?? 3000)) {
+      effectiveGoal = { ...goal, expectRollout: false };
+    }
+    const verdict = judgeConvergence(service, tasks, effectiveGoal);
+    if (verdict.outcome === 'converged') {
+      return {
+        summary: verdict.summary,
+        seconds: Math.round(elapsed / 100) / 10,
+        tasks: activeTasks(service, tasks).map((task) => ({ name: task.name, node: task.node, state: task.state })),
+        service,
+      };
+    }
+    if (verdict.outcome === 'failed') throw new Error(failureMessage(verdict.reason, verdict.errors, [...seenErrors.values()]));
+    if (elapsed >= options.timeoutMs) {
+      throw new Error(failureMessage(
+        `${name} did not converge within ${Math.round(options.timeoutMs / 1000)} s: ${verdict.progress}`,
+        verdict.errors,
+        [...seenErrors.values()],
+      ));
+    }
+    if (verdict.progress !== lastProgress) {
+      host.progress?.(`${name}: ${verdict.progress}`);
+      lastProgress = verdict.progress;
+    }
+    await sleep(options.pollMs ?? 500);
+  }
+}
+
+function failureMessage(reason: string, errors: readonly string[], seen: readonly string[]): string {
+  const all = [...new Set([...errors.map((e) => e.replace(/ \(\d+ tasks\)$/, '')), ...seen])];
+  return all.length ? `${reason}; task errors: ${all.join('; ')}` : reason;
+}

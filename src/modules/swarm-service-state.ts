@@ -1,0 +1,282 @@
+/**
+ * Reading a swarm service as docker reports it: `docker service inspect NAME
+ * --format '{{json .}}'` (the Engine API's Service object) and `docker
+ * service ps NAME --no-trunc --format '{{json .}}'` (one task per line).
+ * Shared by docker_service (what differs), its convergence wait, and
+ * `swarmplay status`. test/fixtures/docker-service holds real outputs of
+ * dockerd 20.10 (client 28) these parsers were checked on.
+ *
+ * `--no-trunc` matters: without it `docker service ps` cuts task errors
+ * ("No such image: ...") to a few characters.
+ */
+import { quoteArgs } from '../transport/shell-quote.js';
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+}
+
+function asString(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function asNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(asObject(value))) record[key] = asString(entry);
+  return record;
+}
+
+export interface PublishedPort {
+  published: number;
+  target: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  mode: 'ingress' | 'host';
+}
+
+/** Update or rollback settings; durations in nanoseconds, as the API stores them. */
+export interface RolloutConfig {
+  parallelism: number;
+  delayNs: number;
+  failureAction: string;
+  monitorNs: number;
+  maxFailureRatio: number;
+  order: string;
+}
+
+export interface ResourceAmounts {
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
+export interface UpdateStatus {
+  /** updating | paused | completed | rollback_started | rollback_paused | rollback_completed */
+  state: string;
+  startedAt: string;
+  completedAt?: string;
+  message: string;
+}
+
+export interface ServiceState {
+  id: string;
+  name: string;
+  /** As stored: the client usually pins the digest ("repo:tag@sha256:..."). */
+  image: string;
+  mode: 'replicated' | 'global';
+  /** Replicated services only. */
+  replicas?: number;
+  labels: Record<string, string>;
+  containerLabels: Record<string, string>;
+  /** "KEY=VALUE" as stored. */
+  env: string[];
+  constraints: string[];
+  /** Spread descriptors, e.g. "node.labels.zone". */
+  preferences: string[];
+  /** Network IDs the tasks attach to (the API stores IDs, not names). */
+  networkIds: string[];
+  publish: PublishedPort[];
+  updateConfig?: RolloutConfig;
+  rollbackConfig?: RolloutConfig;
+  limits: ResourceAmounts;
+  reservations: ResourceAmounts;
+  hasPreviousSpec: boolean;
+  /** The image the previous spec ran, when there is one. */
+  previousImage?: string;
+  updateStatus: UpdateStatus | null;
+  /** Ports the swarm actually set up (Endpoint.Ports). */
+  endpointPorts: PublishedPort[];
+}
+
+function parsePorts(value: unknown): PublishedPort[] {
+  return asArray(value).map((entry) => {
+    const port = asObject(entry);
+    const protocol = asString(port.Protocol) || 'tcp';
+    return {
+      published: asNumber(port.PublishedPort) ?? 0,
+      target: asNumber(port.TargetPort) ?? 0,
+      protocol: (['tcp', 'udp', 'sctp'].includes(protocol) ? protocol : 'tcp') as PublishedPort['protocol'],
+      mode: asString(port.PublishMode) === 'host' ? 'host' : 'ingress',
+    };
+  });
+}
+
+function parseRolloutConfig(value: unknown): RolloutConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const config = asObject(value);
+  return {
+    parallelism: asNumber(config.Parallelism) ?? 1,
+    delayNs: asNumber(config.Delay) ?? 0,
+    failureAction: asString(config.FailureAction) || 'pause',
+    monitorNs: asNumber(config.Monitor) ?? 0,
+    maxFailureRatio: asNumber(config.MaxFailureRatio) ?? 0,
+    order: asString(config.Order) || 'stop-first',
+  };
+}
+
+function parseResources(value: unknown): ResourceAmounts {
+  const amounts = asObject(value);
+  const nanoCpus = asNumber(amounts.NanoCPUs);
+  const memoryBytes = asNumber(amounts.MemoryBytes);
+  return { ...(nanoCpus && { nanoCpus }), ...(memoryBytes && { memoryBytes }) };
+}
+
+/** Parses one Service object (from `docker service inspect --format '{{json .}}'` or one element of the array form). */
+export function parseServiceObject(service: Json): ServiceState {
+  const spec = asObject(service.Spec);
+  const template = asObject(spec.TaskTemplate);
+  const container = asObject(template.ContainerSpec);
+  const placement = asObject(template.Placement);
+  const mode = asObject(spec.Mode);
+  const replicated = mode.Replicated === undefined ? undefined : asObject(mode.Replicated);
+  const resources = asObject(template.Resources);
+  const status = service.UpdateStatus === undefined || service.UpdateStatus === null ? null : asObject(service.UpdateStatus);
+  const previous = service.PreviousSpec === undefined || service.PreviousSpec === null ? undefined : asObject(service.PreviousSpec);
+  const replicas = replicated ? asNumber(replicated.Replicas) ?? 0 : undefined;
+  return {
+    id: asString(service.ID),
+    name: asString(spec.Name),
+    image: asString(container.Image),
+    mode: mode.Global !== undefined ? 'global' : 'replicated',
+    ...(replicas !== undefined && { replicas }),
+    labels: stringRecord(spec.Labels),
+    containerLabels: stringRecord(container.Labels),
+    env: asArray(container.Env).map(asString),
+    constraints: asArray(placement.Constraints).map(asString),
+    preferences: asArray(placement.Preferences)
+      .map((preference) => asString(asObject(asObject(preference).Spread).SpreadDescriptor))
+      .filter(Boolean),
+    networkIds: asArray(template.Networks).map((network) => asString(asObject(network).Target)),
+    publish: parsePorts(asObject(spec.EndpointSpec).Ports),
+    ...(spec.UpdateConfig !== undefined && { updateConfig: parseRolloutConfig(spec.UpdateConfig) }),
+    ...(spec.RollbackConfig !== undefined && { rollbackConfig: parseRolloutConfig(spec.RollbackConfig) }),
+    limits: parseResources(resources.Limits),
+    reservations: parseResources(resources.Reservations),
+    hasPreviousSpec: previous !== undefined,
+    ...(previous && { previousImage: asString(asObject(asObject(previous.TaskTemplate).ContainerSpec).Image) }),
+    updateStatus: status
+      ? {
+          state: asString(status.State),
+          startedAt: asString(status.StartedAt),
+          ...(asString(status.CompletedAt) && { completedAt: asString(status.CompletedAt) }),
+          message: asString(status.Message),
+        }
+      : null,
+    endpointPorts: parsePorts(asObject(service.Endpoint).Ports),
+  };
+}
+
+function parseJsonText(stdout: string, what: string): unknown {
+  try {
+    return JSON.parse(stdout.trim());
+  } catch {
+    throw new Error(`cannot read the output of ${what}: expected JSON, got ${JSON.stringify(stdout.slice(0, 200))}`);
+  }
+}
+
+/** Parses `docker service inspect NAME` output: the JSON array (plain form) or one object (`--format '{{json .}}'`). */
+export function parseServiceInspect(stdout: string): ServiceState {
+  const parsed = parseJsonText(stdout, 'docker service inspect');
+  const first = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (first === undefined) throw new Error('docker service inspect printed an empty list');
+  return parseServiceObject(asObject(first));
+}
+
+export function serviceInspectCommand(name: string): string {
+  return `${quoteArgs(['docker', 'service', 'inspect', name])} --format '{{json .}}'`;
+}
+
+/** `docker service inspect` failed because there is no such service (not because docker is down). */
+export function isNoSuchService(output: string): boolean {
+  return /no such service/i.test(output);
+}
+
+/** One line of `docker service ps --format '{{json .}}'`. */
+export interface TaskLine {
+  id: string;
+  /** "web.3" for a replicated service's slot 3; "web.<node id>" for a global one. */
+  name: string;
+  /** Replicated: the slot number; undefined for global tasks. */
+  slot?: number;
+  node: string;
+  image: string;
+  /** Lower case: running, shutdown, ready... */
+  desiredState: string;
+  /** The first word of CurrentState, lower case: running, pending, rejected, failed, shutdown... */
+  state: string;
+  /** "Running 3 seconds ago" as docker prints it. */
+  currentState: string;
+  /** The task's error without docker's surrounding quotes; "" when none. */
+  error: string;
+  /** "*:80->80/tcp" for host-mode published ports. */
+  ports: string;
+}
+
+/** docker quotes task errors ("\"No such image: x\""): show the message itself. */
+export function unquoteTaskError(error: string): string {
+  const trimmed = error.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')) {
+    try {
+      return String(JSON.parse(trimmed));
+    } catch {
+      return trimmed.slice(1, -1);
+    }
+  }
+  return trimmed;
+}
+
+export function parseTaskLine(line: string): TaskLine {
+  const task = asObject(parseJsonText(line, 'docker service ps'));
+  const name = asString(task.Name);
+  const slotMatch = /\.(\d+)$/.exec(name);
+  const currentState = asString(task.CurrentState);
+  return {
+    id: asString(task.ID),
+    name,
+    ...(slotMatch && { slot: Number(slotMatch[1]) }),
+    node: asString(task.Node),
+    image: asString(task.Image),
+    desiredState: asString(task.DesiredState).toLowerCase(),
+    state: (currentState.split(/\s+/)[0] ?? '').toLowerCase(),
+    currentState,
+    error: unquoteTaskError(asString(task.Error)),
+    ports: asString(task.Ports),
+  };
+}
+
+/** Parses `docker service ps --format '{{json .}}'`: one JSON object per line. */
+export function parseServicePs(stdout: string): TaskLine[] {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('{'))
+    .map(parseTaskLine);
+}
+
+export function servicePsCommand(name: string): string {
+  return `${quoteArgs(['docker', 'service', 'ps', '--no-trunc', name])} --format '{{json .}}'`;
+}
+
+/** "repo:tag@sha256:..." -> "repo:tag"; a name without tag gets ":latest", as docker reads it. */
+export function imageWithoutDigest(image: string): string {
+  const [name] = image.split('@');
+  const withoutDigest = name ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  return withoutDigest.lastIndexOf(':') > lastSlash ? withoutDigest : `${withoutDigest}:latest`;
+}
+
+/**
+ * Whether the stored image is the one asked for: a reference without digest
+ * matches whatever digest the client pinned when it created the spec.
+ */
+export function sameImage(stored: string, wanted: string): boolean {
+  if (wanted.includes('@')) return stored === wanted;
+  return imageWithoutDigest(stored) === imageWithoutDigest(wanted);
+}
