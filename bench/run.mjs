@@ -227,7 +227,8 @@ function makeRunners(lab, state, inventory, key) {
     ], { env: toolEnv({ SWARMPLAY_BENCH_CHANNELS: channelsFile }) });
     checkRecap('swarmplay', label, swarmplayRecap(result.stdout), hostCount, tasks, changed, result);
     const channels = existsSync(channelsFile) ? Object.values(JSON.parse(readFileSync(channelsFile, 'utf8'))) : [];
-    return sample(result, { channelsPerHost: channels.length ? Math.max(...channels) : 0 });
+    const changedTasks = Object.values(swarmplayRecap(result.stdout)).reduce((sum, counts) => sum + counts.changed, 0);
+    return sample(result, { channelsPerHost: channels.length ? Math.max(...channels) : 0, changedTasks });
   }
 
   async function ansible(playbook, label, tasks, changed) {
