@@ -1,0 +1,66 @@
+/**
+ * A lab for end-to-end tests, brought up and taken down through the real
+ * CLI (`swarmplay lab up/down`), with OpenSSH's own client to look at the
+ * hosts from outside swarmplay. Needs root and Linux: without them `lab up`
+ * fails with its own message and so does the test, loudly.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { runCli, REPO_ROOT } from './cli.js';
+
+const exec = promisify(execFile);
+
+export interface TestLab {
+  name: string;
+  dir: string;
+  inventory: string;
+  password: string;
+  /** Inventory name -> address. */
+  hosts: Record<string, string>;
+  /** Runs a command on a lab host with OpenSSH's client, by password (sshpass). */
+  ssh(host: string, command: string): Promise<string>;
+  down(): Promise<void>;
+}
+
+export async function bringUpLab(options: { name: string; subnet: string; hosts?: number; docker?: boolean; prefix?: string }): Promise<TestLab> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `swarmplay-lab-${options.name}-`));
+  const inventory = path.join(dir, 'lab.yaml');
+  // The seed's roles and labels live beside the shipped inventories; give the test lab the same.
+  await cp(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
+  const args = ['lab', 'up', '--name', options.name, '--subnet', options.subnet, '-i', inventory];
+  if (options.hosts) args.push('--hosts', String(options.hosts));
+  if (options.prefix) args.push('--prefix', options.prefix);
+  if (options.docker === false) args.push('--no-docker');
+  const up = await runCli(args, { timeoutMs: 180_000 });
+  if (up.code !== 0) throw new Error(`lab up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
+  const data = parseYaml(await readFile(inventory, 'utf8'));
+  const password = String(data.all.vars.ansible_password);
+  const hosts: Record<string, string> = {};
+  const collect = (group: any): void => {
+    for (const [name, vars] of Object.entries(group?.hosts ?? {})) hosts[name] = String((vars as any).ansible_host);
+    for (const child of Object.values(group?.children ?? {})) collect(child);
+  };
+  collect(data.all);
+  return {
+    name: options.name,
+    dir,
+    inventory,
+    password,
+    hosts,
+    async ssh(host: string, command: string): Promise<string> {
+      const { stdout } = await exec('sshpass', ['-p', password, 'ssh',
+        '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+        '-o', 'PubkeyAuthentication=no', `root@${hosts[host]}`, command], { maxBuffer: 16 * 1024 * 1024 });
+      return stdout;
+    },
+    async down(): Promise<void> {
+      const result = await runCli(['lab', 'down', '--name', options.name], { timeoutMs: 120_000 });
+      await rm(dir, { recursive: true, force: true });
+      if (result.code !== 0) throw new Error(`lab down failed:\n${result.stdout}\n${result.stderr}`);
+    },
+  };
+}
