@@ -296,7 +296,7 @@ export async function labDown(name: string = DEFAULT_LAB.name, options: LabDownO
   const processes = processesOfNamespaces({ mountNsInodes, netNsInodes });
   await terminateProcesses(processes, 5_000);
 
-  await removeLabNetwork(bridge, netnsNames, hosts.map((host) => host.vethOuter));
+  await removeLabNetwork(name, bridge, netnsNames, hosts.map((host) => host.vethOuter));
   for (const mountPoint of mountsUnder(labDir(name))) await runLocal('umount', ['-l', mountPoint], { allowFailure: true });
   if (state) removeOwnInventory(state);
   removeLabDir(name);

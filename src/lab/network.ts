@@ -139,10 +139,17 @@ export async function labNamespaces(lab: string): Promise<string[]> {
   return stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith(`${lab}-`));
 }
 
+/** veth ends named `v-<lab>-N` on this machine: a killed run may have left some the state file does not list. */
+export async function labVeths(lab: string): Promise<string[]> {
+  const { stdout } = await runLocal('ip', ['-o', 'link', 'show']);
+  const pattern = new RegExp(`^\\d+: (v-${lab}-\\d+)[@:]`);
+  return stdout.split('\n').map((line) => pattern.exec(line)?.[1]).filter((name): name is string => name !== undefined);
+}
+
 /** Removes namespaces, veths and the bridge; whatever is already gone is fine. */
-export async function removeLabNetwork(bridge: string, netnsNames: readonly string[], veths: readonly string[]): Promise<void> {
+export async function removeLabNetwork(lab: string, bridge: string, netnsNames: readonly string[], veths: readonly string[]): Promise<void> {
   for (const netns of netnsNames) await runLocal('ip', ['netns', 'del', netns], { allowFailure: true });
-  for (const veth of veths) {
+  for (const veth of new Set([...veths, ...(await labVeths(lab))])) {
     if (await linkExists(veth)) await runLocal('ip', ['link', 'del', veth], { allowFailure: true });
   }
   if (await linkExists(bridge)) await runLocal('ip', ['link', 'del', bridge]);

@@ -211,3 +211,31 @@ describe('lab (real namespaces, sshd and dockerd; needs root)', function () {
     }
   });
 });
+
+describe('lab up after a killed run, and without root', function () {
+  this.timeout(60_000);
+
+  it('clears a stale lab whose state file was lost', async () => {
+    const first = await labUp({ ...LAB, hosts: 2, docker: false, inventoryFile: path.join(os.tmpdir(), 'swarmplay-labtest-stale.yaml') });
+    const stalePid = first.state.hosts[0]!.initPid!;
+    const staleTicks = first.state.hosts[0]!.initStartTicks;
+    // A run killed before it wrote its state: only the namespaces and processes are left.
+    (await import('node:fs')).rmSync(first.state.dir, { recursive: true, force: true });
+    const second = await labUp({ ...LAB, hosts: 2, docker: false, inventoryFile: path.join(os.tmpdir(), 'swarmplay-labtest-stale.yaml') });
+    try {
+      assert.ok(!isSameProcess(stalePid, staleTicks), 'the stale host was stopped');
+      assert.equal(await sshOk(second.state, '10.203.9.12', 'hostname'), 'docker02');
+    } finally {
+      await labDown(LAB.name);
+    }
+  });
+
+  it('says it needs root, with exit status 1 and a hint', async () => {
+    const cli = path.resolve('dist/test/support/lab-cli.js');
+    const result = await execFileAsync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'lab', 'up', '--name', 'labnoroot'])
+      .then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => error);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /needs root/);
+    assert.match(result.stderr, /sudo swarmplay lab up/);
+  });
+});
