@@ -9,7 +9,8 @@
  * Root file systems are built once per machine under <lab root>/image-rootfs.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { statSync, copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
 import { runLocal } from './local-command.js';
@@ -32,7 +33,12 @@ function httpdImage(repository: string, alsoTagged: string[], port = 80): LabIma
     alsoTagged,
     rootfs: 'busybox-httpd',
     port,
-    changes: [`CMD ["/bin/httpd","-f","-v","-p","${port}","-h","/www"]`, `EXPOSE ${port}`],
+    // busybox as PID 1 ignores SIGTERM, so `docker stop` would wait its full 10 s; a real httpd or nginx
+    // stops at once. The shell makes the container stop promptly too.
+    changes: [
+      `CMD ["/bin/sh","-c","trap 'exit 0' TERM INT; /bin/httpd -f -v -p ${port} -h /www & wait"]`,
+      `EXPOSE ${port}`,
+    ],
   };
 }
 
@@ -122,8 +128,19 @@ export function indexPage(image: LabImage): string {
     `<p>swarmplay lab image: busybox httpd standing in for ${image.repository}:${image.tag}</p></body></html>\n`;
 }
 
+/** A cached root file system is reused only while what it was built from is unchanged. */
+function rootfsCacheKey(image: LabImage): string {
+  const sources = image.rootfs === 'registry' ? ['/usr/bin/docker-registry'] : ['/bin/busybox'];
+  const material = [
+    image.rootfs,
+    image.rootfs === 'registry' ? REGISTRY_CONFIG : indexPage(image),
+    ...sources.map((source) => `${source}:${statSync(source).mtimeMs}:${statSync(source).size}`),
+  ].join('\n');
+  return createHash('sha256').update(material).digest('hex').slice(0, 12);
+}
+
 async function imageRootfs(cacheDir: string, image: LabImage): Promise<string> {
-  const rootfs = path.join(cacheDir, image.repository.replace(/\//g, '_'));
+  const rootfs = path.join(cacheDir, `${image.repository.replace(/\//g, '_')}-${rootfsCacheKey(image)}`);
   if (existsSync(rootfs)) return rootfs;
   const building = `${rootfs}.${process.pid}.building`;
   rmSync(building, { recursive: true, force: true });
