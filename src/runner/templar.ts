@@ -139,14 +139,25 @@ export async function renderTemplateFile(path: string, vars: Record<string, unkn
 }
 
 /** As renderTemplateFile, for a template already read; `file` names it in messages. */
+/**
+ * Compiled templates by source text: a template task renders the same file
+ * for every host, and parsing plus compiling it each time was the largest
+ * controller cost of a run (bench/RESULTS.md). The text is the key, so an
+ * edited file is compiled anew.
+ */
+const compiledTemplates = new Map<string, HandlebarsTemplateDelegate>();
+
 export function renderTemplateSource(source: string, file: string, vars: Record<string, unknown>): string {
-  let template: HandlebarsTemplateDelegate;
-  try {
-    template = handlebars.compile(source, { strict: true, noEscape: true });
-    // compile() is lazy: parse now so a syntax error is reported as one.
-    handlebars.parse(source);
-  } catch (error) {
-    throw syntaxErrorOf(error, source, file);
+  let template = compiledTemplates.get(source);
+  if (!template) {
+    try {
+      template = handlebars.compile(source, { strict: true, noEscape: true });
+      // compile() is lazy: parse now so a syntax error is reported as one.
+      handlebars.parse(source);
+    } catch (error) {
+      throw syntaxErrorOf(error, source, file);
+    }
+    compiledTemplates.set(source, template);
   }
   try {
     return template(lazyView(vars, vars, new WeakMap()));
