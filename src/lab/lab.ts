@@ -71,6 +71,11 @@ function validateOptions(options: LabUpOptions): Required<Omit<LabUpOptions, 'on
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(prefix)) {
     throw new SwarmplayError('BAD_OPTION', `--prefix ${JSON.stringify(prefix)} must be a lowercase host name prefix such as "docker"`);
   }
+  if (/^\/(tmp|root|run|etc|var\/lib\/docker|var\/lib\/containerd)(\/|$)/.test(path.resolve(labRoot()))) {
+    throw new SwarmplayError('BAD_OPTION', `the lab folder ${labRoot()} lies under a folder every lab host replaces`, {
+      hint: 'set SWARMPLAY_LAB_ROOT to a folder outside /tmp, /root, /run, /etc and /var/lib/docker (default /var/lib/swarmplay/lab)',
+    });
+  }
   return {
     name,
     hosts,
