@@ -17,8 +17,14 @@ export const FILE_ABSENT_EXIT = 100;
 const MODE_PATTERN = /^0?[0-7]{3,4}$/;
 const NAME_PATTERN = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*\$?$/;
 
-/** The script that writes its stdin to `path` atomically; it prints `backup=PATH` when it kept a backup. */
-export function atomicWriteScript(path: string, options: PutFileOptions = {}): string {
+/**
+ * The script that writes its stdin to `path` atomically; it prints `backup=PATH` when it kept a backup.
+ * `contentBytes`, the length of what will arrive on stdin, guards against a
+ * truncated upload: when the controller dies or the connection drops mid-way,
+ * `cat` sees an early end of input and succeeds, so without the count the
+ * partial temp file would be renamed over the target.
+ */
+export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number): string {
   if (options.mode !== undefined && !MODE_PATTERN.test(options.mode)) {
     throw new Error(`invalid file mode ${JSON.stringify(options.mode)}: expected an octal string like "0644"`);
   }
@@ -37,10 +43,28 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}): s
     'if [ -L "$dest" ]; then dest=$(readlink -f -- "$dest"); fi',
     'dir=$(dirname -- "$dest")',
     'base=$(basename -- "$dest")',
+    // Temp files an earlier write left behind (its host lost power, or it was SIGKILLed): gone once
+    // they are 10 minutes old. A write in progress keeps its temp file's mtime fresh.
+    'for old in "$dir/.$base.swarmplay."??????; do',
+    '  case "$old" in "$dir/.$base.swarmplay."??????) ;; *) continue ;; esac',
+    '  [ -f "$old" ] && [ -n "$(find "$old" -maxdepth 0 -mmin +10 2>/dev/null)" ] && rm -f -- "$old"',
+    'done',
     'tmp=$(mktemp "$dir/.$base.swarmplay.XXXXXX")',
     `trap 'rm -f -- "$tmp"' EXIT`,
+    // A signal ends sh without its EXIT trap: when the connection drops, the first write to the
+    // closed stderr raises SIGPIPE, and sshd may send HUP or TERM.
+    `trap 'rm -f -- "$tmp"; exit 1' HUP INT TERM PIPE`,
     'cat > "$tmp"',
   ];
+  if (contentBytes !== undefined) {
+    lines.push(
+      'size=$(stat -c %s -- "$tmp")',
+      `if [ "$size" != ${Number(contentBytes)} ]; then`,
+      `  printf 'the content arrived incomplete (%s of %s bytes); %s left as it was\\n' "$size" ${Number(contentBytes)} "$dest" >&2`,
+      '  exit 1',
+      'fi',
+    );
+  }
   if (options.mode !== undefined) {
     lines.push(`chmod ${quote(options.mode)} "$tmp"`);
   } else {

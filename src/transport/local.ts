@@ -35,7 +35,7 @@ export class LocalConnection implements Connection {
   async putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
     let script: string;
     try {
-      script = atomicWriteScript(path, options);
+      script = atomicWriteScript(path, options, Buffer.byteLength(content));
     } catch (error) {
       throw new SwarmplayError('BAD_ARGUMENT', `${this.host}: cannot write ${path}: ${(error as Error).message}`);
     }

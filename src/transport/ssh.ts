@@ -30,6 +30,19 @@ import type {
   Connection, ConnectionSpec, PutFileOptions, PutFileResult, RunOptions, RunResult,
 } from './types.js';
 
+/** Kills the process group of every other session of this connection (see stopRemoteCommands). */
+const KILL_SESSION_COMMANDS = [
+  'me=$$; parent=$PPID',
+  'for stat in /proc/[0-9]*/stat; do',
+  '  { read -r line < "$stat"; } 2>/dev/null || continue',
+  '  set -- ${line##*) }', // after the last ')': state, ppid, pgrp, ...
+  '  [ "$2" = "$parent" ] || continue',
+  '  pid=${stat#/proc/}; pid=${pid%/stat}',
+  '  [ "$pid" = "$me" ] && continue',
+  '  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true',
+  'done',
+].join('\n');
+
 /** OpenSSH's MaxSessions default: channels one connection may have open at once. */
 export const DEFAULT_MAX_CHANNELS = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -167,7 +180,7 @@ export class SshConnection implements Connection {
   async putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
     let script: string;
     try {
-      script = atomicWriteScript(path, options);
+      script = atomicWriteScript(path, options, Buffer.byteLength(content));
     } catch (error) {
       throw new SwarmplayError('BAD_ARGUMENT', `${this.host}: cannot write ${path}: ${(error as Error).message}`);
     }
@@ -193,6 +206,8 @@ export class SshConnection implements Connection {
 
   async close(): Promise<void> {
     if (this.closing) return;
+    // Closing the connection alone would not stop them: processes of a non-pty session get no hangup.
+    if (this.inFlight.size > 0 && !this.lostError) await this.stopRemoteCommands();
     this.closing = true;
     this.shells?.closeAll();
     const closed = new Promise<void>((resolve) => {
@@ -201,6 +216,30 @@ export class SshConnection implements Connection {
     });
     this.ssh.dispose();
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  }
+
+  /**
+   * Kills every command this connection is running (on Ctrl-C): each session
+   * channel's command runs in its own session and process group, started by
+   * the per-connection sshd process, which is the parent of the shell that
+   * runs this script too. Best effort, bounded by a short timeout; a command
+   * under sudo run by a non-root user cannot be signalled by that user.
+   */
+  private async stopRemoteCommands(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      const done = (): void => { clearTimeout(timer); resolve(); };
+      try {
+        this.client.exec(KILL_SESSION_COMMANDS, (error, channel) => {
+          if (error) { done(); return; }
+          channel.on('close', done);
+          channel.resume();
+          channel.stderr.resume();
+        });
+      } catch {
+        done();
+      }
+    });
   }
 
   private get becomeNeeded(): boolean {
