@@ -214,10 +214,13 @@ async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
       await sleep(task.delay, env.signal);
       if (env.signal?.aborted) break;
     }
+    // A failure after Ctrl-C is the interrupt's doing (a killed command, a closed connection), not the host's.
+    if (env.signal?.aborted && outcome.status === 'failed') throw new SwarmplayError('INTERRUPTED', 'interrupted');
     return outcome;
   } catch (error) {
     if (error instanceof UnreachableError) throw error;
     if (error instanceof SwarmplayError && error.code === 'INTERRUPTED') throw error;
+    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted', { cause: error });
     const msg = describeError(error);
     return { status: 'failed', msg, result: { changed: false, failed: true, msg } };
   }
