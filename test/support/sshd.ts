@@ -71,6 +71,8 @@ export interface TestSshd {
   signalAll(signal: NodeJS.Signals): void;
   /** New host key of the same type, sshd restarted on the same address and port. */
   replaceHostKey(): Promise<void>;
+  /** Same host key, address and port: sshd stopped (if still running) and started again, as after a crash. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -232,6 +234,10 @@ export async function startSshd(options: StartSshdOptions): Promise<TestSshd> {
     async replaceHostKey() {
       await halt();
       await generateHostKey();
+      await launch();
+    },
+    async restart() {
+      await halt();
       await launch();
     },
     async stop() {
