@@ -128,9 +128,8 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
     }
     throw error;
   } finally {
+    // The signal handlers stay: a Ctrl-C while the process winds down still exits 99, not 130.
     lock?.release();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }
 
