@@ -134,7 +134,7 @@ const envArg = z.union([
 
 const SPEC_ARGUMENTS = [
   'image', 'replicas', 'mode', 'publish', 'constraints', 'placement_preferences', 'labels', 'container_labels', 'env',
-  'networks', 'update_config', 'rollback_config', 'resources',
+  'networks', 'update_config', 'rollback_config', 'resources', 'stop_grace_period',
 ] as const;
 
 const dockerServiceArgs = z
@@ -154,6 +154,8 @@ const dockerServiceArgs = z
     update_config: leaveAsIs(rolloutArg(['pause', 'continue', 'rollback'])),
     rollback_config: leaveAsIs(rolloutArg(['pause', 'continue'])),
     resources: leaveAsIs(z.object({ limits: resourceAmountsArg.optional(), reservations: resourceAmountsArg.optional() }).strict()),
+    /** Time a task gets to stop before it is killed; every stop-first update batch waits for it. */
+    stop_grace_period: leaveAsIs(durationArg),
     rollback: booleanArg.default(false),
     wait: booleanArg.default(true),
     /** Seconds to wait for convergence. */
@@ -313,6 +315,10 @@ export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, ne
     ];
     note(`published ports [${current.publish.map(portKey).join(', ')}] -> [${args.publish.map(portKey).join(', ')}]`, publishFlags, true);
   }
+  if (args.stop_grace_period !== undefined && args.stop_grace_period !== current.stopGracePeriodNs) {
+    note(`stop grace period ${formatDuration(current.stopGracePeriodNs)} -> ${formatDuration(args.stop_grace_period)}`,
+      ['--stop-grace-period', formatDuration(args.stop_grace_period)], true);
+  }
   note('update settings', rolloutFlags('update', current.updateConfig, args.update_config), false);
   note('rollback settings', rolloutFlags('rollback', current.rollbackConfig, args.rollback_config), false);
   if (args.resources !== undefined) {
@@ -336,6 +342,7 @@ export function serviceCreateArgs(args: DockerServiceArgs): string[] {
   for (const [key, value] of Object.entries(args.env ?? {})) words.push('--env', `${key}=${value}`);
   for (const network of args.networks ?? []) words.push('--network', network);
   for (const port of args.publish ?? []) words.push('--publish', portSpec(port));
+  if (args.stop_grace_period !== undefined) words.push('--stop-grace-period', formatDuration(args.stop_grace_period));
   // Against docker's defaults, only what differs needs a flag.
   words.push(...rolloutFlags('update', DOCKER_ROLLOUT_DEFAULTS, args.update_config));
   words.push(...rolloutFlags('rollback', DOCKER_ROLLOUT_DEFAULTS, args.rollback_config));
@@ -455,7 +462,7 @@ export const dockerService = defineModule({
           `docker service update --rollback ${args.name} (back to ${service.previousImage?.split('@')[0] ?? 'the previous spec'})`,
           quoteArgs(['docker', 'service', 'update', '--detach', '--rollback', args.name]),
           args,
-          (statusBefore) => ({ kind: 'rollback', statusBefore, expectRollout: true }),
+          (statusBefore) => ({ kind: 'rollback', statusBefore, expectRollout: true, ...(service.previousImage && { image: service.previousImage }) }),
           service.updateStatus,
         )],
         result,
@@ -484,7 +491,7 @@ export const dockerService = defineModule({
           `docker service create --name ${args.name} ${args.mode === 'global' ? '--mode global' : `--replicas ${args.replicas ?? 1}`} ${args.image}`,
           quoteArgs(['docker', 'service', 'create', ...words]),
           args,
-          (statusBefore) => ({ kind: 'create', statusBefore, expectRollout: false }),
+          (statusBefore) => ({ kind: 'create', statusBefore, expectRollout: false, image: args.image! }),
           null,
         )],
         result,
@@ -504,7 +511,7 @@ export const dockerService = defineModule({
         `docker service update ${update.flags.join(' ')} ${args.name}`,
         quoteArgs(['docker', 'service', 'update', '--detach', ...update.flags, args.name]),
         args,
-        (statusBefore) => ({ kind: 'update', statusBefore, expectRollout: update.rollout }),
+        (statusBefore) => ({ kind: 'update', statusBefore, expectRollout: update.rollout, image: args.image ?? service.image }),
         service.updateStatus,
       )],
       result,

@@ -35,6 +35,11 @@ export interface ConvergenceGoal {
    * labels or update settings alone replaces no task.
    */
   expectRollout: boolean;
+  /**
+   * The image the change asks for. Its tasks' errors are kept even after an
+   * automatic rollback has switched the spec back to the old image.
+   */
+  image?: string;
 }
 
 export type Verdict =
@@ -168,8 +173,8 @@ export interface ConvergenceReport {
 }
 
 /** Errors of tasks that belonged to the change while it ran (an automatic rollback hides them afterwards). */
-function rememberErrors(seen: Map<string, string>, service: ServiceState, tasks: readonly TaskLine[]): void {
-  for (const task of tasks) if (task.error && sameImage(task.image, service.image)) seen.set(task.id, task.error);
+function rememberErrors(seen: Map<string, string>, image: string, tasks: readonly TaskLine[]): void {
+  for (const task of tasks) if (task.error && task.state !== 'running' && sameImage(task.image, image)) seen.set(task.id, task.error);
 }
 
 /**
@@ -187,6 +192,8 @@ export async function waitForConvergence(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = now();
   const seenErrors = new Map<string, string>();
+  // "rollback completed" says nothing of why: keep the reason swarm gave when the rollback started.
+  let rollbackReason = '';
   let lastProgress = '';
   let effectiveGoal = goal;
   for (;;) {
@@ -195,7 +202,8 @@ export async function waitForConvergence(
       throw new Error(`cannot read the state of service ${name} on ${host.host}: ${(answer.stderr || answer.stdout).trim().split('\n').slice(-3).join('\n')}`);
     }
     const { service, tasks } = parseSnapshot(answer.stdout);
-    rememberErrors(seenErrors, service, tasks);
+    rememberErrors(seenErrors, goal.image ?? service.image, tasks);
+    if (service.updateStatus?.state === 'rollback_started' && goal.kind !== 'rollback') rollbackReason = service.updateStatus.message;
     const elapsed = now() - started;
     if (effectiveGoal.expectRollout && goal.kind === 'update' && !ownRollout(service, goal) && elapsed >= (options.rolloutGraceMs ?? 3000)) {
       effectiveGoal = { ...goal, expectRollout: false };
@@ -209,7 +217,10 @@ export async function waitForConvergence(
         service,
       };
     }
-    if (verdict.outcome === 'failed') throw new Error(failureMessage(verdict.reason, verdict.errors, [...seenErrors.values()]));
+    if (verdict.outcome === 'failed') {
+      const reason = rollbackReason && !verdict.reason.includes(rollbackReason) ? `${verdict.reason}: ${rollbackReason}` : verdict.reason;
+      throw new Error(failureMessage(reason, verdict.errors, [...seenErrors.values()]));
+    }
     if (elapsed >= options.timeoutMs) {
       throw new Error(failureMessage(
         `${name} did not converge within ${Math.round(options.timeoutMs / 1000)} s: ${verdict.progress}`,

@@ -87,6 +87,8 @@ export interface ServiceState {
   rollbackConfig?: RolloutConfig;
   limits: ResourceAmounts;
   reservations: ResourceAmounts;
+  /** How long docker waits after the stop signal before killing a task's container (ns; docker's default 10 s). */
+  stopGracePeriodNs: number;
   hasPreviousSpec: boolean;
   /** The image the previous spec ran, when there is one. */
   previousImage?: string;
@@ -159,6 +161,7 @@ export function parseServiceObject(service: Json): ServiceState {
     ...(spec.RollbackConfig !== undefined && { rollbackConfig: parseRolloutConfig(spec.RollbackConfig) }),
     limits: parseResources(resources.Limits),
     reservations: parseResources(resources.Reservations),
+    stopGracePeriodNs: asNumber(container.StopGracePeriod) ?? 10e9,
     hasPreviousSpec: previous !== undefined,
     ...(previous && { previousImage: asString(asObject(asObject(previous.TaskTemplate).ContainerSpec).Image) }),
     updateStatus: status
