@@ -19,7 +19,7 @@
  * cores as the tools measured, exactly as in the issue's reference figures.
  *
  * Usage: node bench/run.mjs [--quick] [--sizes 3,20,50] [--reps N] [--ansible-reps N]
- *        [--out FILE] [--json FILE] [--lab-name NAME] [--subnet CIDR] [--no-bootstrap]
+ *        [--out FILE] [--json FILE] [--lab-name NAME] [--subnet CIDR] [--no-bootstrap] [--keep-lab]
  * Needs root (the lab), a built tree (tsc -p .), ansible-core, openssh-client, time.
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -48,6 +48,8 @@ const { values: flags } = parseArgs({
     'lab-name': { type: 'string', default: 'bench' },
     subnet: { type: 'string', default: '10.203.7.0/24' },
     'no-bootstrap': { type: 'boolean', default: false },
+    /** Leave the last lab up (key installed, bench/tmp/inventory-NAME.yaml written), e.g. to profile by hand. */
+    'keep-lab': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -61,7 +63,7 @@ const sizes = (flags.sizes ?? (flags.quick ? '3,20' : '3,20,50')).split(',').map
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) fail(`--sizes: whole numbers from 1 to 200, got ${flags.sizes}`);
 const reps = Number(flags.reps ?? (flags.quick ? 3 : 5));
 /** Ansible is slow (about 80 s per run at 20 hosts): fewer repetitions, so that a full bench stays under ~25 minutes. */
-const ansibleRepsFor = (size) => Number(flags['ansible-reps'] ?? (flags.quick ? 1 : size >= 50 ? 1 : 3));
+const ansibleRepsFor = (size) => Number(flags['ansible-reps'] ?? (flags.quick ? 1 : size >= 50 ? 1 : size >= 20 ? 2 : 3));
 const outFile = path.resolve(flags.out ?? (flags.quick ? path.join(WORK_DIR, 'RESULTS-quick.md') : path.join(BENCH_DIR, 'RESULTS.md')));
 const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, `results-${flags.quick ? 'quick' : 'full'}.json`));
 const labName = flags['lab-name'];
@@ -332,7 +334,7 @@ async function benchSize(lab, size, key, publicKey, bench) {
     }
     bench.sizes.push({ hosts: size, reps, ansibleReps: ansibleRepsFor(size), samples, loadAverage: { min: Math.min(...loads), max: Math.max(...loads) }, labUpMs: up.timings.total });
   } finally {
-    await lab.labDown(labName);
+    if (!(flags['keep-lab'] && size === sizes.at(-1))) await lab.labDown(labName);
   }
 }
 
