@@ -70,6 +70,13 @@ function displayName(task: ModuleTask): string {
   return task.name ?? `${task.module}${typeof task.args._raw === 'string' ? ` ${task.args._raw}` : ''}`;
 }
 
+/** What may hold a no_log task's secret: its output and facts, not its bookkeeping (changed, rc, times). */
+function noLogSecrets(outcome: TaskResult): unknown[] {
+  const pick = (r: Record<string, unknown>): unknown[] => [r.stdout, r.stderr, r.stdout_lines, r.stderr_lines, r.msg, r.content];
+  const items = Array.isArray(outcome.result.results) ? (outcome.result.results as Record<string, unknown>[]) : [];
+  return [...pick(outcome.result), ...items.flatMap(pick), outcome.setFacts];
+}
+
 export class PlayRunner {
   private readonly limit: ReturnType<typeof pLimit>;
   /** meta: end_play was reached. */
@@ -219,7 +226,8 @@ export class PlayRunner {
     }
     const module = this.deps.findModule(task.module);
     if (!module) throw new SwarmplayError('UNKNOWN_MODULE', `unknown module '${task.module}'`, { location: task.location });
-    const taskScope = this.childScope(scope, task);
+    // The task's own `when` is judged per loop item by the task runner; only the enclosing blocks' here.
+    const taskScope = { ...this.childScope(scope, task), when: scope.when };
     const targets = task.runOnce ? hosts.slice(0, 1) : hosts;
     this.deps.emit({
       event: 'task_start', name, module: task.module, handler,
@@ -287,6 +295,8 @@ export class PlayRunner {
     if (outcome.setFacts && outcome.status !== 'failed') Object.assign(host.runtimeVars, outcome.setFacts);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
+    // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
+    if (scope.noLog) this.deps.addSecret(noLogSecrets(outcome));
     this.report(host, name, outcome, scope, delegateHost);
     return outcome;
   }

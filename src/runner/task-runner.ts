@@ -163,7 +163,8 @@ function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
   const vars = task.register ? { ...env.vars, [task.register]: outcome.result } : env.vars;
   let { status } = outcome;
   const result = { ...outcome.result };
-  if (task.changedWhen && status !== 'failed') {
+  // Both are judged whatever the module said, changed_when first, as Ansible does.
+  if (task.changedWhen) {
     const changed = task.changedWhen.every((cond) => evaluateCondition(cond, vars, task.location));
     status = changed ? 'changed' : 'ok';
     result.changed = changed;
@@ -178,7 +179,8 @@ function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
       status = result.changed ? 'changed' : 'ok';
     }
   }
-  return { ...outcome, status, result, msg: status === 'failed' ? String(result.msg ?? outcome.msg ?? '') : outcome.msg };
+  const cleared = outcome.status === 'failed' && status !== 'failed';
+  return { ...outcome, status, result, msg: status === 'failed' ? String(result.msg ?? outcome.msg ?? '') : cleared ? undefined : outcome.msg };
 }
 
 async function sleep(seconds: number, signal?: AbortSignal): Promise<void> {
