@@ -17,6 +17,8 @@ export const LAB_INVENTORY_VARS = {
   knownHosts: 'swarmplay_known_hosts',
   /** The lab's name, so `lab down` knows the file is its own. */
   labName: 'swarmplay_lab',
+  /** bootstrap.yaml's controller key: the lab's own, so the lab never touches the user's ~/.ssh. */
+  controllerKey: 'controller_ssh_key',
 } as const;
 
 export function labInventoryText(state: LabState): string {
@@ -30,6 +32,7 @@ export function labInventoryText(state: LabState): string {
         [LAB_INVENTORY_VARS.publishMode]: 'host',
         [LAB_INVENTORY_VARS.knownHosts]: state.knownHostsFile,
         [LAB_INVENTORY_VARS.labName]: state.name,
+        [LAB_INVENTORY_VARS.controllerKey]: path.join(path.dirname(state.knownHostsFile), 'controller_ed25519'),
       },
       children: {
         managers: { hosts: Object.fromEntries(manager ? [hostEntry(manager)] : []) },
@@ -50,6 +53,9 @@ export function labInventoryText(state: LabState): string {
         key.commentBefore =
           ' The lab kernel has no IP_VS, so the swarm ingress routing mesh cannot work here:\n' +
           ' publish service ports with mode=host (a port answers only on the nodes running a task).';
+      }
+      if (key.value === LAB_INVENTORY_VARS.controllerKey) {
+        key.commentBefore = ' The controller key bootstrap.yaml installs: kept in the lab folder, gone with `lab down`.';
       }
       if (key.value === LAB_INVENTORY_VARS.knownHosts) {
         key.commentBefore = ' Every `lab up` makes new host keys: the lab keeps its own known_hosts, renewed with the lab.';
