@@ -112,6 +112,31 @@ export async function readDockerInfo(ctx: ModuleContext): Promise<DockerInfo> {
   return parseDockerInfo(result.stdout);
 }
 
+/**
+ * A node that has been a member (it holds a node ID from its certificate) reads
+ * "pending" after a daemon restart until it reaches a manager again, which can
+ * take several seconds when managers restart together (no raft quorum yet). A
+ * join that never completed is "pending" too, but without a node ID.
+ */
+export function isReconnectingMember(swarm: SwarmInfo): boolean {
+  return swarm.state === 'pending' && swarm.nodeId !== '';
+}
+
+/**
+ * The host's Docker state once a reconnecting member has settled: re-reads
+ * `docker info` every second while the node is a member still "pending", up to
+ * `timeoutSeconds`; returns the last reading (possibly still pending).
+ */
+export async function readSettledDockerInfo(ctx: ModuleContext, timeoutSeconds: number, pollMs = 1000): Promise<DockerInfo> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let info = await readDockerInfo(ctx);
+  while (isReconnectingMember(info.swarm) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    info = await readDockerInfo(ctx);
+  }
+  return info;
+}
+
 export interface SwarmNode {
   id: string;
   hostname: string;

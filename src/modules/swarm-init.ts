@@ -15,7 +15,9 @@ import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
 import type { HostFacts } from '../runner/facts.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { commandOutputTail, hostOfAddress, isIpAddress, readDockerInfo, withDefaultPort, DOCKER_INFO_COMMAND, parseDockerInfo } from './docker-cli.js';
+import {
+  commandOutputTail, hostOfAddress, isIpAddress, isReconnectingMember, readSettledDockerInfo, withDefaultPort, DOCKER_INFO_COMMAND, parseDockerInfo,
+} from './docker-cli.js';
 
 export const SWARM_PORT = 2377;
 
@@ -24,6 +26,8 @@ const swarmInitArgs = z
     /** An address of the host, or the name of one of its interfaces; default: the default route's address. */
     advertise_addr: z.string().min(1).optional(),
     listen_addr: z.string().min(1).optional(),
+    /** Seconds to wait for a member that reads "pending" (reconnecting after a daemon restart) to reach its managers. */
+    reconnect_timeout: z.number().int().positive().default(60),
   })
   .strict();
 
@@ -84,7 +88,7 @@ export const swarmInit = defineModule({
   name: 'swarm_init',
   schema: swarmInitArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
-    const info = await readDockerInfo(ctx);
+    const info = await readSettledDockerInfo(ctx, args.reconnect_timeout);
     const { swarm } = info;
     if (swarm.state === 'active' && swarm.isManager) {
       const tokens = await readJoinTokens((c) => ctx.probe(c), ctx.host);
@@ -96,6 +100,10 @@ export const swarmInit = defineModule({
     }
     if (swarm.state === 'active') {
       return { changes: [], failed: `${ctx.host} is a worker of another swarm (managers: ${swarm.remoteManagers.map((m) => m.addr).join(', ')}); make it leave first (swarm_leave) or run swarm_init elsewhere` };
+    }
+    if (isReconnectingMember(swarm)) {
+      // Never advise leaving here: the node holds swarm state that a leave would throw away.
+      return { changes: [], failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown'}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between them, then run again` };
     }
     if (swarm.state !== 'inactive') {
       return { changes: [], failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}: leave it first (swarm_leave with force: true)` };

@@ -13,13 +13,18 @@
  *   20 s and then leave the node "pending", retrying in the background. If a
  *   join fails anyway, the pending attempt is cancelled (`swarm leave --force`)
  *   so no host is left half-joined.
+ * - "pending" with a node ID is not a failed join but a member reconnecting
+ *   after a daemon restart (docker_daemon restarting every node at once leaves
+ *   the managers without quorum for a few seconds): wait for it, and never
+ *   make it leave. Cancelling it would drop a manager from the raft and can
+ *   leave the swarm without a leader.
  */
 import { z } from 'zod';
 import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import {
-  commandOutputTail, hostOfAddress, parseDockerInfo, portOfAddress, readDockerInfo, tcpConnectProbe, withDefaultPort,
+  commandOutputTail, hostOfAddress, isReconnectingMember, parseDockerInfo, portOfAddress, readSettledDockerInfo, tcpConnectProbe, withDefaultPort,
   DOCKER_INFO_COMMAND, type SwarmInfo,
 } from './docker-cli.js';
 import { resolveAdvertiseAddress, SWARM_PORT } from './swarm-init.js';
@@ -38,6 +43,8 @@ const swarmJoinArgs = z
     force: booleanArg.default(false),
     /** Seconds the reachability test waits for the manager. */
     connect_timeout: z.number().int().positive().default(3),
+    /** Seconds to wait for a member that reads "pending" (reconnecting after a restart) to reach its managers. */
+    reconnect_timeout: z.number().int().positive().default(60),
   })
   .strict();
 
@@ -56,7 +63,7 @@ export const swarmJoin = defineModule({
   secretArgs: ['token'],
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const managerAddr = withDefaultPort(args.manager_addr, SWARM_PORT);
-    const info = await readDockerInfo(ctx);
+    const info = await readSettledDockerInfo(ctx, args.reconnect_timeout);
     const { swarm } = info;
     const result = { manager_addr: managerAddr, node_id: swarm.nodeId, role: swarm.isManager ? 'manager' : 'worker' };
 
@@ -82,6 +89,13 @@ export const swarmJoin = defineModule({
         };
       }
       changes.push({ kind: 'command', description: `leave the swarm of ${others} (force)`, command: LEAVE_FORCE });
+    } else if (isReconnectingMember(swarm)) {
+      const managers = swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown managers';
+      return {
+        changes: [],
+        result,
+        failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${managers}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between the nodes, then run again (to drop that membership on purpose: swarm_leave with force: true)`,
+      };
     } else if (swarm.state === 'pending') {
       // A join that never completed (manager unreachable then): cancel it before joining again.
       changes.push({ kind: 'command', description: 'cancel the pending join attempt', command: LEAVE_FORCE });
@@ -127,9 +141,13 @@ export const swarmJoin = defineModule({
         const state = await host.run(DOCKER_INFO_COMMAND);
         const pending = state.exitCode === 0 && parseDockerInfo(state.stdout).swarm.state === 'pending';
         if (pending) await host.run(LEAVE_FORCE);
+        // docker's own advice ("will continue in the background") is wrong once the attempt is cancelled.
+        const cause = commandOutputTail(join).replace(/\s*The attempt to join the swarm will continue in the background\..*$/s, '');
         throw new Error(
-          `${host.host} could not join the swarm at ${managerAddr}: ${commandOutputTail(join)}` +
-            (pending ? ' (the pending join was cancelled; the host is not in any swarm)' : ''),
+          `${host.host} could not join the swarm at ${managerAddr}: ${cause}` +
+            (pending
+              ? ` (the pending join was cancelled; ${host.host} is not in any swarm): check that ${host.host} reaches ${managerAddr} over TCP (a firewall?) and run again`
+              : ''),
         );
       },
     });

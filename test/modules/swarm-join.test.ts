@@ -80,6 +80,26 @@ describe('swarm_join module', () => {
     assert.equal((plan.changes[0] as Extract<Change, { kind: 'command' }>).command, 'docker swarm leave --force');
   });
 
+  it('waits for a member reconnecting after a daemon restart ("pending" with a node ID), never making it leave', async () => {
+    const reconnecting = jsonFixture('info-manager.json', (info) => { info.Swarm.LocalNodeState = 'pending'; info.Swarm.ControlAvailable = false; delete info.Swarm.Cluster; });
+    let readings = 0;
+    const host = fakeHost({ probes: (command) => (command === DOCKER_INFO_COMMAND ? (readings++ === 0 ? reconnecting : workerInfo) : undefined) });
+    const plan = await swarmJoin.plan(host, parse({ reconnect_timeout: 5 }));
+    assert.deepEqual(plan.changes, []);
+    assert.equal(plan.failed, undefined);
+    assert.match(plan.msg!, /already a worker of this swarm/);
+    assert.equal(readings, 2);
+  });
+
+  it('fails without touching a member that stays "pending" (managers without quorum)', async () => {
+    const stuck = jsonFixture('info-manager.json', (info) => { info.Swarm.LocalNodeState = 'pending'; info.Swarm.ControlAvailable = false; delete info.Swarm.Cluster; });
+    const host = fakeHost({ probes: { [DOCKER_INFO_COMMAND]: stuck } });
+    const plan = await swarmJoin.plan(host, parse({ reconnect_timeout: 1 }));
+    assert.deepEqual(plan.changes, []);
+    assert.match(plan.failed!, /fake01 is a member of a swarm \(node 9a8l30g1qbxzon92yoa4oz88h\) that has not reached its managers \(10\.251\.0\.1:2377\) within 1 s; fake01 was not changed/);
+    assert.ok(host.probed.every((command) => command === DOCKER_INFO_COMMAND), 'only docker info was read');
+  });
+
   it('needs a token outside check mode', async () => {
     const probes = { [DOCKER_INFO_COMMAND]: fixture('info-inactive.json'), [REACH]: '' };
     const plan = await swarmJoin.plan(fakeHost({ probes }), parse({ token: '' }));
