@@ -6,10 +6,11 @@
  * timed runs carry it; swarmplay's own code is unchanged.
  */
 import { writeFileSync } from 'node:fs';
-import { SshConnection } from '../dist/src/transport/ssh.js';
 
 const output = process.env.SWARMPLAY_BENCH_CHANNELS;
 if (output) {
+  // The same module file the measured CLI loads (the bench runs a copy of dist/), so the patch reaches its connections.
+  const { SshConnection } = await import(process.env.SWARMPLAY_BENCH_SSH_MODULE ?? new URL('../dist/src/transport/ssh.js', import.meta.url).pathname);
   const channelsPerHost = {};
   const close = SshConnection.prototype.close;
   SshConnection.prototype.close = function closeAndCount(...args) {

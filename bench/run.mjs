@@ -23,7 +23,7 @@
  * Needs root (the lab), a built tree (tsc -p .), ansible-core, openssh-client, time.
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +31,15 @@ import { parseArgs } from 'node:util';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
-const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 const WORK_DIR = path.join(BENCH_DIR, 'tmp');
+/**
+ * The bench runs a copy of dist/ taken at its start: other work in the same
+ * tree may rebuild dist/ during a 25-minute bench, and a half-written build
+ * would fail a run or change what is measured. Packages still resolve from
+ * the repository's node_modules (the copy lives inside the repository).
+ */
+const DIST = path.join(WORK_DIR, 'dist');
+const CLI = path.join(DIST, 'src/cli/main.js');
 /** What the playbooks leave in /root/bench: 9 command markers, 10 copies, 5 templates, lines.conf. */
 const FILES_AFTER_FIRST_RUN = 25;
 const TASKS = 30;
@@ -122,8 +129,8 @@ function toolEnv(extra = {}) {
 // ---------------------------------------------------------------- lab
 
 async function loadLab() {
-  const lab = await import(path.join(REPO_ROOT, 'dist/src/lab/lab.js'));
-  const hostRoot = await import(path.join(REPO_ROOT, 'dist/src/lab/host-root.js'));
+  const lab = await import(path.join(DIST, 'src/lab/lab.js'));
+  const hostRoot = await import(path.join(DIST, 'src/lab/host-root.js'));
   return { ...lab, hostRootPaths: hostRoot.hostRootPaths };
 }
 
@@ -226,7 +233,7 @@ function makeRunners(lab, state, inventory, key) {
     const result = await runMeasured(process.execPath, [
       '--import', path.join(BENCH_DIR, 'count-channels.mjs'), CLI,
       'run', path.join(BENCH_DIR, 'playbooks', playbook), '-i', inventory, '--known-hosts', knownHosts, '--json',
-    ], { env: toolEnv({ SWARMPLAY_BENCH_CHANNELS: channelsFile }) });
+    ], { env: toolEnv({ SWARMPLAY_BENCH_CHANNELS: channelsFile, SWARMPLAY_BENCH_SSH_MODULE: path.join(DIST, 'src/transport/ssh.js') }) });
     checkRecap('swarmplay', label, swarmplayRecap(result.stdout), hostCount, tasks, changed, result);
     const channels = existsSync(channelsFile) ? Object.values(JSON.parse(readFileSync(channelsFile, 'utf8'))) : [];
     const changedTasks = Object.values(swarmplayRecap(result.stdout)).reduce((sum, counts) => sum + counts.changed, 0);
@@ -518,9 +525,12 @@ export function renderReport(bench) {
 
 async function main() {
   if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
-  if (!existsSync(CLI)) fail(`${CLI} is missing: build first (npx tsc -p .)`);
+  const builtCli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+  if (!existsSync(builtCli)) fail(`${builtCli} is missing: build first (npx tsc -p .)`);
   if (!existsSync('/usr/bin/time')) fail('/usr/bin/time is missing: apt-get install time (scripts/setup-machine.sh installs it)');
   mkdirSync(WORK_DIR, { recursive: true });
+  rmSync(DIST, { recursive: true, force: true });
+  cpSync(path.join(REPO_ROOT, 'dist'), DIST, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.includes(`${path.sep}test${path.sep}`) });
   const lab = await loadLab();
   const { key, publicKey } = ensureControllerKey();
   const bench = {
@@ -550,7 +560,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
     try {
       const lab = await loadLab();
-      await lab.labDown(labName);
+      if (!flags['keep-lab']) await lab.labDown(labName);
     } catch { /* the lab may never have come up */ }
     process.exit(1);
   });
