@@ -1,0 +1,278 @@
+/**
+ * The cluster as the seed's visualizer page shows it (section 6): every node
+ * with its role, availability, state and labels and the tasks it runs, and
+ * every service with its replicas running/desired. Pure: a snapshot in, a
+ * view (plain data, what `swarmplay status --json` prints) and text out.
+ *
+ * One line per node, the tasks grouped by service and image tag ("web:latest
+ * ×2"), so 50 nodes stay 50 lines; on a terminal the tasks column is cut to
+ * the width, piped output is never cut (grep sees everything).
+ */
+import { styleText as nodeStyleText } from 'node:util';
+import type { SwarmNode } from '../modules/docker-cli.js';
+import type { PublishedPort, ServiceState, TaskLine } from '../modules/swarm-service-state.js';
+
+export interface ClusterSnapshot {
+  /** The manager the state was read from (inventory name). */
+  manager: string;
+  takenAt: Date;
+  nodes: SwarmNode[];
+  services: ServiceState[];
+  /** Tasks swarm wants running (desired state running), with their current state. */
+  tasks: TaskLine[];
+}
+
+export interface TaskView {
+  service: string;
+  /** "testnginx:2.0": the image without registry and digest. */
+  image: string;
+  tag: string;
+  state: string;
+  slot?: number;
+  error?: string;
+}
+
+export interface NodeView {
+  hostname: string;
+  id: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  availability: string;
+  state: string;
+  addr: string;
+  labels: Record<string, string>;
+  tasks: TaskView[];
+}
+
+export interface ServiceView {
+  name: string;
+  mode: 'replicated' | 'global';
+  image: string;
+  replicas: { running: number; desired: number };
+  ports: string[];
+  updateStatus: string | null;
+  /** Errors of its tasks that are not running (pending, rejected...). */
+  errors: string[];
+}
+
+export interface ClusterView {
+  manager: string;
+  takenAt: string;
+  nodes: NodeView[];
+  services: ServiceView[];
+  /** Tasks no node took yet (pending: "no suitable node ..."). */
+  unassigned: TaskView[];
+}
+
+/** "10.0.0.1:5000/testnginx:2.0@sha256:..." -> "testnginx:2.0". */
+export function shortImage(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const name = withoutDigest.slice(lastSlash + 1);
+  return name.includes(':') ? name : `${name}:latest`;
+}
+
+/** "web.3" -> "web"; "glob.o0xertcphw8k..." -> "glob". */
+export function serviceOfTask(taskName: string): string {
+  const dot = taskName.lastIndexOf('.');
+  return dot > 0 ? taskName.slice(0, dot) : taskName;
+}
+
+function portText(port: PublishedPort): string {
+  return `${port.published}->${port.target}/${port.protocol}${port.mode === 'host' ? ' host' : ''}`;
+}
+
+function taskView(task: TaskLine): TaskView {
+  const image = shortImage(task.image);
+  return {
+    service: serviceOfTask(task.name),
+    image,
+    tag: image.slice(image.lastIndexOf(':') + 1),
+    state: task.state,
+    ...(task.slot !== undefined && { slot: task.slot }),
+    ...(task.error && { error: task.error }),
+  };
+}
+
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+export function clusterView(snapshot: ClusterSnapshot): ClusterView {
+  const tasksByNode = new Map<string, TaskView[]>();
+  const unassigned: TaskView[] = [];
+  for (const task of snapshot.tasks) {
+    const view = taskView(task);
+    if (!task.node) unassigned.push(view);
+    else tasksByNode.set(task.node, [...(tasksByNode.get(task.node) ?? []), view]);
+  }
+  const nodes = [...snapshot.nodes].sort((a, b) => byName(a.hostname, b.hostname)).map((node): NodeView => ({
+    hostname: node.hostname,
+    id: node.id,
+    role: node.role,
+    leader: node.leader,
+    availability: node.availability,
+    state: node.status,
+    addr: node.addr,
+    labels: node.labels,
+    tasks: (tasksByNode.get(node.hostname) ?? []).sort((a, b) => byName(a.service, b.service) || (a.slot ?? 0) - (b.slot ?? 0)),
+  }));
+  const services = [...snapshot.services].sort((a, b) => byName(a.name, b.name)).map((service): ServiceView => {
+    const tasks = snapshot.tasks.filter((task) => serviceOfTask(task.name) === service.name);
+    const errors = [...new Set(tasks.filter((task) => task.state !== 'running' && task.error).map((task) => task.error))];
+    return {
+      name: service.name,
+      mode: service.mode,
+      image: shortImage(service.image),
+      replicas: {
+        running: tasks.filter((task) => task.state === 'running').length,
+        desired: service.mode === 'replicated' ? service.replicas ?? 0 : tasks.length,
+      },
+      ports: service.publish.map(portText),
+      updateStatus: service.updateStatus?.state ?? null,
+      errors,
+    };
+  });
+  return { manager: snapshot.manager, takenAt: snapshot.takenAt.toISOString(), nodes, services, unassigned };
+}
+
+export interface FormatOptions {
+  color: boolean;
+  /** Terminal columns: the tasks column is cut to fit. Undefined: never cut. */
+  width?: number;
+}
+
+type Style = Parameters<typeof nodeStyleText>[0];
+
+/** Colours whenever asked: whether to colour at all is FormatOptions.color (node would otherwise look at process.stdout). */
+function styleText(style: Style, text: string): string {
+  return nodeStyleText(style, text, { validateStream: false });
+}
+
+/** Groups a node's tasks: "web:latest ×2", "newnginx:2.0 starting". */
+export function taskGroups(tasks: readonly TaskView[]): { text: string; state: string }[] {
+  const groups = new Map<string, { text: string; state: string; count: number }>();
+  for (const task of tasks) {
+    const key = `${task.service}:${task.tag}\u0000${task.state}`;
+    const group = groups.get(key) ?? { text: `${task.service}:${task.tag}`, state: task.state, count: 0 };
+    group.count++;
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((group) => ({
+    text: `${group.text}${group.count > 1 ? ` ×${group.count}` : ''}${group.state === 'running' ? '' : ` ${group.state}`}`,
+    state: group.state,
+  }));
+}
+
+function visibleLength(text: string): number {
+  return [...text].length;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - visibleLength(text)));
+}
+
+function cut(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+function stateStyle(state: string): Style {
+  if (state === 'running' || state === 'ready' || state === 'active') return 'green';
+  if (['failed', 'rejected', 'down', 'disconnected', 'orphaned'].includes(state)) return 'red';
+  return 'yellow';
+}
+
+function labelsText(labels: Record<string, string>): string {
+  const entries = Object.entries(labels);
+  return entries.length ? entries.map(([key, value]) => `${key}=${value}`).join(',') : '-';
+}
+
+/** A cell: its text, and the same text with colours (escape codes) for a terminal. */
+interface Cell {
+  text: string;
+  styled?: string;
+}
+
+function cell(text: string, style?: Style): Cell {
+  return style ? { text, styled: styleText(style, text) } : { text };
+}
+
+/**
+ * Aligned columns, widths from the plain text. The last column is cut to the
+ * terminal width when `options.width` is set; a cut cell loses its colours
+ * (cutting through escape codes would break the line).
+ */
+function table(rows: Cell[][], options: FormatOptions): string[] {
+  const columns = Math.max(...rows.map((row) => row.length));
+  const widths = Array.from({ length: columns - 1 }, (_, column) => Math.max(...rows.map((row) => visibleLength(row[column]?.text ?? ''))));
+  const leading = widths.reduce((sum, width) => sum + width + 2, 0);
+  return rows.map((row) => row.map((entry, column) => {
+    const shown = options.color && entry.styled !== undefined ? entry.styled : entry.text;
+    if (column < columns - 1) return shown + ' '.repeat(widths[column]! - visibleLength(entry.text));
+    if (options.width === undefined) return shown;
+    const room = Math.max(10, options.width - leading);
+    return visibleLength(entry.text) <= room ? shown : cut(entry.text, room);
+  }).join('  ').trimEnd());
+}
+
+export function formatClusterView(view: ClusterView, options: FormatOptions): string {
+  const color = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
+  const running = view.services.reduce((sum, service) => sum + service.replicas.running, 0);
+  const desired = view.services.reduce((sum, service) => sum + service.replicas.desired, 0);
+  const lines: string[] = [];
+  lines.push(color('bold', `swarm via ${view.manager} at ${view.takenAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`) +
+    ` · ${view.nodes.length} node${view.nodes.length === 1 ? '' : 's'} · ${view.services.length} service${view.services.length === 1 ? '' : 's'}` +
+    ` · ${running}/${desired} tasks running`);
+  lines.push('');
+
+  const tasksCell = (tasks: readonly TaskView[]): Cell => {
+    const groups = taskGroups(tasks);
+    if (groups.length === 0) return { text: '-' };
+    return {
+      text: groups.map((group) => group.text).join(' · '),
+      styled: groups.map((group) => (group.state === 'running' ? group.text : styleText(stateStyle(group.state), group.text))).join(' · '),
+    };
+  };
+  const header = (names: string[]) => names.map((name) => cell(name, 'dim'));
+  const nodeRows: Cell[][] = [header(['NODE', 'ROLE', 'AVAILABILITY', 'STATE', 'LABELS', 'TASKS'])];
+  for (const node of view.nodes) {
+    nodeRows.push([
+      cell(node.hostname, node.leader ? 'bold' : undefined),
+      cell(node.role === 'manager' ? (node.leader ? 'manager*' : 'manager') : 'worker'),
+      cell(node.availability, stateStyle(node.availability)),
+      cell(node.state, stateStyle(node.state)),
+      cell(labelsText(node.labels)),
+      tasksCell(node.tasks),
+    ]);
+  }
+  if (view.unassigned.length) {
+    nodeRows.push([cell('(no node)', 'yellow'), cell(''), cell(''), cell(''), cell(''), tasksCell(view.unassigned)]);
+  }
+  lines.push(...table(nodeRows, options));
+  if (view.nodes.length === 0) lines.push('(no nodes: is this host a swarm manager?)');
+  lines.push('');
+
+  if (view.services.length > 0) {
+    const serviceRows: Cell[][] = [header(['SERVICE', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS', 'UPDATE'])];
+    for (const service of view.services) {
+      const { running: up, desired: wanted } = service.replicas;
+      const update = service.updateStatus ?? '-';
+      serviceRows.push([
+        cell(service.name),
+        cell(service.mode),
+        cell(`${up}/${wanted}`, up === wanted ? 'green' : up === 0 ? 'red' : 'yellow'),
+        cell(service.image),
+        cell(service.ports.join(', ') || '-'),
+        cell(update, /paused|rollback/.test(update) ? 'yellow' : undefined),
+      ]);
+    }
+    lines.push(...table(serviceRows, { ...options, width: undefined }));
+  } else {
+    lines.push('(no services)');
+  }
+  const failing = view.services.filter((service) => service.errors.length);
+  if (failing.length) {
+    lines.push('');
+    for (const service of failing) lines.push(color('red', `${service.name}: ${service.errors.join('; ')}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
