@@ -201,6 +201,7 @@ describe('playbooks/bootstrap.yaml faults on the lab', function () {
 
   it('a registry port already taken: the registry task names the port and its holder, the running registry is left as it was, the swarm stays whole', async () => {
     const registryBefore = (await lab.ssh('docker01', "docker container inspect registry --format '{{.Id}}'")).trim();
+    const nodeIdsBefore = await Promise.all(HOSTS.map(async (host) => (await swarmOf(host)).NodeID));
     // restart always: the new registry port changes docker.service, so every daemon restarts before the registry task.
     await lab.ssh('docker01', 'docker run -d --restart always -p 5055:80 --name squatter httpd >/dev/null');
 
@@ -218,5 +219,6 @@ describe('playbooks/bootstrap.yaml faults on the lab', function () {
     // Every daemon restarted for the new insecure registry: the members came back into the swarm, none was made to leave.
     await assertDockerRunsEverywhere();
     await assertThreeNodesReady();
+    assert.deepEqual(await Promise.all(HOSTS.map(async (host) => (await swarmOf(host)).NodeID)), nodeIdsBefore, 'the same nodes, none left and joined again');
   });
 });
