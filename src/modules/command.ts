@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { split as shlexSplit } from 'shlex';
 import { defineModule, type Change, type ChangeOutcome, type ModuleContext, type Plan } from './types.js';
-import { quote, quoteArgs } from '../transport/shell-quote.js';
+import { quote, quoteCommandLine } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 
 /** The arguments command and shell share. */
@@ -171,7 +171,7 @@ export const command = defineModule({
     const { words, options } = commandWords(args);
     if (words.length === 0) return { changes: [], failed: 'no command given: the command line is empty' };
     return planCommandRun(ctx, {
-      commandLine: quoteArgs(words),
+      commandLine: quoteCommandLine(words),
       reported: words,
       display: words.join(' '),
       chdir: args.chdir ?? options.chdir,
