@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bringUpLab, type TestLab } from '../support/lab.js';
-import { runCli, recapOf } from '../support/cli.js';
+import { runCli, recapOf, jsonEvents } from '../support/cli.js';
 
 const exec = promisify(execFile);
 
@@ -76,8 +76,10 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
     const result = await playbook('bootstrap');
     timings.secondRun = result.ms;
     assert.equal(result.code, 0, result.stderr);
+    const changedTasks = jsonEvents(result.stdout).filter((e) => e.event === 'host_result' && e.status === 'changed')
+      .map((e) => `${e.host}: ${e.task} ${e.msg ?? ''}`);
     for (const [host, counts] of Object.entries(recapOf(result.stdout))) {
-      assert.equal(counts.changed, 0, `${host}: ${JSON.stringify(counts)}`);
+      assert.equal(counts.changed, 0, `${host}: ${JSON.stringify(counts)}; changed: ${changedTasks.join('; ')}`);
     }
   });
 
