@@ -10,6 +10,7 @@ import { InteractiveReporter } from '../reporters/interactive.js';
 import { parseExtraVars } from './extra-vars.js';
 import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
 import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
+import { checkConnectionVars, checkControllerFiles, checkHostPatterns } from '../runner/static-checks.js';
 
 export const DEFAULT_INVENTORY = 'inventory/hosts.yaml';
 
@@ -80,6 +81,15 @@ function pickReporter(flags: RunFlags): { onEvent: (e: never) => void; close(): 
   return new PlainReporter(undefined, flags.verbose > 0);
 }
 
+/** Loads and checks everything that needs no host: a SwarmplayError here is bad input (exit 5), nothing connected. */
+async function checkBeforeConnecting(run: PlaybookRun): ReturnType<PlaybookRun['prepare']> {
+  const loaded = await run.prepare();
+  await checkControllerFiles(loaded.playbook);
+  await checkConnectionVars(loaded.inventory);
+  await checkHostPatterns(loaded.playbook, loaded.inventory);
+  return loaded;
+}
+
 /** stderr, so that --json keeps stdout pure JSON lines. */
 function reportRetryFile(retryFile: string | null): void {
   if (retryFile) process.stderr.write(`to retry the failed and unreachable hosts, use: --limit @${retryFile} (or --limit @failed)\n`);
@@ -104,8 +114,8 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
   try {
     const settings = settingsFrom(playbookPath, flags, password);
     run = new PlaybookRun(settings, reporter.onEvent as never);
-    // Bad input is reported before waiting on another run's lock.
-    await run.prepare();
+    // Bad input is reported before waiting on another run's lock, and before any connection.
+    await checkBeforeConnecting(run);
     lock = await acquireRunLock(settings.inventoryPath, {
       playbook: playbookPath,
       wait: Boolean(flags.waitLock),
@@ -165,7 +175,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (playbook: string, flags: RunFlags) => {
       const run = new PlaybookRun(settingsFrom(playbook, { ...flags, verbose: 0 }), () => {});
       try {
-        const { playbook: loaded } = await run.prepare();
+        const { playbook: loaded } = await checkBeforeConnecting(run);
         process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
         process.exitCode = EXIT.OK;
       } catch (error) {
