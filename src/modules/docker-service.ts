@@ -402,7 +402,13 @@ function convergeChange(
     description,
     async apply(host: ApplyContext & ProgressSink) {
       const started = Date.now();
-      const ran = await host.run(command, { timeoutMs: 300_000 });
+      let ran = await host.run(command, { timeoutMs: 300_000 });
+      // Swarm rewrites the service (its UpdateStatus) while an earlier rollout finishes; the
+      // client's read-modify-write then loses the race ("update out of sequence"): read again.
+      for (let retry = 0; ran.exitCode !== 0 && retry < 3 && /out of sequence/i.test(`${ran.stderr}${ran.stdout}`); retry++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        ran = await host.run(command, { timeoutMs: 300_000 });
+      }
       if (ran.exitCode !== 0) throw new Error(`${description} failed on ${host.host}: ${commandOutputTail(ran, 5)}`);
       if (!args.wait) return { converged: null };
       const report = await waitForConvergence(host, args.name, goal(statusBefore), { timeoutMs: args.timeout * 1000 });

@@ -44,7 +44,16 @@ export interface ConvergenceGoal {
 
 export type Verdict =
   | { outcome: 'converged'; summary: string }
-  | { outcome: 'waiting'; progress: string; errors: string[] }
+  | {
+      outcome: 'waiting';
+      progress: string;
+      errors: string[];
+      /**
+       * Every task of the new spec runs; only swarm's rollout is not marked
+       * completed yet (it still waits its update delay and monitor period).
+       */
+      steady?: boolean;
+    }
   | { outcome: 'failed'; reason: string; errors: string[] };
 
 /** Task states that mean "this attempt is over and failed". */
@@ -108,8 +117,11 @@ export function judgeConvergence(service: ServiceState, tasks: readonly TaskLine
         }
         break;
       case 'updating':
-      case 'rollback_started':
-        return { outcome: 'waiting', progress: `${rollout.state === 'updating' ? 'updating' : 'rolling back'}: ${progress}`, errors };
+      case 'rollback_started': {
+        const ownDirection = (rollout.state === 'updating') === (goal.kind !== 'rollback');
+        const steady = ownDirection && notRunning.length === 0 && (desired === undefined ? running.length > 0 : running.length === desired);
+        return { outcome: 'waiting', progress: `${rollout.state === 'updating' ? 'updating' : 'rolling back'}: ${progress}`, errors, steady };
+      }
       default:
         break;
     }
@@ -196,6 +208,7 @@ export async function waitForConvergence(
   let rollbackReason = '';
   let lastProgress = '';
   let effectiveGoal = goal;
+  let steadySince: number | undefined;
   for (;;) {
     const answer = await host.run(snapshotCommand(name), { timeoutMs: 60_000 });
     if (answer.exitCode !== 0) {
@@ -216,6 +229,23 @@ export async function waitForConvergence(
         tasks: activeTasks(service, tasks).map((task) => ({ name: task.name, node: task.node, state: task.state })),
         service,
       };
+    }
+    // As `docker service update --detach=false` does: tasks that kept running for the
+    // monitor period count as converged, without waiting for swarm's final update delay.
+    if (verdict.outcome === 'waiting' && verdict.steady) {
+      steadySince ??= now();
+      const config = goal.kind === 'rollback' ? service.rollbackConfig : service.updateConfig;
+      const monitorMs = (config?.monitorNs ?? 5e9) / 1e6;
+      if (now() - steadySince >= monitorMs) {
+        return {
+          summary: `${verdict.progress.replace(/^(updating|rolling back): /, '')} ${service.image.split('@')[0]} (steady for the ${monitorMs / 1000} s monitor period)`,
+          seconds: Math.round(elapsed / 100) / 10,
+          tasks: activeTasks(service, tasks).map((task) => ({ name: task.name, node: task.node, state: task.state })),
+          service,
+        };
+      }
+    } else {
+      steadySince = undefined;
     }
     if (verdict.outcome === 'failed') {
       const reason = rollbackReason && !verdict.reason.includes(rollbackReason) ? `${verdict.reason}: ${rollbackReason}` : verdict.reason;

@@ -383,6 +383,48 @@ describe('service convergence', () => {
     );
   });
 
+  it('calls a rollout converged once its new tasks ran for the monitor period, as docker --detach=false does', async () => {
+    const updating = serviceObject('inspect-newnginx-update-paused.json', (service) => {
+      service.Spec.TaskTemplate.ContainerSpec.Image = `${REGISTRY}/testnginx:2.0@sha256:aa`;
+      service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
+    });
+    const newTasks = serviceFixture('ps-newnginx-converged.jsonl').replace(/httpd:latest@sha256:[0-9a-f]+/g, 'testnginx:2.0@sha256:aa');
+    const text = snapshot(JSON.stringify(updating), newTasks);
+    const goal: ConvergenceGoal = { kind: 'update', statusBefore: null, expectRollout: true, image: `${REGISTRY}/testnginx:2.0` };
+    assert.deepEqual(judge(text, goal), { outcome: 'waiting', progress: 'updating: 3/3 running', errors: [], steady: true });
+    let clock = 0;
+    let polls = 0;
+    const host = {
+      host: 'docker01',
+      async run() { polls++; return { stdout: text, stderr: '', exitCode: 0 }; },
+      async putFile() { return {}; },
+      async getFile() { return null; },
+    };
+    const report = await waitForConvergence(host, 'newnginx', goal, { timeoutMs: 60_000, now: () => clock, sleep: async (ms) => { clock += ms; } });
+    assert.match(report.summary, /3\/3 running .*testnginx:2\.0 \(steady for the 5 s monitor period\)/);
+    assert.equal(clock, 5000, 'the monitor period of the service (5 s), not longer');
+    assert.equal(polls, 11);
+  });
+
+  it('reads again when swarm wrote the service between docker\'s read and write (update out of sequence)', async () => {
+    const plan = await dockerService.plan(manager('newnginx', inspectText('inspect-newnginx-created.json')), parse({ name: 'newnginx', replicas: 4, wait: false }));
+    const ran: string[] = [];
+    const host = {
+      host: 'docker01',
+      async run(command: string) {
+        ran.push(command);
+        return ran.length === 1
+          ? { stdout: '', stderr: 'Error response from daemon: rpc error: code = Unknown desc = update out of sequence', exitCode: 1 }
+          : { stdout: 'newnginx\n', stderr: '', exitCode: 0 };
+      },
+      async putFile() { return {}; },
+      async getFile() { return null; },
+    };
+    const applied = await (plan.changes[0] as Extract<Change, { kind: 'apply' }>).apply(host);
+    assert.deepEqual(ran, ['docker service update --detach --replicas 4 newnginx', 'docker service update --detach --replicas 4 newnginx']);
+    assert.deepEqual(applied, { converged: null });
+  });
+
   it('an automatic rollback fails the task with the reason and the errors seen while it ran', async () => {
     const answers = [serviceFixture('snapshot-update-rollback-started.txt'), serviceFixture('snapshot-update-rolled-back.txt')];
     let clock = 0;
