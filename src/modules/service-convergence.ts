@@ -53,6 +53,8 @@ export type Verdict =
        * completed yet (it still waits its update delay and monitor period).
        */
       steady?: boolean;
+      /** A global service without any task yet: right after creation, or no node matches its constraints. */
+      noTasks?: boolean;
     }
   | { outcome: 'failed'; reason: string; errors: string[] };
 
@@ -138,6 +140,9 @@ export function judgeConvergence(service: ServiceState, tasks: readonly TaskLine
       reason: `${service.name} cannot start its tasks: ${failedAttempts.length} attempts failed, ${running.length}/${desired ?? active.length} running`,
       errors,
     };
+  }
+  if (desired === undefined && active.length === 0) {
+    return { outcome: 'waiting', progress: 'no task scheduled yet', errors, noTasks: true };
   }
   const allRunning = notRunning.length === 0 && (desired === undefined ? true : running.length === desired);
   if (allRunning) {
@@ -246,6 +251,9 @@ export async function waitForConvergence(
       }
     } else {
       steadySince = undefined;
+    }
+    if (verdict.outcome === 'waiting' && verdict.noTasks && elapsed >= (options.rolloutGraceMs ?? 3000)) {
+      return { summary: `no task: no node matches ${name}'s placement`, seconds: Math.round(elapsed / 100) / 10, tasks: [], service };
     }
     if (verdict.outcome === 'failed') {
       const reason = rollbackReason && !verdict.reason.includes(rollbackReason) ? `${verdict.reason}: ${rollbackReason}` : verdict.reason;

@@ -354,6 +354,22 @@ describe('service convergence', () => {
     assert.match((verdict as { errors: string[] }).errors[0]!, /No such image: nginx:latest/);
   });
 
+  it('a global service is not converged before swarm scheduled a task, unless no node matches for a while', async () => {
+    const text = snapshot(serviceFixture('inspect-global.json'), '');
+    const goal: ConvergenceGoal = { kind: 'create', statusBefore: null, expectRollout: false };
+    assert.deepEqual(judge(text, goal), { outcome: 'waiting', progress: 'no task scheduled yet', errors: [], noTasks: true });
+    let clock = 0;
+    const host = {
+      host: 'docker01',
+      async run() { return { stdout: text, stderr: '', exitCode: 0 }; },
+      async putFile() { return {}; },
+      async getFile() { return null; },
+    };
+    const report = await waitForConvergence(host, 'glob', goal, { timeoutMs: 60_000, now: () => clock, sleep: async (ms) => { clock += ms; } });
+    assert.equal(report.summary, "no task: no node matches glob's placement");
+    assert.equal(clock, 3000);
+  });
+
   it('waits with progress, then returns; times out with the errors it saw', async () => {
     const converged = snapshot(inspectText('inspect-newnginx-created.json'), serviceFixture('ps-newnginx-converged.jsonl'));
     const starting = converged.replace(/"CurrentState":"Running 5 seconds ago"/, '"CurrentState":"Starting 1 second ago"');
