@@ -3,11 +3,12 @@
  * The command line. It parses arguments, picks a reporter and maps errors to
  * exit codes; all the work is the runner's.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { SwarmplayError, EXIT } from '../errors.js';
 import { registerRunCommands } from './run-command.js';
 import { registerInventoryCommand } from './inventory-command.js';
 import { registerLabCommand } from './lab-command.js';
+import { registerStatusCommand } from './status-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('swarmplay')
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerInventoryCommand(program);
   registerLabCommand(program);
-  void Option;
+  registerStatusCommand(program);
   return program;
 }
 
