@@ -56,7 +56,13 @@ export type Verdict =
       /** A global service without any task yet: right after creation, or no node matches its constraints. */
       noTasks?: boolean;
     }
-  | { outcome: 'failed'; reason: string; errors: string[] };
+  | {
+      outcome: 'failed';
+      reason: string;
+      errors: string[];
+      /** Swarm rolled the update back: wait for the old tasks to run again before failing the task. */
+      settle?: boolean;
+    };
 
 /** Task states that mean "this attempt is over and failed". */
 const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
@@ -115,6 +121,7 @@ export function judgeConvergence(service: ServiceState, tasks: readonly TaskLine
             outcome: 'failed',
             reason: `the update of ${service.name} failed and swarm rolled it back to the previous spec (${rollout.message})`,
             errors,
+            settle: true,
           };
         }
         break;
@@ -256,7 +263,8 @@ export async function waitForConvergence(
       return { summary: `no task: no node matches ${name}'s placement`, seconds: Math.round(elapsed / 100) / 10, tasks: [], service };
     }
     if (verdict.outcome === 'failed') {
-      const reason = rollbackReason && !verdict.reason.includes(rollbackReason) ? `${verdict.reason}: ${rollbackReason}` : verdict.reason;
+      let reason = rollbackReason && !verdict.reason.includes(rollbackReason) ? `${verdict.reason}: ${rollbackReason}` : verdict.reason;
+      if (verdict.settle) reason += await settleAfterRollback(host, name, options, () => now() - started);
       throw new Error(failureMessage(reason, verdict.errors, [...seenErrors.values()]));
     }
     if (elapsed >= options.timeoutMs) {
@@ -270,6 +278,34 @@ export async function waitForConvergence(
       host.progress?.(`${name}: ${verdict.progress}`);
       lastProgress = verdict.progress;
     }
+    await sleep(options.pollMs ?? 500);
+  }
+}
+
+/**
+ * After swarm rolled an update back, its last old task may still be
+ * starting: wait (within the task's timeout, at most a minute) until the
+ * previous spec runs everywhere, so the task fails with the service whole.
+ */
+async function settleAfterRollback(
+  host: ApplyContext & ProgressSink,
+  name: string,
+  options: WaitOptions,
+  elapsed: () => number,
+): Promise<string> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const until = Math.min(options.timeoutMs, elapsed() + 60_000);
+  for (;;) {
+    const answer = await host.run(snapshotCommand(name), { timeoutMs: 60_000 });
+    if (answer.exitCode !== 0) return '';
+    const { service, tasks } = parseSnapshot(answer.stdout);
+    // Only the tasks matter now: the finished rollback is taken as the state before.
+    const verdict = judgeConvergence(service, tasks, { kind: 'create', statusBefore: service.updateStatus, expectRollout: false });
+    if (verdict.outcome === 'converged') return `; the previous tasks run again (${verdict.summary})`;
+    if (verdict.outcome === 'failed' || elapsed() >= until) {
+      return `; the previous tasks are not all running: ${verdict.outcome === 'failed' ? verdict.reason : verdict.progress}`;
+    }
+    host.progress?.(`${name}: rolled back, ${verdict.progress}`);
     await sleep(options.pollMs ?? 500);
   }
 }

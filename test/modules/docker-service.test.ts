@@ -442,11 +442,14 @@ describe('service convergence', () => {
   });
 
   it('an automatic rollback fails the task with the reason and the errors seen while it ran', async () => {
-    const answers = [serviceFixture('snapshot-update-rollback-started.txt'), serviceFixture('snapshot-update-rolled-back.txt')];
+    const rolledBack = serviceFixture('snapshot-update-rolled-back.txt');
+    // The last old task still starting when swarm says "rollback completed": the task waits for it.
+    const lastStarting = rolledBack.replace(/"CurrentState":"Running ([^"]*)","DesiredState":"Running"/, '"CurrentState":"Starting $1","DesiredState":"Running"');
+    const answers = [serviceFixture('snapshot-update-rollback-started.txt'), rolledBack, lastStarting];
     let clock = 0;
     const host = {
       host: 'docker01',
-      async run() { return { stdout: answers.shift()!, stderr: '', exitCode: 0 }; },
+      async run() { return { stdout: answers.shift() ?? rolledBack, stderr: '', exitCode: 0 }; },
       async putFile() { return {}; },
       async getFile() { return null; },
     };
@@ -456,6 +459,7 @@ describe('service convergence', () => {
       (error: Error) => {
         assert.match(error.message, /the update of web failed and swarm rolled it back .*: update rolled back due to failure or early termination of task/);
         assert.match(error.message, new RegExp(`task errors: .*No such image: ${REGISTRY.replace(/\./g, '\\.')}/nosuch:4\\.0`));
+        assert.match(error.message, /; the previous tasks run again \(3\/3 running 10\.203\.6\.11:5000\/httpd:latest\)/);
         return true;
       },
     );
