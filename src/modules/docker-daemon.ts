@@ -184,6 +184,13 @@ export const dockerDaemon = defineModule({
   name: 'docker_daemon',
   schema: dockerDaemonArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
+    const plan = await planUnit(ctx, args);
+    if (args.insecure_registries.length) plan.warnings = [insecureRegistryWarning(args.insecure_registries)];
+    return plan;
+  },
+});
+
+async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArgs>): Promise<Plan> {
     let dockerdPath = args.dockerd_path;
     if (!dockerdPath) {
       const found = await ctx.probe('command -v dockerd');
@@ -248,5 +255,10 @@ export const dockerDaemon = defineModule({
       };
     }
     return { changes: [], result };
-  },
-});
+}
+
+/** The seed accepts plain-HTTP registries for a lab; the user hears it once, with the addresses. */
+function insecureRegistryWarning(registries: string[]): string {
+  return `docker.service trusts ${registries.join(', ')} as an insecure registry (plain HTTP, no TLS, no authentication): ` +
+    'anyone on the network can read and replace its images. Fine for a lab, as in the seed; give it TLS for anything else.';
+}

@@ -87,6 +87,8 @@ export interface Plan {
   unpredictable?: boolean;
   /** Variables to set on the host (set_fact), applied by the runner. */
   setFacts?: Record<string, unknown>;
+  /** Risks the user should hear about; the runner says each distinct one once per run. */
+  warnings?: string[];
 }
 
 /** The outcome of one executed change, passed to finish(). */

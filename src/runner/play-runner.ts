@@ -25,6 +25,8 @@ export interface TagFilter {
 
 export interface PlayRunnerDeps {
   emit(event: RunnerEvent): void;
+  /** Says a warning once per run, however many hosts and tasks raise it. */
+  warnOnce(message: string): void;
   recap: Recap;
   findModule(name: string): ModuleDefinition | undefined;
   connect(host: string): Promise<Connection>;
@@ -297,6 +299,7 @@ export class PlayRunner {
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
     // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
     if (scope.noLog) this.deps.addSecret(noLogSecrets(outcome));
+    for (const warning of outcome.warnings ?? []) this.deps.warnOnce(warning);
     this.report(host, name, outcome, scope, delegateHost);
     return outcome;
   }

@@ -169,6 +169,7 @@ export class PlaybookRun {
     this.emit({ event: 'playbook_start', file: playbook.file, checkMode: settings.checkMode });
     const tagFilter: TagFilter = { tags: settings.tags, skipTags: settings.skipTags };
     const startAt = settings.startAtTask ? { name: settings.startAtTask, reached: false } : undefined;
+    const warned = new Set<string>();
     const limitHosts = settings.limit ? new Set(selectHosts(inventory, 'all', settings.limit).hosts) : undefined;
 
     try {
@@ -205,6 +206,11 @@ export class PlaybookRun {
           };
           const runner = new PlayRunner(play, scope, {
             emit: this.emit,
+            warnOnce: (msg) => {
+              if (warned.has(msg)) return;
+              warned.add(msg);
+              this.emit({ event: 'warning', msg });
+            },
             recap: this.recap,
             findModule,
             connect,

@@ -23,6 +23,7 @@ export interface TaskResult {
   msg?: string;
   diffs?: FileDiff[];
   setFacts?: Record<string, unknown>;
+  warnings?: string[];
 }
 
 export interface TaskRunEnv {
@@ -133,6 +134,12 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
     }
   }
   const plan = await module.plan(moduleContext(env, conn), args as never);
+  const withWarnings = (outcome: TaskResult): TaskResult => (plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome);
+  return withWarnings(await runPlan(env, plan, conn, args));
+}
+
+async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown): Promise<TaskResult> {
+  const { module } = env;
   if (plan.failed) {
     return { status: 'failed', msg: plan.failed, result: { ...plan.result, changed: false, failed: true, msg: plan.failed } };
   }

@@ -81,6 +81,9 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
     for (const [host, counts] of Object.entries(recapOf(result.stdout))) {
       assert.equal(counts.changed, 0, `${host}: ${JSON.stringify(counts)}; changed: ${changedTasks.join('; ')}`);
     }
+    const warnings = jsonEvents(result.stdout).filter((e) => e.event === 'warning' && /insecure registry/.test(e.msg));
+    assert.equal(warnings.length, 1, 'the insecure registry risk is said once per run');
+    assert.match(warnings[0].msg, new RegExp(`${lab.hosts.docker01.replace(/\./g, '\\.')}:5000`));
   });
 
   it('tears the swarm down everywhere', async () => {
