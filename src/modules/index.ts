@@ -30,11 +30,13 @@ import { sshCopyId } from './ssh-copy-id.js';
 import { dockerRegistry } from './registry.js';
 import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
+import { dockerService } from './docker-service.js';
+import { dockerNetwork } from './docker-network.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  meta,
+  dockerService, dockerNetwork, meta,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };

@@ -58,7 +58,7 @@ describe('playbooks/deploy.yaml on the lab', function () {
   }
 
   before(async () => {
-    lab = await bringUpLab({ name: 'e2edeploy', subnet: '10.203.9.0/24' });
+    lab = await bringUpLab({ name: 'e2edeploy', subnet: '10.203.6.0/24' });
     registry = `${lab.hosts.docker01}:5000`;
     const bootstrap = await run('bootstrap');
     timings.bootstrap = bootstrap.ms;

@@ -52,9 +52,10 @@ export async function bringUpLab(options: { name: string; subnet: string; hosts?
     password,
     hosts,
     async ssh(host: string, command: string): Promise<string> {
-      const { stdout } = await exec('sshpass', ['-p', password, 'ssh',
+      // The password goes through the environment (sshpass -e), never on a command line a failure would print.
+      const { stdout } = await exec('sshpass', ['-e', 'ssh',
         '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-        '-o', 'PubkeyAuthentication=no', `root@${hosts[host]}`, command], { maxBuffer: 16 * 1024 * 1024 });
+        '-o', 'PubkeyAuthentication=no', `root@${hosts[host]}`, command], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, SSHPASS: password } });
       return stdout;
     },
     async down(): Promise<void> {
