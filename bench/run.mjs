@@ -20,6 +20,7 @@
  *
  * Usage: node bench/run.mjs [--quick] [--sizes 3,20,50] [--reps N] [--ansible-reps N]
  *        [--out FILE] [--json FILE] [--lab-name NAME] [--subnet CIDR] [--no-bootstrap] [--keep-lab]
+ *        [--report-only RESULTS.json]   (render RESULTS.md again from saved figures)
  * Needs root (the lab), a built tree (tsc -p .), ansible-core, openssh-client, time.
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -57,6 +58,8 @@ const { values: flags } = parseArgs({
     'no-bootstrap': { type: 'boolean', default: false },
     /** Leave the last lab up (key installed, bench/tmp/inventory-NAME.yaml written), e.g. to profile by hand. */
     'keep-lab': { type: 'boolean', default: false },
+    /** Render the report again from a results JSON (e.g. after editing bench/ANALYSIS.md), without running anything. */
+    'report-only': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -518,12 +521,21 @@ export function renderReport(bench) {
   lines.push('');
   lines.push('## Bootstrap no-change run (3-node docker lab)', '', bench.bootstrap ?? 'not measured in this run.', '');
   if (bench.notes?.length) lines.push('## Notes', '', ...bench.notes.map((note) => `- ${note}`), '');
+  const analysis = path.join(BENCH_DIR, 'ANALYSIS.md');
+  if (existsSync(analysis)) {
+    lines.push('## Analysis (from profiling, kept by hand in bench/ANALYSIS.md)', '', readFileSync(analysis, 'utf8').replace(/^# .*\n+/, '').trim(), '');
+  }
   return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------- main
 
 async function main() {
+  if (flags['report-only']) {
+    writeFileSync(outFile, renderReport(JSON.parse(readFileSync(flags['report-only'], 'utf8'))));
+    log(`wrote ${path.relative(REPO_ROOT, outFile)} from ${flags['report-only']}`);
+    return;
+  }
   if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
   const builtCli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
   if (!existsSync(builtCli)) fail(`${builtCli} is missing: build first (npx tsc -p .)`);
@@ -545,7 +557,9 @@ async function main() {
   const started = Date.now();
   for (const size of sizes) await benchSize(lab, size, key, publicKey, bench);
   if (!flags['no-bootstrap']) {
-    bench.bootstrap = 'not measured yet: the Ansible community.docker equivalent of playbooks/bootstrap.yaml is not written yet.';
+    bench.bootstrap = 'Not measured yet. playbooks/bootstrap.yaml exists, but its Ansible equivalent (community.docker: docker_swarm, '
+      + 'docker_node, docker_container for the registry, plus the key, hosts-file and docker.service steps) is not written yet, '
+      + 'so there is nothing to set beside it; the bench does not bring up the 3-node docker lab.';
   }
   bench.elapsedSeconds = (Date.now() - started) / 1000;
   bench.notes.push(`The whole bench took ${(bench.elapsedSeconds / 60).toFixed(1)} minutes.`);
