@@ -32,3 +32,26 @@ export const portArg = numberArg.pipe(z.number().int().min(1).max(65535));
 export const stringListArg = z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()])).min(1)]).transform((value) =>
   Array.isArray(value) ? value : [value],
 );
+
+/** The file-editing modules' `path` and Ansible's aliases for it (lineinfile, blockinfile). */
+export const pathAliasesShape = {
+  path: z.string().min(1).optional(),
+  dest: z.string().min(1).optional(),
+  destfile: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+};
+
+/** Exactly one of path/dest/destfile/name must be given. */
+export function checkOnePathAlias(
+  args: { path?: string; dest?: string; destfile?: string; name?: string },
+  refinement: z.RefinementCtx,
+): void {
+  const paths = [args.path, args.dest, args.destfile, args.name].filter((value) => value !== undefined).length;
+  if (paths !== 1) {
+    refinement.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['path'],
+      message: paths === 0 ? 'path is required (or its aliases dest, destfile, name)' : 'give path only once',
+    });
+  }
+}

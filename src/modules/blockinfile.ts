@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { accountArg, booleanArg } from './argument-types.js';
+import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
 import { planFileContent } from './file-content.js';
 import { insertionIndex, joinLines, patternArg, splitLines } from './lineinfile.js';
@@ -20,10 +20,7 @@ export const DEFAULT_MARKER = '# {mark} SWARMPLAY MANAGED BLOCK';
 
 const blockinfileArgs = z
   .object({
-    path: z.string().min(1).optional(),
-    dest: z.string().min(1).optional(),
-    destfile: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
+    ...pathAliasesShape,
     block: z.union([z.string(), z.number()]).transform(String).default(''),
     content: z.string().optional(),
     marker: z.string().includes('{mark}', { message: 'marker must contain {mark}, replaced by marker_begin and marker_end' }).default(DEFAULT_MARKER),
@@ -41,14 +38,7 @@ const blockinfileArgs = z
   })
   .strict()
   .superRefine((args, refinement) => {
-    const paths = [args.path, args.dest, args.destfile, args.name].filter((value) => value !== undefined).length;
-    if (paths !== 1) {
-      refinement.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['path'],
-        message: paths === 0 ? 'path is required (or its aliases dest, destfile, name)' : 'give path only once',
-      });
-    }
+    checkOnePathAlias(args, refinement);
     if (args.insertafter !== undefined && args.insertbefore !== undefined) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, message: 'give insertafter or insertbefore, not both' });
     }

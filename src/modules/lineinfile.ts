@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { accountArg, booleanArg } from './argument-types.js';
+import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
 import { planFileContent } from './file-content.js';
 
@@ -36,10 +36,7 @@ export const patternArg = z.string().superRefine((pattern, refinement) => {
 
 const lineinfileArgs = z
   .object({
-    path: z.string().min(1).optional(),
-    dest: z.string().min(1).optional(),
-    destfile: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
+    ...pathAliasesShape,
     line: z.union([z.string(), z.number()]).transform(String).optional(),
     regexp: patternArg.optional(),
     state: z.enum(['present', 'absent']).default('present'),
@@ -55,14 +52,7 @@ const lineinfileArgs = z
   })
   .strict()
   .superRefine((args, refinement) => {
-    const paths = [args.path, args.dest, args.destfile, args.name].filter((value) => value !== undefined).length;
-    if (paths !== 1) {
-      refinement.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['path'],
-        message: paths === 0 ? 'path is required (or its aliases dest, destfile, name)' : 'give path only once',
-      });
-    }
+    checkOnePathAlias(args, refinement);
     if (args.state === 'present' && args.line === undefined) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['line'], message: 'state present needs line' });
     }
