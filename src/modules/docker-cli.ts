@@ -8,6 +8,7 @@
  * Why the CLI and not the Engine API socket: the transport only runs shell
  * commands, and the CLI's `--format '{{json .}}'` gives the API objects as is.
  */
+import { asObject, asString, parseJsonText, type Json } from './docker-json.js';
 import type { ModuleContext } from './types.js';
 import type { RunResult } from '../transport/types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
@@ -41,15 +42,6 @@ export interface DockerInfo {
   insecureRegistries: string[];
 }
 
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-}
-
-function asString(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
 
 /** The last lines of a failed command's output, for a message. */
 export function commandOutputTail(result: RunResult, lines = 3): string {
@@ -57,11 +49,7 @@ export function commandOutputTail(result: RunResult, lines = 3): string {
 }
 
 function parseJson(stdout: string, what: string): Json {
-  try {
-    return asObject(JSON.parse(stdout.trim()));
-  } catch {
-    throw new Error(`cannot read the output of ${what}: expected JSON, got ${JSON.stringify(stdout.slice(0, 200))}`);
-  }
+  return asObject(parseJsonText(stdout, what));
 }
 
 /** Parses `docker info --format '{{json .}}'`. */

@@ -10,24 +10,8 @@
  * ("No such image: ...") to a few characters.
  */
 import { quoteArgs } from '../transport/shell-quote.js';
+import { asArray, asNumber, asObject, asString, parseJsonText, type Json } from './docker-json.js';
 
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-}
-
-function asString(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function asNumber(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 function stringRecord(value: unknown): Record<string, string> {
   const record: Record<string, string> = {};
@@ -176,13 +160,6 @@ export function parseServiceObject(service: Json): ServiceState {
   };
 }
 
-function parseJsonText(stdout: string, what: string): unknown {
-  try {
-    return JSON.parse(stdout.trim());
-  } catch {
-    throw new Error(`cannot read the output of ${what}: expected JSON, got ${JSON.stringify(stdout.slice(0, 200))}`);
-  }
-}
 
 /** Parses `docker service inspect NAME` output: the JSON array (plain form) or one object (`--format '{{json .}}'`). */
 export function parseServiceInspect(stdout: string): ServiceState {
