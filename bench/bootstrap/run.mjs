@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:bootstrap` (issue 7): a no-change run of playbooks/bootstrap.yaml
+ * on the 3-node docker lab, beside bench/bootstrap/ansible-bootstrap.yaml (the same
+ * work with Debian's ansible package: community.docker, community.crypto,
+ * ansible.posix) at Ansible's fastest settings (bench/bootstrap/ansible.cfg).
+ *
+ * Flow: lab up (its own name and subnet, so it can run beside other labs);
+ * swarmplay builds the cluster from bare hosts (timed, reported, not a sample);
+ * Ansible converges on that cluster; then warm-up rounds until a run of each
+ * changes nothing (each tool must accept the other's result); then --reps
+ * rounds of one no-change run of each, alternating which goes first. Every
+ * sample must report changed=0, failed=0 on every host, else the bench fails.
+ * Wall time is measured here; CPU seconds of the tool's whole process tree and
+ * its largest process's peak RSS by /usr/bin/time. Lab down at the end.
+ *
+ * Both tools log in with the controller key swarmplay's first run installs
+ * (inventory var controller_ssh_key); Ansible gets an inventory of its own
+ * beside the lab's (same groups, same host_vars folder) with key auth instead
+ * of the lab password. Ansible's ControlMaster sockets stay up between its
+ * runs (ControlPersist 120 s), as its fastest setting intends.
+ *
+ * Usage: node bench/bootstrap/run.mjs [--reps N] [--lab-name NAME] [--subnet CIDR]
+ *        [--out FILE] [--json FILE] [--append-results] [--keep-lab]
+ *   --append-results  also append the section to bench/RESULTS.md (after any older copy of it is removed)
+ * Needs root (the lab), a built tree (npx tsc -p .). Installs Debian's ansible
+ * and python3-docker with apt-get when they are missing.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..');
+const WORK_DIR = path.join(REPO_ROOT, 'bench', 'tmp');
+/** A copy of dist/ taken at the start: other work may rebuild dist/ during the bench. */
+const DIST = path.join(WORK_DIR, 'bootstrap-dist');
+const CLI = path.join(DIST, 'src/cli/main.js');
+const SECTION_TITLE = '## No-change bootstrap on the 3-node docker lab';
+const PLAYBOOK = path.join(REPO_ROOT, 'playbooks', 'bootstrap.yaml');
+const ANSIBLE_PLAYBOOK = path.join(HERE, 'ansible-bootstrap.yaml');
+
+const { values: flags } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '5' },
+    'lab-name': { type: 'string', default: 'bboot' },
+    subnet: { type: 'string', default: '10.203.72.0/24' },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    'append-results': { type: 'boolean', default: false },
+    'keep-lab': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?|^ \* ?/gm, ''));
+  process.exit(0);
+}
+const reps = Number(flags.reps);
+if (!Number.isInteger(reps) || reps < 1 || reps > 50) fail(`--reps: a whole number from 1 to 50, got ${flags.reps}`);
+const labName = flags['lab-name'];
+const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS-bootstrap.md'));
+const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bootstrap-results.json'));
+
+function fail(message) {
+  process.stderr.write(`bench:bootstrap: ${message}\n`);
+  process.exit(2);
+}
+
+function log(message) {
+  process.stderr.write(`[bench:bootstrap ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+// ---------------------------------------------------------------- processes
+
+function runProcess(command, args, { env, timeoutMs = 600_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = [];
+    const stderr = [];
+    child.stdout.on('data', (chunk) => stdout.push(chunk));
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code: code ?? (signal ? 128 : -1),
+        stdout: Buffer.concat(stdout).toString(),
+        stderr: Buffer.concat(stderr).toString(),
+        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    });
+  });
+}
+
+/** Under /usr/bin/time: adds cpuSeconds (user + system of the waited tree) and peakRssMb (largest process). */
+async function runMeasured(command, args, options) {
+  const usageFile = path.join(WORK_DIR, `bootstrap-usage-${process.pid}.txt`);
+  rmSync(usageFile, { force: true });
+  const result = await runProcess('/usr/bin/time', ['-f', '%U %S %M', '-o', usageFile, command, ...args], options);
+  const lines = existsSync(usageFile) ? readFileSync(usageFile, 'utf8').trim().split('\n') : [];
+  const [user, system, maxRssKb] = (lines.at(-1) ?? '').split(' ').map(Number);
+  return { ...result, cpuSeconds: user + system, peakRssMb: maxRssKb / 1024 };
+}
+
+function toolEnv(extra = {}) {
+  const env = { ...process.env, CI: 'true', ...extra };
+  delete env.SSH_AUTH_SOCK; // key auth with the controller key only, never an agent
+  return env;
+}
+
+// ---------------------------------------------------------------- set-up
+
+function aptInstall(packages, why) {
+  log(`apt-get install ${packages.join(' ')} (${why})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  if (result.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  }
+  if (result.status !== 0) fail(`apt-get install ${packages.join(' ')} failed`);
+}
+
+/** Debian's ansible (not ansible-core alone) ships community.docker; its modules need the docker SDK under /usr/bin/python3. */
+function ensureAnsible() {
+  const collections = spawnSync('ansible-galaxy', ['collection', 'list'], { encoding: 'utf8' });
+  const missing = ['community.docker', 'community.crypto', 'ansible.posix'].filter((name) => !(collections.stdout ?? '').includes(name));
+  if (collections.status !== 0 || missing.length) aptInstall(['ansible'], `for ${missing.join(', ') || 'ansible-playbook'}`);
+  // The lab hosts share this machine's /usr: the SDK installed here is theirs too.
+  if (spawnSync('/usr/bin/python3', ['-c', 'import docker'], { stdio: 'ignore' }).status !== 0) {
+    aptInstall(['python3-docker'], 'the Docker SDK for Python, which community.docker needs on the hosts');
+  }
+  if (!existsSync('/usr/bin/time')) aptInstall(['time'], 'CPU seconds and peak RSS of each run');
+}
+
+function versionOf(command, args) {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return (result.stdout || result.stderr || '').trim().split('\n')[0] ?? 'unknown';
+}
+
+function machineFacts() {
+  const collections = spawnSync('ansible-galaxy', ['collection', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  const collection = (name) => new RegExp(`^${name.replace('.', '\\.')}\\s+(\\S+)`, 'm').exec(collections)?.[1] ?? 'missing';
+  return {
+    date: new Date().toISOString(),
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
+    kernel: os.release(),
+    node: process.version,
+    ansible: versionOf('ansible-playbook', ['--version']),
+    communityDocker: collection('community.docker'),
+    communityCrypto: collection('community.crypto'),
+    ansiblePosix: collection('ansible.posix'),
+    dockerSdk: versionOf('/usr/bin/python3', ['-c', 'import docker; print(docker.__version__)']),
+    dockerd: versionOf('/usr/bin/dockerd', ['--version']),
+    swarmplayCommit: versionOf('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']),
+  };
+}
+
+const loadAverage = () => os.loadavg().map((value) => value.toFixed(2)).join(' ');
+
+/** Ansible's own inventory beside the lab's (so host_vars/ applies): same groups and addresses, key auth. */
+function writeAnsibleInventory(labInventory, file) {
+  const lab = parseYaml(readFileSync(labInventory, 'utf8'));
+  const { ansible_password: _password, ...vars } = lab.all.vars;
+  const inventory = {
+    all: {
+      vars: { ...vars, ansible_user: 'root', ansible_ssh_private_key_file: vars.controller_ssh_key },
+      children: lab.all.children,
+    },
+  };
+  writeFileSync(file, `# Written by bench/bootstrap/run.mjs: the lab ${labName} for ansible-playbook, key auth.\n${stringifyYaml(inventory)}`, { mode: 0o600 });
+  return { controllerKey: vars.controller_ssh_key };
+}
+
+// ---------------------------------------------------------------- the runs
+
+function swarmplayRecap(stdout) {
+  const events = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  const recap = events.find((event) => event.event === 'recap')?.hosts ?? {};
+  const changedTasks = events.filter((event) => event.event === 'host_result' && event.status === 'changed').map((event) => `${event.host}: ${event.task}`);
+  return { hosts: recap, changedTasks };
+}
+
+function ansibleRecap(stdout) {
+  const hosts = {};
+  for (const match of stdout.matchAll(/^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
+    hosts[match[1]] = { ok: Number(match[2]), changed: Number(match[3]), unreachable: Number(match[4]), failed: Number(match[5]) };
+  }
+  const changedTasks = [];
+  let task = '';
+  for (const line of stdout.split('\n')) {
+    const heading = /^TASK \[(.*)\]/.exec(line) ?? /^RUNNING HANDLER \[(.*)\]/.exec(line);
+    if (heading) task = heading[1];
+    const changed = /^changed: \[([^\]]+)\]/.exec(line);
+    if (changed) changedTasks.push(`${changed[1]}: ${task}`);
+  }
+  return { hosts, changedTasks };
+}
+
+function summarise(tool, label, result, recap, hostCount) {
+  const entries = Object.values(recap.hosts);
+  const changed = entries.reduce((sum, counts) => sum + counts.changed, 0);
+  const broken = result.code !== 0 || entries.length !== hostCount || entries.some((counts) => counts.failed || counts.unreachable);
+  if (broken) {
+    throw new Error(`${tool} ${label}: exit ${result.code}, recap ${JSON.stringify(recap.hosts)}\n${result.stderr.slice(-3000)}\n${result.stdout.slice(-3000)}`);
+  }
+  return { wallMs: result.wallMs, cpuSeconds: result.cpuSeconds, peakRssMb: result.peakRssMb, changed, changedTasks: recap.changedTasks, ok: entries.reduce((sum, c) => sum + c.ok, 0) };
+}
+
+function makeRunners(labInventory, ansibleInventory, knownHosts, hostCount) {
+  const ansibleEnv = toolEnv({
+    ANSIBLE_CONFIG: path.join(HERE, 'ansible.cfg'),
+    ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(WORK_DIR, 'bootstrap-ansible-cp'),
+    ANSIBLE_LOCAL_TEMP: path.join(WORK_DIR, 'bootstrap-ansible-local'),
+    ANSIBLE_NOCOLOR: '1',
+  });
+  return {
+    async swarmplay(label) {
+      const result = await runMeasured(process.execPath, [CLI, 'run', PLAYBOOK, '-i', labInventory, '--known-hosts', knownHosts, '--json'], { env: toolEnv() });
+      return summarise('swarmplay', label, result, swarmplayRecap(result.stdout), hostCount);
+    },
+    async ansible(label) {
+      const result = await runMeasured('ansible-playbook', ['-i', ansibleInventory, ANSIBLE_PLAYBOOK], { env: ansibleEnv });
+      return summarise('ansible-playbook', label, result, ansibleRecap(result.stdout), hostCount);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- report
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function stats(samples) {
+  const walls = samples.map((s) => s.wallMs);
+  return {
+    medianMs: median(walls), minMs: Math.min(...walls), maxMs: Math.max(...walls),
+    cpuSeconds: median(samples.map((s) => s.cpuSeconds)), peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
+  };
+}
+
+function renderSection(bench) {
+  const sp = stats(bench.samples.swarmplay);
+  const an = stats(bench.samples.ansible);
+  const ratio = an.medianMs / sp.medianMs;
+  const m = bench.machine;
+  const lines = [
+    SECTION_TITLE,
+    '',
+    `Measured by \`npm run bench:bootstrap\` (bench/bootstrap/run.mjs) on ${m.date.slice(0, 10)}: lab \`${bench.lab}\` (3 hosts with dockerd, `
+      + `a real 3-node swarm: 2 managers + 1 worker, registry container on docker01), ${bench.reps} no-change runs of each tool, alternating. `
+      + `Machine: ${m.cpus}, Linux ${m.kernel}, Node ${m.node}; ${m.ansible}, community.docker ${m.communityDocker}, `
+      + `community.crypto ${m.communityCrypto}, ansible.posix ${m.ansiblePosix}, Docker SDK for Python ${m.dockerSdk}; ${m.dockerd}; swarmplay ${m.swarmplayCommit}. `
+      + `Load average before: ${bench.loadBefore}, after: ${bench.loadAfter}.`,
+    '',
+    '| run | wall median (min-max) | CPU s (median) | peak RSS | tasks ok (3 hosts) | changed |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| swarmplay, playbooks/bootstrap.yaml | ${seconds(sp.medianMs)} (${seconds(sp.minMs)}-${seconds(sp.maxMs)}) | ${sp.cpuSeconds.toFixed(2)} | ${sp.peakRssMb.toFixed(0)} MB | ${bench.samples.swarmplay[0].ok} | 0 |`,
+    `| ansible-playbook, bench/bootstrap/ansible-bootstrap.yaml | ${seconds(an.medianMs)} (${seconds(an.minMs)}-${seconds(an.maxMs)}) | ${an.cpuSeconds.toFixed(2)} | ${an.peakRssMb.toFixed(0)} MB | ${bench.samples.ansible[0].ok} | 0 |`,
+    '',
+    `Ratio Ansible / swarmplay (wall medians): **${ratio.toFixed(1)}x**.`,
+    '',
+    '| target (issue 7) | measured | verdict |',
+    '|---|---:|---|',
+    `| no-change bootstrap on the 3-node lab under 3 s | ${seconds(sp.medianMs)} | ${sp.medianMs < 3000 ? 'met' : 'missed'} |`,
+    `| at least 10x faster than the Ansible community.docker equivalent | ${ratio.toFixed(1)}x | ${ratio >= 10 ? 'met' : 'missed'} |`,
+    '',
+    `Before the samples: swarmplay built the cluster from bare lab hosts in ${seconds(bench.build.wallMs)} (${bench.build.changed} tasks changed); `
+      + `Ansible's first run on that cluster took ${seconds(bench.ansibleConverge.wallMs)} and changed ${bench.ansibleConverge.changed} `
+      + `task(s)${bench.ansibleConverge.changedTasks.length ? ` (${bench.ansibleConverge.changedTasks.join('; ')})` : ''}; `
+      + `warm-up rounds until each tool's run changed nothing: ${bench.warmup.map((round) => `swarmplay changed ${round.swarmplay.changed}, Ansible ${round.ansible.changed}`).join('; ')}.`,
+    '',
+    'How it is measured, and what differs:',
+    '- Both tools log in with the controller key swarmplay installs (key auth, no agent); Ansible at its fastest settings '
+      + '(bench/bootstrap/ansible.cfg: pipelining, ControlPersist 120 s kept between its runs, forks 50, no fact gathering). '
+      + 'Each sample must report changed=0, failed=0, unreachable=0 on all 3 hosts, else the bench fails.',
+    '- The Ansible playbook does the same checks task for task (keys, /etc/hosts block, docker.service from the same unit text, '
+      + 'the running daemon\'s insecure registries, swarm init/join, node role and labels, registry container, GET /v2/ from every node, '
+      + 'image present, pushed, pulled) with community.docker (docker_swarm, docker_node, docker_container, docker_image, docker_host_info), '
+      + 'community.crypto.openssh_keypair, ansible.posix.authorized_key and ansible.builtin (blockinfile, template, shell). '
+      + 'The lab has no systemd (a stand-in systemctl): the restart handler uses `systemctl` through ansible.builtin.shell, '
+      + 'since ansible.builtin.systemd calls `systemctl show`. /etc/hosts is a bind mount in the lab hosts: blockinfile needs unsafe_writes.',
+    '- Ansible\'s first run after swarmplay replaces the registry container once: community.docker compares the port binding\'s '
+      + 'HostIp ("" as `docker run -p 5000:5000` records it, 0.0.0.0 as the module normalises it); the new container is the same '
+      + 'image, port, restart policy and data folder, and swarmplay accepts it unchanged.',
+    '- Wall time is taken by the driver; CPU seconds and peak RSS (largest process) of each tool\'s process tree by /usr/bin/time. '
+      + 'The lab hosts (sshd, dockerd) run on the same 2 cores as the tools, so the machine\'s other load shows in every figure.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Appends the section to bench/RESULTS.md, replacing an older copy of this same section only (up to the next `## `). */
+function appendToResults(section) {
+  const file = path.join(REPO_ROOT, 'bench', 'RESULTS.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = text.indexOf(`${SECTION_TITLE}\n`);
+  if (at >= 0) {
+    const next = text.indexOf('\n## ', at + SECTION_TITLE.length);
+    text = text.slice(0, at) + (next >= 0 ? text.slice(next + 1) : '');
+  }
+  writeFileSync(file, `${text.replace(/\n*$/, '\n\n')}${section}`);
+  log(`appended the section to ${path.relative(REPO_ROOT, file)}`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function labCli(args, timeoutMs = 300_000) {
+  const result = await runProcess(process.execPath, [CLI, 'lab', ...args], { timeoutMs });
+  if (result.code !== 0) throw new Error(`swarmplay lab ${args.join(' ')} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+async function main() {
+  if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
+  if (!existsSync(path.join(REPO_ROOT, 'dist/src/cli/main.js'))) fail('dist/src/cli/main.js is missing: build first (npx tsc -p .)');
+  ensureAnsible();
+  mkdirSync(WORK_DIR, { recursive: true });
+  rmSync(DIST, { recursive: true, force: true });
+  cpSync(path.join(REPO_ROOT, 'dist'), DIST, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.includes(`${path.sep}test${path.sep}`) });
+
+  // The lab's inventory and Ansible's sit in one folder, beside a copy of the seed's host_vars (roles, labels).
+  const dir = mkdtempSync(path.join(os.tmpdir(), `swarmplay-bench-${labName}-`));
+  cpSync(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
+  const labInventory = path.join(dir, 'lab.yaml');
+  const ansibleInventory = path.join(dir, 'ansible.yaml');
+  const bench = { lab: labName, reps, machine: machineFacts(), loadBefore: loadAverage(), samples: { swarmplay: [], ansible: [] }, warmup: [] };
+  let labIsUp = false;
+  try {
+    log(`lab up --name ${labName} --subnet ${flags.subnet}`);
+    await labCli(['up', '--name', labName, '--subnet', flags.subnet, '-i', labInventory]);
+    labIsUp = true;
+    writeAnsibleInventory(labInventory, ansibleInventory);
+    const knownHosts = parseYaml(readFileSync(labInventory, 'utf8')).all.vars.swarmplay_known_hosts;
+    const run = makeRunners(labInventory, ansibleInventory, knownHosts, 3);
+
+    bench.build = await run.swarmplay('build');
+    log(`swarmplay built the cluster in ${seconds(bench.build.wallMs)} (${bench.build.changed} changed)`);
+    bench.ansibleConverge = await run.ansible('converge');
+    log(`ansible's first run: ${seconds(bench.ansibleConverge.wallMs)}, changed ${bench.ansibleConverge.changed}: ${bench.ansibleConverge.changedTasks.join('; ')}`);
+    for (let round = 1; ; round += 1) {
+      const swarmplay = await run.swarmplay(`warm-up ${round}`);
+      const ansible = await run.ansible(`warm-up ${round}`);
+      bench.warmup.push({ swarmplay, ansible });
+      log(`warm-up ${round}: swarmplay changed ${swarmplay.changed} [${swarmplay.changedTasks.join('; ')}], ansible changed ${ansible.changed} [${ansible.changedTasks.join('; ')}]`);
+      if (swarmplay.changed === 0 && ansible.changed === 0) break;
+      if (round === 3) throw new Error('the two playbooks do not converge to one state: each run changes what the other set (see the warm-up lines above)');
+    }
+    for (let rep = 0; rep < reps; rep += 1) {
+      const order = rep % 2 === 0 ? ['swarmplay', 'ansible'] : ['ansible', 'swarmplay'];
+      for (const tool of order) {
+        const sample = await run[tool](`no-change ${rep + 1}`);
+        if (sample.changed !== 0) throw new Error(`${tool} no-change run ${rep + 1} changed ${sample.changed}: ${sample.changedTasks.join('; ')}`);
+        bench.samples[tool].push(sample);
+        log(`${tool} no-change ${rep + 1}: ${seconds(sample.wallMs)}`);
+      }
+    }
+  } finally {
+    if (labIsUp && !flags['keep-lab']) {
+      log(`lab down --name ${labName}`);
+      await labCli(['down', '--name', labName]).catch((error) => log(String(error)));
+    }
+    if (!flags['keep-lab']) rmSync(dir, { recursive: true, force: true });
+    else log(`lab ${labName} kept up; inventories in ${dir}`);
+  }
+  bench.loadAfter = loadAverage();
+  const section = renderSection(bench);
+  writeFileSync(jsonFile, `${JSON.stringify(bench, null, 2)}\n`);
+  writeFileSync(outFile, `${section}`);
+  log(`wrote ${path.relative(REPO_ROOT, outFile)} and ${path.relative(REPO_ROOT, jsonFile)}`);
+  if (flags['append-results']) appendToResults(section);
+  process.stdout.write(section);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:bootstrap failed: ${error.stack ?? error}\n`);
+  process.exit(1);
+});
