@@ -8,6 +8,7 @@
  * fsynced, gets its mode and owner, and only then is renamed over the target.
  * If anything fails the temp file is removed and the target is untouched.
  */
+import { randomBytes } from 'node:crypto';
 import type { PutFileOptions } from './types.js';
 import { quote } from './shell-quote.js';
 
@@ -17,14 +18,39 @@ export const FILE_ABSENT_EXIT = 100;
 const MODE_PATTERN = /^0?[0-7]{3,4}$/;
 const NAME_PATTERN = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*\$?$/;
 
+/** mktemp's alphabet and length, so the stale-temp glob below matches both old and new temp names. */
+const TEMP_SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const TEMP_SUFFIX_LENGTH = 6;
+
+/** A random temp-name suffix: chosen here, so the host needs no mktemp process; unpredictable, so no one can plant the name. */
+function randomTempSuffix(): string {
+  const bytes = randomBytes(TEMP_SUFFIX_LENGTH * 2);
+  let suffix = '';
+  for (const byte of bytes) {
+    if (byte >= 248) continue; // 248 = 4 * 62: keeps the choice uniform
+    suffix += TEMP_SUFFIX_ALPHABET[byte % TEMP_SUFFIX_ALPHABET.length];
+    if (suffix.length === TEMP_SUFFIX_LENGTH) return suffix;
+  }
+  return randomTempSuffix();
+}
+
 /**
  * The script that writes its stdin to `path` atomically; it prints `backup=PATH` when it kept a backup.
  * `contentBytes`, the length of what will arrive on stdin, guards against a
  * truncated upload: when the controller dies or the connection drops mid-way,
- * `cat` sees an early end of input and succeeds, so without the count the
+ * the copy sees an early end of input and succeeds, so without the count the
  * partial temp file would be renamed over the target.
+ *
+ * Written for few processes on the host (each costs about 1 ms of CPU, and a
+ * run writes thousands of files): shell builtins and parameter expansion
+ * where they do, one `dd` that copies and counts the bytes, a `sync` of the
+ * temp file, `mv`, a `sync` of the folder; chmod/chown only when there is
+ * something to set.
  */
 export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number): string {
+  if (path === '' || path.endsWith('/')) {
+    throw new Error(`invalid file path ${JSON.stringify(path)}: expected the path of a file, not a folder`);
+  }
   if (options.mode !== undefined && !MODE_PATTERN.test(options.mode)) {
     throw new Error(`invalid file mode ${JSON.stringify(options.mode)}: expected an octal string like "0644"`);
   }
@@ -41,45 +67,64 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     `dest=${quote(path)}`,
     // Write through a symlink to its target, as `cp` and Ansible's copy do, instead of replacing the link.
     'if [ -L "$dest" ]; then dest=$(readlink -f -- "$dest"); fi',
-    'dir=$(dirname -- "$dest")',
-    'base=$(basename -- "$dest")',
+    // dirname/basename without their two processes (the path names a file: no trailing slash).
+    'case "$dest" in */*) dir=${dest%/*}; base=${dest##*/}; [ -n "$dir" ] || dir=/ ;; *) dir=.; base=$dest ;; esac',
     // Temp files an earlier write left behind (its host lost power, or it was SIGKILLed): gone once
-    // they are 10 minutes old. A write in progress keeps its temp file's mtime fresh.
+    // they are 10 minutes old. A write in progress keeps its temp file's mtime fresh. With no such
+    // file the glob stays unexpanded and nothing is started.
     'for old in "$dir/.$base.swarmplay."??????; do',
     '  case "$old" in "$dir/.$base.swarmplay."??????) ;; *) continue ;; esac',
     '  [ -f "$old" ] && [ -n "$(find "$old" -maxdepth 0 -mmin +10 2>/dev/null)" ] && rm -f -- "$old"',
     'done',
-    'tmp=$(mktemp "$dir/.$base.swarmplay.XXXXXX")',
+    `tmp="$dir/.$base.swarmplay."${randomTempSuffix()}`,
+  ];
+  // The temp file is private (0600, as mktemp makes it) until it gets its mode, unless the new file gets
+  // the umask default anyway: then it is created with that mode, as any new file, and needs no chmod.
+  if (options.mode !== undefined) lines.push('umask 077');
+  else lines.push('if [ -e "$dest" ]; then umask 077; fi');
+  lines.push(
+    // noclobber: created with O_EXCL, as mktemp does, never through a link someone planted.
+    'set -C; : > "$tmp"; set +C',
     `trap 'rm -f -- "$tmp"' EXIT`,
     // A signal ends sh without its EXIT trap: when the connection drops, the first write to the
     // closed stderr raises SIGPIPE, and sshd may send HUP or TERM.
     `trap 'rm -f -- "$tmp"; exit 1' HUP INT TERM PIPE`,
-    'cat > "$tmp"',
-  ];
+    // dd copies stdin and says how many bytes it wrote: one process where cat and stat were two.
+    'if ! copied=$(LC_ALL=C dd of="$tmp" bs=65536 conv=notrunc 2>&1); then',
+    '  printf \'%s\\n\' "$copied" >&2',
+    '  exit 1',
+    'fi',
+  );
   if (contentBytes !== undefined) {
     lines.push(
-      'size=$(stat -c %s -- "$tmp")',
+      // dd's last line: "N bytes (...) copied, ..." (or "1 byte copied, ...").
+      'size=${copied##*records out',
+      '}; size=${size%% *}',
       `if [ "$size" != ${Number(contentBytes)} ]; then`,
       `  printf 'the content arrived incomplete (%s of %s bytes); %s left as it was\\n' "$size" ${Number(contentBytes)} "$dest" >&2`,
       '  exit 1',
       'fi',
     );
   }
-  if (options.mode !== undefined) {
-    lines.push(`chmod ${quote(options.mode)} "$tmp"`);
-  } else {
-    // mktemp makes 0600: keep the replaced file's mode, or give a new file the umask default.
-    lines.push(
-      'if [ -e "$dest" ]; then chmod "$(stat -c %a -- "$dest")" "$tmp";',
-      'else chmod "$(printf %o $((0666 & ~0$(umask))))" "$tmp"; fi',
-    );
-  }
+  // Owner before mode: chown clears setuid/setgid bits, so chmod must come after it to keep them.
   if (ownership !== undefined) {
     lines.push(`chown ${quote(ownership)} "$tmp"`);
   } else {
     // Keep the replaced file's owner; only root may give a file away, so a plain user skips this quietly.
-    lines.push('if [ -e "$dest" ]; then chown "$(stat -c %u:%g -- "$dest")" "$tmp" 2>/dev/null || true; fi');
+    // Nothing to do (no process) when the replaced file and the temp file have the same owner and group: ours.
+    lines.push(
+      'if [ -e "$dest" ] && ! { [ -O "$dest" ] && [ -G "$dest" ] && [ -G "$tmp" ]; }; then',
+      '  chown --reference="$dest" -- "$tmp" 2>/dev/null || true',
+      'fi',
+    );
   }
+  if (options.mode !== undefined) {
+    lines.push(`chmod ${quote(options.mode)} "$tmp"`);
+  } else {
+    // Keep the replaced file's mode; a new file has the umask default already.
+    lines.push('if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; fi');
+  }
+  // Data, mode and owner on disk before the rename: a crash leaves the old file or the whole new one.
   lines.push('sync -- "$tmp" 2>/dev/null || sync');
   if (options.backup) {
     lines.push(

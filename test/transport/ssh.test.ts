@@ -315,6 +315,26 @@ describe('SshConnection against a real sshd', function () {
       }
     });
 
+    it('keeps the replaced file\'s owner and mode (setuid too), gives a new file the umask default, refuses a folder path', async () => {
+      const dir = `/tmp/swarmplay-put-keep-${process.pid}`;
+      await keyConnection.run(`mkdir -p ${dir} && printf old > ${dir}/f && chown nobody:nogroup ${dir}/f && chmod 4750 ${dir}/f`);
+      try {
+        await keyConnection.putFile(`${dir}/f`, 'new');
+        assert.equal((await keyConnection.run(`stat -c '%a %U:%G %s' ${dir}/f`)).stdout, '4750 nobody:nogroup 3\n');
+        await keyConnection.putFile(`${dir}/f`, 'newer', { owner: 'root', mode: '4711' });
+        assert.equal((await keyConnection.run(`stat -c '%a %U:%G' ${dir}/f`)).stdout, '4711 root:root\n');
+        await keyConnection.run(`cd ${dir} && umask 027 && touch ref`);
+        await keyConnection.putFile(`${dir}/new`, '');
+        const modes = await keyConnection.run(`stat -c '%a %s' ${dir}/new; umask`);
+        assert.equal(modes.stdout, `${(0o666 & ~Number.parseInt(modes.stdout.split('\n')[1], 8)).toString(8)} 0\n${modes.stdout.split('\n')[1]}\n`);
+        const error = await expectCode(keyConnection.putFile(`${dir}/`, 'x'), 'BAD_ARGUMENT');
+        assert.match(error.message, /not a folder/);
+        assert.equal((await keyConnection.run(`ls -A ${dir}`)).stdout, 'f\nnew\nref\n', 'no temp file left');
+      } finally {
+        await keyConnection.run(`rm -rf ${dir}`);
+      }
+    });
+
     it('a failed write leaves the target untouched and no temp file', async () => {
       const dir = `/tmp/swarmplay-put-fail-${process.pid}`;
       await keyConnection.run(`mkdir -p ${dir} && printf old > ${dir}/f`);
