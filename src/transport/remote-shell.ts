@@ -13,7 +13,8 @@
  *
  * The command runs under `/bin/sh -c`, as on an exec channel: `exit`, `cd`
  * or `set -e` in it cannot touch the loop. Its stdin is exactly the bytes
- * sent; what it leaves unread is drained so the stream stays in step.
+ * sent (a regular file when small, a pipe when large); what it leaves unread
+ * is never taken from the stream, so the stream stays in step.
  * Limits (callers use exec channels for these): no become (sudo's prompt
  * needs a live conversation), no timeout (a command cannot be killed alone),
  * and a background process that keeps the command's stdout open would write
@@ -23,7 +24,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 
+/** Stdin up to this size goes through the shell's spool file (see LOOP); larger streams through a pipe. */
+export const SPOOLED_STDIN_MAX_BYTES = 1024 * 1024;
+
 const LOOP = [
+  // The stdin of small commands goes through one private file per shell, unlinked at once and reached
+  // as /proc/self/fd/9: one `head` fills it, the command reads it, no pipeline of four processes, no
+  // drain, and nothing left behind however the shell ends. Larger stdin streams through a pipe instead.
+  'spool=',
+  'if f=$(mktemp 2>/dev/null); then',
+  '  exec 9<>"$f"; rm -f -- "$f"',
+  '  [ -r /proc/self/fd/9 ] && spool=/proc/self/fd/9',
+  'fi',
   'while IFS=" " read -r token inlen; do',
   '  cmd=',
   '  while IFS= read -r line; do',
@@ -32,9 +44,16 @@ const LOOP = [
   '"',
   '  done',
   '  if [ "$inlen" -gt 0 ]; then',
-  '    head -c "$inlen" | { /bin/sh -c "$cmd"; s=$?; cat >/dev/null; exit $s; }',
+  `    if [ -n "$spool" ] && [ "$inlen" -le ${SPOOLED_STDIN_MAX_BYTES} ]; then`,
+  // A failed head may have read part of the stdin: the stream is out of step, so the shell ends
+  // (the controller reports the command failed and opens another shell).
+  '      head -c "$inlen" > "$spool" 9<&- || exit 1',
+  '      /bin/sh -c "$cmd" < "$spool" 9<&-',
+  '    else',
+  '      head -c "$inlen" | { /bin/sh -c "$cmd" 9<&-; s=$?; cat >/dev/null; exit $s; }',
+  '    fi',
   '  else',
-  '    /bin/sh -c "$cmd" </dev/null',
+  '    /bin/sh -c "$cmd" </dev/null 9<&-',
   '  fi',
   '  status=$?',
   '  printf "%s %s\\n" "$token" "$status"',
@@ -96,8 +115,14 @@ export class RemoteShell {
     return new Promise((resolve, reject) => {
       this.pending = { token, resolve, reject, stdout: [], stderr: [], stderrDone: false };
       const length = stdin?.length ?? 0;
-      this.channel.write(`${token} ${length}\n${body}${token}\n`);
-      if (length > 0) this.channel.write(stdin!);
+      const header = `${token} ${length}\n${body}${token}\n`;
+      // One write, so a small request goes out as one SSH packet instead of a header packet and a stdin packet.
+      if (length === 0) this.channel.write(header);
+      else if (length <= SPOOLED_STDIN_MAX_BYTES) this.channel.write(Buffer.concat([Buffer.from(header, 'utf8'), stdin!]));
+      else {
+        this.channel.write(header);
+        this.channel.write(stdin!);
+      }
     });
   }
 

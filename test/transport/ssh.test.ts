@@ -6,6 +6,7 @@ import net from 'node:net';
 import { SwarmplayError } from '../../src/errors.js';
 import { KnownHosts } from '../../src/transport/known-hosts.js';
 import { SshConnection, type SshConnectOptions } from '../../src/transport/ssh.js';
+import { SPOOLED_STDIN_MAX_BYTES } from '../../src/transport/remote-shell.js';
 import type { ConnectionSpec } from '../../src/transport/types.js';
 import { startSshd, type TestSshd } from '../support/sshd.js';
 
@@ -213,6 +214,24 @@ describe('SshConnection against a real sshd', function () {
       await keyConnection.run(`rm -f ${written}`);
       assert.deepEqual(await keyConnection.run('printf no-newline; printf err >&2'), { stdout: 'no-newline', stderr: 'err', exitCode: 0 });
       assert.equal((await keyConnection.run('kill -9 $$')).exitCode, 137);
+    });
+
+    it('give stdin of every size exactly (spool file up to SPOOLED_STDIN_MAX_BYTES, pipe above), leak no descriptor', async () => {
+      for (const size of [1, SPOOLED_STDIN_MAX_BYTES, SPOOLED_STDIN_MAX_BYTES + 1]) {
+        const stdin = Buffer.alloc(size, 0x61);
+        assert.deepEqual(await keyConnection.run('wc -c; cat >/dev/null', { stdin }), { stdout: `${size}\n`, stderr: '', exitCode: 0 });
+        // a command reading only part of its stdin: the rest is not the next request
+        assert.equal((await keyConnection.run('head -c 1', { stdin })).stdout, 'a');
+        assert.equal((await keyConnection.run('echo next')).stdout, 'next\n');
+      }
+      // the spool file is never in the command's way: only stdin, stdout, stderr (and ls's own listing) are open
+      for (const stdin of [undefined, 'x', Buffer.alloc(SPOOLED_STDIN_MAX_BYTES + 1)]) {
+        const fds = (await keyConnection.run('ls /proc/self/fd', { stdin })).stdout.trim().split('\n');
+        assert.deepEqual(fds.filter((fd) => !['0', '1', '2', '3'].includes(fd)), [], fds.join(' '));
+      }
+      // and it has no name on the host: unlinked as soon as it was opened
+      const spool = await keyConnection.run('ls -l /proc/$PPID/fd/');
+      assert.match(spool.stdout, /-> \/.*\(deleted\)$/m, spool.stdout + spool.stderr);
     });
 
     it('a shell that dies fails only its command; the next command gets a new shell', async () => {
