@@ -10,7 +10,7 @@
  *   playbook that edits the packaged docker.service, as the walkthrough does,
  *   edits only this host's copy;
  * - /root from /etc/skel with an empty .ssh (password login until ssh-copy-id),
- *   /tmp, /var/lib/docker, /var/lib/containerd: per-host folders;
+ *   /tmp, /var/lib/docker, /var/lib/containerd, /var/lib/registry: per-host folders;
  * - /run: a fresh tmpfs (with /run/sshd), so docker.sock, pid files and the
  *   stand-in systemctl's records are the host's own;
  * - /usr/bin/systemctl: the stand-in.
@@ -30,6 +30,8 @@ export interface HostRootPaths {
   tmp: string;
   varLibDocker: string;
   varLibContainerd: string;
+  /** The seed's registry keeps its images in /var/lib/registry: each host its own, never the machine's. */
+  varLibRegistry: string;
   /** The host's init and sshd output (outside the host's /run, so it survives for a post-mortem). */
   initLog: string;
 }
@@ -45,6 +47,7 @@ export function hostRootPaths(dir: string): HostRootPaths {
     tmp: path.join(dir, 'tmp'),
     varLibDocker: path.join(dir, 'var-lib-docker'),
     varLibContainerd: path.join(dir, 'var-lib-containerd'),
+    varLibRegistry: path.join(dir, 'var-lib-registry'),
     initLog: path.join(dir, 'init.log'),
   };
 }
@@ -114,7 +117,7 @@ export interface HostIdentity {
 }
 
 export async function prepareHostRoot(paths: HostRootPaths, identity: HostIdentity, machineShadow: string): Promise<void> {
-  for (const dir of [paths.etcUpper, paths.etcWork, paths.unitsUpper, paths.unitsWork, paths.varLibDocker, paths.varLibContainerd]) {
+  for (const dir of [paths.etcUpper, paths.etcWork, paths.unitsUpper, paths.unitsWork, paths.varLibDocker, paths.varLibContainerd, paths.varLibRegistry]) {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
   }
   mkdirSync(paths.tmp, { recursive: true });

@@ -185,7 +185,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   try {
     const systemctlWrapper = installSystemctlWrapper(dir);
     // Mount points for the per-host folders; docker.io creates them on first start anyway.
-    for (const mountPoint of ['/var/lib/docker', '/var/lib/containerd']) mkdirSync(mountPoint, { recursive: true, mode: 0o711 });
+    for (const mountPoint of ['/var/lib/docker', '/var/lib/containerd', '/var/lib/registry']) mkdirSync(mountPoint, { recursive: true, mode: 0o711 });
 
     progress(`network ${subnet.cidr} on bridge ${bridge}`);
     await timed(timings, 'network', () => createLabNetwork(bridge, subnet, state.hosts.map((host) => ({

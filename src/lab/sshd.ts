@@ -26,6 +26,7 @@ mount --bind "$LAB_DIR/root" /root
 mount --bind "$LAB_DIR/tmp" /tmp
 mount --bind "$LAB_DIR/var-lib-docker" /var/lib/docker
 mount --bind "$LAB_DIR/var-lib-containerd" /var/lib/containerd
+mount --bind "$LAB_DIR/var-lib-registry" /var/lib/registry
 mount --bind "$LAB_SYSTEMCTL" /usr/bin/systemctl
 if [ "$(readlink -f /bin/systemctl)" != /usr/bin/systemctl ]; then mount --bind "$LAB_SYSTEMCTL" /bin/systemctl; fi
 mount -t tmpfs -o mode=0755,nosuid,nodev lab-run /run

@@ -129,6 +129,7 @@ export const dockerImage = defineModule({
         result.registry_digest = remote ?? null;
         // A retag points the name at another image: whatever the registry has is then stale.
         const local = changes.length === 0 && image ? digestFor(image, ref.repository) : [];
+        result.local_digests = local;
         const upToDate = remote === undefined ? local.length > 0 : remote !== null && local.includes(remote);
         if (upToDate && !args.force) return { changes, result };
         changes.push(dockerChange(`docker push ${args.name}`, ['docker', 'push', args.name]));

@@ -77,7 +77,7 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
     timings.secondRun = result.ms;
     assert.equal(result.code, 0, result.stderr);
     const changedTasks = jsonEvents(result.stdout).filter((e) => e.event === 'host_result' && e.status === 'changed')
-      .map((e) => `${e.host}: ${e.task} ${e.msg ?? ''}`);
+      .map((e) => `${e.host}: ${e.task} ${e.msg ?? ''} ${JSON.stringify(e.result ?? {})}`);
     for (const [host, counts] of Object.entries(recapOf(result.stdout))) {
       assert.equal(counts.changed, 0, `${host}: ${JSON.stringify(counts)}; changed: ${changedTasks.join('; ')}`);
     }

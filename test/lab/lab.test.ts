@@ -92,6 +92,10 @@ describe('lab (real namespaces, sshd and dockerd; needs root)', function () {
     await sshOk(state, '10.203.9.11', 'echo "10.203.9.12 docker02" >> /etc/hosts');
     assert.equal((await sshRun(state, '10.203.9.12', 'grep -c 10.203.9.12 /etc/hosts')).stdout.trim(), '0');
     assert.ok(!readFileSync('/etc/hosts', 'utf8').includes('10.203.9.12'));
+    // So is the registry's data folder: two labs' registries never share images.
+    await sshOk(state, '10.203.9.11', 'echo mine > /var/lib/registry/labtest-marker');
+    assert.equal((await sshRun(state, '10.203.9.12', 'test -e /var/lib/registry/labtest-marker && echo shared || echo own')).stdout.trim(), 'own');
+    assert.ok(!existsSync('/var/lib/registry/labtest-marker'), 'the machine\'s /var/lib/registry is untouched');
   });
 
   it('writes an Ansible inventory (mode 0600) with managers, workers and the lab vars', async () => {
