@@ -15,6 +15,12 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "swarmplay: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # docker.io's and openssh-server's postinst try to start services; there is no systemd here, so that part is a no-op.
+  # docker.io's and openssh-server's postinst would start a machine-wide dockerd and sshd:
+  # the lab starts its own, per host. policy-rc.d tells invoke-rc.d not to start anything.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1
+  fi
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
 fi
