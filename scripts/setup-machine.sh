@@ -17,10 +17,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   # docker.io's and openssh-server's postinst would start a machine-wide dockerd and sshd:
   # the lab starts its own, per host. policy-rc.d tells invoke-rc.d not to start anything.
-  guard=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
 fi
