@@ -5,9 +5,11 @@
  */
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
-import { DEFAULT_LAB, labDown, labStatus, labUp, type LabStatus } from '../lab/lab.js';
-import { LAB_INVENTORY_VARS } from '../lab/inventory.js';
-import { installLabPackages } from '../lab/preflight.js';
+import { DEFAULT_LAB } from '../lab/defaults.js';
+import type { LabStatus } from '../lab/lab.js';
+
+/** The lab's code is loaded only by `lab` commands, so `run` starts without it. */
+const loadLab = () => import('../lab/lab.js');
 
 function hostCount(value: string): number {
   const count = Number(value);
@@ -51,6 +53,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--name <name>', 'lab name (up to 9 lowercase letters/digits)', DEFAULT_LAB.name)
     .option('-i, --inventory <file>', 'where to write the Ansible inventory', DEFAULT_LAB.inventoryFile)
     .action(async (options: { hosts: number; prefix: string; subnet: string; docker: boolean; name: string; inventory: string }) => {
+      const { labUp, LAB_INVENTORY_VARS } = { ...(await loadLab()), ...(await import('../lab/inventory.js')) };
       const result = await labUp({
         name: options.name,
         hosts: options.hosts,
@@ -77,6 +80,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--name <name>', 'lab name', DEFAULT_LAB.name)
     .action(async (options: { name: string }) => {
       const started = Date.now();
+      const { labDown } = await loadLab();
       const result = await labDown(options.name, { onProgress: (message) => console.log(`lab: ${message}`) });
       if (result.found) console.log(`lab ${options.name} is down (${result.stoppedProcesses} processes stopped) in ${seconds(Date.now() - started)}`);
     });
@@ -87,6 +91,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--name <name>', 'lab name', DEFAULT_LAB.name)
     .option('--json', 'machine-readable output')
     .action(async (options: { name: string; json?: boolean }) => {
+      const { labStatus } = await loadLab();
       const status = await labStatus(options.name);
       if (!status) {
         throw new SwarmplayError('LAB_FAILED', `no lab named ${options.name} is up`, { hint: 'start one with `swarmplay lab up`' });
@@ -99,6 +104,7 @@ export function registerLabCommand(program: Command): Command {
     .description('install the Debian packages the lab needs (openssh-server, docker.io, docker-registry, busybox-static, iproute2) when missing')
     .option('--no-docker', 'only what plain SSH hosts need')
     .action(async (options: { docker: boolean }) => {
+      const { installLabPackages } = await import('../lab/preflight.js');
       const installed = await installLabPackages(options.docker, (message) => console.log(`lab: ${message}`));
       console.log(installed.length > 0 ? `installed: ${installed.join(', ')}` : 'lab packages: all present');
     });

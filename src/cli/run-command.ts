@@ -6,7 +6,6 @@ import { PlaybookRun, type RunSettings } from '../runner/playbook-run.js';
 import { redactSecretAssignments } from '../runner/redactor.js';
 import { PlainReporter } from '../reporters/plain.js';
 import { JsonReporter } from '../reporters/json.js';
-import { InteractiveReporter } from '../reporters/interactive.js';
 import { parseExtraVars } from './extra-vars.js';
 import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
 import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
@@ -75,9 +74,13 @@ export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassw
   };
 }
 
-function pickReporter(flags: RunFlags): { onEvent: (e: never) => void; close(): Promise<void> } {
+async function pickReporter(flags: RunFlags): Promise<{ onEvent: (e: never) => void; close(): Promise<void> }> {
   if (flags.json) return new JsonReporter();
-  if (process.stdout.isTTY && !process.env.CI) return new InteractiveReporter(flags.verbose > 0);
+  if (process.stdout.isTTY && !process.env.CI) {
+    // listr2 and ora are loaded only for a terminal: pipes and CI start faster without them.
+    const { InteractiveReporter } = await import('../reporters/interactive.js');
+    return new InteractiveReporter(flags.verbose > 0);
+  }
   return new PlainReporter(undefined, flags.verbose > 0);
 }
 
@@ -97,7 +100,7 @@ function reportRetryFile(retryFile: string | null): void {
 
 async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
   const password = flags.askPass ? await askPassword() : process.env.SWARMPLAY_PASSWORD || undefined;
-  const reporter = pickReporter(flags);
+  const reporter = await pickReporter(flags);
   let run: PlaybookRun | undefined;
   let lock: RunLock | undefined;
   let running = false;

@@ -26,13 +26,8 @@ import { runLocal } from './local-command.js';
 import { sshAnswers, spawnHost, waitForSshd } from './sshd.js';
 import { labDir, labRoot, readLabState, removeLabDir, writeLabState, type LabHostState, type LabState } from './state.js';
 
-export const DEFAULT_LAB = {
-  name: 'lab',
-  hosts: 3,
-  prefix: 'docker',
-  subnet: '10.203.0.0/24',
-  inventoryFile: 'inventory/lab.yaml',
-} as const;
+export { DEFAULT_LAB } from './defaults.js';
+import { DEFAULT_LAB } from './defaults.js';
 
 export interface LabUpOptions {
   name?: string;
