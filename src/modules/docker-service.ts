@@ -510,7 +510,22 @@ export const dockerService = defineModule({
       return { changes: [], result, failed: `service ${args.name} is ${service.mode} and docker cannot change a service's mode: remove it first (state: absent)` };
     }
     const update = serviceUpdate(service, args, networkIds);
-    if (update.flags.length === 0) return { changes: [], result, ...(warning && { msg: warning }) };
+    if (update.flags.length === 0) {
+      // The spec is already the one asked for, but swarm is still rolling it out (an earlier run
+      // stopped waiting: a node was down, the run was interrupted): wait for that rollout here,
+      // with read-only commands, so the task is ok only once the service really runs this spec.
+      if (service.updateStatus?.state === 'updating' && args.wait && !ctx.checkMode) {
+        const host = { host: ctx.host, run: (command: string, options?: Parameters<ModuleContext['probe']>[1]) => ctx.probe(command, options) };
+        try {
+          const report = await waitForConvergence(host, args.name,
+            { kind: 'update', statusBefore: null, expectRollout: true, image: service.image }, { timeoutMs: args.timeout * 1000 });
+          return { changes: [], result: { ...result, ...describe(report.service) }, msg: `${args.name}: the rollout already in progress finished: ${report.summary}` };
+        } catch (error) {
+          return { changes: [], result, failed: `${args.name} was already being rolled out to this spec and did not converge: ${(error as Error).message}` };
+        }
+      }
+      return { changes: [], result, ...(warning && { msg: warning }) };
+    }
     result.differences = update.differences;
     return {
       changes: [convergeChange(

@@ -171,6 +171,9 @@ export function parseSnapshot(stdout: string): { service: ServiceState; tasks: T
   return { service: parseServiceInspect(stdout.slice(0, at)), tasks: parseServicePs(stdout.slice(at + SNAPSHOT_MARKER.length)) };
 }
 
+/** What waiting needs of a host: read-only commands, so plan() can wait too (through its probe). */
+export type ReadOnlyHost = Pick<ApplyContext, 'host' | 'run'>;
+
 /** Where progress lines go: the runner may offer it on the apply context (optional, see docker-service.ts). */
 export interface ProgressSink {
   progress?(message: string): void;
@@ -185,8 +188,31 @@ export interface WaitOptions {
    * count after this long. Default 3000 ms.
    */
   rolloutGraceMs?: number;
+  /**
+   * Tasks of the service pending with an error ("no suitable node ...") for
+   * this long make the wait ask which nodes are down: a task swarm cannot
+   * place while a node is gone (a host-mode port held on every other node)
+   * blocks the rollout until that node is back, so the task fails now, naming
+   * the node, instead of at the timeout. Default 10000 ms.
+   */
+  blockedGraceMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** Tasks of the current spec that swarm wants running but cannot place (pending with an error). */
+function unplacedTasks(service: ServiceState, tasks: readonly TaskLine[]): TaskLine[] {
+  return activeTasks(service, tasks).filter((task) => task.state === 'pending' && task.error !== '');
+}
+
+/** Nodes of the swarm that are not Ready ("docker03 is down"); empty when docker cannot say. */
+async function nodesNotReady(host: ReadOnlyHost): Promise<string[]> {
+  const answer = await host.run("docker node ls --format '{{.Hostname}} {{.Status}}'", { timeoutMs: 30_000 });
+  if (answer.exitCode !== 0) return [];
+  return answer.stdout.trim().split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([hostname, status]) => hostname && status && status !== 'Ready')
+    .map(([hostname, status]) => `${hostname} is ${status!.toLowerCase()}`);
 }
 
 export interface ConvergenceReport {
@@ -207,7 +233,7 @@ function rememberErrors(seen: Map<string, string>, image: string, tasks: readonl
  * tasks' errors).
  */
 export async function waitForConvergence(
-  host: ApplyContext & ProgressSink,
+  host: ReadOnlyHost & ProgressSink,
   name: string,
   goal: ConvergenceGoal,
   options: WaitOptions,
@@ -221,6 +247,8 @@ export async function waitForConvergence(
   let lastProgress = '';
   let effectiveGoal = goal;
   let steadySince: number | undefined;
+  let unplacedSince: number | undefined;
+  let nextNodeCheck = 0;
   for (;;) {
     const answer = await host.run(snapshotCommand(name), { timeoutMs: 60_000 });
     if (answer.exitCode !== 0) {
@@ -267,6 +295,20 @@ export async function waitForConvergence(
       if (verdict.settle) reason += await settleAfterRollback(host, name, options, () => now() - started);
       throw new Error(failureMessage(reason, verdict.errors, [...seenErrors.values()]));
     }
+    const unplaced = verdict.outcome === 'waiting' ? unplacedTasks(service, tasks) : [];
+    if (unplaced.length === 0) unplacedSince = undefined;
+    else if (now() - (unplacedSince ??= now()) >= (options.blockedGraceMs ?? 10_000) && now() >= nextNodeCheck) {
+      nextNodeCheck = now() + 5000;
+      const down = await nodesNotReady(host);
+      if (down.length > 0 && verdict.outcome === 'waiting') {
+        throw new Error(failureMessage(
+          `${name} cannot converge while node ${down.join(', node ')}: swarm cannot place ${unplaced.length} task${unplaced.length > 1 ? 's' : ''} ` +
+          `elsewhere (${verdict.progress}); bring the node back (its dockerd) and run again`,
+          verdict.errors,
+          [...seenErrors.values()],
+        ));
+      }
+    }
     if (elapsed >= options.timeoutMs) {
       throw new Error(failureMessage(
         `${name} did not converge within ${Math.round(options.timeoutMs / 1000)} s: ${verdict.progress}`,
@@ -288,7 +330,7 @@ export async function waitForConvergence(
  * previous spec runs everywhere, so the task fails with the service whole.
  */
 async function settleAfterRollback(
-  host: ApplyContext & ProgressSink,
+  host: ReadOnlyHost & ProgressSink,
   name: string,
   options: WaitOptions,
   elapsed: () => number,
