@@ -233,6 +233,41 @@ describe('docker_service plan', () => {
     assert.equal(plan.result?.replicas, 9);
   });
 
+  it('a rerun whose spec swarm is still rolling out waits for that rollout (read-only), except in check mode', async () => {
+    const withStatus = (state: string) => inspectText('inspect-newnginx-created.json', (service) => {
+      service.UpdateStatus = { State: state, StartedAt: '2026-11-25T10:00:00Z', Message: `update ${state === 'updating' ? 'in progress' : 'completed'}` };
+    });
+    const stillStarting = snapshot(withStatus('updating'),
+      serviceFixture('ps-newnginx-converged.jsonl').replace(/"CurrentState":"Running 5 seconds ago"/, '"CurrentState":"Starting 1 second ago"'));
+    const finished = snapshot(withStatus('completed'), serviceFixture('ps-newnginx-converged.jsonl'));
+    const snapshots = [stillStarting, finished];
+    const sameSpec = {
+      name: 'newnginx', image: `${REGISTRY}/httpd:latest`, replicas: 3,
+      publish: [{ published: 80, target: 80, mode: 'host' }],
+    };
+    // Every answer is to a read-only probe: an unexpected command (an update) makes the fake host throw.
+    const host = fakeHost({
+      host: 'docker01',
+      probes: (command) => {
+        if (command === serviceInspectCommand('newnginx')) return withStatus('updating');
+        if (command === snapshotCommand('newnginx')) return snapshots.shift() ?? finished;
+        return undefined;
+      },
+    });
+    const plan = await dockerService.plan(host, parse(sameSpec));
+    assert.deepEqual(plan.changes, []);
+    assert.equal(plan.failed, undefined);
+    assert.match(plan.msg!, new RegExp(`^newnginx: the rollout already in progress finished: 3/3 running ${REGISTRY.replace(/\./g, '\\.')}/httpd:latest$`));
+    assert.equal(plan.result?.update_status, 'completed');
+    assert.deepEqual(host.probed, [serviceInspectCommand('newnginx'), snapshotCommand('newnginx'), snapshotCommand('newnginx')]);
+
+    const checking = fakeHost({ host: 'docker01', checkMode: true, probes: { [serviceInspectCommand('newnginx')]: withStatus('updating') } });
+    const checked = await dockerService.plan(checking, parse(sameSpec));
+    assert.deepEqual(checked.changes, []);
+    assert.equal(checked.msg, undefined);
+    assert.deepEqual(checking.probed, [serviceInspectCommand('newnginx')], 'check mode does not wait');
+  });
+
   it('refuses a rollback when the service has no previous spec', async () => {
     const plan = await dockerService.plan(manager('newnginx', inspectText('inspect-newnginx-created.json')), parse({ name: 'newnginx', rollback: true }));
     assert.deepEqual(plan.changes, []);
@@ -463,5 +498,74 @@ describe('service convergence', () => {
         return true;
       },
     );
+  });
+  describe('a rollout blocked by a task swarm cannot place', () => {
+    const NODE_LS = "docker node ls --format '{{.Hostname}} {{.Status}}'";
+    const BLOCKED = 'no suitable node (host-mode port already in use on 2 nodes; 1 node not available for new tasks)';
+    /** newnginx rolling out testnginx:2.0: slots 2 and 3 run it, slot 1 (docker03's) is pending with the scheduler's error. */
+    const blocked = snapshot(
+      JSON.stringify(serviceObject('inspect-newnginx-update-paused.json', (service) => {
+        service.Spec.TaskTemplate.ContainerSpec.Image = `${REGISTRY}/testnginx:2.0@sha256:aa`;
+        service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
+      })),
+      serviceFixture('ps-newnginx-converged.jsonl')
+        .replace(/httpd:latest@sha256:[0-9a-f]+/g, 'testnginx:2.0@sha256:aa')
+        .replace(/"CurrentState":"Running 5 seconds ago","DesiredState":"Running","Error":"","ID":"l7onj8spptvua9kgh7woqk5ua"(.*)"Node":"docker03"/,
+          `"CurrentState":"Pending 3 seconds ago","DesiredState":"Running","Error":${JSON.stringify(JSON.stringify(BLOCKED))},"ID":"l7onj8spptvua9kgh7woqk5ua"$1"Node":""`),
+    );
+    const goal: ConvergenceGoal = { kind: 'update', statusBefore: null, expectRollout: true, image: `${REGISTRY}/testnginx:2.0` };
+
+    /** A manager answering the snapshot with `blocked` and `docker node ls` with `nodes`; records when each node check ran. */
+    function blockedHost(nodes: string) {
+      const clock = { now: 0 };
+      const nodeChecksAt: number[] = [];
+      const host = {
+        host: 'docker01',
+        async run(command: string) {
+          if (command === snapshotCommand('newnginx')) return { stdout: blocked, stderr: '', exitCode: 0 };
+          if (command === NODE_LS) { nodeChecksAt.push(clock.now); return { stdout: nodes, stderr: '', exitCode: 0 }; }
+          throw new Error(`unexpected command: ${command}`);
+        },
+        async putFile() { return {}; },
+        async getFile() { return null; },
+      };
+      const options = { blockedGraceMs: 10_000, now: () => clock.now, sleep: async (ms: number) => { clock.now += ms; } };
+      return { host, clock, nodeChecksAt, options };
+    }
+
+    it('the fixture is a rollout waiting on one pending task with the scheduler\'s error', () => {
+      const { service, tasks } = parseSnapshot(blocked);
+      const verdict = judgeConvergence(service, tasks, goal);
+      assert.equal(verdict.outcome, 'waiting');
+      assert.equal((verdict as { progress: string }).progress, `updating: 2/3 running (1 pending): ${BLOCKED}`);
+    });
+
+    it('fails after blockedGraceMs naming the service and the down node, not at the timeout', async () => {
+      const { host, clock, nodeChecksAt, options } = blockedHost('docker01 Ready\ndocker02 Ready\ndocker03 Down\n');
+      await assert.rejects(
+        waitForConvergence(host, 'newnginx', goal, { ...options, timeoutMs: 600_000 }),
+        (error: Error) => {
+          assert.match(error.message, /^newnginx cannot converge while node docker03 is down: swarm cannot place 1 task elsewhere \(updating: 2\/3 running \(1 pending\)/);
+          assert.match(error.message, /; bring the node back \(its dockerd\) and run again; task errors: no suitable node \(host-mode port already in use on 2 nodes/);
+          return true;
+        },
+      );
+      assert.deepEqual(nodeChecksAt, [10_000], 'the nodes are asked about once the task was pending for the grace period, not before');
+      assert.equal(clock.now, 10_000);
+    });
+
+    it('keeps waiting (until the timeout) while every node is Ready', async () => {
+      const { host, clock, nodeChecksAt, options } = blockedHost('docker01 Ready\ndocker02 Ready\ndocker03 Ready\n');
+      await assert.rejects(
+        waitForConvergence(host, 'newnginx', goal, { ...options, timeoutMs: 30_000 }),
+        (error: Error) => {
+          assert.match(error.message, /^newnginx did not converge within 30 s: updating: 2\/3 running \(1 pending\)/);
+          assert.doesNotMatch(error.message, /cannot converge while node/);
+          return true;
+        },
+      );
+      assert.equal(clock.now, 30_000);
+      assert.ok(nodeChecksAt.length > 0 && nodeChecksAt[0] === 10_000, `the nodes were asked about after the grace period: ${JSON.stringify(nodeChecksAt)}`);
+    });
   });
 });
