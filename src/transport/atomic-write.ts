@@ -9,7 +9,8 @@
  * If anything fails the temp file is removed and the target is untouched.
  */
 import { randomBytes } from 'node:crypto';
-import type { PutFileOptions } from './types.js';
+import type { PutFileOptions, PutFileResult, RunOptions } from './types.js';
+import { SwarmplayError } from '../errors.js';
 import { quote } from './shell-quote.js';
 
 /** Exit status of the read script when the file does not exist. */
@@ -153,4 +154,41 @@ export function parseAtomicWriteOutput(stdout: string): { backupPath?: string } 
 /** The script that prints a file's bytes, or exits FILE_ABSENT_EXIT when there is no such file. */
 export function readFileScript(path: string): string {
   return `[ -e ${quote(path)} ] || exit ${FILE_ABSENT_EXIT}; exec cat -- ${quote(path)}`;
+}
+
+/** What a command gave back, bytes untouched (getFile needs them raw). */
+export interface RawRunResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
+}
+
+/** A transport's raw command runner: what putFile and getFile are built on, for SSH and local alike. */
+export type RawRunner = (command: string, options: RunOptions) => Promise<RawRunResult>;
+
+/** Connection.putFile on any transport: the atomic write script with the content on stdin. */
+export async function putFileWith(host: string, runRaw: RawRunner, path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
+  let script: string;
+  try {
+    script = atomicWriteScript(path, options, Buffer.byteLength(content));
+  } catch (error) {
+    throw new SwarmplayError('BAD_ARGUMENT', `${host}: cannot write ${path}: ${(error as Error).message}`);
+  }
+  const result = await runRaw(script, { stdin: content, become: options.become, displayCommand: `write ${path}` });
+  if (result.exitCode !== 0) {
+    throw new SwarmplayError('COMMAND_FAILED',
+      `${host}: writing ${path} failed (exit ${result.exitCode}): ${result.stderr.toString('utf8').trim() || 'no error output'}`);
+  }
+  return parseAtomicWriteOutput(result.stdout.toString('utf8'));
+}
+
+/** Connection.getFile on any transport: the file's bytes, or null when it does not exist. */
+export async function getFileWith(host: string, runRaw: RawRunner, path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
+  const result = await runRaw(readFileScript(path), { become: options.become, displayCommand: `read ${path}` });
+  if (result.exitCode === FILE_ABSENT_EXIT) return null;
+  if (result.exitCode !== 0) {
+    throw new SwarmplayError('COMMAND_FAILED',
+      `${host}: reading ${path} failed (exit ${result.exitCode}): ${result.stderr.toString('utf8').trim()}`);
+  }
+  return result.stdout;
 }

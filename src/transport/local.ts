@@ -10,14 +10,8 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { SwarmplayError } from '../errors.js';
 import { quote } from './shell-quote.js';
-import { FILE_ABSENT_EXIT, atomicWriteScript, parseAtomicWriteOutput, readFileScript } from './atomic-write.js';
+import { getFileWith, putFileWith, type RawRunResult } from './atomic-write.js';
 import type { Connection, PutFileOptions, PutFileResult, RunOptions, RunResult } from './types.js';
-
-interface RawRunResult {
-  stdout: Buffer;
-  stderr: Buffer;
-  exitCode: number;
-}
 
 export class LocalConnection implements Connection {
   readonly host: string;
@@ -32,29 +26,12 @@ export class LocalConnection implements Connection {
     return { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode };
   }
 
-  async putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
-    let script: string;
-    try {
-      script = atomicWriteScript(path, options, Buffer.byteLength(content));
-    } catch (error) {
-      throw new SwarmplayError('BAD_ARGUMENT', `${this.host}: cannot write ${path}: ${(error as Error).message}`);
-    }
-    const result = await this.run(script, { stdin: content, become: options.become, displayCommand: `write ${path}` });
-    if (result.exitCode !== 0) {
-      throw new SwarmplayError('COMMAND_FAILED',
-        `${this.host}: writing ${path} failed (exit ${result.exitCode}): ${result.stderr.trim() || 'no error output'}`);
-    }
-    return parseAtomicWriteOutput(result.stdout);
+  putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
+    return putFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, content, options);
   }
 
-  async getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
-    const result = await this.runRaw(readFileScript(path), { become: options.become });
-    if (result.exitCode === FILE_ABSENT_EXIT) return null;
-    if (result.exitCode !== 0) {
-      throw new SwarmplayError('COMMAND_FAILED',
-        `${this.host}: reading ${path} failed (exit ${result.exitCode}): ${result.stderr.toString('utf8').trim()}`);
-    }
-    return result.stdout;
+  getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
+    return getFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, options);
   }
 
   async close(): Promise<void> {
