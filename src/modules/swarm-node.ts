@@ -14,7 +14,7 @@
  * others, `absent` removes the given keys.
  */
 import { z } from 'zod';
-import { defineModule, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import {
@@ -91,9 +91,10 @@ export const swarmNode = defineModule({
     if (!node) return { changes: [], failed: `node ${args.node} (${chosen.id}) left the swarm while being read` };
 
     const changes: Change[] = [];
-    if (args.role && args.role !== node.role) {
-      const verb = args.role === 'manager' ? 'promote' : 'demote';
-      changes.push({ kind: 'command', description: `docker node ${verb} ${node.hostname}`, command: quoteArgs(['docker', 'node', verb, node.id]) });
+    if (args.role === 'manager' && node.role !== 'manager') {
+      changes.push(promoteChange(node.id, node.hostname));
+    } else if (args.role === 'worker' && node.role !== 'worker') {
+      changes.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
     }
     const flags: string[] = [];
     if (args.availability && args.availability !== node.availability) flags.push('--availability', args.availability);
@@ -141,4 +142,32 @@ async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: 
     });
   }
   return { changes, result: { removed: candidates.map((c) => c.id) } };
+}
+
+const PROMOTION_TIMEOUT_MS = 60_000;
+
+/**
+ * `docker node promote` returns before the node has joined the managers'
+ * raft group; until it reads "reachable" the swarm has not really gained a
+ * manager (and losing another one then could cost the quorum), so the task
+ * waits for it, as the seed checks `docker node ls` for "Reachable".
+ */
+function promoteChange(nodeId: string, hostname: string): Change {
+  return {
+    kind: 'apply',
+    description: `docker node promote ${hostname} (${nodeId})`,
+    async apply(host: ApplyContext) {
+      const promoted = await host.run(quoteArgs(['docker', 'node', 'promote', nodeId]));
+      if (promoted.exitCode !== 0) throw new Error(`docker node promote ${hostname} failed: ${(promoted.stderr || promoted.stdout).trim()}`);
+      const deadline = Date.now() + PROMOTION_TIMEOUT_MS;
+      let reachability = '';
+      while (Date.now() < deadline) {
+        const read = await host.run(quoteArgs(['docker', 'node', 'inspect', nodeId, '--format', '{{if .ManagerStatus}}{{.ManagerStatus.Reachability}}{{end}}']));
+        reachability = read.stdout.trim();
+        if (read.exitCode === 0 && reachability === 'reachable') return { reachability };
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      throw new Error(`${hostname} was promoted but is not a reachable manager after ${PROMOTION_TIMEOUT_MS / 1000} s (reachability: ${reachability || 'none'}): check that it reaches the other managers on port 2377`);
+    },
+  };
 }

@@ -22,15 +22,37 @@ function host(nodes: string, inspect: Record<string, string>, info = fixture('in
   for (const [id, json] of Object.entries(inspect)) probes[nodeInspectCommand(id)] = json;
   return fakeHost({ probes });
 }
-const commands = (changes: Change[]) => changes.map((c) => (c as Extract<Change, { kind: 'command' }>).command);
+/** Each change as its command line; a promotion (an apply step that waits) as its description. */
+const commands = (changes: Change[]) => changes.map((c) => (c.kind === 'command' ? c.command : c.description));
 const parse = (args: unknown) => swarmNode.schema.parse(args);
 
 describe('swarm_node module', () => {
   it('promotes, drains and labels in as few commands as needed', async () => {
     const plan = await swarmNode.plan(host(`${SELF} vm Ready\nw3 docker03 Ready\n`, { w3: docker03() }),
       parse({ node: 'docker03', role: 'manager', availability: 'drain', labels: { mem: 'max' } }));
-    assert.deepEqual(commands(plan.changes), ['docker node promote w3', 'docker node update --availability drain --label-add mem=max w3']);
+    assert.deepEqual(commands(plan.changes), ['docker node promote docker03 (w3)', 'docker node update --availability drain --label-add mem=max w3']);
     assert.deepEqual(plan.result, { node_id: 'w3', hostname: 'docker03', role: 'manager', availability: 'drain', labels: { mem: 'max' }, status: 'ready' });
+  });
+
+  it('waits after a promotion until the node is a reachable manager', async () => {
+    const plan = await swarmNode.plan(host(`${SELF} vm Ready\nw3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', role: 'manager' }));
+    const promote = plan.changes[0]!;
+    assert.equal(promote.kind, 'apply');
+    const ran: string[] = [];
+    const answers = ['', 'unknown', 'reachable'];
+    const result = await (promote as Extract<Change, { kind: 'apply' }>).apply({
+      host: 'docker01',
+      async run(command: string) {
+        ran.push(command);
+        if (command.startsWith('docker node promote')) return { stdout: 'Node w3 promoted to a manager in the swarm.\n', stderr: '', exitCode: 0 };
+        return { stdout: `${answers.shift() ?? 'reachable'}\n`, stderr: '', exitCode: 0 };
+      },
+      async putFile() { throw new Error('no file is written'); },
+      async getFile() { throw new Error('no file is read'); },
+    });
+    assert.deepEqual(result, { reachability: 'reachable' });
+    assert.equal(ran[0], 'docker node promote w3');
+    assert.equal(ran.length, 4, 'promote, then inspect until reachable');
   });
 
   it('changes nothing when the node is already as asked (a second run)', async () => {
@@ -52,7 +74,7 @@ describe('swarm_node module', () => {
 
   it('picks the ready node when a hostname also names down leftovers', async () => {
     const plan = await swarmNode.plan(host(`old docker03 Down\nw3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', role: 'manager' }));
-    assert.deepEqual(commands(plan.changes), ['docker node promote w3']);
+    assert.deepEqual(commands(plan.changes), ['docker node promote docker03 (w3)']);
   });
 
   it('fails clearly off a manager, and for an unknown node', async () => {
