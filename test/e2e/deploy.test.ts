@@ -9,24 +9,11 @@
  * docker's default 10 s to kill them.
  */
 import { strict as assert } from 'node:assert';
-import http from 'node:http';
 import path from 'node:path';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { bringUpLab, httpGet, type TestLab } from '../support/lab.js';
 import { runCli, recapOf, jsonEvents } from '../support/cli.js';
 
 const HOSTS = ['docker01', 'docker02', 'docker03'];
-
-function httpGet(address: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: address, port, path: '/', timeout: 5000 }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => { body += chunk; });
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error(`GET http://${address}:${port}/ timed out`)));
-    request.on('error', reject);
-  });
-}
 
 describe('playbooks/deploy.yaml on the lab', function () {
   this.timeout(900_000);

@@ -15,9 +15,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { bringUpLab, httpGet, type TestLab } from '../support/lab.js';
 import { CLI, REPO_ROOT, jsonEvents, recapOf, type CliResult } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
@@ -52,18 +51,6 @@ function startCli(args: string[], timeoutMs: number): BackgroundRun {
     });
   });
   return { done, exited: () => exited };
-}
-
-function httpGet(address: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: address, port, path: '/', timeout: 5000 }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => { body += chunk; });
-      response.on('end', () => resolve(body));
-    });
-    request.on('timeout', () => request.destroy(new Error(`GET http://${address}:${port}/ timed out`)));
-    request.on('error', reject);
-  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

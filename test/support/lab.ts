@@ -5,6 +5,7 @@
  * fails with its own message and so does the test, loudly.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,4 +65,17 @@ export async function bringUpLab(options: { name: string; subnet: string; hosts?
       if (result.code !== 0) throw new Error(`lab down failed:\n${result.stdout}\n${result.stderr}`);
     },
   };
+}
+
+/** GET / from a published port of a lab host, from the controller (outside swarmplay). */
+export function httpGet(address: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: address, port, path: '/', timeout: 5000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => { body += chunk; });
+      response.on('end', () => resolve(body));
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET http://${address}:${port}/ timed out`)));
+    request.on('error', reject);
+  });
 }
