@@ -28,10 +28,10 @@ export const assertModule = defineModule({
     for (const condition of args.that) {
       if (!evaluateCondition(condition, ctx.vars as Record<string, unknown>)) {
         const msg = args.fail_msg ?? args.msg ?? `Assertion failed: ${String(condition)}`;
-        return { changes: [], failed: msg, result: { assertion: condition, evaluated_to: false, msg } };
+        return { steps: [], failed: msg, result: { assertion: condition, evaluated_to: false, msg } };
       }
     }
     const msg = args.success_msg ?? 'All assertions passed';
-    return { changes: [], result: { msg }, ...(!args.quiet && { msg }) };
+    return { steps: [], result: { msg }, ...(!args.quiet && { msg }) };
   },
 });

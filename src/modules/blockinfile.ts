@@ -88,8 +88,8 @@ export const blockinfile = defineModule({
   async plan(ctx, args): Promise<Plan> {
     const current = await ctx.readFile(args.path);
     if (current === null) {
-      if (args.state === 'absent' || args.block === '') return { changes: [], result: { path: args.path } };
-      if (!args.create) return { changes: [], failed: `Path ${args.path} does not exist! (use create: true to create it)` };
+      if (args.state === 'absent' || args.block === '') return { steps: [], result: { path: args.path } };
+      if (!args.create) return { steps: [], failed: `Path ${args.path} does not exist! (use create: true to create it)` };
     }
     const text = current?.toString('utf8') ?? '';
     const before = splitLines(text);
@@ -107,7 +107,7 @@ export const blockinfile = defineModule({
     return { ...plan, result: { path: args.path } };
   },
   finish(_args, outcomes) {
-    const backup = outcomes.find((outcome) => outcome.backupPath)?.backupPath;
+    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
     return backup ? { backup_file: backup } : {};
   },
 });

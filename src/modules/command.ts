@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { split as shlexSplit } from 'shlex';
-import { defineModule, type Change, type ChangeOutcome, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type StepOutcome, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteCommandLine } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 
@@ -110,22 +110,21 @@ export async function planCommandRun(ctx: ModuleContext, run: CommandRun): Promi
     const exists = (await ctx.probe(testPathCommand(run.removes, run.chdir))).exitCode === 0;
     if (!exists) return skippedRun(run, `Did not run command since '${run.removes}' does not exist`);
   }
-  const change: Change = {
+  const change: Step = {
     kind: 'command',
     description: run.display.length > 120 ? `${run.display.slice(0, 117)}...` : run.display,
     command: withDirectory(run.commandLine, run.chdir),
-    allowFailure: false,
     ...(run.stdin !== undefined && { stdin: run.stdinAddNewline && !run.stdin.endsWith('\n') ? `${run.stdin}\n` : run.stdin }),
   };
   return {
-    changes: [change],
+    steps: [change],
     unpredictable: run.creates === undefined && run.removes === undefined,
     result: { cmd: run.reported },
   };
 }
 
 function skippedRun(run: CommandRun, msg: string): Plan {
-  return { changes: [], msg, result: { cmd: run.reported, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] } };
+  return { steps: [], msg, result: { cmd: run.reported, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] } };
 }
 
 function lines(text: string): string[] {
@@ -136,7 +135,7 @@ function lines(text: string): string[] {
 export function finishCommandRun(
   reported: string | string[],
   stripEmptyEnds: boolean,
-  outcomes: ChangeOutcome[],
+  outcomes: readonly StepOutcome[],
 ): Record<string, unknown> {
   const run = outcomes.find((outcome) => outcome.run)?.run;
   if (!run) return {};
@@ -169,7 +168,7 @@ export const command = defineModule({
   secretArgs: ['stdin'],
   async plan(ctx, args) {
     const { words, options } = commandWords(args);
-    if (words.length === 0) return { changes: [], failed: 'no command given: the command line is empty' };
+    if (words.length === 0) return { steps: [], failed: 'no command given: the command line is empty' };
     return planCommandRun(ctx, {
       commandLine: quoteCommandLine(words),
       reported: words,
@@ -182,6 +181,6 @@ export const command = defineModule({
     });
   },
   finish(args, outcomes) {
-    return finishCommandRun(args.argv ?? commandWords(args).words, args.strip_empty_ends, outcomes);
+    return finishCommandRun(args.argv ?? commandWords(args).words, args.strip_empty_ends, outcomes.all);
   },
 });

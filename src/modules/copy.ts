@@ -101,7 +101,7 @@ export const copy = defineModule({
   schema: copyArgs,
   async plan(ctx, args): Promise<Plan> {
     const source = await readSource(ctx, args);
-    if ('failed' in source) return { changes: [], failed: source.failed };
+    if ('failed' in source) return { steps: [], failed: source.failed };
     const dest = destinationPath(args.dest, args.src);
     const mode = args.mode === 'preserve' ? formatMode(source.mode ?? 0o644) : args.mode;
     const plan = await planFileContent(ctx, {
@@ -127,7 +127,7 @@ export const copy = defineModule({
     };
   },
   finish(_args, outcomes) {
-    const backup = outcomes.find((outcome) => outcome.backupPath)?.backupPath;
+    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
     return backup ? { backup_file: backup } : {};
   },
 });

@@ -32,7 +32,7 @@ export const debug = defineModule({
   async plan(ctx, args) {
     if (args.var === undefined) {
       const msg = args.msg === undefined ? 'Hello world!' : args.msg;
-      return { changes: [], msg: display(msg), result: { msg } };
+      return { steps: [], msg: display(msg), result: { msg } };
     }
     let value: unknown;
     try {
@@ -41,6 +41,6 @@ export const debug = defineModule({
       if (!(error instanceof SwarmplayError && error.code === 'UNDEFINED_VARIABLE')) throw error;
       value = NOT_DEFINED;
     }
-    return { changes: [], msg: `${args.var}: ${display(value)}`, result: { [args.var]: value } };
+    return { steps: [], msg: `${args.var}: ${display(value)}`, result: { [args.var]: value } };
   },
 });

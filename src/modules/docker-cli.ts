@@ -8,40 +8,11 @@
  * Why the CLI and not the Engine API socket: the transport only runs shell
  * commands, and the CLI's `--format '{{json .}}'` gives the API objects as is.
  */
-import { asObject, asString, parseJsonText, type Json } from './docker-json.js';
+import { asObject, asString, parseJsonText, type Json } from '../facts/docker-json.js';
 import type { ModuleContext } from './types.js';
 import type { RunResult } from '../transport/types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
-
-export const DOCKER_INFO_COMMAND = "docker info --format '{{json .}}'";
-
-/** A Swarm manager's address as other nodes reach it. */
-export interface RemoteManager {
-  nodeId: string;
-  addr: string;
-}
-
-export interface SwarmInfo {
-  /** "inactive" | "pending" | "active" | "error" | "locked" */
-  state: string;
-  nodeId: string;
-  nodeAddr: string;
-  /** The node is a manager (it can answer `docker node ...`). */
-  isManager: boolean;
-  /** Only managers know the cluster's ID. */
-  clusterId?: string;
-  remoteManagers: RemoteManager[];
-  error: string;
-}
-
-export interface DockerInfo {
-  serverVersion: string;
-  name: string;
-  swarm: SwarmInfo;
-  /** Registries dockerd talks plain HTTP to (named ones and CIDRs, without the built-in 127.0.0.0/8). */
-  insecureRegistries: string[];
-}
-
+export { DOCKER_INFO_COMMAND, parseDockerInfo, isReconnectingMember, type DockerInfo, type SwarmInfo, type RemoteManager } from '../facts/docker-info.js';
 
 /** The last lines of a failed command's output, for a message. */
 export function commandOutputTail(result: RunResult, lines = 3): string {
@@ -50,79 +21,6 @@ export function commandOutputTail(result: RunResult, lines = 3): string {
 
 function parseJson(stdout: string, what: string): Json {
   return asObject(parseJsonText(stdout, what));
-}
-
-/** Parses `docker info --format '{{json .}}'`. */
-export function parseDockerInfo(stdout: string): DockerInfo {
-  const info = parseJson(stdout, 'docker info');
-  const swarm = asObject(info.Swarm);
-  const registry = asObject(info.RegistryConfig);
-  const indexConfigs = Object.values(asObject(registry.IndexConfigs)).map(asObject);
-  const insecureNames = indexConfigs.filter((c) => c.Secure === false).map((c) => asString(c.Name));
-  const cidrs = (Array.isArray(registry.InsecureRegistryCIDRs) ? registry.InsecureRegistryCIDRs : [])
-    .map(asString)
-    .filter((cidr) => cidr !== '' && cidr !== '127.0.0.0/8');
-  const cluster = asObject(swarm.Cluster);
-  return {
-    serverVersion: asString(info.ServerVersion),
-    name: asString(info.Name),
-    swarm: {
-      state: asString(swarm.LocalNodeState) || 'inactive',
-      nodeId: asString(swarm.NodeID),
-      nodeAddr: asString(swarm.NodeAddr),
-      isManager: swarm.ControlAvailable === true,
-      ...(asString(cluster.ID) && { clusterId: asString(cluster.ID) }),
-      remoteManagers: (Array.isArray(swarm.RemoteManagers) ? swarm.RemoteManagers : []).map((m) => ({
-        nodeId: asString(asObject(m).NodeID),
-        addr: asString(asObject(m).Addr),
-      })),
-      error: asString(swarm.Error),
-    },
-    insecureRegistries: [...insecureNames, ...cidrs],
-  };
-}
-
-/**
- * The host's Docker state. Throws a message that says what to do when docker
- * is missing or its daemon does not answer.
- */
-export async function readDockerInfo(ctx: ModuleContext): Promise<DockerInfo> {
-  const result = await ctx.probe(DOCKER_INFO_COMMAND);
-  if (result.exitCode === 127) throw new Error(`docker is not installed on ${ctx.host} (no docker command on PATH)`);
-  // A client newer than the daemon prints JSON with ServerErrors and exits 1 when the daemon is down.
-  const serverErrors = result.stdout.trim().startsWith('{')
-    ? (asObject(JSON.parse(result.stdout)).ServerErrors as unknown[] | undefined)
-    : undefined;
-  if (result.exitCode !== 0 || (serverErrors && serverErrors.length > 0)) {
-    const detail = serverErrors?.length ? serverErrors.map(String).join('; ') : commandOutputTail(result);
-    throw new Error(`the docker daemon on ${ctx.host} does not answer (${detail}); is docker running?`);
-  }
-  return parseDockerInfo(result.stdout);
-}
-
-/**
- * A node that has been a member (it holds a node ID from its certificate) reads
- * "pending" after a daemon restart until it reaches a manager again, which can
- * take several seconds when managers restart together (no raft quorum yet). A
- * join that never completed is "pending" too, but without a node ID.
- */
-export function isReconnectingMember(swarm: SwarmInfo): boolean {
-  return swarm.state === 'pending' && swarm.nodeId !== '';
-}
-
-/**
- * The host's Docker state once a reconnecting member has settled: re-reads
- * `docker info` every second while the node is a member still "pending", up to
- * `timeoutSeconds`; returns the last reading (possibly still pending).
- */
-export async function readSettledDockerInfo(ctx: ModuleContext, timeoutSeconds: number, pollMs = 1000): Promise<DockerInfo> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let info = await readDockerInfo(ctx);
-  while (isReconnectingMember(info.swarm) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-    info = await readDockerInfo(ctx);
-  }
-  return info;
 }
 
 export interface SwarmNode {

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import handlebars from 'handlebars';
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { controllerFileCandidates, findControllerFile } from './copy.js';
 import { commandOutputTail, readDockerInfo, type DockerInfo } from './docker-cli.js';
@@ -146,7 +146,7 @@ async function restartAndWait(host: ApplyContext, timeout: number): Promise<stri
 }
 
 /** Writes the unit, restarts docker; on failure restores `previous` (null: no file before) and restarts again. */
-function installUnitChange(dest: string, unit: string, previous: Buffer | null, timeout: number): Change {
+function installUnitChange(dest: string, unit: string, previous: Buffer | null, timeout: number): Step {
   return {
     kind: 'apply',
     description: `write ${dest}, daemon-reload, restart docker and wait for it`,
@@ -168,7 +168,7 @@ function installUnitChange(dest: string, unit: string, previous: Buffer | null, 
   };
 }
 
-function restartOnlyChange(timeout: number): Change {
+function restartOnlyChange(timeout: number): Step {
   return {
     kind: 'apply',
     description: 'daemon-reload, restart docker and wait for it (the unit is right but the daemon runs without its flags)',
@@ -196,11 +196,11 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
       const found = await ctx.probe('command -v dockerd');
       dockerdPath = found.stdout.trim().split('\n')[0];
       if (found.exitCode !== 0 || !dockerdPath || !unitWord.safeParse(dockerdPath).success) {
-        return { changes: [], failed: `dockerd is not installed on ${ctx.host} (command -v dockerd found nothing): install docker first` };
+        return { steps: [], failed: `dockerd is not installed on ${ctx.host} (command -v dockerd found nothing): install docker first` };
       }
     }
     const template = await findTemplate(ctx, args.template);
-    if (typeof template !== 'string') return { changes: [], failed: template.error };
+    if (typeof template !== 'string') return { steps: [], failed: template.error };
     const data: UnitData = {
       dockerd_path: dockerdPath,
       hosts: args.hosts,
@@ -211,7 +211,7 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
     const unit = renderUnit(await readFile(template, 'utf8'), template, data);
     const execStart = unit.split('\n').find((line) => line.startsWith('ExecStart='));
     if (!execStart || !execStart.includes(dockerdPath)) {
-      return { changes: [], failed: `${template} renders no ExecStart= line running ${dockerdPath}: check the template` };
+      return { steps: [], failed: `${template} renders no ExecStart= line running ${dockerdPath}: check the template` };
     }
 
     const daemonJsonText = await ctx.readFile(args.daemon_json);
@@ -220,12 +220,12 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
       try {
         daemonJson = JSON.parse(daemonJsonText.toString('utf8')) as Record<string, unknown>;
       } catch (error) {
-        return { changes: [], failed: `${args.daemon_json} on ${ctx.host} is not valid JSON (${(error as Error).message}): dockerd would not start; fix it first` };
+        return { steps: [], failed: `${args.daemon_json} on ${ctx.host} is not valid JSON (${(error as Error).message}): dockerd would not start; fix it first` };
       }
       const conflicts = conflictingDaemonJsonKeys(unitFlags(data), daemonJson);
       if (conflicts.length > 0) {
         return {
-          changes: [],
+          steps: [],
           failed: `${args.daemon_json} on ${ctx.host} sets ${conflicts.join(', ')}, which the unit also passes as flags: dockerd refuses to start when a directive is set both ways. Remove ${conflicts.length > 1 ? 'them' : 'it'} from ${args.daemon_json} or from the module's arguments; nothing was changed`,
         };
       }
@@ -235,7 +235,7 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
     const result = { dest: args.dest, dockerd_path: dockerdPath, insecure_registries: args.insecure_registries, exec_start: execStart };
     if (current === null || current.toString('utf8') !== unit) {
       return {
-        changes: [installUnitChange(args.dest, unit, current, args.timeout)],
+        steps: [installUnitChange(args.dest, unit, current, args.timeout)],
         diffs: [{ path: args.dest, before: current?.toString('utf8') ?? '', after: unit }],
         result,
       };
@@ -249,12 +249,12 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
     const missing = info ? args.insecure_registries.filter((r) => !info!.insecureRegistries.includes(r)) : args.insecure_registries;
     if (!info || missing.length > 0) {
       return {
-        changes: [restartOnlyChange(args.timeout)],
+        steps: [restartOnlyChange(args.timeout)],
         msg: info ? `docker runs without --insecure-registry ${missing.join(', ')}` : `docker does not answer on ${ctx.host}`,
         result,
       };
     }
-    return { changes: [], result };
+    return { steps: [], result };
 }
 
 /** The seed accepts plain-HTTP registries for a lab; the user hears it once, with the addresses. */

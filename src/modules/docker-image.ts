@@ -18,7 +18,7 @@
  * - absent: the tag is removed (`docker rmi`).
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import { commandOutputTail, httpHeadProbe, httpHeader, httpStatus, inspectImage, type LocalImage } from './docker-cli.js';
@@ -86,7 +86,7 @@ async function registryDigest(ctx: ModuleContext, ref: ImageReference): Promise<
   return undefined;
 }
 
-function dockerChange(description: string, words: string[], timeoutMs = 600_000): Change {
+function dockerChange(description: string, words: string[], timeoutMs = 600_000): Step {
   return { kind: 'command', description, command: quoteArgs(words), timeoutMs };
 }
 
@@ -105,34 +105,34 @@ export const dockerImage = defineModule({
 
     switch (args.state) {
       case 'absent':
-        return image ? { changes: [dockerChange(`docker rmi ${args.name}`, ['docker', 'rmi', args.name])], result } : { changes: [], result };
+        return image ? { steps: [dockerChange(`docker rmi ${args.name}`, ['docker', 'rmi', args.name])], result } : { steps: [], result };
 
       case 'pulled':
-        if (image && !args.force) return { changes: [], result };
-        return { changes: [dockerChange(`docker pull ${args.name}`, ['docker', 'pull', args.name])], result };
+        if (image && !args.force) return { steps: [], result };
+        return { steps: [dockerChange(`docker pull ${args.name}`, ['docker', 'pull', args.name])], result };
 
       case 'tagged':
       case 'pushed': {
-        const changes: Change[] = [];
+        const steps: Step[] = [];
         if (args.source) {
           const source = await inspectImage(ctx, args.source);
-          if (!source) return { changes: [], result, failed: `image ${args.source} is not on ${ctx.host}: pull, load or build it first` };
-          if (!image || image.id !== source.id) changes.push(dockerChange(`docker tag ${args.source} ${args.name}`, ['docker', 'tag', args.source, args.name]));
+          if (!source) return { steps: [], result, failed: `image ${args.source} is not on ${ctx.host}: pull, load or build it first` };
+          if (!image || image.id !== source.id) steps.push(dockerChange(`docker tag ${args.source} ${args.name}`, ['docker', 'tag', args.source, args.name]));
         } else if (!image) {
-          return { changes: [], result, failed: `image ${args.name} is not on ${ctx.host}: give source to tag it from` };
+          return { steps: [], result, failed: `image ${args.name} is not on ${ctx.host}: give source to tag it from` };
         }
         if (args.state === 'tagged') return { changes, result };
 
         const ref = parseReference(args.name);
-        if (!ref.registry) return { changes: [], result, failed: `${args.name} names no registry (like 192.168.20.6:5000/${args.name}): pushing it would go to Docker Hub` };
+        if (!ref.registry) return { steps: [], result, failed: `${args.name} names no registry (like 192.168.20.6:5000/${args.name}): pushing it would go to Docker Hub` };
         const remote = await registryDigest(ctx, ref);
         result.registry_digest = remote ?? null;
         // A retag points the name at another image: whatever the registry has is then stale.
-        const local = changes.length === 0 && image ? digestFor(image, ref.repository) : [];
+        const local = steps.length === 0 && image ? digestFor(image, ref.repository) : [];
         result.local_digests = local;
         const upToDate = remote === undefined ? local.length > 0 : remote !== null && local.includes(remote);
         if (upToDate && !args.force) return { changes, result };
-        changes.push(dockerChange(`docker push ${args.name}`, ['docker', 'push', args.name]));
+        steps.push(dockerChange(`docker push ${args.name}`, ['docker', 'push', args.name]));
         return { changes, result };
       }
 
@@ -141,16 +141,16 @@ export const dockerImage = defineModule({
         const hash = await ctx.probe(contextHashCommand(folder));
         const digest = hash.stdout.trim();
         if (hash.exitCode !== 0 || !/^[0-9a-f]{64}$/.test(digest)) {
-          return { changes: [], result, failed: `cannot read the build folder ${folder} on ${ctx.host}: ${commandOutputTail(hash) || 'no hash'}` };
+          return { steps: [], result, failed: `cannot read the build folder ${folder} on ${ctx.host}: ${commandOutputTail(hash) || 'no hash'}` };
         }
         result.context_sha256 = digest;
-        if (image && image.labels[CONTEXT_LABEL] === digest && !args.force) return { changes: [], result };
+        if (image && image.labels[CONTEXT_LABEL] === digest && !args.force) return { steps: [], result };
         const words = [
           'docker', 'build', '--label', `${CONTEXT_LABEL}=${digest}`, '-t', args.name,
           ...(args.dockerfile ? ['-f', args.dockerfile] : []), folder,
         ];
         return {
-          changes: [{
+          steps: [{
             kind: 'apply',
             description: `docker build -t ${args.name} ${folder}`,
             async apply(host: ApplyContext) {

@@ -11,7 +11,7 @@
  * would lose their addresses). Arguments left out are left as they are.
  */
 import { z } from 'zod';
-import { defineModule, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import { commandOutputTail } from './docker-cli.js';
@@ -168,25 +168,25 @@ export const dockerNetwork = defineModule({
     let network: NetworkState | null = null;
     if (inspected.exitCode === 0) network = parseNetworkInspect(inspected.stdout);
     else if (!/no such network|not found/i.test(`${inspected.stdout}\n${inspected.stderr}`)) {
-      return { changes: [], failed: `cannot inspect network ${args.name} on ${ctx.host}: ${commandOutputTail(inspected)}` };
+      return { steps: [], failed: `cannot inspect network ${args.name} on ${ctx.host}: ${commandOutputTail(inspected)}` };
     }
     const result: Record<string, unknown> = { name: args.name, state: args.state };
-    const remove: Change = { kind: 'command', description: `docker network rm ${args.name}`, command: quoteArgs(['docker', 'network', 'rm', args.name]) };
-    const create: Change = { kind: 'command', description: `docker network create --driver ${args.driver} ${args.name}`, command: networkCreateCommand(args) };
+    const remove: Step = { kind: 'command', description: `docker network rm ${args.name}`, command: quoteArgs(['docker', 'network', 'rm', args.name]) };
+    const create: Step = { kind: 'command', description: `docker network create --driver ${args.driver} ${args.name}`, command: networkCreateCommand(args) };
 
     if (args.state === 'absent') {
-      if (!network) return { changes: [], result };
+      if (!network) return { steps: [], result };
       const usedBy = await users(ctx, network);
-      if (usedBy.length) return { changes: [], result, failed: `network ${args.name} is in use by ${usedBy.join(', ')}: remove those first` };
-      return { changes: [remove], result };
+      if (usedBy.length) return { steps: [], result, failed: `network ${args.name} is in use by ${usedBy.join(', ')}: remove those first` };
+      return { steps: [remove], result };
     }
 
-    if (!network) return { changes: [create], result };
+    if (!network) return { steps: [create], result };
     Object.assign(result, describe(network));
-    if (network.ingress) return { changes: [], result, failed: `${args.name} is the swarm's ingress network: swarmplay does not manage it` };
+    if (network.ingress) return { steps: [], result, failed: `${args.name} is the swarm's ingress network: swarmplay does not manage it` };
     const { addressing, other } = networkDifferences(network, args);
     const differences = [...addressing, ...other];
-    if (differences.length === 0) return { changes: [], result };
+    if (differences.length === 0) return { steps: [], result };
 
     const usedBy = await users(ctx, network);
     if (usedBy.length) {
@@ -195,13 +195,13 @@ export const dockerNetwork = defineModule({
         ? `its addresses cannot change while ${use} (docker cannot change a network in place, and recreating it would cut them off)`
         : `docker cannot change a network in place and ${use}`;
       return {
-        changes: [],
+        steps: [],
         result,
         failed: `network ${args.name} differs (${differences.join('; ')}): ${why}. Remove those services or containers from the network first, or keep its settings`,
       };
     }
     return {
-      changes: [remove, create],
+      steps: [remove, create],
       result,
       msg: `network ${args.name} is recreated (docker cannot change a network in place; nothing uses it): ${differences.join('; ')}`,
     };

@@ -31,7 +31,7 @@
  * runner provides one (an optional member, see ProgressSink).
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg, numberArg, portArg } from './argument-types.js';
 import { commandOutputTail } from './docker-cli.js';
@@ -396,7 +396,7 @@ function convergeChange(
   args: DockerServiceArgs,
   goal: (status: ConvergenceGoal['statusBefore']) => ConvergenceGoal,
   statusBefore: ConvergenceGoal['statusBefore'],
-): Change {
+): Step {
   return {
     kind: 'apply',
     description,
@@ -440,31 +440,31 @@ export const dockerService = defineModule({
   schema: dockerServiceArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const found = await readService(ctx, args.name);
-    if (found && 'failed' in found) return { changes: [], failed: found.failed };
+    if (found && 'failed' in found) return { steps: [], failed: found.failed };
     const service = found;
     const result: Record<string, unknown> = { name: args.name, state: args.state };
 
     if (args.state === 'absent') {
-      if (!service) return { changes: [], result };
-      return { changes: [{ kind: 'command', description: `docker service rm ${args.name}`, command: quoteArgs(['docker', 'service', 'rm', args.name]) }], result };
+      if (!service) return { steps: [], result };
+      return { steps: [{ kind: 'command', description: `docker service rm ${args.name}`, command: quoteArgs(['docker', 'service', 'rm', args.name]) }], result };
     }
 
     if (args.rollback) {
-      if (!service) return { changes: [], result, failed: `cannot roll back service ${args.name}: there is no such service on ${ctx.host}` };
+      if (!service) return { steps: [], result, failed: `cannot roll back service ${args.name}: there is no such service on ${ctx.host}` };
       Object.assign(result, describe(service));
       const status = service.updateStatus?.state;
       if (status === 'rollback_completed') {
-        return { changes: [], result, msg: `${args.name} was already rolled back (${service.updateStatus!.message}); it runs ${service.image.split('@')[0]}` };
+        return { steps: [], result, msg: `${args.name} was already rolled back (${service.updateStatus!.message}); it runs ${service.image.split('@')[0]}` };
       }
       if (!service.hasPreviousSpec) {
         return {
-          changes: [],
+          steps: [],
           result,
           failed: `cannot roll back service ${args.name}: it has no previous spec (it was never updated, or swarm already rolled its last update back)`,
         };
       }
       return {
-        changes: [convergeChange(
+        steps: [convergeChange(
           `docker service update --rollback ${args.name} (back to ${service.previousImage?.split('@')[0] ?? 'the previous spec'})`,
           quoteArgs(['docker', 'service', 'update', '--detach', '--rollback', args.name]),
           args,
@@ -485,15 +485,15 @@ export const dockerService = defineModule({
     let networkIds = new Map<string, string>();
     if (args.networks?.length) {
       const { ids, missing } = await networkIdsOf(ctx, args.networks);
-      if (missing.length) return { changes: [], result, failed: `network ${missing.join(', ')} does not exist on ${ctx.host}: create it first (docker_network)` };
+      if (missing.length) return { steps: [], result, failed: `network ${missing.join(', ')} does not exist on ${ctx.host}: create it first (docker_network)` };
       networkIds = ids;
     }
 
     if (!service) {
-      if (!args.image) return { changes: [], result, failed: `service ${args.name} does not exist: give image to create it` };
+      if (!args.image) return { steps: [], result, failed: `service ${args.name} does not exist: give image to create it` };
       const words = serviceCreateArgs(args);
       return {
-        changes: [convergeChange(
+        steps: [convergeChange(
           `docker service create --name ${args.name} ${args.mode === 'global' ? '--mode global' : `--replicas ${args.replicas ?? 1}`} ${args.image}`,
           quoteArgs(['docker', 'service', 'create', ...words]),
           args,
@@ -507,7 +507,7 @@ export const dockerService = defineModule({
 
     Object.assign(result, describe(service));
     if (args.mode !== undefined && args.mode !== service.mode) {
-      return { changes: [], result, failed: `service ${args.name} is ${service.mode} and docker cannot change a service's mode: remove it first (state: absent)` };
+      return { steps: [], result, failed: `service ${args.name} is ${service.mode} and docker cannot change a service's mode: remove it first (state: absent)` };
     }
     const update = serviceUpdate(service, args, networkIds);
     if (update.flags.length === 0) {
@@ -519,16 +519,16 @@ export const dockerService = defineModule({
         try {
           const report = await waitForConvergence(host, args.name,
             { kind: 'update', statusBefore: null, expectRollout: true, image: service.image }, { timeoutMs: args.timeout * 1000 });
-          return { changes: [], result: { ...result, ...describe(report.service) }, msg: `${args.name}: the rollout already in progress finished: ${report.summary}` };
+          return { steps: [], result: { ...result, ...describe(report.service) }, msg: `${args.name}: the rollout already in progress finished: ${report.summary}` };
         } catch (error) {
-          return { changes: [], result, failed: `${args.name} was already being rolled out to this spec and did not converge: ${(error as Error).message}` };
+          return { steps: [], result, failed: `${args.name} was already being rolled out to this spec and did not converge: ${(error as Error).message}` };
         }
       }
-      return { changes: [], result, ...(warning && { msg: warning }) };
+      return { steps: [], result, ...(warning && { msg: warning }) };
     }
     result.differences = update.differences;
     return {
-      changes: [convergeChange(
+      steps: [convergeChange(
         `docker service update ${update.flags.join(' ')} ${args.name}`,
         quoteArgs(['docker', 'service', 'update', '--detach', ...update.flags, args.name]),
         args,

@@ -10,6 +10,6 @@ export const fail = defineModule({
   controllerOnly: true,
   async plan(_ctx, args) {
     const msg = args.msg === undefined ? 'Failed as requested from task' : typeof args.msg === 'string' ? args.msg : JSON.stringify(args.msg);
-    return { changes: [], failed: msg };
+    return { steps: [], failed: msg };
   },
 });

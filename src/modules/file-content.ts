@@ -7,7 +7,7 @@
  * the attributes differ, and nothing when the host is already right.
  */
 import { createHash } from 'node:crypto';
-import type { Change, FileDiff, ModuleContext, Plan } from './types.js';
+import type { Step, FileDiff, ModuleContext, Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { resolveMode, type ModeSpec } from './file-mode.js';
 
@@ -83,13 +83,13 @@ export function attributeChanges(
   stat: PathStat,
   wanted: WantedAttributes,
   options: { recurse?: boolean } = {},
-): Change[] {
-  const changes: Change[] = [];
+): Step[] {
+  const steps: Step[] = [];
   const recursive = options.recurse ? ['-R'] : [];
   if (wanted.mode !== undefined) {
     const mode = resolveMode(wanted.mode, stat.mode, stat.kind === 'directory');
     if (options.recurse || parseInt(mode, 8) !== stat.mode) {
-      changes.push({
+      steps.push({
         kind: 'command',
         description: `set mode ${mode} on ${path}`,
         command: quoteArgs(['chmod', ...recursive, mode, '--', path]),
@@ -104,13 +104,13 @@ export function attributeChanges(
     const program = ownerDiffers ? 'chown' : 'chgrp';
     // -h: a symlink's own owner, never its target's.
     const noDereference = stat.kind === 'link' ? ['-h'] : [];
-    changes.push({
+    steps.push({
       kind: 'command',
       description: `set ${ownerDiffers && groupDiffers ? 'owner and group' : ownerDiffers ? 'owner' : 'group'} ${account} on ${path}`,
       command: quoteArgs([program, ...recursive, ...noDereference, account, '--', path]),
     });
   }
-  return changes;
+  return steps;
 }
 
 export interface WantedFile extends WantedAttributes {
@@ -147,15 +147,15 @@ export async function planFileContent(ctx: ModuleContext, wanted: WantedFile): P
   const result = { path: wanted.path, checksum: sha1(after), size: after.length };
   const attributesWanted = wanted.mode !== undefined || wanted.owner !== undefined || wanted.group !== undefined;
 
-  if (current !== null && wanted.force === false) return { changes: [], result };
+  if (current !== null && wanted.force === false) return { steps: [], result };
 
   const stat = current !== null && attributesWanted ? await statPath(ctx, wanted.path) : null;
   if (current !== null && current.equals(after)) {
-    return { changes: stat ? attributeChanges(wanted.path, stat, wanted) : [], result };
+    return { steps: stat ? attributeChanges(wanted.path, stat, wanted) : [], result };
   }
 
   const mode = wanted.mode === undefined ? undefined : resolveMode(wanted.mode, stat?.mode, false);
-  const write: Change = {
+  const write: Step = {
     kind: 'write',
     description: current === null ? `create ${wanted.path}` : `update ${wanted.path}`,
     path: wanted.path,
@@ -170,5 +170,5 @@ export async function planFileContent(ctx: ModuleContext, wanted: WantedFile): P
     before: current === null ? '' : diffText(current),
     after: diffText(after),
   };
-  return { changes: [write], diffs: [diff], result };
+  return { steps: [write], diffs: [diff], result };
 }

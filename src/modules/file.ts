@@ -15,7 +15,7 @@
  * `preserve`. Hard links are not supported.
  */
 import { z } from 'zod';
-import { defineModule, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { accountArg, booleanArg } from './argument-types.js';
 import { isAbsoluteMode, modeSchema, resolveMode } from './file-mode.js';
@@ -75,12 +75,12 @@ function findPath(path: string): string {
   return path.startsWith('-') ? `./${path}` : path;
 }
 
-function command(description: string, words: string[]): Change {
+function command(description: string, words: string[]): Step {
   return { kind: 'command', description, command: quoteArgs(words) };
 }
 
 /** Attributes to set on a path just created: every one asked for is set. */
-function newPathAttributes(path: string, kind: 'file' | 'directory', wanted: WantedAttributes): Change[] {
+function newPathAttributes(path: string, kind: 'file' | 'directory', wanted: WantedAttributes): Step[] {
   // An impossible current state, so that attributeChanges sees everything as differing.
   const created: PathStat = { kind, mode: -1, owner: '', group: '', uid: -1, gid: -1 };
   // A relative mode ("u+x") starts from what umask 022 gives the new path.
@@ -112,12 +112,12 @@ async function treeDifferences(ctx: ModuleContext, path: string, wanted: WantedA
 async function planDirectory(ctx: ModuleContext, args: FileArgs, stat: PathStat | null): Promise<Plan> {
   const { path } = args;
   if (stat === null) {
-    return { changes: [command(`create directory ${path}`, ['mkdir', '-p', '--', path]), ...newPathAttributes(path, 'directory', args)] };
+    return { steps: [command(`create directory ${path}`, ['mkdir', '-p', '--', path]), ...newPathAttributes(path, 'directory', args)] };
   }
-  if (stat.kind !== 'directory') return { changes: [], failed: `${path} already exists as a ${describeKind(stat)}, not a directory` };
-  if (!args.recurse) return { changes: attributeChanges(path, stat, args) };
+  if (stat.kind !== 'directory') return { steps: [], failed: `${path} already exists as a ${describeKind(stat)}, not a directory` };
+  if (!args.recurse) return { steps: attributeChanges(path, stat, args) };
   const differing = await treeDifferences(ctx, path, args, stat);
-  return { changes: attributeChanges(path, stat, differing, { recurse: true }) };
+  return { steps: attributeChanges(path, stat, differing, { recurse: true }) };
 }
 
 async function planLink(ctx: ModuleContext, args: FileArgs, stat: PathStat | null): Promise<Plan> {
@@ -127,29 +127,29 @@ async function planLink(ctx: ModuleContext, args: FileArgs, stat: PathStat | nul
   const linkAttributes = { owner: args.owner, group: args.group };
   const link = command(`link ${path} -> ${target}`, ['ln', '-sfn', '--', target, path]);
   const linkStat: PathStat = { kind: 'link', mode: 0o777, owner: '', group: '', uid: -1, gid: -1 };
-  if (stat === null) return { changes: [link, ...attributeChanges(path, linkStat, linkAttributes)] };
+  if (stat === null) return { steps: [link, ...attributeChanges(path, linkStat, linkAttributes)] };
   if (stat.kind === 'link') {
     const current = (await ctx.probe(`readlink -- ${quote(path)}`)).stdout.replace(/\n$/, '');
-    if (current === target) return { changes: attributeChanges(path, stat, linkAttributes) };
-    return { changes: [link, ...attributeChanges(path, linkStat, linkAttributes)] };
+    if (current === target) return { steps: attributeChanges(path, stat, linkAttributes) };
+    return { steps: [link, ...attributeChanges(path, linkStat, linkAttributes)] };
   }
-  if (stat.kind === 'directory') return { changes: [], failed: `refusing to replace the directory ${path} with a link` };
-  if (!args.force) return { changes: [], failed: `refusing to convert the ${describeKind(stat)} ${path} to a link (use force: true)` };
+  if (stat.kind === 'directory') return { steps: [], failed: `refusing to replace the directory ${path} with a link` };
+  if (!args.force) return { steps: [], failed: `refusing to convert the ${describeKind(stat)} ${path} to a link (use force: true)` };
   return {
-    changes: [command(`remove ${path}`, ['rm', '-f', '--', path]), link, ...attributeChanges(path, linkStat, linkAttributes)],
+    steps: [command(`remove ${path}`, ['rm', '-f', '--', path]), link, ...attributeChanges(path, linkStat, linkAttributes)],
   };
 }
 
 function planTouch(args: FileArgs, stat: PathStat | null): Plan {
   const { path } = args;
-  if (stat === null) return { changes: [command(`create ${path}`, ['touch', '--', path]), ...newPathAttributes(path, 'file', args)] };
+  if (stat === null) return { steps: [command(`create ${path}`, ['touch', '--', path]), ...newPathAttributes(path, 'file', args)] };
   const preserveTimes = args.access_time === 'preserve' && args.modification_time === 'preserve';
-  const times: Change[] = [];
+  const times: Step[] = [];
   if (!preserveTimes) {
     const only = args.access_time === 'preserve' ? ['-m'] : args.modification_time === 'preserve' ? ['-a'] : [];
     times.push(command(`touch ${path}`, ['touch', ...only, '--', path]));
   }
-  return { changes: [...times, ...attributeChanges(path, stat, args)] };
+  return { steps: [...times, ...attributeChanges(path, stat, args)] };
 }
 
 function describeKind(stat: PathStat): string {
@@ -174,7 +174,7 @@ export const file = defineModule({
     let plan: Plan;
     switch (state) {
       case 'absent':
-        plan = { changes: stat === null ? [] : [command(`remove ${path}`, ['rm', '-rf', '--', path])] };
+        plan = { steps: stat === null ? [] : [command(`remove ${path}`, ['rm', '-rf', '--', path])] };
         break;
       case 'directory':
         plan = await planDirectory(ctx, args, stat);
@@ -186,9 +186,9 @@ export const file = defineModule({
         plan = planTouch(args, stat);
         break;
       case 'file':
-        if (stat === null) plan = { changes: [], failed: `file (${path}) is absent, cannot continue` };
-        else if (stat.kind === 'directory') plan = { changes: [], failed: `${path} is a directory, not a file (use state: directory)` };
-        else plan = { changes: attributeChanges(path, stat, stat.kind === 'link' ? { owner: args.owner, group: args.group } : args) };
+        if (stat === null) plan = { steps: [], failed: `file (${path}) is absent, cannot continue` };
+        else if (stat.kind === 'directory') plan = { steps: [], failed: `${path} is a directory, not a file (use state: directory)` };
+        else plan = { steps: attributeChanges(path, stat, stat.kind === 'link' ? { owner: args.owner, group: args.group } : args) };
         break;
     }
     return { ...plan, result };

@@ -20,7 +20,7 @@
  * fails is the temp file copied into the target in place.
  */
 import { z } from 'zod';
-import { defineModule, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote } from '../transport/shell-quote.js';
 import { isIpAddress } from './docker-cli.js';
 
@@ -118,25 +118,25 @@ export const hostsSync = defineModule({
     let entries = args.entries;
     if (!entries) {
       const found = entriesFromInventory(ctx.vars, args.group, args.address_var);
-      if ('error' in found) return { changes: [], failed: found.error };
+      if ('error' in found) return { steps: [], failed: found.error };
       entries = found.entries;
     }
     const names = entries.flatMap((e) => [e.name, ...e.aliases]);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-    if (duplicate) return { changes: [], failed: `${duplicate} is listed twice` };
+    if (duplicate) return { steps: [], failed: `${duplicate} is listed twice` };
 
     const currentBytes = await ctx.readFile(args.path);
     const current = currentBytes?.toString('utf8') ?? '';
     const wanted = withBlock(current, renderBlock(entries));
     const result = { path: args.path, hosts: entries.map((e) => ({ name: e.name, address: e.address })) };
-    if (wanted === current) return { changes: [], result };
+    if (wanted === current) return { steps: [], result };
     const size = Buffer.byteLength(wanted, 'utf8');
-    const change: Change = {
+    const change: Step = {
       kind: 'command',
       description: `${currentBytes === null ? 'create' : 'update'} the swarmplay block of ${args.path} (${entries.length} hosts)`,
       command: inPlaceSafeWriteScript(args.path, size),
       stdin: wanted,
     };
-    return { changes: [change], diffs: [{ path: args.path, before: current, after: wanted }], result };
+    return { steps: [change], diffs: [{ path: args.path, before: current, after: wanted }], result };
   },
 });

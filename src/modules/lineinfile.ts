@@ -148,8 +148,8 @@ export const lineinfile = defineModule({
   async plan(ctx, args): Promise<Plan> {
     const current = await ctx.readFile(args.path);
     if (current === null) {
-      if (args.state === 'absent') return { changes: [], result: { path: args.path, found: 0 } };
-      if (!args.create) return { changes: [], failed: `Destination ${args.path} does not exist! (use create: true to create it)` };
+      if (args.state === 'absent') return { steps: [], result: { path: args.path, found: 0 } };
+      if (!args.create) return { steps: [], failed: `Destination ${args.path} does not exist! (use create: true to create it)` };
     }
     const text = current?.toString('utf8') ?? '';
     const before = splitLines(text);
@@ -169,7 +169,7 @@ export const lineinfile = defineModule({
     return { ...plan, result };
   },
   finish(_args, outcomes) {
-    const backup = outcomes.find((outcome) => outcome.backupPath)?.backupPath;
+    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
     return backup ? { backup_file: backup } : {};
   },
 });

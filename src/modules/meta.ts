@@ -14,6 +14,6 @@ export const meta = defineModule({
   controllerOnly: true,
   schema: z.object({ _raw: z.enum(META_ACTIONS) }).strict(),
   async plan() {
-    return { changes: [] };
+    return { steps: [] };
   },
 });

@@ -15,7 +15,7 @@
  * playbook's (docker_image).
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { portArg } from './argument-types.js';
 import {
@@ -71,7 +71,7 @@ async function waitForV2(host: ApplyContext, port: number, timeout: number): Pro
   }
 }
 
-function runChange(args: RegistryArgs, replace: boolean): Change {
+function runChange(args: RegistryArgs, replace: boolean): Step {
   const run = quoteArgs([
     'docker', 'run', '-d', '--name', args.name, '--restart', args.restart_policy,
     '-p', `${args.port}:5000`, '-v', `${args.data_dir}:${REGISTRY_DATA_IN_CONTAINER}`, args.image,
@@ -107,8 +107,8 @@ export const dockerRegistry = defineModule({
     const container = await inspectContainer(ctx, args.name);
     const result = { name: args.name, port: args.port, data_dir: args.data_dir, image: args.image };
     if (args.state === 'absent') {
-      if (!container) return { changes: [], result };
-      return { changes: [{ kind: 'command', description: `remove the container ${args.name}`, command: quoteArgs(['docker', 'rm', '-f', args.name]) }], result };
+      if (!container) return { steps: [], result };
+      return { steps: [{ kind: 'command', description: `remove the container ${args.name}`, command: quoteArgs(['docker', 'rm', '-f', args.name]) }], result };
     }
 
     if (container && registryDifferences(container, args).length === 0) {
@@ -117,12 +117,12 @@ export const dockerRegistry = defineModule({
         const status = httpStatus(answer.stdout);
         const v2 = answer.exitCode === 127 ? 'skipped: no bash on the host to test /v2/' : status ? `HTTP ${status}` : 'no answer';
         if (answer.exitCode !== 127 && status !== 200 && status !== 401) {
-          return { changes: [], result: { ...result, v2 }, failed: `the registry container ${args.name} runs on ${ctx.host} but /v2/ on port ${args.port} gives ${v2}; see docker logs ${args.name}` };
+          return { steps: [], result: { ...result, v2 }, failed: `the registry container ${args.name} runs on ${ctx.host} but /v2/ on port ${args.port} gives ${v2}; see docker logs ${args.name}` };
         }
-        return { changes: [], result: { ...result, v2 }, msg: `registry ${args.name} runs on port ${args.port}, ${v2}` };
+        return { steps: [], result: { ...result, v2 }, msg: `registry ${args.name} runs on port ${args.port}, ${v2}` };
       }
       return {
-        changes: [{
+        steps: [{
           kind: 'apply',
           description: `start the stopped registry container ${args.name}`,
           async apply(host) {
@@ -143,7 +143,7 @@ export const dockerRegistry = defineModule({
         const users = await ctx.probe(`docker ps --filter ${quoteArgs([`publish=${args.port}`])} --format '{{.Names}}'`);
         const names = users.stdout.trim().split('\n').filter(Boolean);
         return {
-          changes: [],
+          steps: [],
           result,
           failed: `port ${args.port} on ${ctx.host} is already in use${names.length ? ` by container ${names.join(', ')}` : ' by another program'}: the registry cannot listen there; free it or choose another port`,
         };
@@ -151,7 +151,7 @@ export const dockerRegistry = defineModule({
     }
     const differences = container ? registryDifferences(container, args) : [];
     return {
-      changes: [runChange(args, container !== null)],
+      steps: [runChange(args, container !== null)],
       result,
       ...(container && { msg: `the container ${args.name} differs: ${differences.join('; ')}` }),
     };

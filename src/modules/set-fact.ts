@@ -27,6 +27,6 @@ export const setFact = defineModule({
   schema: setFactArgs,
   controllerOnly: true,
   async plan(_ctx, facts) {
-    return { changes: [], setFacts: facts, result: { ansible_facts: facts } };
+    return { steps: [], setFacts: facts, result: { ansible_facts: facts } };
   },
 });

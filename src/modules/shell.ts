@@ -55,7 +55,7 @@ export const shell = defineModule({
   secretArgs: ['stdin'],
   async plan(ctx, args) {
     const { text, options } = scriptOf(args);
-    if (text.trim() === '') return { changes: [], failed: 'no command given: the command line is empty' };
+    if (text.trim() === '') return { steps: [], failed: 'no command given: the command line is empty' };
     const executable = args.executable ?? options.executable;
     return planCommandRun(ctx, {
       commandLine: executable === undefined ? text : quoteArgs([executable, '-c', text]),
@@ -69,6 +69,6 @@ export const shell = defineModule({
     });
   },
   finish(args, outcomes) {
-    return finishCommandRun(scriptOf(args).text, args.strip_empty_ends, outcomes);
+    return finishCommandRun(scriptOf(args).text, args.strip_empty_ends, outcomes.all);
   },
 });

@@ -7,7 +7,7 @@
  * afterwards the playbook switches to the key.
  */
 import { z } from 'zod';
-import { defineModule, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { attributeChanges, planFileContent, statPath } from './file-content.js';
 
@@ -77,31 +77,31 @@ export const sshCopyId = defineModule({
     if (keys.length === 0 || bad !== undefined) {
       // Only the first word is shown: a private key pasted by mistake must not reach the output.
       const first = (bad ?? args.key).trim().split(/\s+/)[0]!.slice(0, 20);
-      return { changes: [], failed: `key is not an OpenSSH public key line (like 'ssh-ed25519 AAAA... comment'); it starts with ${JSON.stringify(first)}` };
+      return { steps: [], failed: `key is not an OpenSSH public key line (like 'ssh-ed25519 AAAA... comment'); it starts with ${JSON.stringify(first)}` };
     }
     const owner = await account(ctx, args.user);
     const file = args.path ?? `${owner.home}/.ssh/authorized_keys`;
     const dir = file.slice(0, file.lastIndexOf('/')) || '/';
 
-    const changes: Change[] = [];
+    const steps: Step[] = [];
     const dirStat = await statPath(ctx, dir);
     if (dirStat === null) {
-      changes.push({
+      steps.push({
         kind: 'command',
         description: `create ${dir} (700, ${owner.user}:${owner.group})`,
         command: `${quoteArgs(['mkdir', '-p', '-m', '700', '--', dir])} && ${quoteArgs(['chown', `${owner.user}:${owner.group}`, '--', dir])}`,
       });
     } else if (dirStat.kind !== 'directory') {
-      return { changes: [], failed: `${dir} on ${ctx.host} exists and is not a folder` };
+      return { steps: [], failed: `${dir} on ${ctx.host} exists and is not a folder` };
     } else if (args.path === undefined) {
-      changes.push(...attributeChanges(dir, dirStat, { mode: '0700', owner: owner.user, group: owner.group }));
+      steps.push(...attributeChanges(dir, dirStat, { mode: '0700', owner: owner.user, group: owner.group }));
     }
 
     const current = (await ctx.readFile(file))?.toString('utf8') ?? '';
     const content = withKeys(current, keys);
     const filePlan = await planFileContent(ctx, { path: file, content, mode: '0600', owner: owner.user, group: owner.group });
     return {
-      changes: [...changes, ...filePlan.changes],
+      steps: [...steps, ...filePlan.steps],
       ...(filePlan.diffs && { diffs: filePlan.diffs }),
       result: { path: file, user: owner.user, keys_added: keys.length - keys.filter((k) => current.split('\n').some((l) => keyIdentity(l) === keyIdentity(k))).length },
     };

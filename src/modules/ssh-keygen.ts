@@ -7,7 +7,7 @@
  * task can hand the key to ssh_copy_id.
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { commandOutputTail } from './docker-cli.js';
 import { numberArg } from './argument-types.js';
@@ -58,13 +58,13 @@ export const sshKeygen = defineModule({
     const privateExists = (await ctx.probe(quoteArgs(['test', '-e', privatePath]))).exitCode === 0;
     const publicKey = await ctx.readFile(pubPath);
     if (privateExists && publicKey !== null) {
-      return { changes: [], result: { ...result, public_key: publicKey.toString('utf8').trim() } };
+      return { steps: [], result: { ...result, public_key: publicKey.toString('utf8').trim() } };
     }
     const tool = await ctx.probe('command -v ssh-keygen');
-    if (tool.exitCode !== 0) return { changes: [], failed: `ssh-keygen is not installed on ${ctx.host} (package openssh-client)` };
+    if (tool.exitCode !== 0) return { steps: [], failed: `ssh-keygen is not installed on ${ctx.host} (package openssh-client)` };
 
     const dir = privatePath.slice(0, privatePath.lastIndexOf('/')) || '/';
-    const change: Change = privateExists
+    const change: Step = privateExists
       ? {
           kind: 'apply',
           description: `derive ${pubPath} from the existing private key`,
@@ -89,7 +89,7 @@ export const sshKeygen = defineModule({
             return { public_key: await readPublicKey(host, pubPath) };
           },
         };
-    return { changes: [change], result };
+    return { steps: [change], result };
   },
   finish(_args, outcomes) {
     return { ...outcomes.find((o) => o.applied)?.applied };

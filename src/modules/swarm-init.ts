@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
-import type { HostFacts } from '../runner/facts.js';
+import type { HostFacts } from '../facts/host-facts.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import {
   commandOutputTail, hostOfAddress, isIpAddress, isReconnectingMember, readSettledDockerInfo, withDefaultPort, DOCKER_INFO_COMMAND, parseDockerInfo,
@@ -93,30 +93,30 @@ export const swarmInit = defineModule({
     if (swarm.state === 'active' && swarm.isManager) {
       const tokens = await readJoinTokens((c) => ctx.probe(c), ctx.host);
       return {
-        changes: [],
+        steps: [],
         msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}`,
         result: { ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '' },
       };
     }
     if (swarm.state === 'active') {
-      return { changes: [], failed: `${ctx.host} is a worker of another swarm (managers: ${swarm.remoteManagers.map((m) => m.addr).join(', ')}); make it leave first (swarm_leave) or run swarm_init elsewhere` };
+      return { steps: [], failed: `${ctx.host} is a worker of another swarm (managers: ${swarm.remoteManagers.map((m) => m.addr).join(', ')}); make it leave first (swarm_leave) or run swarm_init elsewhere` };
     }
     if (isReconnectingMember(swarm)) {
       // Never advise leaving here: the node holds swarm state that a leave would throw away.
-      return { changes: [], failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown'}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between them, then run again` };
+      return { steps: [], failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown'}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between them, then run again` };
     }
     if (swarm.state !== 'inactive') {
-      return { changes: [], failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}: leave it first (swarm_leave with force: true)` };
+      return { steps: [], failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}: leave it first (swarm_leave with force: true)` };
     }
     const resolved = resolveAdvertiseAddress(ctx.host, await ctx.facts(), args.advertise_addr);
-    if ('error' in resolved) return { changes: [], failed: resolved.error };
+    if ('error' in resolved) return { steps: [], failed: resolved.error };
     const advertise = resolved.address;
     const command = quoteArgs([
       'docker', 'swarm', 'init', '--advertise-addr', advertise,
       ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
     ]);
     return {
-      changes: [{
+      steps: [{
         kind: 'apply',
         description: `docker swarm init --advertise-addr ${advertise}`,
         async apply(host) {

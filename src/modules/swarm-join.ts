@@ -20,7 +20,7 @@
  *   leave the swarm without a leader.
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import {
@@ -70,7 +70,7 @@ export const swarmJoin = defineModule({
     if (swarm.state === 'active' && isMemberOf(swarm, managerAddr, args.cluster_id)) {
       const role = swarm.isManager ? 'manager' : 'worker';
       return {
-        changes: [],
+        steps: [],
         result,
         msg: role === args.role
           ? `${ctx.host} is already a ${role} of this swarm`
@@ -78,48 +78,48 @@ export const swarmJoin = defineModule({
       };
     }
 
-    const changes: Change[] = [];
+    const steps: Step[] = [];
     if (swarm.state === 'active') {
       const others = swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown managers';
       if (!args.force) {
         return {
-          changes: [],
+          steps: [],
           result,
           failed: `${ctx.host} is already in another swarm (managers: ${others}), not the one at ${managerAddr}; make it leave (swarm_leave) or pass force: true to leave and join`,
         };
       }
-      changes.push({ kind: 'command', description: `leave the swarm of ${others} (force)`, command: LEAVE_FORCE });
+      steps.push({ kind: 'command', description: `leave the swarm of ${others} (force)`, command: LEAVE_FORCE });
     } else if (isReconnectingMember(swarm)) {
       const managers = swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown managers';
       return {
-        changes: [],
+        steps: [],
         result,
         failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${managers}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between the nodes, then run again (to drop that membership on purpose: swarm_leave with force: true)`,
       };
     } else if (swarm.state === 'pending') {
       // A join that never completed (manager unreachable then): cancel it before joining again.
-      changes.push({ kind: 'command', description: 'cancel the pending join attempt', command: LEAVE_FORCE });
+      steps.push({ kind: 'command', description: 'cancel the pending join attempt', command: LEAVE_FORCE });
     } else if (swarm.state !== 'inactive') {
-      return { changes: [], result, failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}; leave it first (swarm_leave with force: true)` };
+      return { steps: [], result, failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}; leave it first (swarm_leave with force: true)` };
     }
 
     let advertise: string | undefined;
     if (args.advertise_addr !== undefined) {
       const resolved = resolveAdvertiseAddress(ctx.host, await ctx.facts(), args.advertise_addr);
-      if ('error' in resolved) return { changes: [], result, failed: resolved.error };
+      if ('error' in resolved) return { steps: [], result, failed: resolved.error };
       advertise = resolved.address;
     }
 
     const reach = await ctx.probe(tcpConnectProbe(hostOfAddress(managerAddr), portOfAddress(managerAddr, SWARM_PORT), args.connect_timeout));
     if (reach.exitCode === 1) {
       return {
-        changes: [],
+        steps: [],
         result,
         failed: `${ctx.host} cannot reach the swarm manager at ${managerAddr} (TCP connect failed within ${args.connect_timeout} s): check manager_addr, that docker runs there, and that port ${portOfAddress(managerAddr, SWARM_PORT)}/tcp is open; ${ctx.host} was not changed`,
       };
     }
     if (args.token === '' && !ctx.checkMode) {
-      return { changes: [], result, failed: `no join token given for ${ctx.host}: pass swarm_init's join_token_${args.role}` };
+      return { steps: [], result, failed: `no join token given for ${ctx.host}: pass swarm_init's join_token_${args.role}` };
     }
 
     const joinWords = [
@@ -128,7 +128,7 @@ export const swarmJoin = defineModule({
       ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
       managerAddr,
     ];
-    changes.push({
+    steps.push({
       kind: 'apply',
       description: `docker swarm join ${managerAddr} as ${args.role}`,
       async apply(host: ApplyContext) {

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import { readDockerInfo } from './docker-cli.js';
+import { dockerInfo } from '../facts/docker-info.js';
 
 const swarmLeaveArgs = z.object({ force: booleanArg.default(false) }).strict();
 
@@ -21,17 +21,17 @@ export const swarmLeave = defineModule({
   name: 'swarm_leave',
   schema: swarmLeaveArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
-    const { swarm } = await readDockerInfo(ctx);
-    if (swarm.state === 'inactive') return { changes: [], msg: `${ctx.host} is in no swarm` };
+    const { swarm } = await ctx.fact(dockerInfo, {});
+    if (swarm.state === 'inactive') return { steps: [], msg: `${ctx.host} is in no swarm` };
     if (swarm.state === 'active' && swarm.isManager && !args.force) {
       return {
-        changes: [],
+        steps: [],
         failed: `${ctx.host} is a swarm manager: demote it first (swarm_node role: worker, from another manager), or pass force: true (the last manager's leave ends the swarm)`,
       };
     }
     const force = args.force || swarm.state !== 'active';
     return {
-      changes: [{
+      steps: [{
         kind: 'command',
         description: `docker swarm leave${force ? ' --force' : ''}`,
         command: quoteArgs(['docker', 'swarm', 'leave', ...(force ? ['--force'] : [])]),

@@ -14,7 +14,7 @@
  * others, `absent` removes the given keys.
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Change, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import {
@@ -71,36 +71,36 @@ export const swarmNode = defineModule({
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const info = await readDockerInfo(ctx);
     if (info.swarm.state !== 'active' || !info.swarm.isManager) {
-      return { changes: [], failed: `swarm_node must run on a swarm manager, and ${ctx.host} is not one (swarm state: ${info.swarm.state}); use delegate_to: a manager` };
+      return { steps: [], failed: `swarm_node must run on a swarm manager, and ${ctx.host} is not one (swarm state: ${info.swarm.state}); use delegate_to: a manager` };
     }
     const list = await ctx.probe(NODE_LIST_COMMAND);
-    if (list.exitCode !== 0) return { changes: [], failed: `cannot list the swarm's nodes on ${ctx.host}: ${commandOutputTail(list)}` };
+    if (list.exitCode !== 0) return { steps: [], failed: `cannot list the swarm's nodes on ${ctx.host}: ${commandOutputTail(list)}` };
     const candidates = matching(parseNodeList(list.stdout), args.node);
 
     if (args.state === 'absent') return planRemoval(ctx, args, candidates, info.swarm.nodeId);
 
     const ready = candidates.filter((n) => n.status === 'Ready');
     if (candidates.length === 0) {
-      return { changes: [], failed: `node ${args.node} is not in the swarm managed by ${ctx.host} (see docker node ls); has it joined?` };
+      return { steps: [], failed: `node ${args.node} is not in the swarm managed by ${ctx.host} (see docker node ls); has it joined?` };
     }
     if (ready.length > 1) {
-      return { changes: [], failed: `${args.node} names ${ready.length} ready nodes (${ready.map((n) => n.id).join(', ')}): give the node ID` };
+      return { steps: [], failed: `${args.node} names ${ready.length} ready nodes (${ready.map((n) => n.id).join(', ')}): give the node ID` };
     }
     const chosen = ready[0] ?? candidates[0]!;
     const node = await inspectNode(ctx, chosen.id);
-    if (!node) return { changes: [], failed: `node ${args.node} (${chosen.id}) left the swarm while being read` };
+    if (!node) return { steps: [], failed: `node ${args.node} (${chosen.id}) left the swarm while being read` };
 
-    const changes: Change[] = [];
+    const steps: Step[] = [];
     if (args.role === 'manager' && node.role !== 'manager') {
-      changes.push(promoteChange(node.id, node.hostname));
+      steps.push(promoteChange(node.id, node.hostname));
     } else if (args.role === 'worker' && node.role !== 'worker') {
-      changes.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
+      steps.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
     }
     const flags: string[] = [];
     if (args.availability && args.availability !== node.availability) flags.push('--availability', args.availability);
     if (args.labels) flags.push(...labelFlags(node.labels, args.labels, args.labels_state));
     if (flags.length > 0) {
-      changes.push({
+      steps.push({
         kind: 'command',
         description: `docker node update ${flags.join(' ')} ${node.hostname}`,
         command: quoteArgs(['docker', 'node', 'update', ...flags, node.id]),
@@ -117,25 +117,25 @@ export const swarmNode = defineModule({
 });
 
 async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: NodeListEntry[], selfId: string): Promise<Plan> {
-  if (candidates.length === 0) return { changes: [], result: { removed: [] } };
-  const changes: Change[] = [];
+  if (candidates.length === 0) return { steps: [], result: { removed: [] } };
+  const steps: Step[] = [];
   for (const candidate of candidates) {
     const node = await inspectNode(ctx, candidate.id);
     if (!node) continue;
     const up = node.status === 'ready';
     if (up && !args.force) {
       return {
-        changes: [],
+        steps: [],
         failed: `node ${args.node} (${node.id}) is still up: make it leave the swarm first (swarm_leave on it), or pass force: true`,
       };
     }
     if (node.role === 'manager') {
       if (node.leader || candidate.id === selfId) {
-        return { changes: [], failed: `node ${args.node} is the manager this task runs on; remove it from another manager, or make the last manager leave with swarm_leave force: true` };
+        return { steps: [], failed: `node ${args.node} is the manager this task runs on; remove it from another manager, or make the last manager leave with swarm_leave force: true` };
       }
-      changes.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
+      steps.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
     }
-    changes.push({
+    steps.push({
       kind: 'command',
       description: `docker node rm ${args.force ? '--force ' : ''}${node.hostname} (${node.id})`,
       command: quoteArgs(['docker', 'node', 'rm', ...(args.force ? ['--force'] : []), node.id]),
@@ -152,7 +152,7 @@ const PROMOTION_TIMEOUT_MS = 60_000;
  * manager (and losing another one then could cost the quorum), so the task
  * waits for it, as the seed checks `docker node ls` for "Reachable".
  */
-function promoteChange(nodeId: string, hostname: string): Change {
+function promoteChange(nodeId: string, hostname: string): Step {
   return {
     kind: 'apply',
     description: `docker node promote ${hostname} (${nodeId})`,

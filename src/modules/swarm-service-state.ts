@@ -10,7 +10,7 @@
  * ("No such image: ...") to a few characters.
  */
 import { quoteArgs } from '../transport/shell-quote.js';
-import { asArray, asNumber, asObject, asString, parseJsonText, type Json } from './docker-json.js';
+import { asArray, asNumber, asObject, asString, parseJsonText, type Json } from '../facts/docker-json.js';
 
 
 function stringRecord(value: unknown): Record<string, string> {

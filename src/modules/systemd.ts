@@ -17,7 +17,7 @@
  * may not be understood by the lab's stand-in systemctl.
  */
 import { z } from 'zod';
-import { defineModule, type Change, type Plan } from './types.js';
+import { defineModule, type Step, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 
@@ -48,7 +48,7 @@ const systemdArgs = z
 
 export type SystemdArgs = z.infer<typeof systemdArgs>;
 
-function systemctl(description: string, ...words: string[]): Change {
+function systemctl(description: string, ...words: string[]): Step {
   return { kind: 'command', description, command: quoteArgs(['systemctl', ...words]) };
 }
 
@@ -59,31 +59,31 @@ export const systemd = defineModule({
   name: 'systemd',
   schema: systemdArgs,
   async plan(ctx, args): Promise<Plan> {
-    const changes: Change[] = [];
-    if (args.daemon_reload) changes.push(systemctl('systemctl daemon-reload', 'daemon-reload'));
+    const steps: Step[] = [];
+    if (args.daemon_reload) steps.push(systemctl('systemctl daemon-reload', 'daemon-reload'));
     const { name } = args;
-    if (name === undefined) return { changes, result: {} };
+    if (name === undefined) return { steps, result: {} };
 
     const result: Record<string, unknown> = { name };
     if (args.state !== undefined) {
       const active = (await ctx.probe(quoteArgs(['systemctl', 'is-active', name]))).stdout.trim();
       result.status = { ActiveState: active };
       const running = active === 'active' || active === 'activating' || active === 'reloading';
-      if (args.state === 'started' && !running) changes.push(systemctl(`start ${name}`, 'start', name));
-      if (args.state === 'stopped' && running) changes.push(systemctl(`stop ${name}`, 'stop', name));
-      if (args.state === 'restarted') changes.push(systemctl(`restart ${name}`, 'restart', name));
+      if (args.state === 'started' && !running) steps.push(systemctl(`start ${name}`, 'start', name));
+      if (args.state === 'stopped' && running) steps.push(systemctl(`stop ${name}`, 'stop', name));
+      if (args.state === 'restarted') steps.push(systemctl(`restart ${name}`, 'restart', name));
       if (args.state === 'reloaded') {
-        changes.push(running ? systemctl(`restart ${name} (reload)`, 'restart', name) : systemctl(`start ${name}`, 'start', name));
+        steps.push(running ? systemctl(`restart ${name} (reload)`, 'restart', name) : systemctl(`start ${name}`, 'start', name));
       }
       result.state = args.state;
     }
     if (args.enabled !== undefined) {
       const probe = await ctx.probe(quoteArgs(['systemctl', 'is-enabled', name]));
       const enabledState = probe.stdout.trim();
-      if (args.enabled && !ENABLED_STATES.has(enabledState)) changes.push(systemctl(`enable ${name}`, 'enable', name));
-      if (!args.enabled && enabledState === 'enabled') changes.push(systemctl(`disable ${name}`, 'disable', name));
+      if (args.enabled && !ENABLED_STATES.has(enabledState)) steps.push(systemctl(`enable ${name}`, 'enable', name));
+      if (!args.enabled && enabledState === 'enabled') steps.push(systemctl(`disable ${name}`, 'disable', name));
       result.enabled = args.enabled;
     }
-    return { changes, result };
+    return { steps, result };
   },
 });

@@ -33,7 +33,7 @@ export const template = defineModule({
   async plan(ctx, args): Promise<Plan> {
     const candidates = controllerFileCandidates(ctx.playbookDir, args.src, 'templates');
     const found = await findControllerFile(candidates);
-    if (!found) return { changes: [], failed: `could not find template ${args.src} (looked in ${candidates.join(', ')})` };
+    if (!found) return { steps: [], failed: `could not find template ${args.src} (looked in ${candidates.join(', ')})` };
     const content = await ctx.renderTemplate(found.file);
     const dest = destinationPath(args.dest, args.src.replace(/\.hbs$/, ''));
     const plan = await planFileContent(ctx, {
@@ -59,7 +59,7 @@ export const template = defineModule({
     };
   },
   finish(_args, outcomes) {
-    const backup = outcomes.find((outcome) => outcome.backupPath)?.backupPath;
+    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
     return backup ? { backup_file: backup } : {};
   },
 });

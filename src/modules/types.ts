@@ -1,15 +1,17 @@
 /**
  * What a module is. A module is one file exporting a ModuleDefinition: a zod
  * schema for its arguments (checked before any host is touched) and a
- * `plan()` that reads the host (facts, files, read-only commands) and returns
- * the changes it needs. The runner executes the plan, or in check mode only
- * reports it, so check mode cannot be wrong. An empty plan means "ok, no
- * change". A module never prints, never parses argv, never opens a
- * connection itself.
+ * `plan()` that reads the host (facts, files, read-only probes, each bounded
+ * in time) and returns the steps it needs as data. The runner executes the
+ * steps, or in check mode only reports them: modules never see check mode,
+ * so `--check -v` shows exactly what a real run would do. A plan without
+ * command or write steps means "ok, no change". A module never prints, never
+ * parses argv, never opens a connection itself.
  */
 import type { z } from 'zod';
-import type { RunOptions, RunResult, PutFileOptions, PutFileResult } from '../transport/types.js';
-import type { HostFacts } from '../runner/facts.js';
+import type { RunOptions, RunResult } from '../transport/types.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { FactReader } from '../facts/types.js';
 
 /** Read-only access to one host, given to plan(). */
 export interface ModuleContext {
@@ -17,54 +19,93 @@ export interface ModuleContext {
   readonly host: string;
   /** All variables visible to the task on this host (already templated args are passed separately). */
   readonly vars: Readonly<Record<string, unknown>>;
-  readonly checkMode: boolean;
   /** Folder of the playbook (relative `src:` and template paths resolve against it). */
   readonly playbookDir: string;
-  /** Facts of the host, gathered once and cached for the run; refreshed after a change. */
+  /** Facts of the host, read through the host's fact cache; fresh after a change. */
   facts(): Promise<HostFacts>;
-  /** A read-only probe. Must not change the host: it also runs in check mode. */
+  /** One named fact, read through the host's fact cache (src/facts/): fresh after a change on the host. */
+  fact<Args, Value>(reader: FactReader<Args, Value>, args: Args): Promise<Value>;
+  /** A read-only probe, bounded in time. Must not change the host: it also runs in check mode. */
   probe(command: string, options?: RunOptions): Promise<RunResult>;
   readFile(path: string): Promise<Buffer | null>;
-  /** Renders a Handlebars template file from the controller with the task's variables. */
+  /** Renders a template file from the controller with the task's variables. */
   renderTemplate(path: string): Promise<string>;
 }
 
-/** What an `apply` change may do when the runner executes it. */
-export interface ApplyContext {
-  readonly host: string;
-  run(command: string, options?: RunOptions): Promise<RunResult>;
-  putFile(path: string, content: string | Buffer, options?: PutFileOptions): Promise<PutFileResult>;
-  getFile(path: string): Promise<Buffer | null>;
+/**
+ * Steps run when the step they belong to fails (best effort, in order), to
+ * leave the host as it was: the cancelled join, the removed half-made
+ * container, the previous unit put back. The task fails all the same.
+ */
+export interface Compensation {
+  steps: Step[];
+  /** Added to the failure message when every compensation step succeeded. */
+  whenDone?: string;
+  /** Added when a compensation step failed too. */
+  whenFailed?: string;
 }
 
-export type Change =
-  /** Run a command; a non-zero exit fails the task unless `allowFailure`. */
-  | {
-      kind: 'command';
-      description: string;
-      command: string;
-      stdin?: string;
-      become?: boolean;
-      timeoutMs?: number;
-      allowFailure?: boolean;
-    }
-  /** Write a file atomically. */
-  | {
-      kind: 'write';
-      description: string;
-      path: string;
-      content: string | Buffer;
-      mode?: string;
-      owner?: string;
-      group?: string;
-      backup?: boolean;
-    }
-  /** Anything else: a step whose later commands depend on the output of earlier ones. */
-  | {
-      kind: 'apply';
-      description: string;
-      apply(ctx: ApplyContext): Promise<Record<string, unknown> | void>;
-    };
+interface StepBase {
+  /** What the step does, as `--check -v` and `-v` show it: never a secret. */
+  description: string;
+  /** Names the step's outcome for finish() (see StepOutcome). */
+  id?: string;
+  onFailure?: Compensation;
+}
+
+/** Run a command on the host. */
+export interface CommandStep extends StepBase {
+  kind: 'command';
+  command: string;
+  /** The command as shown in errors and logs, secrets masked; default the command itself. */
+  display?: string;
+  stdin?: string;
+  become?: boolean;
+  timeoutMs?: number;
+  /** Exit codes that count as success (default [0]); 'any': never fails the task. */
+  okExitCodes?: number[] | 'any';
+  /** Run again while the output matches (swarm's "update out of sequence" race). */
+  retry?: { whileOutputMatches: string; attempts: number; delayMs: number };
+  /** The failure message, before the output's last lines; default the description. */
+  failMessage?: string;
+  /** A different failure message when the output matches: the first match wins. */
+  failHints?: { whenOutputMatches: string; message: string }[];
+  /** Output lines of a failure, when the command's own output is what the user needs (ssh-keygen, docker build). */
+  failOutputLines?: number;
+}
+
+/** Write a file atomically. */
+export interface WriteStep extends StepBase {
+  kind: 'write';
+  path: string;
+  content: string | Buffer;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  backup?: boolean;
+}
+
+/**
+ * Wait until a read-only condition holds: the runner polls the named
+ * condition (src/modules/conditions/) every `intervalMs` until it says done
+ * or failed, or `timeoutMs` passes. A wait alone changes nothing.
+ */
+export interface WaitStep extends StepBase {
+  kind: 'wait';
+  condition: string;
+  args: Record<string, unknown>;
+  intervalMs: number;
+  timeoutMs: number;
+  /** What was waited for, for the timeout message: "docker to answer". */
+  waitingFor: string;
+}
+
+export type Step = CommandStep | WriteStep | WaitStep;
+
+/** Steps that change the host: a plan holding one reports "changed". */
+export function changesHost(step: Step): boolean {
+  return step.kind !== 'wait';
+}
 
 export interface FileDiff {
   path: string;
@@ -73,8 +114,8 @@ export interface FileDiff {
 }
 
 export interface Plan {
-  /** Empty: the host is as wanted ("ok"). */
-  changes: Change[];
+  /** In order. None that change the host: the host is as wanted ("ok"). */
+  steps: Step[];
   /** Before/after of file content, shown with --diff. */
   diffs?: FileDiff[];
   /** Values to return in the task's result (registered), whether or not anything changes. */
@@ -85,21 +126,33 @@ export interface Plan {
   msg?: string;
   /** The effect cannot be predicted (command/shell without creates/removes): check mode skips the task. */
   unpredictable?: boolean;
+  /**
+   * The host is in passing (a swarm member reconnecting after a restart):
+   * after the steps, which only wait, the runner asks plan() again with
+   * fresh facts. In check mode the wait is reported and nothing more.
+   */
+  planAgain?: boolean;
   /** Variables to set on the host (set_fact), applied by the runner. */
   setFacts?: Record<string, unknown>;
   /** Risks the user should hear about; the runner says each distinct one once per run. */
   warnings?: string[];
 }
 
-/** The outcome of one executed change, passed to finish(). */
-export interface ChangeOutcome {
-  change: Change;
-  /** For command changes. */
+/** The outcome of one executed step, passed to finish(). */
+export interface StepOutcome {
+  step: Step;
+  /** For command steps. */
   run?: RunResult;
-  /** For apply changes. */
-  applied?: Record<string, unknown>;
-  /** For write changes with backup. */
+  /** For wait steps: what the condition returned when it held. */
+  waited?: Record<string, unknown>;
+  /** For write steps with backup. */
   backupPath?: string;
+}
+
+/** The outcomes of a plan's steps, and a way to find one by its id. */
+export interface StepOutcomes {
+  readonly all: readonly StepOutcome[];
+  byId(id: string): StepOutcome | undefined;
 }
 
 export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
@@ -116,8 +169,8 @@ export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   /** Runs on the controller only; needs no connection (debug, set_fact, assert, fail). */
   readonly controllerOnly?: boolean;
   plan(ctx: ModuleContext, args: z.infer<Schema>): Promise<Plan>;
-  /** Builds the task's result after the changes ran (command's rc/stdout). */
-  finish?(args: z.infer<Schema>, outcomes: ChangeOutcome[], plan: Plan): Record<string, unknown>;
+  /** Builds the task's result from what the steps returned (command's rc/stdout, swarm_init's tokens). Pure. */
+  finish?(args: z.infer<Schema>, outcomes: StepOutcomes, plan: Plan): Record<string, unknown>;
 }
 
 /** Helper that keeps the schema's type attached to plan()'s args. */

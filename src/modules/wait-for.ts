@@ -120,9 +120,9 @@ export const waitFor = defineModule({
       ...(args.port !== undefined && { port: args.port }),
       ...(args.path !== undefined && { path: args.path }),
     };
-    if (run.exitCode === 0) return { changes: [], result };
-    if (run.exitCode === NO_PORT_TOOL) return { changes: [], result, failed: run.stderr.trim() };
+    if (run.exitCode === 0) return { steps: [], result };
+    if (run.exitCode === NO_PORT_TOOL) return { steps: [], result, failed: run.stderr.trim() };
     const message = args.msg ?? `Timeout when waiting for ${describeWait(args)} (waited ${args.timeout} seconds)`;
-    return { changes: [], result, failed: message };
+    return { steps: [], result, failed: message };
   },
 });

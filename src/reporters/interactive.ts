@@ -21,6 +21,8 @@ interface LiveTask {
   /** Settles each host's line when its result arrives. */
   hostDone: Map<string, () => void>;
   hostWait: Map<string, Promise<void>>;
+  /** Shows what a host's waiting step sees meanwhile on its line. */
+  hostProgress: Map<string, (message: string) => void>;
 }
 
 const LABEL: Record<HostStatus, string> = {
@@ -47,7 +49,7 @@ export class InteractiveReporter {
 
   private startTask(title: string, hosts: string[]): void {
     this.finishCurrent();
-    const live: LiveTask = { title, hosts, states: new Map(), hostDone: new Map(), hostWait: new Map() };
+    const live: LiveTask = { title, hosts, states: new Map(), hostDone: new Map(), hostWait: new Map(), hostProgress: new Map() };
     for (const host of hosts) {
       live.hostWait.set(host, new Promise<void>((resolve) => live.hostDone.set(host, resolve)));
     }
@@ -57,6 +59,7 @@ export class InteractiveReporter {
       task: (_ctx, wrapper) => wrapper.newListr(hosts.map((host) => ({
         title: host,
         task: async (_c: unknown, hostTask: { title: string; skip: (msg?: string) => void }) => {
+          live.hostProgress.set(host, (message) => { hostTask.title = `${host}: ${message}`; });
           await live.hostWait.get(host);
           const state = live.states.get(host);
           if (!state) return;
@@ -100,6 +103,9 @@ export class InteractiveReporter {
         for (const diff of e.diffs ?? []) this.deferredLines.push(unifiedDiff(diff));
         break;
       }
+      case 'task_progress':
+        this.current?.hostProgress.get(e.host)?.(e.msg);
+        break;
       case 'warning':
         this.print(`[WARNING]: ${e.msg}`);
         break;

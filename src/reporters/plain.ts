@@ -27,7 +27,11 @@ export class PlainReporter {
         break;
       case 'host_result':
         this.line(resultLine(e, this.verbose));
+        if (this.verbose) for (const step of e.steps ?? []) this.line(`  step [${e.host}]: ${step}`);
         for (const diff of e.diffs ?? []) this.line(unifiedDiff(diff));
+        break;
+      case 'task_progress':
+        if (this.verbose) this.line(`  [${e.host}] ${e.msg}`);
         break;
       case 'host_rescued':
         break;

@@ -36,7 +36,11 @@ export type RunnerEvent =
       /** Registered-style result; omitted (censored) for no_log tasks. */
       result?: Record<string, unknown>;
       delegatedTo?: string;
+      /** The plan's steps as run, or in check mode as a real run would take them (shown with -v). */
+      steps?: string[];
     }
+  /** What a waiting step sees meanwhile: "newnginx: updating 2/3". */
+  | { event: 'task_progress'; task: string; host: string; msg: string }
   | { event: 'host_rescued'; host: string }
   | { event: 'warning'; msg: string }
   | { event: 'no_hosts_matched'; pattern: string }

@@ -6,33 +6,8 @@
 
 import type { Connection } from '../transport/types.js';
 import { SwarmplayError } from '../errors.js';
-
-export interface InterfaceAddress {
-  name: string;
-  ipv4: string[];
-}
-
-export interface DockerFacts {
-  installed: boolean;
-  /** Whether dockerd answered (`docker info` worked). Unset when docker is not installed. */
-  daemonRunning?: boolean;
-  version?: string;
-  /** "inactive" | "active" | "pending" | "error" | "locked" */
-  swarmState?: string;
-  nodeId?: string;
-  isManager?: boolean;
-  clusterId?: string;
-  insecureRegistries?: string[];
-}
-
-export interface HostFacts {
-  hostname: string;
-  os: { id: string; versionId: string; prettyName: string; kernel: string; arch: string };
-  interfaces: InterfaceAddress[];
-  /** The address of the interface that holds the default route (Ansible's ansible_default_ipv4.address). */
-  defaultIpv4?: string;
-  docker: DockerFacts;
-}
+import type { DockerFacts, HostFacts, InterfaceAddress } from '../facts/host-facts.js';
+import { factKey, type FactReader } from '../facts/types.js';
 
 // ---------------------------------------------------------------------------
 // The gatherer: one remote command prints every section, tolerant of missing
@@ -92,29 +67,55 @@ export async function gatherFacts(conn: Connection): Promise<HostFacts> {
 }
 
 /**
- * Facts per host for the run: read once, shared by concurrent readers, and
- * dropped after a change on that host so the next reader sees the new state.
+ * Facts per host for the run: each reading (host facts, and every named fact
+ * with its arguments) is read once, shared by concurrent readers, and all of
+ * a host's readings are dropped after a change on that host, so the next
+ * reader sees the new state.
  */
 export class FactCache {
-  private readonly facts = new Map<string, Promise<HostFacts>>();
+  private readonly readings = new Map<string, Map<string, Promise<unknown>>>();
 
   constructor(private readonly gather: (conn: Connection) => Promise<HostFacts> = gatherFacts) {}
 
+  /** The host facts (ansible_*), gathered in one round trip. */
   get(host: string, conn: Connection): Promise<HostFacts> {
-    const cached = this.facts.get(host);
-    if (cached) return cached;
-    const reading = this.gather(conn);
-    this.facts.set(host, reading);
-    reading.catch(() => {
-      if (this.facts.get(host) === reading) this.facts.delete(host);
+    return this.remember(host, HOST_FACTS_KEY, () => this.gather(conn));
+  }
+
+  /** One named fact of the host, read with its own command and parser. */
+  read<Args, Value>(host: string, conn: Connection, reader: FactReader<Args, Value>, args: Args): Promise<Value> {
+    return this.remember(host, factKey(reader.name, args), async () => {
+      const result = await conn.run(reader.command(args), { displayCommand: `read ${reader.name}` });
+      return reader.parse(result, args, host);
     });
-    return reading;
+  }
+
+  /** Whether the host's facts are cached now (a reader after a change would read them again). */
+  hasHostFacts(host: string): boolean {
+    return this.readings.get(host)?.has(HOST_FACTS_KEY) ?? false;
   }
 
   invalidate(host: string): void {
-    this.facts.delete(host);
+    this.readings.delete(host);
+  }
+
+  private remember<Value>(host: string, key: string, read: () => Promise<Value>): Promise<Value> {
+    let hostReadings = this.readings.get(host);
+    if (!hostReadings) this.readings.set(host, (hostReadings = new Map()));
+    const cached = hostReadings.get(key);
+    if (cached) return cached as Promise<Value>;
+    const reading = read();
+    hostReadings.set(key, reading);
+    // A failed reading is not kept: the next reader tries again.
+    reading.catch(() => {
+      if (this.readings.get(host)?.get(key) === reading) this.readings.get(host)?.delete(key);
+    });
+    return reading;
   }
 }
+
+/** Host facts' key among a host's readings (a name no fact reader can have). */
+const HOST_FACTS_KEY = '(host facts)';
 
 function splitSections(output: string): Map<string, string> {
   const sections = new Map<string, string>();

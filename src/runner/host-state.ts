@@ -3,7 +3,7 @@
  * set_fact values live for the whole playbook run (as in Ansible); a host
  * that failed or was unreachable takes no part in later tasks or plays.
  */
-import type { HostFacts } from './facts.js';
+import type { HostFacts } from '../facts/host-facts.js';
 
 export class HostState {
   /** Variables set by set_fact and register; above play and task vars. */

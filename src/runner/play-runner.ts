@@ -11,7 +11,8 @@ import type { RunnerEvent, HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Recap } from './recap.js';
 import type { Connection } from '../transport/types.js';
-import type { HostFacts } from './facts.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { FactReader } from '../facts/types.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
@@ -31,6 +32,7 @@ export interface PlayRunnerDeps {
   findModule(name: string): ModuleDefinition | undefined;
   connect(host: string): Promise<Connection>;
   facts(host: string, refresh?: boolean): Promise<HostFacts>;
+  fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
   checkMode: boolean;
@@ -277,8 +279,11 @@ export class PlayRunner {
           playbookDir: this.scope.playbookDir,
           connect: () => this.deps.connect(delegateHost ?? host.name),
           facts: () => this.deps.facts(delegateHost ?? host.name),
+          fact: (reader, args) => this.deps.fact(delegateHost ?? host.name, reader, args),
           addSecret: (v) => this.deps.addSecret(v),
           signal: this.deps.signal,
+          progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
+          invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
         });
       }
     } catch (error) {
@@ -318,6 +323,7 @@ export class PlayRunner {
     this.deps.emit({
       event: 'host_result', task: taskName, host: host.name, status: outcome.status as HostStatus,
       ignored: ignored || undefined, msg: outcome.msg, diffs: outcome.diffs, result: outcome.result, delegatedTo,
+      steps: outcome.steps?.length ? outcome.steps : undefined,
     });
   }
 

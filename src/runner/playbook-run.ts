@@ -215,6 +215,7 @@ export class PlaybookRun {
             findModule,
             connect,
             facts: async (h) => markRawData(await facts.get(h, await connect(h))),
+            fact: async (h, reader, args) => facts.read(h, await connect(h), reader, args),
             invalidateFacts: (h) => facts.invalidate(h),
             addSecret: (v) => this.redactor.addDeep(v),
             checkMode: settings.checkMode,

@@ -8,7 +8,10 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { SwarmplayError } from '../errors.js';
 import type { ModuleTask } from './playbook.js';
-import type { ModuleDefinition, ModuleContext, ChangeOutcome, Plan, ApplyContext, FileDiff } from '../modules/types.js';
+import { changesHost, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { FactReader } from '../facts/types.js';
+import { describeStep, executeSteps } from './step-executor.js';
 import type { Connection } from '../transport/types.js';
 import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from './expressions.js';
@@ -24,6 +27,8 @@ export interface TaskResult {
   diffs?: FileDiff[];
   setFacts?: Record<string, unknown>;
   warnings?: string[];
+  /** The plan's steps as run (or, in check mode, as a real run would take them), for -v. */
+  steps?: string[];
 }
 
 export interface TaskRunEnv {
@@ -36,11 +41,17 @@ export interface TaskRunEnv {
   playbookDir: string;
   /** Opens (or reuses) the connection the task runs over; throws a SwarmplayError when unreachable. */
   connect(): Promise<Connection>;
-  facts(): Promise<import('./facts.js').HostFacts>;
+  facts(): Promise<HostFacts>;
+  /** A named fact through the host's fact cache. */
+  fact<Args, Value>(reader: FactReader<Args, Value>, args: Args): Promise<Value>;
   /** Called for every secret value the task handles, before anything can print it. */
   addSecret(value: unknown): void;
   /** Set when the run is interrupted: stop between steps. */
   signal?: AbortSignal;
+  /** What a wait sees meanwhile ("web: 2/3 running"), for the reporters. */
+  progress?(message: string): void;
+  /** Drops the host's cached facts (a plan that waited for the host to settle plans again). */
+  invalidateFacts?(): void;
 }
 
 function isUnreachableError(error: unknown): boolean {
@@ -80,48 +91,19 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
   return {
     host: env.host,
     vars: env.vars,
-    checkMode: env.checkMode,
     playbookDir: env.playbookDir,
     facts: env.facts,
+    fact: (reader, args) => env.fact(reader, args),
     probe: (command, options) => needConn().run(command, { become: env.task.become, ...options }),
     readFile: (file) => needConn().getFile(file, { become: env.task.become }),
     renderTemplate: (file) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars),
   };
 }
 
-async function executePlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined): Promise<{ outcomes: ChangeOutcome[]; failedMsg?: string }> {
-  const outcomes: ChangeOutcome[] = [];
-  const become = env.task.become;
-  for (const change of plan.changes) {
-    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
-    if (!conn) throw new SwarmplayError('INTERNAL', `module ${env.module.name} planned a change without a connection`);
-    if (change.kind === 'command') {
-      const run = await conn.run(change.command, { stdin: change.stdin, become: change.become ?? become, timeoutMs: change.timeoutMs });
-      outcomes.push({ change, run });
-      if (run.exitCode !== 0 && !change.allowFailure) {
-        const detail = (run.stderr || run.stdout).trim().split('\n').slice(-5).join('\n');
-        return { outcomes, failedMsg: `${change.description}: non-zero return code ${run.exitCode}${detail ? `: ${detail}` : ''}` };
-      }
-    } else if (change.kind === 'write') {
-      const written = await conn.putFile(change.path, change.content, {
-        mode: change.mode, owner: change.owner, group: change.group, backup: change.backup, become,
-      });
-      outcomes.push({ change, backupPath: written.backupPath });
-    } else {
-      const applyCtx: ApplyContext = {
-        host: env.host,
-        run: (command, options) => conn.run(command, { become, ...options }),
-        putFile: (file, content, options) => conn.putFile(file, content, { become, ...options }),
-        getFile: (file) => conn.getFile(file, { become }),
-      };
-      const applied = (await change.apply(applyCtx)) ?? {};
-      outcomes.push({ change, applied });
-    }
-  }
-  return { outcomes };
-}
+/** A plan may ask to be made again once the host has settled; never more often than this. */
+const MAX_PLANS = 3;
 
-/** One attempt: plan, then execute or report. */
+/** One attempt: plan, then execute the steps or, in check mode, only report them. */
 async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
   const { module } = env;
   let conn: Connection | undefined;
@@ -133,35 +115,52 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
       throw error;
     }
   }
-  const plan = await module.plan(moduleContext(env, conn), args as never);
-  const withWarnings = (outcome: TaskResult): TaskResult => (plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome);
-  return withWarnings(await runPlan(env, plan, conn, args));
+  const stepLines: string[] = [];
+  for (let round = 1; ; round++) {
+    const plan = await module.plan(moduleContext(env, conn), args as never);
+    const outcome = await runPlan(env, plan, conn, args, stepLines);
+    const withWarnings = plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome;
+    if (!plan.planAgain || env.checkMode || outcome.status === 'failed' || round === MAX_PLANS) return withWarnings;
+    // The host settled: its facts may have changed while the plan waited.
+    env.invalidateFacts?.();
+  }
 }
 
-async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown): Promise<TaskResult> {
+async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown, stepLines: string[]): Promise<TaskResult> {
   const { module } = env;
   if (plan.failed) {
-    return { status: 'failed', msg: plan.failed, result: { ...plan.result, changed: false, failed: true, msg: plan.failed } };
+    return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: false, failed: true, msg: plan.failed } };
   }
-  const wouldChange = plan.changes.length > 0;
+  const wouldChange = plan.steps.some(changesHost);
   const diffs = env.diffMode && wouldChange ? plan.diffs : undefined;
-  if (env.checkMode && wouldChange) {
-    if (plan.unpredictable) {
+  if (env.checkMode) {
+    // The gate: in check mode no step of any kind reaches the host.
+    if (wouldChange && plan.unpredictable) {
       return { status: 'skipped', msg: 'skipped in check mode: its effect cannot be predicted (no creates/removes)', result: { changed: false, skipped: true } };
     }
-    return { status: 'changed', diffs, msg: plan.msg, result: { ...plan.result, changed: true, failed: false }, setFacts: plan.setFacts };
+    stepLines.push(...plan.steps.map(describeStep));
+    return { status: wouldChange ? 'changed' : 'ok', diffs, msg: plan.msg, steps: stepLines, result: { ...plan.result, changed: wouldChange, failed: false }, setFacts: plan.setFacts };
   }
-  const { outcomes, failedMsg } = await executePlan(env, plan, conn);
-  const finished = module.finish ? module.finish(args as never, outcomes, plan) : {};
+  let outcomes: StepOutcome[] = [];
+  let failedMsg: string | undefined;
+  if (plan.steps.length) {
+    if (!conn) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
+    ({ outcomes, failedMsg } = await executeSteps({
+      host: env.host, conn, become: env.task.become, signal: env.signal,
+      progress: env.progress, started: (step) => stepLines.push(describeStep(step)),
+    }, plan.steps));
+  }
+  const byId = new Map(outcomes.filter((o) => o.step.id).map((o) => [o.step.id!, o]));
+  const finished = module.finish ? module.finish(args as never, { all: outcomes, byId: (id) => byId.get(id) }, plan) : {};
   const result: Record<string, unknown> = { ...plan.result, ...finished, changed: wouldChange, failed: Boolean(failedMsg) };
   const backups = outcomes.map((o) => o.backupPath).filter(Boolean);
   if (backups.length) result.backup_file = backups[0];
   if (failedMsg) {
     result.msg = failedMsg;
-    return { status: 'failed', msg: failedMsg, result, diffs };
+    return { status: 'failed', msg: failedMsg, result, diffs, steps: stepLines };
   }
   if (plan.msg !== undefined) result.msg = plan.msg;
-  return { status: wouldChange ? 'changed' : 'ok', msg: plan.msg, result, diffs, setFacts: plan.setFacts };
+  return { status: wouldChange ? 'changed' : 'ok', msg: plan.msg, result, diffs, steps: stepLines, setFacts: plan.setFacts };
 }
 
 function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
@@ -258,8 +257,10 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   let failedMsg: string | undefined;
   let allSkipped = items.length > 0;
   const setFacts: Record<string, unknown> = {};
+  const steps: string[] = [];
   for (const item of items) {
     const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item } });
+    if (outcome.steps) steps.push(...outcome.steps);
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);
     if (outcome.setFacts) Object.assign(setFacts, outcome.setFacts);
@@ -271,5 +272,5 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const result: Record<string, unknown> = { results, changed, failed: Boolean(failedMsg) };
   if (failedMsg) result.msg = 'One or more items failed';
   if (allSkipped) result.skipped = true;
-  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts };
+  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts, steps };
 }

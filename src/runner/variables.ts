@@ -4,7 +4,7 @@
  * vars_files, block vars, task vars, set_fact/registered, extra vars; then
  * the magic variables, which nothing overrides.
  */
-import type { HostFacts } from './facts.js';
+import type { HostFacts } from '../facts/host-facts.js';
 import type { HostState } from './host-state.js';
 
 export interface PlayScope {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { command } from '../../src/modules/command.js';
 import { shell } from '../../src/modules/shell.js';
-import type { Change, ChangeOutcome } from '../../src/modules/types.js';
+import type { Change, StepOutcome } from '../../src/modules/types.js';
 import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations, HOSTILE_VALUES } from '../support/shell-argv.js';
 
-function onlyCommand(changes: Change[]): Extract<Change, { kind: 'command' }> {
-  assert.equal(changes.length, 1);
+function onlyCommand(steps: Step[]): Extract<Change, { kind: 'command' }> {
+  assert.equal(steps.length, 1);
   const [change] = changes;
   assert.equal(change!.kind, 'command');
   return change as Extract<Change, { kind: 'command' }>;
@@ -34,7 +34,7 @@ describe('command module', () => {
 
   it('splits the free form like shlex: shell operators are plain words', async () => {
     const plan = await command.plan(fakeHost(), parse({ _raw: `echo "a b" 'c  d' > /tmp/x | $(id)` }));
-    const change = onlyCommand(plan.changes);
+    const change = onlyCommand(plan.steps);
     assert.equal(plan.unpredictable, true);
     assert.equal(change.allowFailure, false);
     assert.deepEqual(recordInvocations(change.command, ['echo']), [{ program: 'echo', args: ['a b', 'c  d', '>', '/tmp/x', '|', '$(id)'] }]);
@@ -44,7 +44,7 @@ describe('command module', () => {
   it('sends every argv word and chdir as one literal word, whatever it holds', async () => {
     for (const value of HOSTILE_VALUES) {
       const plan = await command.plan(fakeHost(), parse({ argv: ['echo', value, 'end'], chdir: value }));
-      const change = onlyCommand(plan.changes);
+      const change = onlyCommand(plan.steps);
       assert.deepEqual(recordInvocations(change.command, ['cd', 'echo']), [
         { program: 'cd', args: ['--', value] },
         { program: 'echo', args: [value, 'end'] },
@@ -56,13 +56,13 @@ describe('command module', () => {
     const probe = "cd -- /src && test -e /usr/bin/x";
     const present = fakeHost({ probes: { [probe]: '' } });
     const skipped = await command.plan(present, parse({ _raw: 'make install chdir=/src creates=/usr/bin/x' }));
-    assert.deepEqual(skipped.changes, []);
+    assert.deepEqual(skipped.steps, []);
     assert.deepEqual(present.probed, ['cd -- /src && test -e /usr/bin/x']);
     assert.match(skipped.msg!, /since '\/usr\/bin\/x' exists/);
 
     const absent = fakeHost({ probes: () => ({ stdout: '', stderr: '', exitCode: 1 }) });
     const plan = await command.plan(absent, parse({ cmd: 'make install', creates: '/usr/bin/x' }));
-    const change = onlyCommand(plan.changes);
+    const change = onlyCommand(plan.steps);
     assert.equal(plan.unpredictable, false);
     assert.equal(change.command, 'make install');
   });
@@ -70,7 +70,7 @@ describe('command module', () => {
   it('does not run when removes is missing', async () => {
     const host = fakeHost({ probes: { 'test -e /tmp/lock': { stdout: '', stderr: '', exitCode: 1 } } });
     const plan = await command.plan(host, parse({ cmd: 'rm /tmp/lock', removes: '/tmp/lock' }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
   });
 
   it('quotes hostile creates paths in the probe', async () => {
@@ -82,9 +82,9 @@ describe('command module', () => {
   });
 
   it('passes stdin with a trailing newline unless told not to', async () => {
-    const withNewline = onlyCommand((await command.plan(fakeHost(), parse({ cmd: 'cat', stdin: 'secret' }))).changes);
+    const withNewline = onlyCommand((await command.plan(fakeHost(), parse({ cmd: 'cat', stdin: 'secret' }))).steps);
     assert.equal(withNewline.stdin, 'secret\n');
-    const without = onlyCommand((await command.plan(fakeHost(), parse({ cmd: 'cat', stdin: 'secret', stdin_add_newline: false }))).changes);
+    const without = onlyCommand((await command.plan(fakeHost(), parse({ cmd: 'cat', stdin: 'secret', stdin_add_newline: false }))).steps);
     assert.equal(without.stdin, 'secret');
     assert.deepEqual(command.secretArgs, ['stdin']);
   });
@@ -92,7 +92,7 @@ describe('command module', () => {
   it("returns Ansible's result: rc, stdout, stderr and their lines; 'non-zero return code' on failure", async () => {
     const args = parse({ cmd: 'ls -l' });
     const plan = await command.plan(fakeHost(), args);
-    const outcome: ChangeOutcome = { change: plan.changes[0]!, run: { stdout: 'a\nb\n\n', stderr: '', exitCode: 0 } };
+    const outcome: StepOutcome = { change: plan.steps[0]!, run: { stdout: 'a\nb\n\n', stderr: '', exitCode: 0 } };
     assert.deepEqual(command.finish!(args, [outcome], plan), {
       cmd: ['ls', '-l'], rc: 0, stdout: 'a\nb', stderr: '', stdout_lines: ['a', 'b'], stderr_lines: [],
     });
@@ -114,7 +114,7 @@ describe('shell module', () => {
 
   it('sends the shell text as written, so pipes and variables work', async () => {
     const plan = await shell.plan(fakeHost(), parseShell({ _raw: 'echo "$0" | cat' }));
-    const change = onlyCommand(plan.changes);
+    const change = onlyCommand(plan.steps);
     assert.equal(change.command, 'echo "$0" | cat');
     assert.equal(plan.unpredictable, true);
   });
@@ -122,7 +122,7 @@ describe('shell module', () => {
   it('takes creates= and chdir= off the end of the free form', async () => {
     const host = fakeHost({ probes: { 'cd -- /srv && test -e out.txt': { stdout: '', stderr: '', exitCode: 1 } } });
     const plan = await shell.plan(host, parseShell({ _raw: 'make > out.txt chdir=/srv creates=out.txt' }));
-    const change = onlyCommand(plan.changes);
+    const change = onlyCommand(plan.steps);
     assert.equal(change.command, 'cd -- /srv || exit 1\nmake > out.txt');
     assert.equal(plan.unpredictable, false);
     assert.equal(plan.result?.cmd, 'make > out.txt');
@@ -131,7 +131,7 @@ describe('shell module', () => {
   it('runs the text with the given executable, text and chdir quoted', async () => {
     for (const value of HOSTILE_VALUES) {
       const plan = await shell.plan(fakeHost(), parseShell({ cmd: value, executable: 'bash', chdir: value }));
-      const change = onlyCommand(plan.changes);
+      const change = onlyCommand(plan.steps);
       assert.deepEqual(recordInvocations(change.command, ['cd', 'bash']), [
         { program: 'cd', args: ['--', value] },
         { program: 'bash', args: ['-c', value] },
@@ -141,7 +141,7 @@ describe('shell module', () => {
 
   it('stops before the command when chdir fails, in a real shell', async () => {
     const plan = await shell.plan(fakeHost(), parseShell({ cmd: 'echo ran', chdir: '/nonexistent/swarmplay-test' }));
-    const invocations = recordInvocations(`${onlyCommand(plan.changes).command}\necho after`, ['echo']);
+    const invocations = recordInvocations(`${onlyCommand(plan.steps).command}\necho after`, ['echo']);
     assert.deepEqual(invocations, []);
   });
 });

@@ -22,7 +22,7 @@ describe('controller-only modules', () => {
     it('sets the given variables, keeping their types, and changes nothing', async () => {
       const plan = await setFact.plan(fakeHost(), setFact.schema.parse({ token: 'abc', nodes: ['a', 'b'], cacheable: true }));
       assert.deepEqual(plan.setFacts, { token: 'abc', nodes: ['a', 'b'] });
-      assert.deepEqual(plan.changes, []);
+      assert.deepEqual(plan.steps, []);
     });
 
     it('rejects bad variable names and an empty call', () => {

@@ -36,7 +36,7 @@ describe('copy module', () => {
   it('is ok when dest already holds the content', async () => {
     const host = fakeHost({ files: { '/etc/motd': 'hello\n' } });
     const plan = await copy.plan(host, copy.schema.parse({ content: 'hello\n', dest: '/etc/motd' }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.equal(plan.result?.dest, '/etc/motd');
   });
 
@@ -44,29 +44,29 @@ describe('copy module', () => {
     const host = fakeHost({ files: { '/etc/motd': 'old\n' } });
     const args = copy.schema.parse({ content: 'new\n', dest: '/etc/motd', mode: '0644', owner: 'root', group: 'root', backup: true });
     const plan = await copy.plan(host, args);
-    assert.equal(plan.changes.length, 1);
-    assert.deepEqual(plan.changes[0], {
+    assert.equal(plan.steps.length, 1);
+    assert.deepEqual(plan.steps[0], {
       kind: 'write', description: 'update /etc/motd', path: '/etc/motd', content: 'new\n', mode: '0644', owner: 'root', group: 'root', backup: true,
     });
     assert.deepEqual(plan.diffs, [{ path: '/etc/motd', before: 'old\n', after: 'new\n' }]);
     applyWrites(host, plan);
-    assert.deepEqual((await copy.plan(host, args)).changes, []);
+    assert.deepEqual((await copy.plan(host, args)).steps, []);
   });
 
   it('writes a mapping given as content as JSON, as Ansible does', async () => {
     const plan = await copy.plan(fakeHost(), copy.schema.parse({ content: { 'insecure-registries': ['r:5000'] }, dest: '/etc/docker/daemon.json' }));
-    assert.equal((plan.changes[0] as { content: string }).content, '{"insecure-registries":["r:5000"]}');
+    assert.equal((plan.steps[0] as { content: string }).content, '{"insecure-registries":["r:5000"]}');
   });
 
   it('finds src in the playbook files/ folder, then beside the playbook', async () => {
     const plan = await copy.plan(fakeHost({ playbookDir }), copy.schema.parse({ src: 'motd', dest: '/etc/', mode: 'preserve' }));
-    assert.equal(plan.changes.length, 1);
-    const write = plan.changes[0] as { path: string; content: Buffer; mode: string };
+    assert.equal(plan.steps.length, 1);
+    const write = plan.steps[0] as { path: string; content: Buffer; mode: string };
     assert.equal(write.path, '/etc/motd');
     assert.equal(write.content.toString(), 'welcome\n');
     assert.equal(write.mode, '0640');
     const beside = await copy.plan(fakeHost({ playbookDir }), copy.schema.parse({ src: 'beside.txt', dest: '/tmp/b' }));
-    assert.equal((beside.changes[0] as { content: Buffer }).content.toString(), 'beside\n');
+    assert.equal((beside.steps[0] as { content: Buffer }).content.toString(), 'beside\n');
   });
 
   it('fails clearly when src is missing or a folder', async () => {
@@ -79,12 +79,12 @@ describe('copy module', () => {
   it('copies from the host itself with remote_src', async () => {
     const host = fakeHost({ files: { '/etc/a': 'A', '/etc/b': 'B' } });
     const plan = await copy.plan(host, copy.schema.parse({ src: '/etc/a', dest: '/etc/b', remote_src: true }));
-    assert.equal((plan.changes[0] as { content: Buffer }).content.toString(), 'A');
+    assert.equal((plan.steps[0] as { content: Buffer }).content.toString(), 'A');
   });
 
   it('reports the backup path in its result', () => {
     const args = copy.schema.parse({ content: 'x', dest: '/x', backup: true });
-    const plan = { changes: [] };
+    const plan = { steps: [] };
     const change = { kind: 'write' as const, description: '', path: '/x', content: 'x' };
     assert.deepEqual(copy.finish!(args, [{ change, backupPath: '/x.2024~' }], plan), { backup_file: '/x.2024~' });
   });
@@ -119,7 +119,7 @@ describe('template module', () => {
     assert.deepEqual(rendered, [path.join(playbookDir, 'templates', 'docker.service.hbs')]);
     assert.deepEqual(plan.diffs, [{ path: '/etc/systemd/system/docker.service', before: 'ExecStart=old\n', after: 'ExecStart=/usr/bin/dockerd\n' }]);
     applyWrites(host, plan);
-    assert.deepEqual((await template.plan(host, args)).changes, []);
+    assert.deepEqual((await template.plan(host, args)).steps, []);
   });
 
   it('stops before reading the host when rendering fails', async () => {

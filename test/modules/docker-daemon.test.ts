@@ -24,7 +24,7 @@ describe('docker_daemon module', () => {
     const plan = await dockerDaemon.plan(host(), parse({ insecure_registries: ['10.251.0.1:5000'] }));
     assert.equal(plan.failed, undefined);
     assert.equal(plan.result?.exec_start, 'ExecStart=/usr/sbin/dockerd -H unix:// --insecure-registry 10.251.0.1:5000');
-    assert.equal(plan.changes.length, 1);
+    assert.equal(plan.steps.length, 1);
     const unit = plan.diffs![0]!.after;
     assert.match(unit, /^\[Service\]\nType=notify$/m);
     assert.doesNotMatch(unit, /containerd=|Requires=docker.socket|\{\{/);
@@ -35,13 +35,13 @@ describe('docker_daemon module', () => {
   it('changes nothing when the unit is in place and docker runs with its registries (a second run)', async () => {
     const first = await dockerDaemon.plan(host(), parse({ insecure_registries: ['10.251.0.1:5000'] }));
     const second = await dockerDaemon.plan(host({ [UNIT]: first.diffs![0]!.after }), parse({ insecure_registries: ['10.251.0.1:5000'] }));
-    assert.deepEqual(second.changes, []);
+    assert.deepEqual(second.steps, []);
   });
 
   it('restarts only, when the unit is right but the running daemon lacks the registry', async () => {
     const first = await dockerDaemon.plan(host(), parse({ insecure_registries: ['10.9.0.1:5000'] }));
     const plan = await dockerDaemon.plan(host({ [UNIT]: first.diffs![0]!.after }), parse({ insecure_registries: ['10.9.0.1:5000'] }));
-    assert.equal(plan.changes.length, 1);
+    assert.equal(plan.steps.length, 1);
     assert.match(plan.msg!, /runs without --insecure-registry 10\.9\.0\.1:5000/);
     assert.equal(plan.diffs, undefined);
   });
@@ -49,7 +49,7 @@ describe('docker_daemon module', () => {
   it('refuses a daemon.json that sets what the unit sets, before changing anything', async () => {
     const files = { '/etc/docker/daemon.json': '{"insecure-registries": ["x:5000"], "hosts": ["fd://"], "log-level": "info"}' };
     const plan = await dockerDaemon.plan(host(files), parse({ insecure_registries: ['10.251.0.1:5000'] }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.match(plan.failed!, /daemon\.json on fake01 sets hosts, insecure-registries, which the unit also passes as flags.*nothing was changed/);
     assert.deepEqual(conflictingDaemonJsonKeys(['--log-level=warn', '--registry-mirror'], { 'log-level': 'x', 'registry-mirrors': [] }), ['log-level', 'registry-mirrors']);
     const broken = await dockerDaemon.plan(host({ '/etc/docker/daemon.json': '{oops' }), parse({}));
@@ -74,7 +74,7 @@ describe('docker_daemon module', () => {
   it('writes the unit, reloads, restarts and waits', async () => {
     const plan = await dockerDaemon.plan(host(), parse({ insecure_registries: ['10.251.0.1:5000'], timeout: 5 }));
     const apply = fakeApply(() => ok());
-    assert.deepEqual(await applyOf(plan.changes[0]).apply(apply), { restarted: true });
+    assert.deepEqual(await applyOf(plan.steps[0]).apply(apply), { restarted: true });
     assert.equal(apply.ran[0], `putFile ${UNIT}`);
     assert.equal(apply.ran[1], 'systemctl daemon-reload && systemctl restart docker');
     assert.match(apply.ran[2]!, /docker info/);
@@ -90,7 +90,7 @@ describe('docker_daemon module', () => {
       if (command.startsWith('systemctl status')) return ok('docker.service - failed');
       return ok();
     }, { [UNIT]: previous });
-    await assert.rejects(applyOf(plan.changes[0]).apply(apply), /did not start with the new .*Job for docker.service failed[\s\S]*previous unit was restored and docker runs again/);
+    await assert.rejects(applyOf(plan.steps[0]).apply(apply), /did not start with the new .*Job for docker.service failed[\s\S]*previous unit was restored and docker runs again/);
     assert.equal(apply.written.get(UNIT)?.toString(), previous);
     assert.equal(restarts, 2);
   });
@@ -99,13 +99,13 @@ describe('docker_daemon module', () => {
     const plan = await dockerDaemon.plan(host(), parse({ timeout: 5 }));
     let restarts = 0;
     const apply = fakeApply((command) => (command.startsWith('systemctl daemon-reload') ? (++restarts === 1 ? fail('bad') : ok()) : ok()));
-    await assert.rejects(applyOf(plan.changes[0]).apply(apply));
+    await assert.rejects(applyOf(plan.steps[0]).apply(apply));
     assert.ok(apply.ran.includes(`rm -f -- ${UNIT}`));
   });
 
   it('a running daemon answering with the flags from the fixture counts', async () => {
     const info = jsonFixture('info-manager.json');
     const first = await dockerDaemon.plan(host({}, info), parse({ insecure_registries: ['10.251.0.1:5000'] }));
-    assert.deepEqual((await dockerDaemon.plan(host({ [UNIT]: first.diffs![0]!.after }, info), parse({ insecure_registries: ['10.251.0.1:5000'] }))).changes, []);
+    assert.deepEqual((await dockerDaemon.plan(host({ [UNIT]: first.diffs![0]!.after }, info), parse({ insecure_registries: ['10.251.0.1:5000'] }))).steps, []);
   });
 });

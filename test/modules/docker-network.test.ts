@@ -17,7 +17,7 @@ const SEED_NETWORK = { name: 'my_net1', subnet: '10.231.22.0/24', gateway: '10.2
 function manager(inspect: string | RunResult, services = '') {
   return fakeHost({ host: 'docker01', probes: { [INSPECT]: inspect, [SERVICE_NETWORKS_PROBE]: services } });
 }
-const commands = (changes: Change[]) => changes.map((change) => (change as Extract<Change, { kind: 'command' }>).command);
+const commands = (steps: Step[]) => changes.map((change) => (change as Extract<Change, { kind: 'command' }>).command);
 
 describe('docker_network module', () => {
   it('reads a real overlay network', () => {
@@ -30,7 +30,7 @@ describe('docker_network module', () => {
 
   it('creates the network when it is absent (the seed\'s docker network create -d overlay ... --attachable)', async () => {
     const plan = await dockerNetwork.plan(manager(NO_SUCH_NETWORK), parse(SEED_NETWORK));
-    assert.deepEqual(recordInvocations(commands(plan.changes)[0]!, ['docker']), [{
+    assert.deepEqual(recordInvocations(commands(plan.steps)[0]!, ['docker']), [{
       program: 'docker',
       args: ['network', 'create', '--driver', 'overlay', '--subnet', '10.231.22.0/24', '--gateway', '10.231.22.1', '--attachable', '--label', 'team=web', 'my_net1'],
     }]);
@@ -39,23 +39,23 @@ describe('docker_network module', () => {
   it('changes nothing when the network is as asked', async () => {
     const host = manager(serviceFixture('network-inspect-my-net1.json'));
     const plan = await dockerNetwork.plan(host, parse(SEED_NETWORK));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.deepEqual(host.probed, [INSPECT]);
     const partial = await dockerNetwork.plan(manager(serviceFixture('network-inspect-my-net1.json')), parse({ name: 'my_net1' }));
-    assert.deepEqual(partial.changes, [], 'arguments left out are not compared');
+    assert.deepEqual(partial.steps, [], 'arguments left out are not compared');
   });
 
   it('refuses a subnet change while a service uses the network, and says which and why', async () => {
     const host = manager(serviceFixture('network-inspect-my-net1.json'), `web\nonnet ${NET_ID}\nother abc\n`);
     const plan = await dockerNetwork.plan(host, parse({ ...SEED_NETWORK, subnet: '10.231.23.0/24', gateway: '10.231.23.1' }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.match(plan.failed!, /network my_net1 differs \(subnet 10\.231\.22\.0\/24 -> 10\.231\.23\.0\/24; gateway 10\.231\.22\.1 -> 10\.231\.23\.1\)/);
     assert.match(plan.failed!, /its addresses cannot change while service onnet uses it/);
   });
 
   it('recreates an unused network that differs, and says so', async () => {
     const plan = await dockerNetwork.plan(manager(serviceFixture('network-inspect-my-net1.json'), 'web\n'), parse({ ...SEED_NETWORK, attachable: false }));
-    assert.deepEqual(commands(plan.changes), ['docker network rm my_net1', 'docker network create --driver overlay --subnet 10.231.22.0/24 --gateway 10.231.22.1 --label team=web my_net1']);
+    assert.deepEqual(commands(plan.steps), ['docker network rm my_net1', 'docker network create --driver overlay --subnet 10.231.22.0/24 --gateway 10.231.22.1 --label team=web my_net1']);
     assert.match(plan.msg!, /is recreated \(docker cannot change a network in place; nothing uses it\): attachable true -> false/);
   });
 
@@ -63,9 +63,9 @@ describe('docker_network module', () => {
     const used = await dockerNetwork.plan(manager(serviceFixture('network-inspect-my-net1.json'), `onnet ${NET_ID}\n`), parse({ name: 'my_net1', state: 'absent' }));
     assert.match(used.failed!, /in use by service onnet/);
     const free = await dockerNetwork.plan(manager(serviceFixture('network-inspect-my-net1.json')), parse({ name: 'my_net1', state: 'absent' }));
-    assert.deepEqual(commands(free.changes), ['docker network rm my_net1']);
+    assert.deepEqual(commands(free.steps), ['docker network rm my_net1']);
     const gone = await dockerNetwork.plan(manager(NO_SUCH_NETWORK), parse({ name: 'my_net1', state: 'absent' }));
-    assert.deepEqual(gone.changes, []);
+    assert.deepEqual(gone.steps, []);
   });
 
   it('checks the gateway against the subnet before touching a host', () => {

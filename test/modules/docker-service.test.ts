@@ -46,7 +46,7 @@ async function applyWith(plan: Plan, snapshots: string[]): Promise<{ ran: string
     async getFile() { return null; },
     progress(message) { progress.push(message); },
   };
-  const change = plan.changes[0] as Extract<Change, { kind: 'apply' }>;
+  const change = plan.steps[0] as Extract<Change, { kind: 'apply' }>;
   const applied = await change.apply(host);
   return { ran, applied, progress };
 }
@@ -141,7 +141,7 @@ describe('docker_service plan', () => {
       publish: [{ published: 80, target: 80, mode: 'host' }],
       update_config: { parallelism: 2, delay: '10s', failure_action: 'rollback' },
     }));
-    assert.equal(plan.changes.length, 1);
+    assert.equal(plan.steps.length, 1);
     const { ran, applied } = await applyWith(plan, [
       snapshot(inspectText('inspect-newnginx-created.json'), serviceFixture('ps-newnginx-converged.jsonl')),
     ]);
@@ -166,7 +166,7 @@ describe('docker_service plan', () => {
       publish: [{ published: 80, target: 80, mode: 'host' }],
       update_config: { parallelism: 1, failure_action: 'pause', order: 'stop-first' },
     }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.deepEqual(host.probed, [serviceInspectCommand('newnginx')]);
   });
 
@@ -184,7 +184,7 @@ describe('docker_service plan', () => {
       rollback_config: { parallelism: 3, delay: 1 },
       resources: { limits: { cpus: 0.5, memory: '64M' }, reservations: { cpus: '0.25', memory: '32m' } },
     }));
-    assert.deepEqual(plan.changes, [], JSON.stringify(plan.result));
+    assert.deepEqual(plan.steps, [], JSON.stringify(plan.result));
   });
 
   it('updates only what differs: image, replicas, one constraint', () => {
@@ -229,7 +229,7 @@ describe('docker_service plan', () => {
     const plan = await dockerService.plan(manager('newnginx', scaled), parse({
       name: 'newnginx', image: `${REGISTRY}/httpd:latest`, publish: [{ published: 80, target: 80, mode: 'host' }],
     }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.equal(plan.result?.replicas, 9);
   });
 
@@ -255,7 +255,7 @@ describe('docker_service plan', () => {
       },
     });
     const plan = await dockerService.plan(host, parse(sameSpec));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.equal(plan.failed, undefined);
     assert.match(plan.msg!, new RegExp(`^newnginx: the rollout already in progress finished: 3/3 running ${REGISTRY.replace(/\./g, '\\.')}/httpd:latest$`));
     assert.equal(plan.result?.update_status, 'completed');
@@ -263,23 +263,23 @@ describe('docker_service plan', () => {
 
     const checking = fakeHost({ host: 'docker01', checkMode: true, probes: { [serviceInspectCommand('newnginx')]: withStatus('updating') } });
     const checked = await dockerService.plan(checking, parse(sameSpec));
-    assert.deepEqual(checked.changes, []);
+    assert.deepEqual(checked.steps, []);
     assert.equal(checked.msg, undefined);
     assert.deepEqual(checking.probed, [serviceInspectCommand('newnginx')], 'check mode does not wait');
   });
 
   it('refuses a rollback when the service has no previous spec', async () => {
     const plan = await dockerService.plan(manager('newnginx', inspectText('inspect-newnginx-created.json')), parse({ name: 'newnginx', rollback: true }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.match(plan.failed!, /cannot roll back service newnginx: it has no previous spec/);
   });
 
   it('rolls back to the previous spec, and does not roll back twice', async () => {
     const paused = await dockerService.plan(manager('newnginx', inspectText('inspect-newnginx-update-paused.json')), parse({ name: 'newnginx', rollback: true }));
-    assert.equal(paused.changes.length, 1);
-    assert.match(paused.changes[0]!.description, /docker service update --rollback newnginx \(back to 10\.203\.6\.11:5000\/httpd:latest\)/);
+    assert.equal(paused.steps.length, 1);
+    assert.match(paused.steps[0]!.description, /docker service update --rollback newnginx \(back to 10\.203\.6\.11:5000\/httpd:latest\)/);
     const again = await dockerService.plan(manager('web', inspectText('inspect-web-rolled-back.json')), parse({ name: 'web', rollback: true }));
-    assert.deepEqual(again.changes, []);
+    assert.deepEqual(again.steps, []);
     assert.match(again.msg!, /already rolled back/);
   });
 
@@ -310,9 +310,9 @@ describe('docker_service plan', () => {
 
   it('removes a service that is there, and only then', async () => {
     const present = await dockerService.plan(manager('newnginx', inspectText('inspect-newnginx-created.json')), parse({ name: 'newnginx', state: 'absent' }));
-    assert.deepEqual(present.changes.map((change) => (change as Extract<Change, { kind: 'command' }>).command), ['docker service rm newnginx']);
+    assert.deepEqual(present.steps.map((change) => (change as Extract<Change, { kind: 'command' }>).command), ['docker service rm newnginx']);
     const absent = await dockerService.plan(manager('newnginx', NO_SUCH_SERVICE), parse({ name: 'newnginx', state: 'absent' }));
-    assert.deepEqual(absent.changes, []);
+    assert.deepEqual(absent.steps, []);
   });
 
   it('quotes every value it puts on the command line', async () => {
@@ -471,7 +471,7 @@ describe('service convergence', () => {
       async putFile() { return {}; },
       async getFile() { return null; },
     };
-    const applied = await (plan.changes[0] as Extract<Change, { kind: 'apply' }>).apply(host);
+    const applied = await (plan.steps[0] as Extract<Change, { kind: 'apply' }>).apply(host);
     assert.deepEqual(ran, ['docker service update --detach --replicas 4 newnginx', 'docker service update --detach --replicas 4 newnginx']);
     assert.deepEqual(applied, { converged: null });
   });

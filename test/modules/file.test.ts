@@ -5,7 +5,7 @@ import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations, HOSTILE_VALUES } from '../support/shell-argv.js';
 
 const parse = (args: unknown) => file.schema.parse(args);
-const commands = (changes: Change[]) => changes.map((change) => (change.kind === 'command' ? change.command : `(${change.kind})`));
+const commands = (steps: Step[]) => changes.map((change) => (change.kind === 'command' ? change.command : `(${change.kind})`));
 const DIRECTORY = { type: 'directory', mode: '755' };
 
 describe('file module', () => {
@@ -32,18 +32,18 @@ describe('file module', () => {
     it('is ok when the directory is there with the right attributes', async () => {
       const host = fakeHost({ stats: { '/srv': { ...DIRECTORY, owner: 'app' } } });
       const plan = await file.plan(host, parse({ path: '/srv', state: 'directory', mode: '0755', owner: 'app' }));
-      assert.deepEqual(plan.changes, []);
+      assert.deepEqual(plan.steps, []);
     });
 
     it('creates a missing directory, then sets the asked mode and owner', async () => {
       const plan = await file.plan(fakeHost(), parse({ path: '/srv/data', state: 'directory', mode: '0750', owner: 'app', group: 'app' }));
-      assert.deepEqual(commands(plan.changes), ['mkdir -p -- /srv/data', 'chmod 0750 -- /srv/data', 'chown app:app -- /srv/data']);
+      assert.deepEqual(commands(plan.steps), ['mkdir -p -- /srv/data', 'chmod 0750 -- /srv/data', 'chown app:app -- /srv/data']);
     });
 
     it('fixes only the attribute that differs', async () => {
       const host = fakeHost({ stats: { '/srv': { ...DIRECTORY, mode: '700' } } });
       const plan = await file.plan(host, parse({ path: '/srv', state: 'directory', mode: 'u=rwx,go=rx', owner: 'root' }));
-      assert.deepEqual(commands(plan.changes), ['chmod 0755 -- /srv']);
+      assert.deepEqual(commands(plan.steps), ['chmod 0755 -- /srv']);
     });
 
     it('fails when a file is in the way', async () => {
@@ -58,17 +58,17 @@ describe('file module', () => {
       const probe = `${findMode}\n${findOwner}`;
       const allRight = fakeHost({ stats: { '/srv': DIRECTORY }, probes: { [probe]: '' } });
       const args = parse({ path: '/srv', state: 'directory', recurse: true, mode: '0755', owner: 'app' });
-      assert.deepEqual((await file.plan(allRight, args)).changes, []);
+      assert.deepEqual((await file.plan(allRight, args)).steps, []);
       const ownerDiffers = fakeHost({ stats: { '/srv': DIRECTORY }, probes: { [probe]: 'owner\n' } });
-      assert.deepEqual(commands((await file.plan(ownerDiffers, args)).changes), ['chown -R app -- /srv']);
+      assert.deepEqual(commands((await file.plan(ownerDiffers, args)).steps), ['chown -R app -- /srv']);
     });
   });
 
   describe('state: absent', () => {
     it('removes what exists, and is ok when nothing is there', async () => {
       const present = fakeHost({ stats: { '/tmp/old': DIRECTORY } });
-      assert.deepEqual(commands((await file.plan(present, parse({ path: '/tmp/old', state: 'absent' }))).changes), ['rm -rf -- /tmp/old']);
-      assert.deepEqual((await file.plan(fakeHost(), parse({ path: '/tmp/old', state: 'absent' }))).changes, []);
+      assert.deepEqual(commands((await file.plan(present, parse({ path: '/tmp/old', state: 'absent' }))).steps), ['rm -rf -- /tmp/old']);
+      assert.deepEqual((await file.plan(fakeHost(), parse({ path: '/tmp/old', state: 'absent' }))).steps, []);
     });
   });
 
@@ -78,42 +78,42 @@ describe('file module', () => {
         stats: { '/usr/local/bin/tool': { type: 'symbolic link', mode: '777' } },
         probes: { 'readlink -- /usr/local/bin/tool': '/opt/tool/bin/tool\n' },
       });
-      assert.deepEqual((await file.plan(host, parse({ path: '/usr/local/bin/tool', state: 'link', src: '/opt/tool/bin/tool' }))).changes, []);
+      assert.deepEqual((await file.plan(host, parse({ path: '/usr/local/bin/tool', state: 'link', src: '/opt/tool/bin/tool' }))).steps, []);
       const relink = await file.plan(host, parse({ path: '/usr/local/bin/tool', state: 'link', src: '/opt/other' }));
-      assert.deepEqual(commands(relink.changes), ['ln -sfn -- /opt/other /usr/local/bin/tool']);
+      assert.deepEqual(commands(relink.steps), ['ln -sfn -- /opt/other /usr/local/bin/tool']);
     });
 
     it('refuses to replace a file unless forced, and a directory always', async () => {
       const host = fakeHost({ files: { '/etc/x': 'x' }, stats: { '/etc/d': DIRECTORY } });
       assert.match((await file.plan(host, parse({ path: '/etc/x', state: 'link', src: '/y' }))).failed!, /force: true/);
       const forced = await file.plan(host, parse({ path: '/etc/x', state: 'link', src: '/y', force: true }));
-      assert.deepEqual(commands(forced.changes), ['rm -f -- /etc/x', 'ln -sfn -- /y /etc/x']);
+      assert.deepEqual(commands(forced.steps), ['rm -f -- /etc/x', 'ln -sfn -- /y /etc/x']);
       assert.match((await file.plan(host, parse({ path: '/etc/d', state: 'link', src: '/y', force: true }))).failed!, /directory/);
     });
   });
 
   describe('state: touch and file', () => {
     it('touch creates a missing file; on an existing file it updates times (changed), unless both are preserved', async () => {
-      assert.deepEqual(commands((await file.plan(fakeHost(), parse({ path: '/f', state: 'touch', mode: 'u=rw' }))).changes), [
+      assert.deepEqual(commands((await file.plan(fakeHost(), parse({ path: '/f', state: 'touch', mode: 'u=rw' }))).steps), [
         'touch -- /f',
         'chmod 0644 -- /f',
       ]);
       const host = fakeHost({ files: { '/f': '' } });
-      assert.deepEqual(commands((await file.plan(host, parse({ path: '/f', state: 'touch' }))).changes), ['touch -- /f']);
+      assert.deepEqual(commands((await file.plan(host, parse({ path: '/f', state: 'touch' }))).steps), ['touch -- /f']);
       const preserved = parse({ path: '/f', state: 'touch', access_time: 'preserve', modification_time: 'preserve' });
-      assert.deepEqual((await file.plan(host, preserved)).changes, []);
+      assert.deepEqual((await file.plan(host, preserved)).steps, []);
     });
 
     it('state file (the default) sets attributes of an existing file and fails on a missing one', async () => {
       const host = fakeHost({ files: { '/f': '' }, stats: { '/f': { mode: '600' } } });
-      assert.deepEqual(commands((await file.plan(host, parse({ path: '/f', mode: '0644' }))).changes), ['chmod 0644 -- /f']);
+      assert.deepEqual(commands((await file.plan(host, parse({ path: '/f', mode: '0644' }))).steps), ['chmod 0644 -- /f']);
       assert.equal((await file.plan(fakeHost(), parse({ path: '/nope', mode: '0644' }))).failed, 'file (/nope) is absent, cannot continue');
     });
 
     it('without state, keeps a directory a directory', async () => {
       const host = fakeHost({ stats: { '/srv': { ...DIRECTORY, mode: '700' } } });
       const plan = await file.plan(host, parse({ path: '/srv', mode: '0755' }));
-      assert.deepEqual(commands(plan.changes), ['chmod 0755 -- /srv']);
+      assert.deepEqual(commands(plan.steps), ['chmod 0755 -- /srv']);
       assert.equal(plan.result?.state, 'directory');
     });
   });
@@ -121,13 +121,13 @@ describe('file module', () => {
   it('passes hostile paths, link targets and owners as single literal words', async () => {
     for (const value of HOSTILE_VALUES) {
       const created = await file.plan(fakeHost(), parse({ path: value, state: 'directory', mode: '0700', owner: value }));
-      assert.deepEqual(recordInvocations(commands(created.changes).join('\n'), ['mkdir', 'chmod', 'chown']), [
+      assert.deepEqual(recordInvocations(commands(created.steps).join('\n'), ['mkdir', 'chmod', 'chown']), [
         { program: 'mkdir', args: ['-p', '--', value] },
         { program: 'chmod', args: ['0700', '--', value] },
         { program: 'chown', args: [value, '--', value] },
       ]);
       const linked = await file.plan(fakeHost(), parse({ path: value, state: 'link', src: value }));
-      assert.deepEqual(recordInvocations(commands(linked.changes).join('\n'), ['ln']), [{ program: 'ln', args: ['-sfn', '--', value, value] }]);
+      assert.deepEqual(recordInvocations(commands(linked.steps).join('\n'), ['ln']), [{ program: 'ln', args: ['-sfn', '--', value, value] }]);
       const host = fakeHost({ stats: { [value]: DIRECTORY }, probes: (command) => (command.includes('find') ? '' : undefined) });
       await file.plan(host, parse({ path: value, state: 'directory', recurse: true, owner: value }));
       const find = host.probed.find((command) => command.includes('find'));

@@ -23,15 +23,15 @@ describe('hosts_sync module', () => {
   it('appends one marked block with every host, leaving the other lines alone', async () => {
     const host = fakeHost({ vars, files: { '/etc/hosts': DEBIAN_HOSTS } });
     const plan = await hostsSync.plan(host, parse({}));
-    const change = commandOf(plan.changes[0]);
-    assert.equal(plan.changes.length, 1);
+    const change = commandOf(plan.steps[0]);
+    assert.equal(plan.steps.length, 1);
     assert.equal(change.stdin, `${DEBIAN_HOSTS}${BEGIN_MARKER}\n10.77.0.11 docker01\n10.77.0.12 docker02\n10.77.0.13 docker03\n${END_MARKER}\n`);
     assert.equal(plan.diffs![0]!.after, change.stdin);
     assert.deepEqual(host.probed, [], 'planning only reads the file');
 
     // A second run over the written file: no change.
     const again = await hostsSync.plan(fakeHost({ vars, files: { '/etc/hosts': change.stdin! } }), parse({}));
-    assert.deepEqual(again.changes, []);
+    assert.deepEqual(again.steps, []);
   });
 
   it('replaces the block in place: a host that left the group leaves the block', () => {
@@ -44,9 +44,9 @@ describe('hosts_sync module', () => {
 
   it('takes explicit entries, and a group', async () => {
     const plan = await hostsSync.plan(fakeHost({ vars, files: { '/etc/hosts': '' } }), parse({ group: 'managers' }));
-    assert.match(commandOf(plan.changes[0]).stdin!, /^# BEGIN SWARMPLAY HOSTS\n10\.77\.0\.11 docker01\n# END/);
+    assert.match(commandOf(plan.steps[0]).stdin!, /^# BEGIN SWARMPLAY HOSTS\n10\.77\.0\.11 docker01\n# END/);
     const explicit = await hostsSync.plan(fakeHost({ files: { '/etc/hosts': '' } }), parse({ entries: [{ name: 'db', address: '10.0.0.5' }] }));
-    assert.match(commandOf(explicit.changes[0]).stdin!, /10\.0\.0\.5 db/);
+    assert.match(commandOf(explicit.steps[0]).stdin!, /10\.0\.0\.5 db/);
   });
 
   it('fails clearly without an address, an unknown group, a bad name', async () => {

@@ -7,8 +7,8 @@ import { fakeHost, applyWrites } from '../support/fake-host.js';
 const parseLine = (args: unknown) => lineinfile.schema.parse(args);
 const parseBlock = (args: unknown) => blockinfile.schema.parse(args);
 const written = (plan: Plan) => {
-  assert.equal(plan.changes.length, 1, 'one write');
-  const [change] = plan.changes;
+  assert.equal(plan.steps.length, 1, 'one write');
+  const [change] = plan.steps;
   assert.equal(change!.kind, 'write');
   return String((change as { content: string }).content);
 };
@@ -30,7 +30,7 @@ describe('lineinfile module', () => {
 
   it('is ok when the line is already there', async () => {
     const host = fakeHost({ files: { '/etc/hosts': HOSTS } });
-    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/etc/hosts', line: '192.168.20.6 docker01' }))).changes, []);
+    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/etc/hosts', line: '192.168.20.6 docker01' }))).steps, []);
   });
 
   it('appends a missing line at the end with a diff, then is ok', async () => {
@@ -40,7 +40,7 @@ describe('lineinfile module', () => {
     assert.equal(written(plan), `${HOSTS}192.168.20.7 docker02\n`);
     assert.deepEqual(plan.diffs, [{ path: '/etc/hosts', before: HOSTS, after: `${HOSTS}192.168.20.7 docker02\n` }]);
     applyWrites(host, plan);
-    assert.deepEqual((await lineinfile.plan(host, args)).changes, []);
+    assert.deepEqual((await lineinfile.plan(host, args)).steps, []);
   });
 
   it('replaces the last line matching regexp', async () => {
@@ -51,7 +51,7 @@ describe('lineinfile module', () => {
 
   it('does not add the line again when regexp matches nothing but the line is there', async () => {
     const host = fakeHost({ files: { '/f': 'a\nkey=1\n' } });
-    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/f', regexp: '^nomatch', line: 'key=1' }))).changes, []);
+    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/f', regexp: '^nomatch', line: 'key=1' }))).steps, []);
   });
 
   it('inserts after or before a matching line, at BOF, and at EOF when the pattern matches nothing', async () => {
@@ -68,8 +68,8 @@ describe('lineinfile module', () => {
     const plan = await lineinfile.plan(host, parseLine({ path: '/f', regexp: '^drop', state: 'absent' }));
     assert.equal(written(plan), 'keep\nkeep too\n');
     assert.equal(plan.result?.found, 2);
-    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/f', line: 'nothing', state: 'absent' }))).changes, []);
-    assert.deepEqual((await lineinfile.plan(fakeHost(), parseLine({ path: '/missing', line: 'x', state: 'absent' }))).changes, []);
+    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/f', line: 'nothing', state: 'absent' }))).steps, []);
+    assert.deepEqual((await lineinfile.plan(fakeHost(), parseLine({ path: '/missing', line: 'x', state: 'absent' }))).steps, []);
   });
 
   it('expands backrefs, Python named groups included, and changes nothing without a match', async () => {
@@ -77,19 +77,19 @@ describe('lineinfile module', () => {
     const args = parseLine({ path: '/f', regexp: '^ExecStart=(?P<bin>\\S+) (.*)$', line: 'ExecStart=\\g<bin> --insecure-registry r:5000 \\2', backrefs: true });
     assert.equal(written(await lineinfile.plan(host, args)), 'ExecStart=/usr/bin/dockerd --insecure-registry r:5000 -H fd://\n');
     const noMatch = parseLine({ path: '/f', regexp: '^Nope(.*)', line: 'x\\1', backrefs: true });
-    assert.deepEqual((await lineinfile.plan(host, noMatch)).changes, []);
+    assert.deepEqual((await lineinfile.plan(host, noMatch)).steps, []);
   });
 
   it('fails on a missing file unless create is set', async () => {
     assert.match((await lineinfile.plan(fakeHost(), parseLine({ path: '/new', line: 'x' }))).failed!, /\/new does not exist/);
     const plan = await lineinfile.plan(fakeHost(), parseLine({ path: '/new', line: 'x', create: true, mode: '0600' }));
     assert.equal(written(plan), 'x\n');
-    assert.equal((plan.changes[0] as { mode?: string }).mode, '0600');
+    assert.equal((plan.steps[0] as { mode?: string }).mode, '0600');
   });
 
   it('keeps a file without a final newline untouched when nothing changes', async () => {
     const host = fakeHost({ files: { '/f': 'a\nb' } });
-    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/f', line: 'b' }))).changes, []);
+    assert.deepEqual((await lineinfile.plan(host, parseLine({ path: '/f', line: 'b' }))).steps, []);
   });
 });
 
@@ -110,7 +110,7 @@ describe('blockinfile module', () => {
     const plan = await blockinfile.plan(host, args);
     assert.equal(written(plan), `top\n${MANAGED}`);
     applyWrites(host, plan);
-    assert.deepEqual((await blockinfile.plan(host, args)).changes, []);
+    assert.deepEqual((await blockinfile.plan(host, args)).steps, []);
   });
 
   it('replaces the lines between existing markers', async () => {
@@ -124,7 +124,7 @@ describe('blockinfile module', () => {
     assert.equal(written(await blockinfile.plan(host, parseBlock({ path: '/f', state: 'absent' }))), 'top\nbottom\n');
     assert.equal(written(await blockinfile.plan(host, parseBlock({ path: '/f', block: '' }))), 'top\nbottom\n');
     const without = fakeHost({ files: { '/f': 'top\n' } });
-    assert.deepEqual((await blockinfile.plan(without, parseBlock({ path: '/f', state: 'absent' }))).changes, []);
+    assert.deepEqual((await blockinfile.plan(without, parseBlock({ path: '/f', state: 'absent' }))).steps, []);
   });
 
   it('uses custom markers and insert positions', async () => {

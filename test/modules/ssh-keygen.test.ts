@@ -28,7 +28,7 @@ describe('ssh_keygen module', () => {
   it('is ok and returns the public key when the pair exists (~ expanded)', async () => {
     const host = fakeHost({ files: { '/root/.ssh/id_ed25519.pub': `${PUB}\n` }, probes: { ...home, 'test -e /root/.ssh/id_ed25519': '' } });
     const plan = await sshKeygen.plan(host, parse({}));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.deepEqual(plan.result, { path: '/root/.ssh/id_ed25519', pub_path: '/root/.ssh/id_ed25519.pub', type: 'ed25519', public_key: PUB });
   });
 
@@ -38,13 +38,13 @@ describe('ssh_keygen module', () => {
       const keyPath = path.join(dir, 'new', 'id_ed25519');
       const host = fakeHost({ probes: { [`test -e ${keyPath}`]: { stdout: '', stderr: '', exitCode: 1 }, 'command -v ssh-keygen': '/usr/bin/ssh-keygen\n' } });
       const plan = await sshKeygen.plan(host, parse({ path: keyPath, comment: 'swarmplay test' }));
-      assert.equal(plan.changes.length, 1);
+      assert.equal(plan.steps.length, 1);
       assert.equal(existsSync(keyPath), false, 'planning generated nothing');
-      const applied = await (plan.changes[0] as Extract<Change, { kind: 'apply' }>).apply(localApply());
+      const applied = await (plan.steps[0] as Extract<Change, { kind: 'apply' }>).apply(localApply());
       assert.match(String(applied!.public_key), /^ssh-ed25519 AAAA\S+ swarmplay test$/);
       assert.equal(statSync(keyPath).mode & 0o777, 0o600);
       assert.equal(statSync(path.dirname(keyPath)).mode & 0o777, 0o700);
-      assert.deepEqual(sshKeygen.finish!(parse({}), [{ change: plan.changes[0]!, applied: applied! }], plan), applied);
+      assert.deepEqual(sshKeygen.finish!(parse({}), [{ change: plan.steps[0]!, applied: applied! }], plan), applied);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -53,7 +53,7 @@ describe('ssh_keygen module', () => {
   it('derives a missing public half, never replacing the private key', async () => {
     const host = fakeHost({ probes: { ...home, 'test -e /root/.ssh/id_ed25519': '', 'command -v ssh-keygen': '/usr/bin/ssh-keygen' } });
     const plan = await sshKeygen.plan(host, parse({}));
-    assert.match(plan.changes[0]!.description, /derive \/root\/.ssh\/id_ed25519.pub/);
+    assert.match(plan.steps[0]!.description, /derive \/root\/.ssh\/id_ed25519.pub/);
   });
 
   it('says when ssh-keygen is missing', async () => {

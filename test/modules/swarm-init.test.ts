@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { swarmInit, resolveAdvertiseAddress, joinTokenCommand } from '../../src/modules/swarm-init.js';
 import { DOCKER_INFO_COMMAND } from '../../src/modules/docker-cli.js';
-import type { HostFacts } from '../../src/runner/facts.js';
+import type { HostFacts } from '../../src/facts/host-facts.js';
 import { fakeHost } from '../support/fake-host.js';
 import { fixture, jsonFixture, fakeApply, ok } from '../fixtures/docker/index.js';
 
@@ -16,11 +16,11 @@ describe('swarm_init module', () => {
     const host = fakeHost({ facts, probes: { [DOCKER_INFO_COMMAND]: fixture('info-inactive.json') } });
     const plan = await swarmInit.plan(host, parse({ advertise_addr: '10.251.0.1' }));
     assert.equal(plan.failed, undefined);
-    assert.equal(plan.changes.length, 1);
+    assert.equal(plan.steps.length, 1);
     assert.equal(plan.result?.manager_addr, '10.251.0.1:2377');
     assert.deepEqual(host.probed, [DOCKER_INFO_COMMAND], 'planning only reads');
 
-    const change = plan.changes[0]!;
+    const change = plan.steps[0]!;
     assert.equal(change.kind, 'apply');
     assert.doesNotMatch(change.description, /SWMTKN/);
     const apply = fakeApply((command) => {
@@ -39,7 +39,7 @@ describe('swarm_init module', () => {
   it('is ok on a node that already manages a swarm, and still returns the tokens', async () => {
     const host = fakeHost({ facts, probes: { [DOCKER_INFO_COMMAND]: fixture('info-manager.json'), ...tokens } });
     const plan = await swarmInit.plan(host, parse({ advertise_addr: '10.251.0.1' }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.equal(plan.result?.join_token_worker, WORKER_TOKEN);
     assert.equal(plan.result?.manager_addr, '10.251.0.1:2377');
     assert.doesNotMatch(plan.msg ?? '', /SWMTKN/);
@@ -48,7 +48,7 @@ describe('swarm_init module', () => {
   it('refuses an advertise address the host does not have, before touching docker', async () => {
     const host = fakeHost({ facts, probes: { [DOCKER_INFO_COMMAND]: fixture('info-inactive.json') } });
     const plan = await swarmInit.plan(host, parse({ advertise_addr: '10.9.9.9' }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.match(plan.failed!, /advertise address 10\.9\.9\.9 is not an address of fake01 \(its interfaces: lo 127\.0\.0\.1; eth0 10\.251\.0\.1\)/);
   });
 

@@ -23,20 +23,20 @@ function host(nodes: string, inspect: Record<string, string>, info = fixture('in
   return fakeHost({ probes });
 }
 /** Each change as its command line; a promotion (an apply step that waits) as its description. */
-const commands = (changes: Change[]) => changes.map((c) => (c.kind === 'command' ? c.command : c.description));
+const commands = (steps: Step[]) => changes.map((c) => (c.kind === 'command' ? c.command : c.description));
 const parse = (args: unknown) => swarmNode.schema.parse(args);
 
 describe('swarm_node module', () => {
   it('promotes, drains and labels in as few commands as needed', async () => {
     const plan = await swarmNode.plan(host(`${SELF} vm Ready\nw3 docker03 Ready\n`, { w3: docker03() }),
       parse({ node: 'docker03', role: 'manager', availability: 'drain', labels: { mem: 'max' } }));
-    assert.deepEqual(commands(plan.changes), ['docker node promote docker03 (w3)', 'docker node update --availability drain --label-add mem=max w3']);
+    assert.deepEqual(commands(plan.steps), ['docker node promote docker03 (w3)', 'docker node update --availability drain --label-add mem=max w3']);
     assert.deepEqual(plan.result, { node_id: 'w3', hostname: 'docker03', role: 'manager', availability: 'drain', labels: { mem: 'max' }, status: 'ready' });
   });
 
   it('waits after a promotion until the node is a reachable manager', async () => {
     const plan = await swarmNode.plan(host(`${SELF} vm Ready\nw3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', role: 'manager' }));
-    const promote = plan.changes[0]!;
+    const promote = plan.steps[0]!;
     assert.equal(promote.kind, 'apply');
     const ran: string[] = [];
     const answers = ['', 'unknown', 'reachable'];
@@ -58,7 +58,7 @@ describe('swarm_node module', () => {
   it('changes nothing when the node is already as asked (a second run)', async () => {
     const plan = await swarmNode.plan(host(`w3 docker03 Ready\n`, { w3: docker03({ Labels: { mem: 'max', disk: 'ssd' } }) }),
       parse({ node: 'docker03', role: 'worker', availability: null, labels: { mem: 'max' } }));
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
   });
 
   it('sets labels exactly, or removes the given keys', () => {
@@ -69,12 +69,12 @@ describe('swarm_node module', () => {
 
   it('quotes label values', async () => {
     const plan = await swarmNode.plan(host(`w3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', labels: { 'zone': "a b'; rm -rf /" } }));
-    assert.deepEqual(recordInvocations(commands(plan.changes)[0]!, ['docker']), [{ program: 'docker', args: ['node', 'update', '--label-add', "zone=a b'; rm -rf /", 'w3'] }]);
+    assert.deepEqual(recordInvocations(commands(plan.steps)[0]!, ['docker']), [{ program: 'docker', args: ['node', 'update', '--label-add', "zone=a b'; rm -rf /", 'w3'] }]);
   });
 
   it('picks the ready node when a hostname also names down leftovers', async () => {
     const plan = await swarmNode.plan(host(`old docker03 Down\nw3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', role: 'manager' }));
-    assert.deepEqual(commands(plan.changes), ['docker node promote docker03 (w3)']);
+    assert.deepEqual(commands(plan.steps), ['docker node promote docker03 (w3)']);
   });
 
   it('fails clearly off a manager, and for an unknown node', async () => {
@@ -87,19 +87,19 @@ describe('swarm_node module', () => {
 
   it('removes a down node (and its down duplicates); refuses one still up unless forced', async () => {
     const down = await swarmNode.plan(host(`old docker03 Down\nw3 docker03 Down\n`, { old: docker03({}, 'down', 'old'), w3: docker03({}, 'down') }), parse({ node: 'docker03', state: 'absent' }));
-    assert.deepEqual(commands(down.changes), ['docker node rm old', 'docker node rm w3']);
+    assert.deepEqual(commands(down.steps), ['docker node rm old', 'docker node rm w3']);
     const up = await swarmNode.plan(host(`w3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', state: 'absent' }));
     assert.match(up.failed!, /still up: make it leave the swarm first/);
     const forced = await swarmNode.plan(host(`w3 docker03 Ready\n`, { w3: docker03() }), parse({ node: 'docker03', state: 'absent', force: true }));
-    assert.deepEqual(commands(forced.changes), ['docker node rm --force w3']);
+    assert.deepEqual(commands(forced.steps), ['docker node rm --force w3']);
     const gone = await swarmNode.plan(host(`${SELF} vm Ready\n`, {}), parse({ node: 'docker03', state: 'absent' }));
-    assert.deepEqual(gone.changes, []);
+    assert.deepEqual(gone.steps, []);
   });
 
   it('demotes a manager before removing it, and never removes the manager it runs on', async () => {
     const manager = docker03({ Role: 'manager' }, 'down');
     const plan = await swarmNode.plan(host(`w3 docker03 Down\n`, { w3: manager }), parse({ node: 'docker03', state: 'absent' }));
-    assert.deepEqual(commands(plan.changes), ['docker node demote w3', 'docker node rm w3']);
+    assert.deepEqual(commands(plan.steps), ['docker node demote w3', 'docker node rm w3']);
     const self = await swarmNode.plan(host(`${SELF} vm Ready\n`, { [SELF]: fixture('node-inspect-leader.json') }), parse({ node: 'vm', state: 'absent', force: true }));
     assert.match(self.failed!, /the manager this task runs on/);
   });

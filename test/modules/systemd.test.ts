@@ -5,7 +5,7 @@ import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations } from '../support/shell-argv.js';
 
 const parse = (args: unknown) => systemd.schema.parse(args);
-const commands = (changes: Change[]) => changes.map((change) => (change.kind === 'command' ? change.command : change.kind));
+const commands = (steps: Step[]) => changes.map((change) => (change.kind === 'command' ? change.command : change.kind));
 
 /** A host whose docker unit is in the given state. */
 function hostWith(active: string, enabled: string) {
@@ -32,40 +32,40 @@ describe('systemd module', () => {
 
   it('is ok when the unit is already started and enabled', async () => {
     const host = hostWith('active', 'enabled');
-    assert.deepEqual((await systemd.plan(host, parse({ name: 'docker', state: 'started', enabled: true }))).changes, []);
+    assert.deepEqual((await systemd.plan(host, parse({ name: 'docker', state: 'started', enabled: true }))).steps, []);
     assert.deepEqual(host.probed, ['systemctl is-active docker', 'systemctl is-enabled docker']);
   });
 
   it('starts and enables what is not', async () => {
     const plan = await systemd.plan(hostWith('inactive', 'disabled'), parse({ name: 'docker', state: 'started', enabled: true }));
-    assert.deepEqual(commands(plan.changes), ['systemctl start docker', 'systemctl enable docker']);
+    assert.deepEqual(commands(plan.steps), ['systemctl start docker', 'systemctl enable docker']);
   });
 
   it('stops only a running unit', async () => {
-    assert.deepEqual(commands((await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', state: 'stopped' }))).changes), ['systemctl stop docker']);
-    assert.deepEqual((await systemd.plan(hostWith('inactive', 'enabled'), parse({ name: 'docker', state: 'stopped' }))).changes, []);
+    assert.deepEqual(commands((await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', state: 'stopped' }))).steps), ['systemctl stop docker']);
+    assert.deepEqual((await systemd.plan(hostWith('inactive', 'enabled'), parse({ name: 'docker', state: 'stopped' }))).steps, []);
   });
 
   it('always restarts, after a daemon-reload when asked', async () => {
     const plan = await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', state: 'restarted', daemon_reload: true }));
-    assert.deepEqual(commands(plan.changes), ['systemctl daemon-reload', 'systemctl restart docker']);
+    assert.deepEqual(commands(plan.steps), ['systemctl daemon-reload', 'systemctl restart docker']);
   });
 
   it('reloaded starts an inactive unit and restarts an active one (the lab systemctl has no reload)', async () => {
-    assert.deepEqual(commands((await systemd.plan(hostWith('inactive', 'enabled'), parse({ name: 'docker', state: 'reloaded' }))).changes), ['systemctl start docker']);
-    assert.deepEqual(commands((await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', state: 'reloaded' }))).changes), ['systemctl restart docker']);
+    assert.deepEqual(commands((await systemd.plan(hostWith('inactive', 'enabled'), parse({ name: 'docker', state: 'reloaded' }))).steps), ['systemctl start docker']);
+    assert.deepEqual(commands((await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', state: 'reloaded' }))).steps), ['systemctl restart docker']);
   });
 
   it('treats static units as enabled and disables only an enabled one', async () => {
-    assert.deepEqual((await systemd.plan(hostWith('active', 'static'), parse({ name: 'docker', enabled: true }))).changes, []);
-    assert.deepEqual(commands((await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', enabled: false }))).changes), ['systemctl disable docker']);
+    assert.deepEqual((await systemd.plan(hostWith('active', 'static'), parse({ name: 'docker', enabled: true }))).steps, []);
+    assert.deepEqual(commands((await systemd.plan(hostWith('active', 'enabled'), parse({ name: 'docker', enabled: false }))).steps), ['systemctl disable docker']);
   });
 
   it('quotes a hostile unit name into one word', async () => {
     const name = "x; touch /tmp/pwned $(id) 'q'\nnext";
     const host = fakeHost({ probes: () => ({ stdout: 'inactive\n', stderr: '', exitCode: 3 }) });
     const plan = await systemd.plan(host, parse({ name, state: 'started' }));
-    assert.deepEqual(recordInvocations([host.probed[0], ...commands(plan.changes)].join('\n'), ['systemctl']), [
+    assert.deepEqual(recordInvocations([host.probed[0], ...commands(plan.steps)].join('\n'), ['systemctl']), [
       { program: 'systemctl', args: ['is-active', name] },
       { program: 'systemctl', args: ['start', name] },
     ]);

@@ -67,14 +67,14 @@ describe('wait_for module', function () {
   it('is ok (not changed) as soon as the port accepts connections', async () => {
     const plan = await waitFor.plan(localShellHost(workDir), parse({ port: openPort, timeout: 5 }));
     assert.equal(plan.failed, undefined);
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
     assert.equal(plan.result?.port, openPort);
   });
 
   it('fails naming host:port and the timeout when the port stays closed', async () => {
     const plan = await waitFor.plan(localShellHost(workDir), parse({ port: closedPort, timeout: 1, sleep: 0.2 }));
     assert.equal(plan.failed, `Timeout when waiting for 127.0.0.1:${closedPort} (waited 1 seconds)`);
-    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.steps, []);
   });
 
   it('waits for a closed port with state stopped, and uses msg when given', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { FactCache, gatherFacts, parseFacts, FACTS_COMMAND, type HostFacts } from '../../src/runner/facts.js';
+import { FactCache, gatherFacts, parseFacts, FACTS_COMMAND } from '../../src/runner/facts.js';
+import type { HostFacts } from '../../src/facts/host-facts.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import { KnownHosts } from '../../src/transport/known-hosts.js';
 import { SshConnection } from '../../src/transport/ssh.js';

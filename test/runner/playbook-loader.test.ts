@@ -15,7 +15,7 @@ const fixtures = path.resolve(here, '../../../test/fixtures');
 
 /** Small stand-ins for the real modules: the loader's checks must not depend on them. */
 function fakeModule(name: string, schema: z.ZodTypeAny, freeFormArg?: string): ModuleDefinition {
-  return defineModule({ name, schema, freeFormArg, plan: async () => ({ changes: [] }) });
+  return defineModule({ name, schema, freeFormArg, plan: async () => ({ steps: [] }) });
 }
 
 const portSchema = z.union([z.number().int(), z.string().regex(/^\d+$/)]);

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import type { ModuleContext, Plan } from '../../src/modules/types.js';
 import type { RunOptions, RunResult } from '../../src/transport/types.js';
-import type { HostFacts } from '../../src/runner/facts.js';
+import type { HostFacts } from '../../src/facts/host-facts.js';
+import { factKey } from '../../src/facts/types.js';
 import { statCommand } from '../../src/modules/file-content.js';
 
 export interface FakeStat {
@@ -32,8 +33,13 @@ export interface FakeHostOptions {
   /** Exact command -> answer (a string is stdout with exit 0), or a function (undefined: not handled). */
   probes?: Record<string, ProbeAnswer> | ((command: string, options?: RunOptions) => ProbeAnswer | undefined | Promise<ProbeAnswer | undefined>);
   facts?: Partial<HostFacts>;
+  /**
+   * Named facts' raw outputs, as captured from real hosts, keyed by
+   * factKey(name, args) (`docker_info`, `node_inspect {"node":"abc"}`): the
+   * fact's own parser reads them, so tests never copy a command string.
+   */
+  factOutputs?: Record<string, ProbeAnswer>;
   vars?: Record<string, unknown>;
-  checkMode?: boolean;
   playbookDir?: string;
   /** Template path (as the module passes it) -> rendered text, or a renderer. */
   templates?: Record<string, string> | ((file: string) => string);
@@ -46,6 +52,8 @@ export interface FakeHost extends ModuleContext {
   probed: string[];
   /** Every file read, in order. */
   read: string[];
+  /** Every named fact read (its key), in order. */
+  factsRead: string[];
 }
 
 const DEFAULT_FACTS: HostFacts = {
@@ -73,6 +81,8 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
   const stats = new Map<string, FakeStat>(Object.entries(options.stats ?? {}));
   const probed: string[] = [];
   const read: string[] = [];
+  const factsRead: string[] = [];
+  const host = options.host ?? 'fake01';
 
   const answerStat = (command: string): RunResult | undefined => {
     for (const file of new Set([...files.keys(), ...stats.keys()])) {
@@ -85,16 +95,23 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
   };
 
   return {
-    host: options.host ?? 'fake01',
+    host,
     vars: options.vars ?? {},
-    checkMode: options.checkMode ?? false,
     playbookDir: options.playbookDir ?? '/playbooks',
     files,
     stats,
     probed,
     read,
+    factsRead,
     async facts() {
       return { ...DEFAULT_FACTS, ...options.facts } as HostFacts;
+    },
+    async fact(reader, args) {
+      const key = factKey(reader.name, args);
+      factsRead.push(key);
+      const answer = options.factOutputs?.[key];
+      if (answer === undefined) throw new Error(`fake host: unexpected fact read: ${key}`);
+      return reader.parse(toResult(answer), args, host);
     },
     async probe(command, runOptions) {
       probed.push(command);
@@ -129,7 +146,7 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
  * Command changes are not interpreted: a test asserts them itself.
  */
 export function applyWrites(host: FakeHost, plan: Plan): void {
-  for (const change of plan.changes) {
+  for (const change of plan.steps) {
     if (change.kind !== 'write') continue;
     host.files.set(change.path, Buffer.isBuffer(change.content) ? change.content : Buffer.from(change.content));
     const previous = host.stats.get(change.path) ?? {};

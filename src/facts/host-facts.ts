@@ -1,0 +1,28 @@
+/** What swarmplay knows of a host after gathering facts: read by modules, the runner and the `ansible_*` variables. */
+
+export interface InterfaceAddress {
+  name: string;
+  ipv4: string[];
+}
+
+export interface DockerFacts {
+  installed: boolean;
+  /** Whether dockerd answered (`docker info` worked). Unset when docker is not installed. */
+  daemonRunning?: boolean;
+  version?: string;
+  /** "inactive" | "active" | "pending" | "error" | "locked" */
+  swarmState?: string;
+  nodeId?: string;
+  isManager?: boolean;
+  clusterId?: string;
+  insecureRegistries?: string[];
+}
+
+export interface HostFacts {
+  hostname: string;
+  os: { id: string; versionId: string; prettyName: string; kernel: string; arch: string };
+  interfaces: InterfaceAddress[];
+  /** The address of the interface that holds the default route (Ansible's ansible_default_ipv4.address). */
+  defaultIpv4?: string;
+  docker: DockerFacts;
+}

@@ -1,0 +1,11 @@
+/** Every condition a wait step may name. */
+import type { ConditionDefinition } from './types.js';
+import { commandSucceeds } from './command-succeeds.js';
+
+const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds];
+
+const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
+
+export function findCondition(name: string): ConditionDefinition | undefined {
+  return byName.get(name);
+}

@@ -1,0 +1,163 @@
+/**
+ * Executes a plan's steps on one host, in order: commands, atomic writes and
+ * waits on named conditions. The only place where a module's plan touches a
+ * host; check mode never reaches it. A failing step runs its compensation
+ * steps, then the task fails with a message that says what was undone.
+ */
+import { SwarmplayError } from '../errors.js';
+import type { CommandStep, Step, StepOutcome, WaitStep } from '../modules/types.js';
+import type { Connection, RunResult } from '../transport/types.js';
+import { findCondition } from '../modules/conditions/index.js';
+
+export interface StepEnv {
+  host: string;
+  conn: Connection;
+  /** The task's become, for steps that do not say. */
+  become?: boolean;
+  signal?: AbortSignal;
+  /** Where a wait says what it sees meanwhile. */
+  progress?(message: string): void;
+  /** Said when a step starts (for -v). */
+  started?(step: Step): void;
+}
+
+interface CompensationReport {
+  ran: boolean;
+  ok: boolean;
+  detail: string[];
+}
+
+export interface ExecutionResult {
+  outcomes: StepOutcome[];
+  /** Set when a step failed: what failed, and what its compensation did. */
+  failedMsg?: string;
+}
+
+/** The last lines of a command's output, for failure messages. */
+export function outputTail(run: RunResult, lines = 3): string {
+  return (run.stderr.trim() || run.stdout.trim()).split('\n').slice(-lines).join('\n').trim();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+function commandSucceeded(step: CommandStep, run: RunResult): boolean {
+  if (step.okExitCodes === 'any') return true;
+  return (step.okExitCodes ?? [0]).includes(run.exitCode);
+}
+
+function commandFailure(step: CommandStep, run: RunResult): string {
+  const output = `${run.stderr}\n${run.stdout}`;
+  const tail = outputTail(run, step.failOutputLines ?? 5);
+  const hint = step.failHints?.find((h) => new RegExp(h.whenOutputMatches, 'i').test(output));
+  const head = hint?.message ?? step.failMessage ?? `${step.description}: non-zero return code ${run.exitCode}`;
+  return tail ? `${head}: ${tail}` : head;
+}
+
+async function runCommand(env: StepEnv, step: CommandStep): Promise<{ outcome: StepOutcome; failure?: string }> {
+  const options = { stdin: step.stdin, become: step.become ?? env.become, timeoutMs: step.timeoutMs, displayCommand: step.display };
+  let run = await env.conn.run(step.command, options);
+  for (let attempt = 0; step.retry && !commandSucceeded(step, run) && attempt < step.retry.attempts; attempt++) {
+    if (!new RegExp(step.retry.whileOutputMatches, 'i').test(`${run.stderr}${run.stdout}`)) break;
+    await sleep(step.retry.delayMs, env.signal);
+    run = await env.conn.run(step.command, options);
+  }
+  const outcome = { step, run };
+  return commandSucceeded(step, run) ? { outcome } : { outcome, failure: commandFailure(step, run) };
+}
+
+async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcome; failure?: string }> {
+  const condition = findCondition(step.condition);
+  if (!condition) throw new SwarmplayError('INTERNAL', `a plan waits on an unknown condition '${step.condition}'`);
+  const poller = condition.start(condition.schema.parse(step.args));
+  const probeHost = {
+    host: env.host,
+    probe: (command: string, options?: Parameters<Connection['run']>[1]) => env.conn.run(command, { become: env.become, ...options }),
+  };
+  const started = Date.now();
+  let lastProgress = '';
+  for (;;) {
+    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
+    const elapsed = Date.now() - started;
+    const verdict = await poller.poll(probeHost, elapsed);
+    if (verdict.state === 'done') return { outcome: { step, waited: verdict.result ?? {} } };
+    if (verdict.state === 'failed') return { outcome: { step }, failure: verdict.message };
+    if (verdict.progress !== lastProgress) {
+      lastProgress = verdict.progress;
+      env.progress?.(verdict.progress);
+    }
+    if (Date.now() - started >= step.timeoutMs) {
+      const seconds = Math.round(step.timeoutMs / 1000);
+      const message = poller.timeoutMessage?.(step.timeoutMs, lastProgress)
+        ?? `${env.host}: ${step.waitingFor} did not happen within ${seconds} s${lastProgress ? ` (last seen: ${lastProgress})` : ''}`;
+      return { outcome: { step }, failure: message };
+    }
+    await sleep(step.intervalMs, env.signal);
+  }
+}
+
+async function executeOne(env: StepEnv, step: Step): Promise<{ outcome: StepOutcome; failure?: string }> {
+  env.started?.(step);
+  if (step.kind === 'command') return runCommand(env, step);
+  if (step.kind === 'wait') return wait(env, step);
+  const written = await env.conn.putFile(step.path, step.content, {
+    mode: step.mode, owner: step.owner, group: step.group, backup: step.backup, become: env.become,
+  });
+  return { outcome: { step, backupPath: written.backupPath } };
+}
+
+/** Runs a failed step's compensation, best effort: every step is tried; says how it went. */
+async function compensate(env: StepEnv, step: Step): Promise<CompensationReport> {
+  const compensation = step.onFailure;
+  if (!compensation) return { ran: false, ok: true, detail: [] };
+  const detail: string[] = [];
+  let ok = true;
+  for (const undo of compensation.steps) {
+    try {
+      const { outcome, failure } = await executeOne(env, undo);
+      if (failure) {
+        ok = false;
+        detail.push(failure);
+      } else if (outcome.run && undo.kind === 'command' && undo.okExitCodes === 'any' && outcome.run.stdout.trim()) {
+        detail.push(outcome.run.stdout.trim());
+      }
+    } catch (error) {
+      ok = false;
+      detail.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return { ran: true, ok, detail };
+}
+
+/** One line per step, as `--check -v` and `-v` list them: the same words whether or not it runs. */
+export function describeStep(step: Step): string {
+  if (step.kind === 'command') return `run: ${step.display ?? step.command}`;
+  if (step.kind === 'write') return `write: ${step.path}${step.mode ? ` (mode ${step.mode})` : ''}`;
+  return `wait: ${step.waitingFor} (up to ${Math.round(step.timeoutMs / 1000)} s)`;
+}
+
+/** Executes the steps in order; stops at the first failure, after its compensation. */
+export async function executeSteps(env: StepEnv, steps: readonly Step[]): Promise<ExecutionResult> {
+  const outcomes: StepOutcome[] = [];
+  for (const step of steps) {
+    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
+    const { outcome, failure } = await executeOne(env, step);
+    outcomes.push(outcome);
+    if (failure === undefined) continue;
+    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
+    const report = await compensate(env, step);
+    return { outcomes, failedMsg: failureWithCompensation(failure, step, report) };
+  }
+  return { outcomes };
+}
+
+function failureWithCompensation(failure: string, step: Step, report: CompensationReport): string {
+  if (!report.ran || !step.onFailure) return failure;
+  const detail = report.detail.length ? `\n${report.detail.join('\n')}` : '';
+  const said = report.ok ? step.onFailure.whenDone : step.onFailure.whenFailed;
+  return `${failure}${detail}${said ? `\n${said}` : ''}`;
+}
