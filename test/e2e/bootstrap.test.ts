@@ -12,6 +12,19 @@ import { runCli, recapOf, jsonEvents } from '../support/cli.js';
 
 const exec = promisify(execFile);
 
+/** The steps a `-v` run lists, as "task | host | step", sorted (hosts finish in any order). */
+function stepLines(stdout: string): string[] {
+  let task = '';
+  const lines: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const banner = /^(?:TASK|RUNNING HANDLER) \[(.*)\]/.exec(line);
+    if (banner) task = banner[1]!;
+    const step = /^ {2}step \[([^\]]+)\]: (.*)$/.exec(line);
+    if (step) lines.push(`${task} | ${step[1]} | ${step[2]}`);
+  }
+  return lines.sort();
+}
+
 describe('playbooks/bootstrap.yaml on the lab', function () {
   this.timeout(600_000);
   let lab: TestLab;
@@ -84,6 +97,23 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
     const warnings = jsonEvents(result.stdout).filter((e) => e.event === 'warning' && /insecure registry/.test(e.msg));
     assert.equal(warnings.length, 1, 'the insecure registry risk is said once per run');
     assert.match(warnings[0].msg, new RegExp(`${lab.hosts.docker01.replace(/\./g, '\\.')}:5000`));
+  });
+
+  it('--check -v lists exactly the steps the real run then takes (a node label removed by hand)', async () => {
+    await lab.ssh('docker01', 'docker node update --label-rm mem docker03 >/dev/null');
+    const plainRun = async (extra: string[]) => runCli(['run', 'playbooks/bootstrap.yaml', '-i', lab.inventory, '-v',
+      '-e', `controller_ssh_key=${controllerKey}`, ...extra], { timeoutMs: 300_000 });
+    const checked = await plainRun(['--check']);
+    assert.equal(checked.code, 0, checked.stdout.slice(-4000) + checked.stderr);
+    assert.deepEqual(JSON.parse(await lab.ssh('docker01', "docker node inspect docker03 --format '{{json .Spec.Labels}}'")), {},
+      '--check changed nothing');
+    const ran = await plainRun([]);
+    assert.equal(ran.code, 0, ran.stdout.slice(-4000) + ran.stderr);
+    const planned = stepLines(checked.stdout);
+    const taken = stepLines(ran.stdout);
+    assert.ok(taken.some((line) => /mem=max/.test(line) && /docker03/.test(line)), `the run puts the label back: ${taken.join('\n')}`);
+    assert.deepEqual(planned, taken);
+    assert.deepEqual(JSON.parse(await lab.ssh('docker01', "docker node inspect docker03 --format '{{json .Spec.Labels}}'")), { mem: 'max' });
   });
 
   it('tears the swarm down everywhere', async () => {
