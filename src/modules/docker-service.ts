@@ -17,29 +17,33 @@
  * reference without digest matches that spec whatever the digest, so a tag
  * pushed again with new content is not rolled out (use a new tag).
  *
- * After a change the task waits (`wait`, default true) until the service has
- * converged, see service-convergence.ts; a failure (a rejected image, a
- * paused update, an automatic rollback) fails the task with the tasks' own
- * errors. With `update_config.failure_action: rollback` swarm puts the old
- * tasks back by itself, which is what playbooks/deploy.yaml sets.
+ * After a change the plan waits (`wait`, default true) until the service has
+ * converged: a wait step on the `service_converged` condition
+ * (conditions/service-converged.ts), whose progress ("newnginx: updating
+ * 2/3 running ...") the runner shows meanwhile; a failure (a rejected image,
+ * a paused update, an automatic rollback, a node that is down) fails the
+ * task with the tasks' own errors. With `update_config.failure_action:
+ * rollback` swarm puts the old tasks back by itself, which is what
+ * playbooks/deploy.yaml sets. When the spec is already the one asked for
+ * but swarm is still rolling it out (an earlier run stopped waiting), the
+ * plan is that wait alone: ok, not changed, and done only once the service
+ * really runs this spec.
  *
  * `rollback: true` is `docker service update --rollback`: refused when
  * there is no previous spec; nothing to do when the last change already was
  * a rollback (so running it twice does not toggle back).
- *
- * Progress: the apply step calls `progress(message)` on its context when the
- * runner provides one (an optional member, see ProgressSink).
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ModuleContext, type Plan, type Step, type WaitStep } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg, numberArg, portArg } from './argument-types.js';
-import { commandOutputTail } from './docker-cli.js';
 import {
-  isNoSuchService, parseServiceInspect, sameImage, serviceInspectCommand,
-  type PublishedPort, type ResourceAmounts, type RolloutConfig, type ServiceState,
-} from './swarm-service-state.js';
-import { waitForConvergence, type ConvergenceGoal, type ProgressSink } from './service-convergence.js';
+  sameImage, serviceInspect, type PublishedPort, type ResourceAmounts, type RolloutConfig, type ServiceState,
+} from '../facts/swarm-service.js';
+import { networkId } from '../facts/network-id.js';
+import { kernelIpvs } from '../facts/kernel-ipvs.js';
+import type { ConvergenceGoal } from './service-convergence.js';
+import type { ConvergedResult, ServiceConvergedArgs } from './conditions/service-converged.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const imageReference = z.string().min(1).regex(/^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$/, 'not an image reference');
@@ -352,14 +356,6 @@ export function serviceCreateArgs(args: DockerServiceArgs): string[] {
   return words;
 }
 
-/**
- * The probe that tells whether the kernel has IP_VS, which the ingress
- * routing mesh needs: loaded (/proc/net/ip_vs, /sys/module/ip_vs) or
- * loadable (modprobe -n).
- */
-export const IPVS_PROBE =
-  'if [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ] || modprobe -n -q ip_vs 2>/dev/null; then echo present; else echo absent; fi';
-
 export function ingressWarning(host: string, ports: readonly PublishedPort[]): string {
   const list = ports.map((port) => `${port.published}->${port.target}/${port.protocol}`).join(', ');
   return `WARNING: ${list} published in ingress mode, but the kernel of ${host} has no IP_VS: the swarm routing mesh cannot work, ` +
@@ -371,9 +367,8 @@ async function networkIdsOf(ctx: ModuleContext, networks: readonly string[]): Pr
   const ids = new Map<string, string>();
   const missing: string[] = [];
   for (const network of networks) {
-    const answer = await ctx.probe(`${quoteArgs(['docker', 'network', 'inspect', network])} --format '{{.Id}}'`);
-    const id = answer.stdout.trim();
-    if (answer.exitCode !== 0 || !id) missing.push(network);
+    const id = await ctx.fact(networkId, { name: network });
+    if (id === null) missing.push(network);
     else ids.set(network, id);
   }
   return { ids, missing };
@@ -390,58 +385,51 @@ function describe(service: ServiceState) {
   };
 }
 
-function convergeChange(
-  description: string,
-  command: string,
-  args: DockerServiceArgs,
-  goal: (status: ConvergenceGoal['statusBefore']) => ConvergenceGoal,
-  statusBefore: ConvergenceGoal['statusBefore'],
-): Step {
+/** How often the convergence wait reads the service (one round trip each). */
+const CONVERGENCE_POLL_MS = 500;
+
+function convergenceWait(args: DockerServiceArgs, goal: ConvergenceGoal, resumed = false): WaitStep {
+  const conditionArgs: ServiceConvergedArgs = {
+    service: args.name,
+    kind: goal.kind,
+    statusBefore: goal.statusBefore,
+    expectRollout: goal.expectRollout,
+    ...(goal.image !== undefined && { image: goal.image }),
+    ...(resumed && { resumed }),
+  };
   return {
-    kind: 'apply',
-    description,
-    async apply(host: ApplyContext & ProgressSink) {
-      const started = Date.now();
-      let ran = await host.run(command, { timeoutMs: 300_000 });
-      // Swarm rewrites the service (its UpdateStatus) while an earlier rollout finishes; the
-      // client's read-modify-write then loses the race ("update out of sequence"): read again.
-      for (let retry = 0; ran.exitCode !== 0 && retry < 3 && /out of sequence/i.test(`${ran.stderr}${ran.stdout}`); retry++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        ran = await host.run(command, { timeoutMs: 300_000 });
-      }
-      if (ran.exitCode !== 0) throw new Error(`${description} failed on ${host.host}: ${commandOutputTail(ran, 5)}`);
-      if (!args.wait) return { converged: null };
-      const report = await waitForConvergence(host, args.name, goal(statusBefore), { timeoutMs: args.timeout * 1000 });
-      return {
-        converged: true,
-        convergence: report.summary,
-        seconds: Math.round((Date.now() - started) / 100) / 10,
-        tasks: report.tasks,
-        ...describe(report.service),
-      };
-    },
+    kind: 'wait',
+    id: 'converge',
+    description: `wait until ${args.name} has converged`,
+    condition: 'service_converged',
+    args: { ...conditionArgs },
+    intervalMs: CONVERGENCE_POLL_MS,
+    timeoutMs: args.timeout * 1000,
+    waitingFor: `${args.name} to converge`,
   };
 }
 
-async function readService(ctx: ModuleContext, name: string): Promise<ServiceState | null | { failed: string }> {
-  const answer = await ctx.probe(serviceInspectCommand(name));
-  if (answer.exitCode === 0) return parseServiceInspect(answer.stdout);
-  const output = `${answer.stdout}\n${answer.stderr}`;
-  if (isNoSuchService(output)) return null;
-  if (/not a swarm manager|swarm mode/i.test(output)) {
-    return { failed: `docker_service must run on a swarm manager, and ${ctx.host} is not one (${commandOutputTail(answer)}); use delegate_to: a manager` };
-  }
-  if (answer.exitCode === 127) return { failed: `docker is not installed on ${ctx.host}` };
-  return { failed: `cannot inspect service ${name} on ${ctx.host}: ${commandOutputTail(answer)}` };
+/** The change, then (unless `wait: false`) the wait until the service runs it. */
+function convergeChange(host: string, description: string, command: string, args: DockerServiceArgs, goal: ConvergenceGoal): Step[] {
+  const change: Step = {
+    kind: 'command',
+    id: 'change',
+    description,
+    command,
+    timeoutMs: 300_000,
+    // Swarm rewrites the service (its UpdateStatus) while an earlier rollout finishes; the
+    // client's read-modify-write then loses the race ("update out of sequence"): read again.
+    retry: { whileOutputMatches: 'out of sequence', attempts: 3, delayMs: 500 },
+    failMessage: `${description} failed on ${host}`,
+  };
+  return args.wait ? [change, convergenceWait(args, goal)] : [change];
 }
 
 export const dockerService = defineModule({
   name: 'docker_service',
   schema: dockerServiceArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
-    const found = await readService(ctx, args.name);
-    if (found && 'failed' in found) return { steps: [], failed: found.failed };
-    const service = found;
+    const service = await ctx.fact(serviceInspect, { name: args.name });
     const result: Record<string, unknown> = { name: args.name, state: args.state };
 
     if (args.state === 'absent') {
@@ -464,23 +452,20 @@ export const dockerService = defineModule({
         };
       }
       return {
-        steps: [convergeChange(
+        steps: convergeChange(
+          ctx.host,
           `docker service update --rollback ${args.name} (back to ${service.previousImage?.split('@')[0] ?? 'the previous spec'})`,
           quoteArgs(['docker', 'service', 'update', '--detach', '--rollback', args.name]),
           args,
-          (statusBefore) => ({ kind: 'rollback', statusBefore, expectRollout: true, ...(service.previousImage && { image: service.previousImage }) }),
-          service.updateStatus,
-        )],
+          { kind: 'rollback', statusBefore: service.updateStatus, expectRollout: true, ...(service.previousImage && { image: service.previousImage }) },
+        ),
         result,
       };
     }
 
     const ingressPorts = (args.publish ?? service?.publish ?? []).filter((port) => port.mode === 'ingress');
     let warning: string | undefined;
-    if (ingressPorts.length > 0) {
-      const ipvs = await ctx.probe(IPVS_PROBE);
-      if (ipvs.stdout.trim() === 'absent') warning = ingressWarning(ctx.host, ingressPorts);
-    }
+    if (ingressPorts.length > 0 && !(await ctx.fact(kernelIpvs, {}))) warning = ingressWarning(ctx.host, ingressPorts);
 
     let networkIds = new Map<string, string>();
     if (args.networks?.length) {
@@ -493,13 +478,13 @@ export const dockerService = defineModule({
       if (!args.image) return { steps: [], result, failed: `service ${args.name} does not exist: give image to create it` };
       const words = serviceCreateArgs(args);
       return {
-        steps: [convergeChange(
+        steps: convergeChange(
+          ctx.host,
           `docker service create --name ${args.name} ${args.mode === 'global' ? '--mode global' : `--replicas ${args.replicas ?? 1}`} ${args.image}`,
           quoteArgs(['docker', 'service', 'create', ...words]),
           args,
-          (statusBefore) => ({ kind: 'create', statusBefore, expectRollout: false, image: args.image! }),
-          null,
-        )],
+          { kind: 'create', statusBefore: null, expectRollout: false, image: args.image },
+        ),
         result,
         ...(warning && { msg: warning }),
       };
@@ -512,34 +497,41 @@ export const dockerService = defineModule({
     const update = serviceUpdate(service, args, networkIds);
     if (update.flags.length === 0) {
       // The spec is already the one asked for, but swarm is still rolling it out (an earlier run
-      // stopped waiting: a node was down, the run was interrupted): wait for that rollout here,
-      // with read-only commands, so the task is ok only once the service really runs this spec.
-      if (service.updateStatus?.state === 'updating' && args.wait && !ctx.checkMode) {
-        const host = { host: ctx.host, run: (command: string, options?: Parameters<ModuleContext['probe']>[1]) => ctx.probe(command, options) };
-        try {
-          const report = await waitForConvergence(host, args.name,
-            { kind: 'update', statusBefore: null, expectRollout: true, image: service.image }, { timeoutMs: args.timeout * 1000 });
-          return { steps: [], result: { ...result, ...describe(report.service) }, msg: `${args.name}: the rollout already in progress finished: ${report.summary}` };
-        } catch (error) {
-          return { steps: [], result, failed: `${args.name} was already being rolled out to this spec and did not converge: ${(error as Error).message}` };
-        }
+      // stopped waiting: a node was down, the run was interrupted): wait for that rollout, which
+      // changes nothing, so the task is ok only once the service really runs this spec.
+      if (service.updateStatus?.state === 'updating' && args.wait) {
+        return {
+          steps: [convergenceWait(args, { kind: 'update', statusBefore: null, expectRollout: true, image: service.image }, true)],
+          result,
+          ...(warning && { msg: warning }),
+        };
       }
       return { steps: [], result, ...(warning && { msg: warning }) };
     }
     result.differences = update.differences;
     return {
-      steps: [convergeChange(
+      steps: convergeChange(
+        ctx.host,
         `docker service update ${update.flags.join(' ')} ${args.name}`,
         quoteArgs(['docker', 'service', 'update', '--detach', ...update.flags, args.name]),
         args,
-        (statusBefore) => ({ kind: 'update', statusBefore, expectRollout: update.rollout, image: args.image ?? service.image }),
-        service.updateStatus,
-      )],
+        { kind: 'update', statusBefore: service.updateStatus, expectRollout: update.rollout, image: args.image ?? service.image },
+      ),
       result,
       msg: warning ?? `${args.name}: ${update.differences.join('; ')}`,
     };
   },
-  finish(_args, outcomes) {
-    return { ...outcomes.find((outcome) => outcome.applied)?.applied };
+  finish(args, outcomes, plan) {
+    const waited = outcomes.byId('converge')?.waited as ConvergedResult | undefined;
+    const changed = outcomes.byId('change') !== undefined;
+    if (!waited) return changed && !args.wait ? { converged: null } : {};
+    if (!changed) {
+      // The rollout an earlier run started: no change of ours, so no convergence record.
+      return {
+        ...describe(waited.service),
+        ...(plan.msg === undefined && { msg: `${args.name}: the rollout already in progress finished: ${waited.summary}` }),
+      };
+    }
+    return { converged: true, convergence: waited.summary, seconds: waited.seconds, tasks: waited.tasks, ...describe(waited.service) };
   },
 });

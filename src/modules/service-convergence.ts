@@ -1,5 +1,5 @@
 /**
- * Waiting for a swarm service to converge after docker_service changed it:
+ * Judging whether a swarm service has converged after docker_service changed it:
  * every task of the current spec running (as many as the service wants),
  * the rollout swarm started for the change finished, or the reason it
  * cannot: the tasks' own errors ("No such image: ...", "no suitable node
@@ -13,13 +13,15 @@
  * progress, a timeout, the errors, and a runner that stays responsive.
  *
  * The verdict is a pure function of one snapshot (judgeConvergence), so it
- * is tested on captured `docker service inspect`/`ps` output.
+ * is tested on captured `docker service inspect`/`ps` output. The wait
+ * itself (what is remembered across snapshots, the monitor period, a node
+ * that is down) is the `service_converged` condition
+ * (conditions/service-converged.ts), polled by the runner.
  */
-import type { ApplyContext } from './types.js';
 import {
   parseServiceInspect, parseServicePs, sameImage, serviceInspectCommand, servicePsCommand,
   type ServiceState, type TaskLine, type UpdateStatus,
-} from './swarm-service-state.js';
+} from '../facts/swarm-service.js';
 
 export interface ConvergenceGoal {
   /** What was just done to the service. */
@@ -77,7 +79,7 @@ export function taskErrors(tasks: readonly TaskLine[]): string[] {
 }
 
 /** This change's rollout status, or null while swarm has not started one for it. */
-function ownRollout(service: ServiceState, goal: ConvergenceGoal): UpdateStatus | null {
+export function ownRollout(service: ServiceState, goal: ConvergenceGoal): UpdateStatus | null {
   const status = service.updateStatus;
   if (!status || (goal.statusBefore && goal.statusBefore.startedAt === status.startedAt)) return null;
   return status;
@@ -90,7 +92,7 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): string {
 }
 
 /** The tasks of the current spec that swarm still wants. */
-function activeTasks(service: ServiceState, tasks: readonly TaskLine[]): TaskLine[] {
+export function activeTasks(service: ServiceState, tasks: readonly TaskLine[]): TaskLine[] {
   return tasks.filter((task) => !RETIRED_DESIRED_STATES.has(task.desiredState) && sameImage(task.image, service.image));
 }
 
@@ -171,188 +173,18 @@ export function parseSnapshot(stdout: string): { service: ServiceState; tasks: T
   return { service: parseServiceInspect(stdout.slice(0, at)), tasks: parseServicePs(stdout.slice(at + SNAPSHOT_MARKER.length)) };
 }
 
-/** What waiting needs of a host: read-only commands, so plan() can wait too (through its probe). */
-export type ReadOnlyHost = Pick<ApplyContext, 'host' | 'run'>;
-
-/** Where progress lines go: the runner may offer it on the apply context (optional, see docker-service.ts). */
-export interface ProgressSink {
-  progress?(message: string): void;
-}
-
-export interface WaitOptions {
-  timeoutMs: number;
-  pollMs?: number;
-  /**
-   * When swarm reports no rollout for a change that was expected to make one
-   * (a placement change every task already satisfies), the tasks as they are
-   * count after this long. Default 3000 ms.
-   */
-  rolloutGraceMs?: number;
-  /**
-   * Tasks of the service pending with an error ("no suitable node ...") for
-   * this long make the wait ask which nodes are down: a task swarm cannot
-   * place while a node is gone (a host-mode port held on every other node)
-   * blocks the rollout until that node is back, so the task fails now, naming
-   * the node, instead of at the timeout. Default 10000 ms.
-   */
-  blockedGraceMs?: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
 /** Tasks of the current spec that swarm wants running but cannot place (pending with an error). */
-function unplacedTasks(service: ServiceState, tasks: readonly TaskLine[]): TaskLine[] {
+export function unplacedTasks(service: ServiceState, tasks: readonly TaskLine[]): TaskLine[] {
   return activeTasks(service, tasks).filter((task) => task.state === 'pending' && task.error !== '');
 }
 
-/** Nodes of the swarm that are not Ready ("docker03 is down"); empty when docker cannot say. */
-async function nodesNotReady(host: ReadOnlyHost): Promise<string[]> {
-  const answer = await host.run("docker node ls --format '{{.Hostname}} {{.Status}}'", { timeoutMs: 30_000 });
-  if (answer.exitCode !== 0) return [];
-  return answer.stdout.trim().split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([hostname, status]) => hostname && status && status !== 'Ready')
-    .map(([hostname, status]) => `${hostname} is ${status!.toLowerCase()}`);
-}
-
-export interface ConvergenceReport {
-  summary: string;
-  seconds: number;
-  tasks: { name: string; node: string; state: string }[];
-  service: ServiceState;
-}
-
 /** Errors of tasks that belonged to the change while it ran (an automatic rollback hides them afterwards). */
-function rememberErrors(seen: Map<string, string>, image: string, tasks: readonly TaskLine[]): void {
+export function rememberErrors(seen: Map<string, string>, image: string, tasks: readonly TaskLine[]): void {
   for (const task of tasks) if (task.error && task.state !== 'running' && sameImage(task.image, image)) seen.set(task.id, task.error);
 }
 
-/**
- * Polls the service until judgeConvergence says converged (returns) or
- * failed / timed out (throws an Error whose message has the reason and the
- * tasks' errors).
- */
-export async function waitForConvergence(
-  host: ReadOnlyHost & ProgressSink,
-  name: string,
-  goal: ConvergenceGoal,
-  options: WaitOptions,
-): Promise<ConvergenceReport> {
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const started = now();
-  const seenErrors = new Map<string, string>();
-  // "rollback completed" says nothing of why: keep the reason swarm gave when the rollback started.
-  let rollbackReason = '';
-  let lastProgress = '';
-  let effectiveGoal = goal;
-  let steadySince: number | undefined;
-  let unplacedSince: number | undefined;
-  let nextNodeCheck = 0;
-  for (;;) {
-    const answer = await host.run(snapshotCommand(name), { timeoutMs: 60_000 });
-    if (answer.exitCode !== 0) {
-      throw new Error(`cannot read the state of service ${name} on ${host.host}: ${(answer.stderr || answer.stdout).trim().split('\n').slice(-3).join('\n')}`);
-    }
-    const { service, tasks } = parseSnapshot(answer.stdout);
-    rememberErrors(seenErrors, goal.image ?? service.image, tasks);
-    if (service.updateStatus?.state === 'rollback_started' && goal.kind !== 'rollback') rollbackReason = service.updateStatus.message;
-    const elapsed = now() - started;
-    if (effectiveGoal.expectRollout && goal.kind === 'update' && !ownRollout(service, goal) && elapsed >= (options.rolloutGraceMs ?? 3000)) {
-      effectiveGoal = { ...goal, expectRollout: false };
-    }
-    const verdict = judgeConvergence(service, tasks, effectiveGoal);
-    if (verdict.outcome === 'converged') {
-      return {
-        summary: verdict.summary,
-        seconds: Math.round(elapsed / 100) / 10,
-        tasks: activeTasks(service, tasks).map((task) => ({ name: task.name, node: task.node, state: task.state })),
-        service,
-      };
-    }
-    // As `docker service update --detach=false` does: tasks that kept running for the
-    // monitor period count as converged, without waiting for swarm's final update delay.
-    if (verdict.outcome === 'waiting' && verdict.steady) {
-      steadySince ??= now();
-      const config = goal.kind === 'rollback' ? service.rollbackConfig : service.updateConfig;
-      const monitorMs = (config?.monitorNs ?? 5e9) / 1e6;
-      if (now() - steadySince >= monitorMs) {
-        return {
-          summary: `${verdict.progress.replace(/^(updating|rolling back): /, '')} ${service.image.split('@')[0]} (steady for the ${monitorMs / 1000} s monitor period)`,
-          seconds: Math.round(elapsed / 100) / 10,
-          tasks: activeTasks(service, tasks).map((task) => ({ name: task.name, node: task.node, state: task.state })),
-          service,
-        };
-      }
-    } else {
-      steadySince = undefined;
-    }
-    if (verdict.outcome === 'waiting' && verdict.noTasks && elapsed >= (options.rolloutGraceMs ?? 3000)) {
-      return { summary: `no task: no node matches ${name}'s placement`, seconds: Math.round(elapsed / 100) / 10, tasks: [], service };
-    }
-    if (verdict.outcome === 'failed') {
-      let reason = rollbackReason && !verdict.reason.includes(rollbackReason) ? `${verdict.reason}: ${rollbackReason}` : verdict.reason;
-      if (verdict.settle) reason += await settleAfterRollback(host, name, options, () => now() - started);
-      throw new Error(failureMessage(reason, verdict.errors, [...seenErrors.values()]));
-    }
-    const unplaced = verdict.outcome === 'waiting' ? unplacedTasks(service, tasks) : [];
-    if (unplaced.length === 0) unplacedSince = undefined;
-    else if (now() - (unplacedSince ??= now()) >= (options.blockedGraceMs ?? 10_000) && now() >= nextNodeCheck) {
-      nextNodeCheck = now() + 5000;
-      const down = await nodesNotReady(host);
-      if (down.length > 0 && verdict.outcome === 'waiting') {
-        throw new Error(failureMessage(
-          `${name} cannot converge while node ${down.join(', node ')}: swarm cannot place ${unplaced.length} task${unplaced.length > 1 ? 's' : ''} ` +
-          `elsewhere (${verdict.progress}); bring the node back (its dockerd) and run again`,
-          verdict.errors,
-          [...seenErrors.values()],
-        ));
-      }
-    }
-    if (elapsed >= options.timeoutMs) {
-      throw new Error(failureMessage(
-        `${name} did not converge within ${Math.round(options.timeoutMs / 1000)} s: ${verdict.progress}`,
-        verdict.errors,
-        [...seenErrors.values()],
-      ));
-    }
-    if (verdict.progress !== lastProgress) {
-      host.progress?.(`${name}: ${verdict.progress}`);
-      lastProgress = verdict.progress;
-    }
-    await sleep(options.pollMs ?? 500);
-  }
-}
-
-/**
- * After swarm rolled an update back, its last old task may still be
- * starting: wait (within the task's timeout, at most a minute) until the
- * previous spec runs everywhere, so the task fails with the service whole.
- */
-async function settleAfterRollback(
-  host: ReadOnlyHost & ProgressSink,
-  name: string,
-  options: WaitOptions,
-  elapsed: () => number,
-): Promise<string> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const until = Math.min(options.timeoutMs, elapsed() + 60_000);
-  for (;;) {
-    const answer = await host.run(snapshotCommand(name), { timeoutMs: 60_000 });
-    if (answer.exitCode !== 0) return '';
-    const { service, tasks } = parseSnapshot(answer.stdout);
-    // Only the tasks matter now: the finished rollback is taken as the state before.
-    const verdict = judgeConvergence(service, tasks, { kind: 'create', statusBefore: service.updateStatus, expectRollout: false });
-    if (verdict.outcome === 'converged') return `; the previous tasks run again (${verdict.summary})`;
-    if (verdict.outcome === 'failed' || elapsed() >= until) {
-      return `; the previous tasks are not all running: ${verdict.outcome === 'failed' ? verdict.reason : verdict.progress}`;
-    }
-    host.progress?.(`${name}: rolled back, ${verdict.progress}`);
-    await sleep(options.pollMs ?? 500);
-  }
-}
-
-function failureMessage(reason: string, errors: readonly string[], seen: readonly string[]): string {
+/** The reason, then every task error seen, each once. */
+export function failureMessage(reason: string, errors: readonly string[], seen: readonly string[]): string {
   const all = [...new Set([...errors.map((e) => e.replace(/ \(\d+ tasks\)$/, '')), ...seen])];
   return all.length ? `${reason}; task errors: ${all.join('; ')}` : reason;
 }

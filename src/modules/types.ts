@@ -169,7 +169,10 @@ export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   /** Runs on the controller only; needs no connection (debug, set_fact, assert, fail). */
   readonly controllerOnly?: boolean;
   plan(ctx: ModuleContext, args: z.infer<Schema>): Promise<Plan>;
-  /** Builds the task's result from what the steps returned (command's rc/stdout, swarm_init's tokens). Pure. */
+  /**
+   * Builds the task's result from what the steps returned (command's rc/stdout, swarm_init's tokens). Pure.
+   * A `msg` it returns is the task's message when the plan has none (what a wait found).
+   */
   finish?(args: z.infer<Schema>, outcomes: StepOutcomes, plan: Plan): Record<string, unknown>;
 }
 

@@ -10,7 +10,7 @@
  */
 import { styleText as nodeStyleText } from 'node:util';
 import type { SwarmNode } from '../modules/docker-cli.js';
-import type { PublishedPort, ServiceState, TaskLine } from '../modules/swarm-service-state.js';
+import type { PublishedPort, ServiceState, TaskLine } from '../facts/swarm-service.js';
 
 export interface ClusterSnapshot {
   /** The manager the state was read from (inventory name). */

@@ -159,8 +159,10 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
     result.msg = failedMsg;
     return { status: 'failed', msg: failedMsg, result, diffs, steps: stepLines };
   }
-  if (plan.msg !== undefined) result.msg = plan.msg;
-  return { status: wouldChange ? 'changed' : 'ok', msg: plan.msg, result, diffs, steps: stepLines, setFacts: plan.setFacts };
+  // A message only the steps' outcomes can give ("the rollout already in progress finished: 3/3 running").
+  const msg = plan.msg ?? (typeof finished.msg === 'string' ? finished.msg : undefined);
+  if (msg !== undefined) result.msg = msg;
+  return { status: wouldChange ? 'changed' : 'ok', msg, result, diffs, steps: stepLines, setFacts: plan.setFacts };
 }
 
 function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {

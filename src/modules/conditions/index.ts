@@ -1,8 +1,9 @@
 /** Every condition a wait step may name. */
 import type { ConditionDefinition } from './types.js';
 import { commandSucceeds } from './command-succeeds.js';
+import { serviceConverged } from './service-converged.js';
 
-const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds];
+const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds, serviceConverged];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
 

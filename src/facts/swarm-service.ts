@@ -2,15 +2,19 @@
  * Reading a swarm service as docker reports it: `docker service inspect NAME
  * --format '{{json .}}'` (the Engine API's Service object) and `docker
  * service ps NAME --no-trunc --format '{{json .}}'` (one task per line).
- * Shared by docker_service (what differs), its convergence wait, and
- * `swarmplay status`. test/fixtures/docker-service holds real outputs of
- * dockerd 20.10 (client 28) these parsers were checked on.
+ * The one parser of those outputs, shared by docker_service (what differs),
+ * its `service_converged` wait, and `swarmplay status`. The fact reader
+ * `service_inspect` is how a plan reads a service.
+ * test/fixtures/docker-service holds real outputs of dockerd 20.10 (client
+ * 28) these parsers were checked on.
  *
  * `--no-trunc` matters: without it `docker service ps` cuts task errors
  * ("No such image: ...") to a few characters.
  */
 import { quoteArgs } from '../transport/shell-quote.js';
-import { asArray, asNumber, asObject, asString, parseJsonText, type Json } from '../facts/docker-json.js';
+import { asArray, asNumber, asObject, asString, parseJsonText, type Json } from './docker-json.js';
+import { defineFact, FactError } from './types.js';
+import type { RunResult } from '../transport/types.js';
 
 
 function stringRecord(value: unknown): Record<string, string> {
@@ -177,6 +181,30 @@ export function serviceInspectCommand(name: string): string {
 export function isNoSuchService(output: string): boolean {
   return /no such service/i.test(output);
 }
+
+function outputTail(result: RunResult): string {
+  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join('\n').trim();
+}
+
+/**
+ * `service_inspect` {name}: the service, or null when there is no such
+ * service. Throws FactError when the host cannot say: not a manager (only
+ * managers know services), no docker, anything else docker answered.
+ */
+export const serviceInspect = defineFact<{ name: string }, ServiceState | null>({
+  name: 'service_inspect',
+  command: ({ name }) => serviceInspectCommand(name),
+  parse(result, { name }, host) {
+    if (result.exitCode === 0) return parseServiceInspect(result.stdout);
+    const output = `${result.stdout}\n${result.stderr}`;
+    if (isNoSuchService(output)) return null;
+    if (/not a swarm manager|swarm mode/i.test(output)) {
+      throw new FactError(`docker_service must run on a swarm manager, and ${host} is not one (${outputTail(result)}); use delegate_to: a manager`);
+    }
+    if (result.exitCode === 127) throw new FactError(`docker is not installed on ${host}`);
+    throw new FactError(`cannot inspect service ${name} on ${host}: ${outputTail(result)}`);
+  },
+});
 
 /** One line of `docker service ps --format '{{json .}}'`. */
 export interface TaskLine {
