@@ -1,8 +1,8 @@
 /**
  * Reading a host's Docker state through the docker CLI, shared by the swarm,
  * registry, image and daemon modules: the read-only probes (`docker node
- * inspect`, TCP and HTTP tests over bash) and parsers for their output.
- * Container and image inspect are fact readers in src/facts/. The JSON shapes
+ * inspect`) and parsers for their output, and address helpers. Container and
+ * image inspect, TCP and HTTP tests are fact readers in src/facts/. The JSON shapes
  * are Docker Engine API objects; test/fixtures/docker holds real outputs of
  * dockerd 20.10 they were checked on.
  *
@@ -12,7 +12,7 @@
 import { asObject, asString, parseJsonText, type Json } from '../facts/docker-json.js';
 import type { ModuleContext } from './types.js';
 import type { RunResult } from '../transport/types.js';
-import { quote, quoteArgs } from '../transport/shell-quote.js';
+import { quoteArgs } from '../transport/shell-quote.js';
 export { DOCKER_INFO_COMMAND, parseDockerInfo, isReconnectingMember, type DockerInfo, type SwarmInfo, type RemoteManager } from '../facts/docker-info.js';
 
 /** The last lines of a failed command's output, for a message. */
@@ -89,45 +89,6 @@ export async function inspectNode(ctx: ModuleContext, node: string): Promise<Swa
     throw new Error(`cannot inspect swarm node ${node} on ${ctx.host}: ${commandOutputTail(result)}`);
   }
   return parseNodeInspect(result.stdout);
-}
-
-/**
- * A TCP connect test run on the host with bash's /dev/tcp (curl, wget and nc
- * may all be missing on a fresh server; bash and coreutils' timeout are not).
- * Exit 0: connected; 1: refused or timed out; 127: no bash/timeout on the host.
- */
-export function tcpConnectProbe(host: string, port: number, seconds = 3): string {
-  const script = 'exec 3<>"/dev/tcp/$1/$2"';
-  return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quote(host)} ${quote(String(port))} 2>/dev/null || exit 1`;
-}
-
-/**
- * An HTTP/1.0 request over bash's /dev/tcp; prints the response head (status
- * line and headers). Exit 127 when bash or timeout is missing.
- */
-export function httpHeadProbe(host: string, port: number, requestPath: string, headers: string[] = [], seconds = 5): string {
-  const script =
-    'exec 3<>"/dev/tcp/$1/$2" || exit 1\n' +
-    'printf "HEAD %s HTTP/1.0\\r\\nHost: %s:%s\\r\\n" "$3" "$1" "$2" >&3\n' +
-    'shift 3\nfor header in "$@"; do printf "%s\\r\\n" "$header" >&3; done\n' +
-    'printf "\\r\\n" >&3\n' +
-    'while IFS= read -r line <&3; do line=${line%$\'\\r\'}; [ -z "$line" ] && break; printf "%s\\n" "$line"; done';
-  return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quoteArgs([host, String(port), requestPath, ...headers])}`;
-}
-
-/** The status code of an HTTP response head, or undefined. */
-export function httpStatus(head: string): number | undefined {
-  const match = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head.trim());
-  return match ? Number(match[1]) : undefined;
-}
-
-/** A header's value from an HTTP response head (case-insensitive name). */
-export function httpHeader(head: string, name: string): string | undefined {
-  for (const line of head.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name.toLowerCase()) return line.slice(colon + 1).trim();
-  }
-  return undefined;
 }
 
 /** Whether a string is an IPv4 or IPv6 literal. */

@@ -21,7 +21,8 @@ import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import { commandOutputTail, httpHeadProbe, httpHeader, httpStatus } from './docker-cli.js';
+import { commandOutputTail } from './docker-cli.js';
+import { registryManifest } from '../facts/registry-manifest.js';
 import { imageInspect, type LocalImage } from '../facts/image-inspect.js';
 
 export const CONTEXT_LABEL = 'swarmplay.context-sha256';
@@ -74,19 +75,6 @@ function digestFor(image: LocalImage, repository: string): string[] {
   return image.repoDigests.filter((d) => d.startsWith(`${repository}@`)).map((d) => d.slice(repository.length + 1));
 }
 
-const MANIFEST_ACCEPT = 'Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
-
-/** The registry's digest for the tag: a string, null when it has no such tag, undefined when it cannot be asked. */
-async function registryDigest(ctx: ModuleContext, ref: ImageReference): Promise<string | null | undefined> {
-  if (!ref.registry) return undefined;
-  const [host, port] = ref.registry.split(':');
-  const answer = await ctx.probe(httpHeadProbe(host!, Number(port ?? 80), `/v2/${ref.path}/manifests/${ref.tag}`, [MANIFEST_ACCEPT]));
-  const status = httpStatus(answer.stdout);
-  if (status === 404) return null;
-  if (status === 200) return httpHeader(answer.stdout, 'Docker-Content-Digest') ?? undefined;
-  return undefined;
-}
-
 function dockerChange(description: string, words: string[], timeoutMs = 600_000): Step {
   return { kind: 'command', description, command: quoteArgs(words), timeoutMs };
 }
@@ -126,7 +114,7 @@ export const dockerImage = defineModule({
 
         const ref = parseReference(args.name);
         if (!ref.registry) return { steps: [], result, failed: `${args.name} names no registry (like 192.168.20.6:5000/${args.name}): pushing it would go to Docker Hub` };
-        const remote = await registryDigest(ctx, ref);
+        const remote = ref.registry ? await ctx.fact(registryManifest, { registry: ref.registry, path: ref.path, tag: ref.tag }) : undefined;
         result.registry_digest = remote ?? null;
         // A retag points the name at another image: whatever the registry has is then stale.
         const local = steps.length === 0 && image ? digestFor(image, ref.repository) : [];

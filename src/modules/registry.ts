@@ -19,9 +19,9 @@ import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { portArg } from './argument-types.js';
-import { httpStatus, tcpConnectProbe } from './docker-cli.js';
+import { httpHead, tcpConnect } from '../facts/tcp-http.js';
 import { containerInspect, type ContainerState } from '../facts/container-inspect.js';
-import { v2Probe, V2_SKIPPED } from './conditions/registry-answers.js';
+import { v2Request, V2_SKIPPED } from './conditions/registry-answers.js';
 
 const REGISTRY_PORT_IN_CONTAINER = '5000/tcp';
 const REGISTRY_DATA_IN_CONTAINER = '/var/lib/registry';
@@ -113,10 +113,10 @@ export const dockerRegistry = defineModule({
 
     if (container && registryDifferences(container, args).length === 0) {
       if (container.running) {
-        const answer = await ctx.probe(v2Probe(args.port));
-        const status = httpStatus(answer.stdout);
-        const v2 = answer.exitCode === 127 ? V2_SKIPPED : status ? `HTTP ${status}` : 'no answer';
-        if (answer.exitCode !== 127 && status !== 200 && status !== 401) {
+        const head = await ctx.fact(httpHead, v2Request(args.port));
+        const status = head?.status;
+        const v2 = !head ? V2_SKIPPED : status ? `HTTP ${status}` : 'no answer';
+        if (head && status !== 200 && status !== 401) {
           return { steps: [], result: { ...result, v2 }, failed: `the registry container ${args.name} runs on ${ctx.host} but /v2/ on port ${args.port} gives ${v2}; see docker logs ${args.name}` };
         }
         return { steps: [], result: { ...result, v2 }, msg: `registry ${args.name} runs on port ${args.port}, ${v2}` };
@@ -138,8 +138,7 @@ export const dockerRegistry = defineModule({
     // Nothing of ours on the port may listen there: tell who does before running anything.
     const holdsPort = container?.running && (container.ports[REGISTRY_PORT_IN_CONTAINER] ?? []).includes(String(args.port));
     if (!holdsPort) {
-      const listening = await ctx.probe(tcpConnectProbe('127.0.0.1', args.port));
-      if (listening.exitCode === 0) {
+      if (await ctx.fact(tcpConnect, { host: '127.0.0.1', port: args.port }) === 'open') {
         const users = await ctx.probe(`docker ps --filter ${quoteArgs([`publish=${args.port}`])} --format '{{.Names}}'`);
         const names = users.stdout.trim().split('\n').filter(Boolean);
         return {

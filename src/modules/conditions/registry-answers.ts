@@ -6,11 +6,11 @@
  */
 import { z } from 'zod';
 import { defineCondition } from './types.js';
-import { httpHeadProbe, httpStatus } from '../docker-cli.js';
+import { httpHead } from '../../facts/tcp-http.js';
 
-/** The /v2/ check: a HEAD request answered 200 (open) or 401 (auth) means a registry listens. */
-export function v2Probe(port: number): string {
-  return httpHeadProbe('127.0.0.1', port, '/v2/');
+/** The /v2/ check (an http_head fact's arguments): answered 200 (open) or 401 (auth), a registry listens. */
+export function v2Request(port: number) {
+  return { host: '127.0.0.1', port, path: '/v2/' };
 }
 
 export const V2_SKIPPED = 'skipped: no bash on the host to test /v2/';
@@ -23,9 +23,10 @@ export const registryAnswers = defineCondition({
     return {
       async poll(probeHost) {
         host = probeHost.host;
-        const answer = await probeHost.probe(v2Probe(args.port));
-        if (answer.exitCode === 127) return { state: 'done', result: { v2: V2_SKIPPED } };
-        const status = httpStatus(answer.stdout);
+        const request = v2Request(args.port);
+        const head = httpHead.parse(await probeHost.probe(httpHead.command(request)), request, probeHost.host);
+        if (!head) return { state: 'done', result: { v2: V2_SKIPPED } };
+        const { status } = head;
         if (status === 200 || status === 401) return { state: 'done', result: { v2: `answers /v2/ (HTTP ${status})` } };
         return { state: 'waiting', progress: status ? `HTTP ${status}` : 'no answer' };
       },
