@@ -66,7 +66,8 @@ export const sshKeygen = defineModule({
       ? {
           kind: 'command',
           description: `derive ${pubPath} from the existing private key`,
-          command: `${quoteArgs(['ssh-keygen', '-y', '-f', privatePath])} > ${quote(pubPath)}`,
+          // Through a temp file: a failed derive must not leave an empty .pub that a next run would take for the key.
+          command: `{ ${quoteArgs(['ssh-keygen', '-y', '-f', privatePath])} > ${quote(`${pubPath}.new`)} && mv -f -- ${quote(`${pubPath}.new`)} ${quote(pubPath)}; } || { rm -f -- ${quote(`${pubPath}.new`)}; false; }`,
           failMessage: `cannot derive the public key from ${privatePath} (is it passphrase-protected?)`,
         }
       : {
