@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { systemd } from '../../src/modules/systemd.js';
-import type { Change } from '../../src/modules/types.js';
+import type { Step, CommandStep } from '../../src/modules/types.js';
 import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations } from '../support/shell-argv.js';
 
 const parse = (args: unknown) => systemd.schema.parse(args);
-const commands = (steps: Step[]) => changes.map((change) => (change.kind === 'command' ? change.command : change.kind));
+const commands = (steps: Step[]) => steps.map((change) => (change.kind === 'command' ? change.command : change.kind));
 
 /** A host whose docker unit is in the given state. */
 function hostWith(active: string, enabled: string) {
