@@ -25,10 +25,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import handlebars from 'handlebars';
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Compensation, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { controllerFileCandidates, findControllerFile } from './copy.js';
-import { commandOutputTail, readDockerInfo, type DockerInfo } from './docker-cli.js';
+import { dockerInfo, type DockerInfo } from '../facts/docker-info.js';
+import { FactError } from '../facts/types.js';
 
 /** One word of an ExecStart line: systemd would split at whitespace and expand %, $ and quotes. */
 const unitWord = z.string().min(1).regex(/^[^\s"'\\%$;]+$/, 'must be one word without spaces, quotes, \\, %, $ or ;');
@@ -130,54 +131,64 @@ async function findTemplate(ctx: ModuleContext, template: string): Promise<strin
   return found ? found.file : { error: `could not find template ${template} (looked in ${candidates.join(', ')})` };
 }
 
-/** A shell loop on the host: 0 as soon as `docker info` answers, 1 after `seconds`. */
-export function waitForDockerCommand(seconds: number): string {
-  return `i=0; while [ "$i" -lt ${seconds} ]; do docker info >/dev/null 2>&1 && exit 0; i=$((i+1)); sleep 1; done; exit 1`;
-}
-
 const RESTART = 'systemctl daemon-reload && systemctl restart docker';
 
-async function restartAndWait(host: ApplyContext, timeout: number): Promise<string | undefined> {
-  const restart = await host.run(RESTART, { timeoutMs: (timeout + 30) * 1000 });
-  if (restart.exitCode !== 0) return `systemctl restart docker failed: ${commandOutputTail(restart, 5)}`;
-  const wait = await host.run(waitForDockerCommand(timeout), { timeoutMs: (timeout + 10) * 1000 });
-  if (wait.exitCode !== 0) return `docker did not answer within ${timeout} s after the restart`;
-  return undefined;
+/** daemon-reload and restart, then wait until `docker info` answers; `failedAs` heads each failure. */
+function restartSteps(timeout: number, failedAs: string, onFailure?: Compensation): Step[] {
+  return [
+    {
+      kind: 'command',
+      description: 'daemon-reload and restart docker',
+      command: RESTART,
+      timeoutMs: (timeout + 30) * 1000,
+      failMessage: `${failedAs}systemctl restart docker failed`,
+      ...(onFailure && { onFailure }),
+    },
+    {
+      kind: 'wait',
+      id: 'docker_answers',
+      description: 'wait until docker answers',
+      condition: 'command_succeeds',
+      args: { command: 'docker info', timeoutMessage: `${failedAs}docker did not answer within ${timeout} s after the restart` },
+      intervalMs: 1000,
+      timeoutMs: timeout * 1000,
+      waitingFor: 'docker to answer',
+      ...(onFailure && { onFailure }),
+    },
+  ];
 }
 
-/** Writes the unit, restarts docker; on failure restores `previous` (null: no file before) and restarts again. */
-function installUnitChange(dest: string, unit: string, previous: Buffer | null, timeout: number): Step {
-  return {
-    kind: 'apply',
-    description: `write ${dest}, daemon-reload, restart docker and wait for it`,
-    async apply(host) {
-      await host.putFile(dest, unit, { mode: '0644' });
-      const problem = await restartAndWait(host, timeout);
-      if (!problem) return { restarted: true };
-      if (previous !== null) await host.putFile(dest, previous, { mode: '0644' });
-      else await host.run(quoteArgs(['rm', '-f', '--', dest]));
-      const status = await host.run('systemctl status docker 2>&1 | tail -n 15');
-      const recovery = await restartAndWait(host, timeout);
-      throw new Error(
-        `docker did not start with the new ${dest}: ${problem}\n${status.stdout.trim()}\n` +
-          (recovery
-            ? `Restoring the previous unit did not bring docker back either: ${recovery}`
-            : `The previous unit was restored and docker runs again with it.`),
-      );
-    },
+/** The last lines of `systemctl status docker`, added to the failure message (never fails). */
+const STATUS_STEP: Step = {
+  kind: 'command',
+  description: 'show the end of systemctl status docker',
+  command: 'systemctl status docker 2>&1 | tail -n 15',
+  okExitCodes: 'any',
+};
+
+/**
+ * Writes the unit and restarts docker. When the restart or the wait fails:
+ * the status is shown, `previous` put back (null: there was no file, it is
+ * removed), docker restarted with it and waited for; the task fails saying so.
+ */
+function installUnitSteps(dest: string, unit: string, previous: Buffer | null, timeout: number): Step[] {
+  const restore: Step = previous !== null
+    ? { kind: 'write', description: `put the previous ${dest} back`, path: dest, content: previous, mode: '0644' }
+    : { kind: 'command', description: `remove the new ${dest}`, command: quoteArgs(['rm', '-f', '--', dest]) };
+  const onFailure: Compensation = {
+    steps: [STATUS_STEP, restore, ...restartSteps(timeout, '')],
+    whenDone: 'The previous unit was restored and docker runs again with it.',
+    whenFailed: 'Restoring the previous unit did not bring docker back either (see above).',
   };
+  return [
+    { kind: 'write', description: `write ${dest}`, path: dest, content: unit, mode: '0644' },
+    ...restartSteps(timeout, `docker did not start with the new ${dest}: `, onFailure),
+  ];
 }
 
-function restartOnlyChange(timeout: number): Step {
-  return {
-    kind: 'apply',
-    description: 'daemon-reload, restart docker and wait for it (the unit is right but the daemon runs without its flags)',
-    async apply(host) {
-      const problem = await restartAndWait(host, timeout);
-      if (problem) throw new Error(problem);
-      return { restarted: true };
-    },
-  };
+/** The unit is right but the daemon runs without its flags: restart only; a failure shows the status. */
+function restartOnlySteps(timeout: number): Step[] {
+  return restartSteps(timeout, '', { steps: [STATUS_STEP] });
 }
 
 export const dockerDaemon = defineModule({
@@ -187,6 +198,9 @@ export const dockerDaemon = defineModule({
     const plan = await planUnit(ctx, args);
     if (args.insecure_registries.length) plan.warnings = [insecureRegistryWarning(args.insecure_registries)];
     return plan;
+  },
+  finish(_args, outcomes) {
+    return outcomes.byId('docker_answers')?.waited ? { restarted: true } : {};
   },
 });
 
@@ -235,21 +249,23 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
     const result = { dest: args.dest, dockerd_path: dockerdPath, insecure_registries: args.insecure_registries, exec_start: execStart };
     if (current === null || current.toString('utf8') !== unit) {
       return {
-        steps: [installUnitChange(args.dest, unit, current, args.timeout)],
+        steps: installUnitSteps(args.dest, unit, current, args.timeout),
         diffs: [{ path: args.dest, before: current?.toString('utf8') ?? '', after: unit }],
         result,
       };
     }
     let info: DockerInfo | undefined;
     try {
-      info = await readDockerInfo(ctx);
-    } catch {
+      info = await ctx.fact(dockerInfo, {});
+    } catch (error) {
+      // Missing or not answering: a restart with the right unit is the cure either way.
+      if (!(error instanceof FactError)) throw error;
       info = undefined;
     }
     const missing = info ? args.insecure_registries.filter((r) => !info!.insecureRegistries.includes(r)) : args.insecure_registries;
     if (!info || missing.length > 0) {
       return {
-        steps: [restartOnlyChange(args.timeout)],
+        steps: restartOnlySteps(args.timeout),
         msg: info ? `docker runs without --insecure-registry ${missing.join(', ')}` : `docker does not answer on ${ctx.host}`,
         result,
       };
@@ -260,5 +276,5 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
 /** The seed accepts plain-HTTP registries for a lab; the user hears it once, with the addresses. */
 function insecureRegistryWarning(registries: string[]): string {
   return `docker.service trusts ${registries.join(', ')} as an insecure registry (plain HTTP, no TLS, no authentication): ` +
-    'anyone on the network can read and replace its images. Fine for a lab, as in the seed; give it TLS for anything else.';
+    'anyone on the network can read and replace its images. Fine for a lab, as in the walkthrough; give it TLS for anything else.';
 }

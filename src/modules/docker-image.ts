@@ -18,10 +18,12 @@
  * - absent: the tag is removed (`docker rmi`).
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import { commandOutputTail, httpHeadProbe, httpHeader, httpStatus, inspectImage, type LocalImage } from './docker-cli.js';
+import { commandOutputTail } from './docker-cli.js';
+import { registryManifest } from '../facts/registry-manifest.js';
+import { imageInspect, type LocalImage } from '../facts/image-inspect.js';
 
 export const CONTEXT_LABEL = 'swarmplay.context-sha256';
 
@@ -73,19 +75,6 @@ function digestFor(image: LocalImage, repository: string): string[] {
   return image.repoDigests.filter((d) => d.startsWith(`${repository}@`)).map((d) => d.slice(repository.length + 1));
 }
 
-const MANIFEST_ACCEPT = 'Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
-
-/** The registry's digest for the tag: a string, null when it has no such tag, undefined when it cannot be asked. */
-async function registryDigest(ctx: ModuleContext, ref: ImageReference): Promise<string | null | undefined> {
-  if (!ref.registry) return undefined;
-  const [host, port] = ref.registry.split(':');
-  const answer = await ctx.probe(httpHeadProbe(host!, Number(port ?? 80), `/v2/${ref.path}/manifests/${ref.tag}`, [MANIFEST_ACCEPT]));
-  const status = httpStatus(answer.stdout);
-  if (status === 404) return null;
-  if (status === 200) return httpHeader(answer.stdout, 'Docker-Content-Digest') ?? undefined;
-  return undefined;
-}
-
 function dockerChange(description: string, words: string[], timeoutMs = 600_000): Step {
   return { kind: 'command', description, command: quoteArgs(words), timeoutMs };
 }
@@ -100,7 +89,7 @@ export const dockerImage = defineModule({
   schema: dockerImageArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const result: Record<string, unknown> = { name: args.name, state: args.state };
-    const image = await inspectImage(ctx, args.name);
+    const image = await ctx.fact(imageInspect, { reference: args.name });
     if (image) result.image_id = image.id;
 
     switch (args.state) {
@@ -115,25 +104,25 @@ export const dockerImage = defineModule({
       case 'pushed': {
         const steps: Step[] = [];
         if (args.source) {
-          const source = await inspectImage(ctx, args.source);
+          const source = await ctx.fact(imageInspect, { reference: args.source });
           if (!source) return { steps: [], result, failed: `image ${args.source} is not on ${ctx.host}: pull, load or build it first` };
           if (!image || image.id !== source.id) steps.push(dockerChange(`docker tag ${args.source} ${args.name}`, ['docker', 'tag', args.source, args.name]));
         } else if (!image) {
           return { steps: [], result, failed: `image ${args.name} is not on ${ctx.host}: give source to tag it from` };
         }
-        if (args.state === 'tagged') return { changes, result };
+        if (args.state === 'tagged') return { steps, result };
 
         const ref = parseReference(args.name);
         if (!ref.registry) return { steps: [], result, failed: `${args.name} names no registry (like 192.168.20.6:5000/${args.name}): pushing it would go to Docker Hub` };
-        const remote = await registryDigest(ctx, ref);
+        const remote = ref.registry ? await ctx.fact(registryManifest, { registry: ref.registry, path: ref.path, tag: ref.tag }) : undefined;
         result.registry_digest = remote ?? null;
         // A retag points the name at another image: whatever the registry has is then stale.
         const local = steps.length === 0 && image ? digestFor(image, ref.repository) : [];
         result.local_digests = local;
         const upToDate = remote === undefined ? local.length > 0 : remote !== null && local.includes(remote);
-        if (upToDate && !args.force) return { changes, result };
+        if (upToDate && !args.force) return { steps, result };
         steps.push(dockerChange(`docker push ${args.name}`, ['docker', 'push', args.name]));
-        return { changes, result };
+        return { steps, result };
       }
 
       case 'built': {
@@ -151,13 +140,13 @@ export const dockerImage = defineModule({
         ];
         return {
           steps: [{
-            kind: 'apply',
+            kind: 'command',
             description: `docker build -t ${args.name} ${folder}`,
-            async apply(host: ApplyContext) {
-              const built = await host.run(quoteArgs(words), { timeoutMs: 1_800_000 });
-              if (built.exitCode !== 0) throw new Error(`docker build of ${folder} failed on ${host.host}: ${commandOutputTail(built, 8)}`);
-              return {};
-            },
+            command: quoteArgs(words),
+            timeoutMs: 1_800_000,
+            failMessage: `docker build of ${folder} failed on ${ctx.host}`,
+            // The build's own last lines say which instruction failed and why.
+            failOutputLines: 8,
           }],
           result,
         };

@@ -10,17 +10,18 @@
  * clear failure before anything runs (and, should `docker run` still fail on
  * it, the half-created container is removed). After a start the registry
  * must answer GET /v2/ (HTTP 200 or 401) on the host, tested over bash's
- * /dev/tcp; without bash on the host that check is skipped and msg says so.
+ * /dev/tcp by a wait step (condition registry_answers); without bash on the
+ * host that check is skipped and the result's v2 says so.
  * The real proof, a push from one node and a pull on another, is the
  * playbook's (docker_image).
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { portArg } from './argument-types.js';
-import {
-  commandOutputTail, httpHeadProbe, httpStatus, inspectContainer, tcpConnectProbe, type ContainerState,
-} from './docker-cli.js';
+import { httpHead, tcpConnect } from '../facts/tcp-http.js';
+import { containerInspect, type ContainerState } from '../facts/container-inspect.js';
+import { v2Request, V2_SKIPPED } from './conditions/registry-answers.js';
 
 const REGISTRY_PORT_IN_CONTAINER = '5000/tcp';
 const REGISTRY_DATA_IN_CONTAINER = '/var/lib/registry';
@@ -52,59 +53,58 @@ export function registryDifferences(container: ContainerState, args: RegistryArg
   return differences;
 }
 
-/** The /v2/ check: a HEAD request answered 200 (open) or 401 (auth) means a registry listens. */
-export function v2Probe(port: number): string {
-  return httpHeadProbe('127.0.0.1', port, '/v2/');
-}
-
-async function waitForV2(host: ApplyContext, port: number, timeout: number): Promise<string> {
-  const deadline = Date.now() + timeout * 1000;
-  let last = '';
-  for (;;) {
-    const answer = await host.run(v2Probe(port));
-    if (answer.exitCode === 127) return 'skipped: no bash on the host to test /v2/';
-    const status = httpStatus(answer.stdout);
-    if (status === 200 || status === 401) return `answers /v2/ (HTTP ${status})`;
-    last = status ? `HTTP ${status}` : 'no answer';
-    if (Date.now() > deadline) throw new Error(`the registry on ${host.host}:${port} does not answer /v2/ after ${timeout} s (${last}); see docker logs`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-function runChange(args: RegistryArgs, replace: boolean): Step {
-  const run = quoteArgs([
-    'docker', 'run', '-d', '--name', args.name, '--restart', args.restart_policy,
-    '-p', `${args.port}:5000`, '-v', `${args.data_dir}:${REGISTRY_DATA_IN_CONTAINER}`, args.image,
-  ]);
+/** Waits until the registry answers /v2/; its outcome (id `v2`) says what was seen. */
+function waitForV2(args: RegistryArgs): Step {
   return {
-    kind: 'apply',
-    description: `${replace ? 'replace' : 'run'} the registry container ${args.name} on port ${args.port} (data in ${args.data_dir})`,
-    async apply(host) {
-      if (replace) await host.run(quoteArgs(['docker', 'rm', '-f', args.name]));
-      const mkdir = await host.run(quoteArgs(['mkdir', '-p', '--', args.data_dir]));
-      if (mkdir.exitCode !== 0) throw new Error(`cannot create ${args.data_dir} on ${host.host}: ${commandOutputTail(mkdir)}`);
-      const started = await host.run(run, { timeoutMs: 300_000 });
-      if (started.exitCode !== 0) {
-        // docker run creates the container before binding the port: do not leave it behind.
-        await host.run(quoteArgs(['docker', 'rm', '-f', args.name]));
-        const output = commandOutputTail(started);
-        const portTaken = /port is already allocated|address already in use/i.test(output);
-        throw new Error(
-          portTaken
-            ? `port ${args.port} on ${host.host} is already in use: the registry cannot listen there (${output}); free the port or choose another`
-            : `docker run of the registry failed on ${host.host}: ${output}`,
-        );
-      }
-      return { v2: await waitForV2(host, args.port, args.timeout) };
-    },
+    kind: 'wait',
+    id: 'v2',
+    description: `wait until the registry answers /v2/ on port ${args.port}`,
+    condition: 'registry_answers',
+    args: { port: args.port },
+    intervalMs: 500,
+    timeoutMs: args.timeout * 1000,
+    waitingFor: `the registry on port ${args.port} to answer /v2/`,
   };
+}
+
+/** (Re)creates the container: the old one removed first when `replace`, the data folder made, then docker run. */
+function runSteps(host: string, args: RegistryArgs, replace: boolean): Step[] {
+  const remove = quoteArgs(['docker', 'rm', '-f', args.name]);
+  const steps: Step[] = [];
+  if (replace) steps.push({ kind: 'command', description: `remove the differing container ${args.name}`, command: remove });
+  steps.push(
+    {
+      kind: 'command',
+      description: `create the data folder ${args.data_dir}`,
+      command: quoteArgs(['mkdir', '-p', '--', args.data_dir]),
+      failMessage: `cannot create ${args.data_dir} on ${host}`,
+    },
+    {
+      kind: 'command',
+      description: `run the registry container ${args.name} on port ${args.port} (data in ${args.data_dir})`,
+      command: quoteArgs([
+        'docker', 'run', '-d', '--name', args.name, '--restart', args.restart_policy,
+        '-p', `${args.port}:5000`, '-v', `${args.data_dir}:${REGISTRY_DATA_IN_CONTAINER}`, args.image,
+      ]),
+      timeoutMs: 300_000,
+      failMessage: `docker run of the registry failed on ${host}`,
+      failHints: [{
+        whenOutputMatches: 'port is already allocated|address already in use',
+        message: `port ${args.port} on ${host} is already in use: the registry cannot listen there; free the port or choose another`,
+      }],
+      // docker run creates the container before binding the port: do not leave it behind.
+      onFailure: { steps: [{ kind: 'command', description: `remove the half-made container ${args.name}`, command: remove }] },
+    },
+    waitForV2(args),
+  );
+  return steps;
 }
 
 export const dockerRegistry = defineModule({
   name: 'docker_registry',
   schema: registryArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
-    const container = await inspectContainer(ctx, args.name);
+    const container = await ctx.fact(containerInspect, { name: args.name });
     const result = { name: args.name, port: args.port, data_dir: args.data_dir, image: args.image };
     if (args.state === 'absent') {
       if (!container) return { steps: [], result };
@@ -113,24 +113,24 @@ export const dockerRegistry = defineModule({
 
     if (container && registryDifferences(container, args).length === 0) {
       if (container.running) {
-        const answer = await ctx.probe(v2Probe(args.port));
-        const status = httpStatus(answer.stdout);
-        const v2 = answer.exitCode === 127 ? 'skipped: no bash on the host to test /v2/' : status ? `HTTP ${status}` : 'no answer';
-        if (answer.exitCode !== 127 && status !== 200 && status !== 401) {
+        const head = await ctx.fact(httpHead, v2Request(args.port));
+        const status = head?.status;
+        const v2 = !head ? V2_SKIPPED : status ? `HTTP ${status}` : 'no answer';
+        if (head && status !== 200 && status !== 401) {
           return { steps: [], result: { ...result, v2 }, failed: `the registry container ${args.name} runs on ${ctx.host} but /v2/ on port ${args.port} gives ${v2}; see docker logs ${args.name}` };
         }
         return { steps: [], result: { ...result, v2 }, msg: `registry ${args.name} runs on port ${args.port}, ${v2}` };
       }
       return {
-        steps: [{
-          kind: 'apply',
-          description: `start the stopped registry container ${args.name}`,
-          async apply(host) {
-            const started = await host.run(quoteArgs(['docker', 'start', args.name]));
-            if (started.exitCode !== 0) throw new Error(`docker start ${args.name} failed on ${host.host}: ${commandOutputTail(started)}`);
-            return { v2: await waitForV2(host, args.port, args.timeout) };
+        steps: [
+          {
+            kind: 'command',
+            description: `start the stopped registry container ${args.name}`,
+            command: quoteArgs(['docker', 'start', args.name]),
+            failMessage: `docker start ${args.name} failed on ${ctx.host}`,
           },
-        }],
+          waitForV2(args),
+        ],
         result,
       };
     }
@@ -138,8 +138,7 @@ export const dockerRegistry = defineModule({
     // Nothing of ours on the port may listen there: tell who does before running anything.
     const holdsPort = container?.running && (container.ports[REGISTRY_PORT_IN_CONTAINER] ?? []).includes(String(args.port));
     if (!holdsPort) {
-      const listening = await ctx.probe(tcpConnectProbe('127.0.0.1', args.port));
-      if (listening.exitCode === 0) {
+      if (await ctx.fact(tcpConnect, { host: '127.0.0.1', port: args.port }) === 'open') {
         const users = await ctx.probe(`docker ps --filter ${quoteArgs([`publish=${args.port}`])} --format '{{.Names}}'`);
         const names = users.stdout.trim().split('\n').filter(Boolean);
         return {
@@ -151,12 +150,13 @@ export const dockerRegistry = defineModule({
     }
     const differences = container ? registryDifferences(container, args) : [];
     return {
-      steps: [runChange(args, container !== null)],
+      steps: runSteps(ctx.host, args, container !== null),
       result,
       ...(container && { msg: `the container ${args.name} differs: ${differences.join('; ')}` }),
     };
   },
   finish(_args, outcomes) {
-    return { ...outcomes.find((o) => o.applied)?.applied };
+    const v2 = outcomes.byId('v2')?.waited?.v2;
+    return v2 === undefined ? {} : { v2 };
   },
 });

@@ -7,9 +7,8 @@
  * task can hand the key to ssh_copy_id.
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
-import { commandOutputTail } from './docker-cli.js';
 import { numberArg } from './argument-types.js';
 
 const sshKeygenArgs = z
@@ -42,12 +41,6 @@ export function expandHome(file: string, home: string): string {
   return file.startsWith('~/') ? `${home}/${file.slice(2)}` : file;
 }
 
-async function readPublicKey(host: ApplyContext, pubPath: string): Promise<string> {
-  const content = await host.getFile(pubPath);
-  if (content === null) throw new Error(`${pubPath} is missing after ssh-keygen ran on ${host.host}`);
-  return content.toString('utf8').trim();
-}
-
 export const sshKeygen = defineModule({
   name: 'ssh_keygen',
   schema: sshKeygenArgs,
@@ -64,34 +57,37 @@ export const sshKeygen = defineModule({
     if (tool.exitCode !== 0) return { steps: [], failed: `ssh-keygen is not installed on ${ctx.host} (package openssh-client)` };
 
     const dir = privatePath.slice(0, privatePath.lastIndexOf('/')) || '/';
-    const change: Step = privateExists
+    const words = [
+      'ssh-keygen', '-q', '-t', args.type, '-N', '', '-f', privatePath,
+      ...(args.bits !== undefined ? ['-b', String(args.bits)] : []),
+      ...(args.comment !== undefined ? ['-C', args.comment] : []),
+    ];
+    const make: Step = privateExists
       ? {
-          kind: 'apply',
+          kind: 'command',
           description: `derive ${pubPath} from the existing private key`,
-          async apply(host) {
-            const derived = await host.run(`${quoteArgs(['ssh-keygen', '-y', '-f', privatePath])} > ${quote(pubPath)}`);
-            if (derived.exitCode !== 0) throw new Error(`cannot derive the public key from ${privatePath} (is it passphrase-protected?): ${commandOutputTail(derived)}`);
-            return { public_key: await readPublicKey(host, pubPath) };
-          },
+          // Through a temp file: a failed derive must not leave an empty .pub that a next run would take for the key.
+          command: `{ ${quoteArgs(['ssh-keygen', '-y', '-f', privatePath])} > ${quote(`${pubPath}.new`)} && mv -f -- ${quote(`${pubPath}.new`)} ${quote(pubPath)}; } || { rm -f -- ${quote(`${pubPath}.new`)}; false; }`,
+          failMessage: `cannot derive the public key from ${privatePath} (is it passphrase-protected?)`,
         }
       : {
-          kind: 'apply',
+          kind: 'command',
           description: `generate an ${args.type} key pair at ${privatePath}`,
-          async apply(host) {
-            const words = [
-              'ssh-keygen', '-q', '-t', args.type, '-N', '', '-f', privatePath,
-              ...(args.bits !== undefined ? ['-b', String(args.bits)] : []),
-              ...(args.comment !== undefined ? ['-C', args.comment] : []),
-            ];
-            // umask 077: the folder and key are private from the start, not chmod-ed afterwards.
-            const made = await host.run(`umask 077 && mkdir -p -- ${quote(dir)} && ${quoteArgs(words)} </dev/null`);
-            if (made.exitCode !== 0) throw new Error(`ssh-keygen failed on ${host.host}: ${commandOutputTail(made)}`);
-            return { public_key: await readPublicKey(host, pubPath) };
-          },
+          // umask 077: the folder and key are private from the start, not chmod-ed afterwards.
+          command: `umask 077 && mkdir -p -- ${quote(dir)} && ${quoteArgs(words)} </dev/null`,
+          failMessage: `ssh-keygen failed on ${ctx.host}`,
         };
-    return { steps: [change], result };
+    const readBack: Step = {
+      kind: 'command',
+      id: 'public_key',
+      description: `read ${pubPath}`,
+      command: quoteArgs(['cat', '--', pubPath]),
+      failMessage: `${pubPath} is missing after ssh-keygen ran on ${ctx.host}`,
+    };
+    return { steps: [make, readBack], result };
   },
   finish(_args, outcomes) {
-    return { ...outcomes.find((o) => o.applied)?.applied };
+    const read = outcomes.byId('public_key')?.run;
+    return read && read.exitCode === 0 ? { public_key: read.stdout.trim() } : {};
   },
 });

@@ -24,9 +24,10 @@ import { defineModule, type ApplyContext, type Step, type ModuleContext, type Pl
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import {
-  commandOutputTail, hostOfAddress, isReconnectingMember, parseDockerInfo, portOfAddress, readSettledDockerInfo, tcpConnectProbe, withDefaultPort,
+  commandOutputTail, hostOfAddress, isReconnectingMember, parseDockerInfo, portOfAddress, readSettledDockerInfo, withDefaultPort,
   DOCKER_INFO_COMMAND, type SwarmInfo,
 } from './docker-cli.js';
+import { tcpConnectProbe } from '../facts/tcp-http.js';
 import { resolveAdvertiseAddress, SWARM_PORT } from './swarm-init.js';
 
 const swarmJoinArgs = z

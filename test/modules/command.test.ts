@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { command } from '../../src/modules/command.js';
 import { shell } from '../../src/modules/shell.js';
-import type { Change, StepOutcome } from '../../src/modules/types.js';
-import { fakeHost } from '../support/fake-host.js';
+import type { Step, CommandStep, StepOutcome } from '../../src/modules/types.js';
+import { fakeHost, stepOutcomes } from '../support/fake-host.js';
 import { recordInvocations, HOSTILE_VALUES } from '../support/shell-argv.js';
 
-function onlyCommand(steps: Step[]): Extract<Change, { kind: 'command' }> {
+function onlyCommand(steps: Step[]): CommandStep {
   assert.equal(steps.length, 1);
-  const [change] = changes;
+  const [change] = steps;
   assert.equal(change!.kind, 'command');
-  return change as Extract<Change, { kind: 'command' }>;
+  return change as CommandStep;
 }
 
 const parse = (args: unknown) => command.schema.parse(args);
@@ -36,7 +36,7 @@ describe('command module', () => {
     const plan = await command.plan(fakeHost(), parse({ _raw: `echo "a b" 'c  d' > /tmp/x | $(id)` }));
     const change = onlyCommand(plan.steps);
     assert.equal(plan.unpredictable, true);
-    assert.equal(change.allowFailure, false);
+    assert.equal(change.okExitCodes, undefined, 'a non-zero exit fails the task');
     assert.deepEqual(recordInvocations(change.command, ['echo']), [{ program: 'echo', args: ['a b', 'c  d', '>', '/tmp/x', '|', '$(id)'] }]);
     assert.deepEqual(plan.result?.cmd, ['echo', 'a b', 'c  d', '>', '/tmp/x', '|', '$(id)']);
   });
@@ -92,11 +92,11 @@ describe('command module', () => {
   it("returns Ansible's result: rc, stdout, stderr and their lines; 'non-zero return code' on failure", async () => {
     const args = parse({ cmd: 'ls -l' });
     const plan = await command.plan(fakeHost(), args);
-    const outcome: StepOutcome = { change: plan.steps[0]!, run: { stdout: 'a\nb\n\n', stderr: '', exitCode: 0 } };
-    assert.deepEqual(command.finish!(args, [outcome], plan), {
+    const outcome: StepOutcome = { step: plan.steps[0]!, run: { stdout: 'a\nb\n\n', stderr: '', exitCode: 0 } };
+    assert.deepEqual(command.finish!(args, stepOutcomes([outcome]), plan), {
       cmd: ['ls', '-l'], rc: 0, stdout: 'a\nb', stderr: '', stdout_lines: ['a', 'b'], stderr_lines: [],
     });
-    const failed = command.finish!(args, [{ ...outcome, run: { stdout: '', stderr: 'no such file\n', exitCode: 2 } }], plan);
+    const failed = command.finish!(args, stepOutcomes([{ ...outcome, run: { stdout: '', stderr: 'no such file\n', exitCode: 2 } }]), plan);
     assert.equal(failed.rc, 2);
     assert.equal(failed.msg, 'non-zero return code');
     assert.deepEqual(failed.stderr_lines, ['no such file']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { copy } from '../../src/modules/copy.js';
 import { template } from '../../src/modules/template.js';
-import { fakeHost, applyWrites } from '../support/fake-host.js';
+import { fakeHost, applyWrites, stepOutcomes } from '../support/fake-host.js';
 
 describe('copy module', () => {
   let playbookDir: string;
@@ -85,8 +85,8 @@ describe('copy module', () => {
   it('reports the backup path in its result', () => {
     const args = copy.schema.parse({ content: 'x', dest: '/x', backup: true });
     const plan = { steps: [] };
-    const change = { kind: 'write' as const, description: '', path: '/x', content: 'x' };
-    assert.deepEqual(copy.finish!(args, [{ change, backupPath: '/x.2024~' }], plan), { backup_file: '/x.2024~' });
+    const step = { kind: 'write' as const, description: '', path: '/x', content: 'x' };
+    assert.deepEqual(copy.finish!(args, stepOutcomes([{ step, backupPath: '/x.2024~' }]), plan), { backup_file: '/x.2024~' });
   });
 });
 

@@ -1,82 +1,42 @@
+/**
+ * docker_image beyond its cases (test/modules/cases/docker_image/): reading
+ * references as docker does, the arguments each state needs, and how a
+ * failed build is reported.
+ */
 import assert from 'node:assert/strict';
-import { dockerImage, parseReference, contextHashCommand, CONTEXT_LABEL } from '../../src/modules/docker-image.js';
-import { imageInspectCommand } from '../../src/modules/docker-cli.js';
-import type { Change } from '../../src/modules/types.js';
+import { dockerImage, parseReference } from '../../src/modules/docker-image.js';
+import type { CommandStep } from '../../src/modules/types.js';
 import { fakeHost } from '../support/fake-host.js';
-import { jsonFixture } from '../fixtures/docker/index.js';
-
-const TARGET = '10.251.0.1:5000/httpd:latest';
-const NO_IMAGE = { stdout: '', stderr: 'Error: No such image: x', exitCode: 1 };
-const DIGEST = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
-const image = (id: string, repoDigests: string[] = [], labels: Record<string, string> = {}) =>
-  jsonFixture('image-inspect-registry.json', (i) => { i.Id = id; i.RepoDigests = repoDigests; i.Config.Labels = labels; });
-const commands = (steps: Step[]) => changes.map((c) => (c as Extract<Change, { kind: 'command' }>).command ?? c.description);
-const parse = (args: unknown) => dockerImage.schema.parse(args);
-
-/** Answers the registry's HEAD /v2/httpd/manifests/latest with `head`. */
-function probes(images: Record<string, string | typeof NO_IMAGE>, head?: string) {
-  return (command: string) => {
-    for (const [ref, answer] of Object.entries(images)) if (command === imageInspectCommand(ref)) return answer;
-    if (command.includes('/v2/') && head !== undefined) return head;
-    return undefined;
-  };
-}
+import { recordInvocations } from '../support/shell-argv.js';
 
 describe('docker_image module', () => {
   it('splits references as docker does', () => {
-    assert.deepEqual(parseReference(TARGET), { registry: '10.251.0.1:5000', repository: '10.251.0.1:5000/httpd', path: 'httpd', tag: 'latest' });
+    assert.deepEqual(parseReference('10.251.0.1:5000/httpd:latest'), { registry: '10.251.0.1:5000', repository: '10.251.0.1:5000/httpd', path: 'httpd', tag: 'latest' });
     assert.deepEqual(parseReference('httpd'), { repository: 'httpd', path: 'httpd', tag: 'latest' });
     assert.deepEqual(parseReference('library/httpd:2.4'), { repository: 'library/httpd', path: 'library/httpd', tag: '2.4' });
+    assert.deepEqual(parseReference('localhost/app@sha256:ab'), { registry: 'localhost', repository: 'localhost/app', path: 'app', tag: 'latest' });
   });
 
-  it('tags and pushes a new name (the seed\'s docker tag + docker push)', async () => {
-    const host = fakeHost({ probes: probes({ [TARGET]: NO_IMAGE, 'httpd:latest': image('sha256:aa') }, 'HTTP/1.1 404 Not Found\n') });
-    const plan = await dockerImage.plan(host, parse({ name: TARGET, source: 'httpd:latest', state: 'pushed' }));
-    assert.deepEqual(commands(plan.steps), [`docker tag httpd:latest ${TARGET}`, `docker push ${TARGET}`]);
-  });
-
-  it('does not push again when the registry holds the digest the host pushed (a second run)', async () => {
-    const pushed = image('sha256:aa', [`10.251.0.1:5000/httpd@${DIGEST}`]);
-    const host = fakeHost({ probes: probes({ [TARGET]: pushed, 'httpd:latest': image('sha256:aa') }, `HTTP/1.1 200 OK\nDocker-Content-Digest: ${DIGEST}\n`) });
-    assert.deepEqual((await dockerImage.plan(host, parse({ name: TARGET, source: 'httpd:latest', state: 'pushed' }))).steps, []);
-  });
-
-  it('pushes again when the registry lost the image or holds another digest', async () => {
-    const pushed = image('sha256:aa', [`10.251.0.1:5000/httpd@${DIGEST}`]);
-    const lost = fakeHost({ probes: probes({ [TARGET]: pushed }, 'HTTP/1.1 404 Not Found\n') });
-    assert.deepEqual(commands((await dockerImage.plan(lost, parse({ name: TARGET, state: 'pushed' }))).steps), [`docker push ${TARGET}`]);
-    const other = fakeHost({ probes: probes({ [TARGET]: pushed }, 'HTTP/1.1 200 OK\nDocker-Content-Digest: sha256:22\n') });
-    assert.equal((await dockerImage.plan(other, parse({ name: TARGET, state: 'pushed' }))).steps.length, 1);
-  });
-
-  it('without an answer from the registry, pushes only what the host never pushed', async () => {
-    const unanswered = { stdout: '', stderr: '', exitCode: 127 };
-    const never = fakeHost({ probes: (c) => (c === imageInspectCommand(TARGET) ? image('sha256:aa') : c.includes('/v2/') ? unanswered : undefined) });
-    assert.equal((await dockerImage.plan(never, parse({ name: TARGET, state: 'pushed' }))).steps.length, 1);
-    const once = fakeHost({ probes: (c) => (c === imageInspectCommand(TARGET) ? image('sha256:aa', [`10.251.0.1:5000/httpd@${DIGEST}`]) : c.includes('/v2/') ? unanswered : undefined) });
-    assert.deepEqual((await dockerImage.plan(once, parse({ name: TARGET, state: 'pushed' }))).steps, []);
-  });
-
-  it('fails clearly for a missing source, and for a push without a registry', async () => {
-    const missing = await dockerImage.plan(fakeHost({ probes: probes({ [TARGET]: NO_IMAGE, 'httpd:latest': NO_IMAGE }) }), parse({ name: TARGET, source: 'httpd:latest', state: 'tagged' }));
-    assert.match(missing.failed!, /image httpd:latest is not on fake01/);
-    const hub = await dockerImage.plan(fakeHost({ probes: probes({ 'myapp:1': image('sha256:aa') }) }), parse({ name: 'myapp:1', state: 'pushed' }));
-    assert.match(hub.failed!, /names no registry/);
+  it('needs source to tag and path to build', () => {
     assert.equal(dockerImage.schema.safeParse({ name: 'x', state: 'built' }).success, false);
+    assert.equal(dockerImage.schema.safeParse({ name: 'x', state: 'tagged' }).success, false);
+    assert.equal(dockerImage.schema.safeParse({ name: 'x y' }).success, false);
   });
 
-  it('pulls only a missing image', async () => {
-    assert.deepEqual((await dockerImage.plan(fakeHost({ probes: probes({ [TARGET]: image('sha256:aa') }) }), parse({ name: TARGET }))).steps, []);
-    assert.deepEqual(commands((await dockerImage.plan(fakeHost({ probes: probes({ [TARGET]: NO_IMAGE }) }), parse({ name: TARGET }))).steps), [`docker pull ${TARGET}`]);
-  });
-
-  it('builds a folder once: the context hash is kept as an image label', async () => {
-    const hash = 'a'.repeat(64);
-    const hashProbe = { [contextHashCommand('/srv/aa')]: `${hash}\n` };
-    const fresh = fakeHost({ probes: (c) => hashProbe[c] ?? probes({ 'web:1.0': NO_IMAGE })(c) });
-    const plan = await dockerImage.plan(fresh, parse({ name: 'web:1.0', state: 'built', path: '/srv/aa' }));
-    assert.match(plan.steps[0]!.description, /docker build -t web:1.0 \/srv\/aa/);
-    const built = fakeHost({ probes: (c) => hashProbe[c] ?? probes({ 'web:1.0': image('sha256:bb', [], { [CONTEXT_LABEL]: hash }) })(c) });
-    assert.deepEqual((await dockerImage.plan(built, parse({ name: 'web:1.0', state: 'built', path: '/srv/aa' }))).steps, []);
+  it('a build is one command whose failure shows the build\'s last 8 lines', async () => {
+    const hash = 'b'.repeat(64);
+    const host = fakeHost({
+      host: 'docker01',
+      factOutputs: { 'image_inspect {"reference":"web:1.0"}': { stdout: '[]', stderr: 'Error: No such image: web:1.0', exitCode: 1 } },
+      probes: (command) => (command.startsWith('cd -- \'/srv/my app\'') ? `${hash}\n` : undefined),
+    });
+    const plan = await dockerImage.plan(host, dockerImage.schema.parse({ name: 'web:1.0', state: 'built', path: '/srv/my app', dockerfile: 'Dockerfile.prod' }));
+    const build = plan.steps[0] as CommandStep;
+    assert.deepEqual(recordInvocations(build.command, ['docker']), [{
+      program: 'docker',
+      args: ['build', '--label', `swarmplay.context-sha256=${hash}`, '-t', 'web:1.0', '-f', 'Dockerfile.prod', '/srv/my app'],
+    }]);
+    assert.equal(build.failMessage, 'docker build of /srv/my app failed on docker01');
+    assert.equal(build.failOutputLines, 8);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {
   dockerNetwork, inSubnet, networkCreateCommand, parseNetworkInspect, SERVICE_NETWORKS_PROBE, servicesUsing, type DockerNetworkArgs,
 } from '../../src/modules/docker-network.js';
-import type { Change } from '../../src/modules/types.js';
+import type { Step, CommandStep } from '../../src/modules/types.js';
 import type { RunResult } from '../../src/transport/types.js';
 import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations } from '../support/shell-argv.js';
@@ -17,7 +17,7 @@ const SEED_NETWORK = { name: 'my_net1', subnet: '10.231.22.0/24', gateway: '10.2
 function manager(inspect: string | RunResult, services = '') {
   return fakeHost({ host: 'docker01', probes: { [INSPECT]: inspect, [SERVICE_NETWORKS_PROBE]: services } });
 }
-const commands = (steps: Step[]) => changes.map((change) => (change as Extract<Change, { kind: 'command' }>).command);
+const commands = (steps: Step[]) => steps.map((change) => (change as CommandStep).command);
 
 describe('docker_network module', () => {
   it('reads a real overlay network', () => {

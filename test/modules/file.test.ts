@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { file } from '../../src/modules/file.js';
-import type { Change } from '../../src/modules/types.js';
+import type { Step, CommandStep } from '../../src/modules/types.js';
 import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations, HOSTILE_VALUES } from '../support/shell-argv.js';
 
 const parse = (args: unknown) => file.schema.parse(args);
-const commands = (steps: Step[]) => changes.map((change) => (change.kind === 'command' ? change.command : `(${change.kind})`));
+const commands = (steps: Step[]) => steps.map((change) => (change.kind === 'command' ? change.command : `(${change.kind})`));
 const DIRECTORY = { type: 'directory', mode: '755' };
 
 describe('file module', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync, statSync, chmodSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hostsSync, withBlock, renderBlock, entriesFromInventory, inPlaceSafeWriteScript, BEGIN_MARKER, END_MARKER } from '../../src/modules/hosts-sync.js';
-import type { Change } from '../../src/modules/types.js';
+import type { Step, CommandStep } from '../../src/modules/types.js';
 import { fakeHost } from '../support/fake-host.js';
 
 const DEBIAN_HOSTS = '127.0.0.1\tlocalhost\n127.0.1.1\tdocker01\n\n::1 localhost ip6-localhost\n';
@@ -17,7 +17,7 @@ const vars = {
   },
 };
 const parse = (args: unknown) => hostsSync.schema.parse(args);
-const commandOf = (change: Change | undefined) => change as Extract<Change, { kind: 'command' }>;
+const commandOf = (change: Step | undefined) => change as CommandStep;
 
 describe('hosts_sync module', () => {
   it('appends one marked block with every host, leaving the other lines alone', async () => {

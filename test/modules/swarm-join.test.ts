@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { swarmJoin } from '../../src/modules/swarm-join.js';
-import { DOCKER_INFO_COMMAND, tcpConnectProbe } from '../../src/modules/docker-cli.js';
+import { DOCKER_INFO_COMMAND } from '../../src/modules/docker-cli.js';
+import { tcpConnectProbe } from '../../src/facts/tcp-http.js';
 import type { Change } from '../../src/modules/types.js';
 import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations } from '../support/shell-argv.js';

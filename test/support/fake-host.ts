@@ -5,7 +5,7 @@
  * throws, so a test notices a module reading something it did not expect.
  */
 import path from 'node:path';
-import type { ModuleContext, Plan } from '../../src/modules/types.js';
+import type { ModuleContext, Plan, StepOutcome, StepOutcomes } from '../../src/modules/types.js';
 import type { RunOptions, RunResult } from '../../src/transport/types.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { factKey } from '../../src/facts/types.js';
@@ -157,4 +157,9 @@ export function applyWrites(host: FakeHost, plan: Plan): void {
       ...(change.group !== undefined && { group: change.group }),
     });
   }
+}
+
+/** Step outcomes as the runner passes them to finish(). */
+export function stepOutcomes(all: StepOutcome[]): StepOutcomes {
+  return { all, byId: (id) => all.find((o) => o.step.id === id) };
 }

@@ -7,7 +7,13 @@ import { defineCondition } from './types.js';
 
 export const commandSucceeds = defineCondition({
   name: 'command_succeeds',
-  schema: z.object({ command: z.string().min(1), timeoutMs: z.number().int().positive().default(30_000) }).strict(),
+  schema: z.object({
+    command: z.string().min(1),
+    /** Per attempt. */
+    timeoutMs: z.number().int().positive().default(30_000),
+    /** What the task says when the wait times out, before the last thing seen; default the runner's. */
+    timeoutMessage: z.string().min(1).optional(),
+  }).strict(),
   start(args) {
     return {
       async poll(host) {
@@ -16,6 +22,9 @@ export const commandSucceeds = defineCondition({
         const said = (answer.stderr || answer.stdout).trim().split('\n').pop() ?? '';
         return { state: 'waiting', progress: `exit ${answer.exitCode}${said ? `: ${said}` : ''}` };
       },
+      ...(args.timeoutMessage !== undefined && {
+        timeoutMessage: (_timeoutMs: number, lastProgress: string) => `${args.timeoutMessage}${lastProgress ? ` (last seen: ${lastProgress})` : ''}`,
+      }),
     };
   },
 });

@@ -1,9 +1,10 @@
 /** Every condition a wait step may name. */
 import type { ConditionDefinition } from './types.js';
 import { commandSucceeds } from './command-succeeds.js';
+import { registryAnswers } from './registry-answers.js';
 import { serviceConverged } from './service-converged.js';
 
-const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds, serviceConverged];
+const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds, registryAnswers, serviceConverged];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
 
