@@ -1,8 +1,8 @@
 /**
  * Reading a host's Docker state through the docker CLI, shared by the swarm,
  * registry, image and daemon modules: the read-only probes (`docker info`,
- * `docker node inspect`, `docker container inspect`, `docker image inspect`)
- * and parsers for their JSON. The JSON shapes are Docker Engine API objects;
+ * `docker container inspect`, `docker image inspect`) and parsers for their
+ * JSON. Swarm nodes are fact readers in src/facts/swarm-nodes.ts. The JSON shapes are Docker Engine API objects;
  * test/fixtures/docker holds real outputs of dockerd 20.10 they were checked on.
  *
  * Why the CLI and not the Engine API socket: the transport only runs shell
@@ -13,6 +13,7 @@ import type { ModuleContext } from './types.js';
 import type { RunResult } from '../transport/types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 export { DOCKER_INFO_COMMAND, parseDockerInfo, isReconnectingMember, type DockerInfo, type SwarmInfo, type RemoteManager } from '../facts/docker-info.js';
+export { tcpConnectProbe } from '../facts/tcp-connect.js';
 
 /** The last lines of a failed command's output, for a message. */
 export function commandOutputTail(result: RunResult, lines = 3): string {
@@ -21,73 +22,6 @@ export function commandOutputTail(result: RunResult, lines = 3): string {
 
 function parseJson(stdout: string, what: string): Json {
   return asObject(parseJsonText(stdout, what));
-}
-
-export interface SwarmNode {
-  id: string;
-  hostname: string;
-  role: 'manager' | 'worker';
-  availability: 'active' | 'pause' | 'drain';
-  labels: Record<string, string>;
-  /** "ready" | "down" | "unknown" | "disconnected" */
-  status: string;
-  addr: string;
-  leader: boolean;
-  /** Managers only: "reachable" | "unreachable" | "unknown". */
-  reachability?: string;
-}
-
-/** Parses `docker node inspect NODE --format '{{json .}}'`. */
-export function parseNodeInspect(stdout: string): SwarmNode {
-  const node = parseJson(stdout, 'docker node inspect');
-  const spec = asObject(node.Spec);
-  const status = asObject(node.Status);
-  const manager = node.ManagerStatus === undefined ? undefined : asObject(node.ManagerStatus);
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(asObject(spec.Labels))) labels[key] = asString(value);
-  return {
-    id: asString(node.ID),
-    hostname: asString(asObject(node.Description).Hostname),
-    role: spec.Role === 'manager' ? 'manager' : 'worker',
-    availability: (['active', 'pause', 'drain'].includes(asString(spec.Availability)) ? spec.Availability : 'active') as SwarmNode['availability'],
-    labels,
-    status: asString(status.State),
-    addr: asString(status.Addr),
-    leader: manager?.Leader === true,
-    ...(manager && { reachability: asString(manager.Reachability) }),
-  };
-}
-
-/** One line of `docker node ls`, enough to pick the node a hostname means. */
-export interface NodeListEntry {
-  id: string;
-  hostname: string;
-  /** "Ready" | "Down" | "Unknown" */
-  status: string;
-}
-
-export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}}'";
-
-export function parseNodeList(stdout: string): NodeListEntry[] {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((words) => words.length >= 3)
-    .map(([id, hostname, status]) => ({ id: id!, hostname: hostname!, status: status! }));
-}
-
-export function nodeInspectCommand(node: string): string {
-  return `${quoteArgs(['docker', 'node', 'inspect', node])} --format '{{json .}}'`;
-}
-
-/** A node by ID, or null when the swarm has no such node. */
-export async function inspectNode(ctx: ModuleContext, node: string): Promise<SwarmNode | null> {
-  const result = await ctx.probe(nodeInspectCommand(node));
-  if (result.exitCode !== 0) {
-    if (/no such node|not found/i.test(`${result.stdout}\n${result.stderr}`)) return null;
-    throw new Error(`cannot inspect swarm node ${node} on ${ctx.host}: ${commandOutputTail(result)}`);
-  }
-  return parseNodeInspect(result.stdout);
 }
 
 export interface ContainerState {
@@ -168,16 +102,6 @@ export async function inspectImage(ctx: ModuleContext, reference: string): Promi
     throw new Error(`cannot inspect image ${reference} on ${ctx.host}: ${commandOutputTail(result)}`);
   }
   return parseImageInspect(result.stdout);
-}
-
-/**
- * A TCP connect test run on the host with bash's /dev/tcp (curl, wget and nc
- * may all be missing on a fresh server; bash and coreutils' timeout are not).
- * Exit 0: connected; 1: refused or timed out; 127: no bash/timeout on the host.
- */
-export function tcpConnectProbe(host: string, port: number, seconds = 3): string {
-  const script = 'exec 3<>"/dev/tcp/$1/$2"';
-  return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quote(host)} ${quote(String(port))} 2>/dev/null || exit 1`;
 }
 
 /**

@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  parseDockerInfo, parseNodeInspect, parseContainerInspect, parseImageInspect, parseNodeList, readDockerInfo,
+  parseDockerInfo, parseContainerInspect, parseImageInspect,
   tcpConnectProbe, httpHeadProbe, httpStatus, httpHeader, withDefaultPort, hostOfAddress, portOfAddress, isIpAddress,
-  DOCKER_INFO_COMMAND, nodeInspectCommand,
 } from '../../src/modules/docker-cli.js';
-import { fakeHost } from '../support/fake-host.js';
+import { dockerInfo } from '../../src/facts/docker-info.js';
 import { recordInvocations, HOSTILE_VALUES } from '../support/shell-argv.js';
 import { fixture } from '../fixtures/docker/index.js';
 
@@ -32,17 +31,6 @@ describe('docker CLI readers (on real docker 20.10 output)', () => {
     assert.deepEqual(pending.swarm.remoteManagers.map((m) => m.addr), ['10.251.0.77:2377']);
   });
 
-  it('reads a node: role, availability, labels, status, leadership', () => {
-    const leader = parseNodeInspect(fixture('node-inspect-leader.json'));
-    assert.deepEqual(
-      { role: leader.role, availability: leader.availability, labels: leader.labels, status: leader.status, leader: leader.leader, hostname: leader.hostname },
-      { role: 'manager', availability: 'active', labels: {}, status: 'ready', leader: true, hostname: 'vm' },
-    );
-    const drained = parseNodeInspect(fixture('node-inspect-leader-drain-labels.json'));
-    assert.equal(drained.availability, 'drain');
-    assert.deepEqual(drained.labels, { mem: 'max', disk: 'ssd' });
-  });
-
   it('reads a container and an image', () => {
     const registry = parseContainerInspect(fixture('container-inspect-registry.json'));
     assert.equal(registry.running, true);
@@ -55,25 +43,14 @@ describe('docker CLI readers (on real docker 20.10 output)', () => {
     assert.deepEqual(image.repoTags, ['registry:latest']);
   });
 
-  it('reads docker node ls lines', () => {
-    assert.deepEqual(parseNodeList('abc docker01 Ready\nxyz docker03 Down\n\n'), [
-      { id: 'abc', hostname: 'docker01', status: 'Ready' },
-      { id: 'xyz', hostname: 'docker03', status: 'Down' },
-    ]);
+  it('says what to do when docker is missing or its daemon is down', () => {
+    assert.throws(() => dockerInfo.parse({ stdout: '', stderr: 'sh: docker: not found', exitCode: 127 }, {}, 'fake01'), /docker is not installed on fake01/);
+    const down = { stdout: '{"ServerErrors":["Cannot connect to the Docker daemon at unix:///var/run/docker.sock"]}', stderr: '', exitCode: 1 };
+    assert.throws(() => dockerInfo.parse(down, {}, 'fake01'), /daemon on fake01 does not answer \(Cannot connect.*is docker running\?/);
   });
 
-  it('says what to do when docker is missing or its daemon is down', async () => {
-    const missing = fakeHost({ probes: { [DOCKER_INFO_COMMAND]: { stdout: '', stderr: 'sh: docker: not found', exitCode: 127 } } });
-    await assert.rejects(readDockerInfo(missing), /docker is not installed on fake01/);
-    const down = fakeHost({
-      probes: { [DOCKER_INFO_COMMAND]: { stdout: '{"ServerErrors":["Cannot connect to the Docker daemon at unix:///var/run/docker.sock"]}', stderr: '', exitCode: 1 } },
-    });
-    await assert.rejects(readDockerInfo(down), /daemon on fake01 does not answer \(Cannot connect.*is docker running\?/);
-  });
-
-  it('quotes node names and probe addresses as single words', () => {
+  it('quotes probe addresses as single words', () => {
     for (const value of HOSTILE_VALUES) {
-      assert.deepEqual(recordInvocations(nodeInspectCommand(value), ['docker']), [{ program: 'docker', args: ['node', 'inspect', value, '--format', '{{json .}}'] }]);
       const probe = recordInvocations(tcpConnectProbe(value, 2377), ['timeout', 'command']);
       assert.deepEqual(probe.at(-1), { program: 'timeout', args: ['3', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'probe', value, '2377'] });
     }
