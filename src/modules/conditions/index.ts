@@ -1,8 +1,10 @@
 /** Every condition a wait step may name. */
 import type { ConditionDefinition } from './types.js';
 import { commandSucceeds } from './command-succeeds.js';
+import { nodeReachableManager } from './node-reachable-manager.js';
+import { swarmMemberSettled } from './swarm-member-settled.js';
 
-const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds];
+const CONDITIONS: readonly ConditionDefinition[] = [commandSucceeds, swarmMemberSettled, nodeReachableManager];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
 
