@@ -94,6 +94,7 @@ export const swarmInit = defineModule({
   schema: swarmInitArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const { swarm } = await ctx.fact(dockerInfo, {});
+    // Its timeout message never advises leaving: the node holds swarm state that a leave would throw away.
     if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, false)], planAgain: true };
     if (swarm.state === 'active' && swarm.isManager) {
       const tokens = {

@@ -89,7 +89,7 @@ export function joinStep(target: JoinTarget): CommandStep {
   const noToken = `no join token given for ${host}: pass swarm_init's join_token_${target.role}`;
   const command = [
     `token=${quote(target.token)}`,
-    `if [ -z "$token" ]; then echo ${quote(noToken)} >&2; exit 2; fi`,
+    `if [ -z "$token" ]; then printf '%s\n' ${quote(noToken)} >&2; exit 2; fi`,
     `out=$(docker swarm join --token "$token" ${quoteArgs(options)} 2>&1) && { printf '%s\\n' "$out"; exit 0; }`,
     'rc=$?',
     `printf '%s\\n' "$out" | sed ${quote(`s/${CONTINUES_IN_BACKGROUND}//`)} >&2`,
@@ -127,9 +127,9 @@ export function cancelPendingJoin(host: string, managerAddr: string): CommandSte
     description: 'cancel the join if it was left pending',
     display: `${LEAVE_FORCE} (only if the join was left pending)`,
     command: [
-      `state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>&1) || { echo ${quote(unknown)} "($state)"; exit 1; }`,
+      `state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>&1) || { printf '%s (%s)\n' ${quote(unknown)} "$state"; exit 1; }`,
       '[ "$state" = pending ] || exit 0',
-      `if out=$(${LEAVE_FORCE} 2>&1); then echo ${quote(cancelled)}; else echo ${quote(stillPending)} "($out)"; exit 1; fi`,
+      `if out=$(${LEAVE_FORCE} 2>&1); then printf '%s\n' ${quote(cancelled)}; else printf '%s (%s)\n' ${quote(stillPending)} "$out"; exit 1; fi`,
     ].join('\n'),
     okExitCodes: 'any',
   };
@@ -142,8 +142,8 @@ export const swarmJoin = defineModule({
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const managerAddr = withDefaultPort(args.manager_addr, SWARM_PORT);
     const { swarm } = await ctx.fact(dockerInfo, {});
-    if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, true)], planAgain: true };
     const result = { manager_addr: managerAddr, node_id: swarm.nodeId, role: swarm.isManager ? 'manager' : 'worker' };
+    if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, true)], planAgain: true, result };
 
     if (swarm.state === 'active' && isMemberOf(swarm, managerAddr, args.cluster_id)) {
       const role = swarm.isManager ? 'manager' : 'worker';
