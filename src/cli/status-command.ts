@@ -12,7 +12,7 @@ import { resolveConnectionSpec } from '../runner/connection-vars.js';
 import { ConnectionPool } from '../transport/connection-pool.js';
 import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
 import type { Connection } from '../transport/types.js';
-import { parseNodeInspect } from '../modules/docker-cli.js';
+import { parseNodeInspect } from '../facts/swarm-nodes.js';
 import { parseServiceInspect, parseServicePs } from '../facts/swarm-service.js';
 import { clusterView, formatClusterView, type ClusterSnapshot } from '../reporters/cluster-view.js';
 import { DEFAULT_INVENTORY } from './run-command.js';

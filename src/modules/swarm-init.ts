@@ -12,12 +12,12 @@
  * nodes then fail to join much later with a timeout.
  */
 import { z } from 'zod';
-import { defineModule, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type ModuleContext, type Plan, type Step, type WaitStep } from './types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import {
-  commandOutputTail, hostOfAddress, isIpAddress, isReconnectingMember, readSettledDockerInfo, withDefaultPort, DOCKER_INFO_COMMAND, parseDockerInfo,
-} from './docker-cli.js';
+import { hostOfAddress, isIpAddress, withDefaultPort } from './docker-cli.js';
+import { dockerInfo, isReconnectingMember, parseDockerInfo, DOCKER_INFO_COMMAND } from '../facts/docker-info.js';
+import { swarmJoinToken } from '../facts/swarm-join-token.js';
 
 export const SWARM_PORT = 2377;
 
@@ -65,33 +65,42 @@ export function resolveAdvertiseAddress(
   return { error: `advertise address '${wanted}' is neither an address nor an interface with an IPv4 address on ${host} (its interfaces: ${listing || 'none'})` };
 }
 
-export function joinTokenCommand(role: 'worker' | 'manager'): string {
-  return quoteArgs(['docker', 'swarm', 'join-token', '-q', role]);
-}
-
-/** The join tokens, read on a manager. */
-async function readJoinTokens(run: (command: string) => Promise<{ stdout: string; stderr: string; exitCode: number }>, host: string) {
-  const tokens: Record<string, string> = {};
-  for (const role of ['worker', 'manager'] as const) {
-    const result = await run(joinTokenCommand(role));
-    if (result.exitCode !== 0) throw new Error(`cannot read the ${role} join token on ${host}: ${commandOutputTail(result)}`);
-    tokens[`join_token_${role}`] = result.stdout.trim();
-  }
-  return tokens;
+/**
+ * A member reconnecting after a daemon restart ("pending" with a node ID) is
+ * waited for, never changed: the runner plans again once it has reached its
+ * managers, or fails with what to check after `reconnect_timeout` seconds.
+ */
+export function waitForReconnectingMember(reconnectTimeout: number, leaveHint: boolean): WaitStep {
+  return {
+    kind: 'wait',
+    id: 'settled',
+    description: 'wait for the swarm member to reach its managers after a restart',
+    condition: 'swarm_member_settled',
+    args: { leaveHint },
+    intervalMs: 1000,
+    timeoutMs: reconnectTimeout * 1000,
+    waitingFor: 'the reconnecting swarm member to reach its managers',
+  };
 }
 
 function managerAddress(nodeAddr: string, fallback: string): string {
   return withDefaultPort(nodeAddr || hostOfAddress(fallback), SWARM_PORT);
 }
 
+const TOKEN_STEP_ID = { worker: 'worker_token', manager: 'manager_token' } as const;
+
 export const swarmInit = defineModule({
   name: 'swarm_init',
   schema: swarmInitArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
-    const info = await readSettledDockerInfo(ctx, args.reconnect_timeout);
-    const { swarm } = info;
+    const { swarm } = await ctx.fact(dockerInfo, {});
+    // Its timeout message never advises leaving: the node holds swarm state that a leave would throw away.
+    if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, false)], planAgain: true };
     if (swarm.state === 'active' && swarm.isManager) {
-      const tokens = await readJoinTokens((c) => ctx.probe(c), ctx.host);
+      const tokens = {
+        join_token_worker: await ctx.fact(swarmJoinToken, { role: 'worker' }),
+        join_token_manager: await ctx.fact(swarmJoinToken, { role: 'manager' }),
+      };
       return {
         steps: [],
         msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}`,
@@ -101,43 +110,66 @@ export const swarmInit = defineModule({
     if (swarm.state === 'active') {
       return { steps: [], failed: `${ctx.host} is a worker of another swarm (managers: ${swarm.remoteManagers.map((m) => m.addr).join(', ')}); make it leave first (swarm_leave) or run swarm_init elsewhere` };
     }
-    if (isReconnectingMember(swarm)) {
-      // Never advise leaving here: the node holds swarm state that a leave would throw away.
-      return { steps: [], failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown'}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between them, then run again` };
-    }
     if (swarm.state !== 'inactive') {
       return { steps: [], failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}: leave it first (swarm_leave with force: true)` };
     }
     const resolved = resolveAdvertiseAddress(ctx.host, await ctx.facts(), args.advertise_addr);
     if ('error' in resolved) return { steps: [], failed: resolved.error };
     const advertise = resolved.address;
-    const command = quoteArgs([
-      'docker', 'swarm', 'init', '--advertise-addr', advertise,
-      ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
-    ]);
-    return {
-      steps: [{
-        kind: 'apply',
+    const steps: Step[] = [
+      {
+        kind: 'command',
+        id: 'init',
         description: `docker swarm init --advertise-addr ${advertise}`,
-        async apply(host) {
-          const init = await host.run(command, { timeoutMs: 60_000 });
-          if (init.exitCode !== 0) throw new Error(`docker swarm init failed on ${host.host}: ${commandOutputTail(init)}`);
-          const after = await host.run(DOCKER_INFO_COMMAND);
-          const swarmAfter = after.exitCode === 0 ? parseDockerInfo(after.stdout).swarm : undefined;
-          const tokens = await readJoinTokens((c) => host.run(c), host.host);
-          return {
-            ...tokens,
-            manager_addr: managerAddress(swarmAfter?.nodeAddr ?? '', advertise),
-            node_id: swarmAfter?.nodeId ?? '',
-            cluster_id: swarmAfter?.clusterId ?? '',
-          };
-        },
-      }],
+        command: quoteArgs([
+          'docker', 'swarm', 'init', '--advertise-addr', advertise,
+          ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
+        ]),
+        timeoutMs: 60_000,
+        failMessage: `docker swarm init failed on ${ctx.host}`,
+      },
+      // What the other nodes need to join. The tokens are in the output only (the runner masks SWMTKN-...).
+      ...(['worker', 'manager'] as const).map((role): Step => ({
+        kind: 'command',
+        id: TOKEN_STEP_ID[role],
+        description: `read the ${role} join token`,
+        command: swarmJoinToken.command({ role }),
+        failMessage: `cannot read the ${role} join token on ${ctx.host}`,
+      })),
+      {
+        kind: 'command',
+        id: 'info',
+        description: 'read the new swarm\'s node and cluster IDs',
+        command: DOCKER_INFO_COMMAND,
+        // The swarm exists by now: a failed read only leaves node_id and cluster_id empty.
+        okExitCodes: 'any',
+      },
+    ];
+    return {
+      steps,
       msg: `initialise a swarm on ${ctx.host} advertising ${advertise}`,
       result: { manager_addr: managerAddress('', advertise) },
     };
   },
-  finish(_args, outcomes) {
-    return { ...outcomes.find((o) => o.applied)?.applied };
+  finish(_args, outcomes, plan) {
+    if (outcomes.byId('init')?.run?.exitCode !== 0) return {};
+    const result: Record<string, unknown> = {};
+    for (const role of ['worker', 'manager'] as const) {
+      const read = outcomes.byId(TOKEN_STEP_ID[role])?.run;
+      if (read?.exitCode === 0) result[`join_token_${role}`] = swarmJoinToken.parse(read, { role }, '');
+    }
+    const info = outcomes.byId('info')?.run;
+    let swarm;
+    try {
+      swarm = info?.exitCode === 0 ? parseDockerInfo(info.stdout).swarm : undefined;
+    } catch {
+      swarm = undefined;
+    }
+    return {
+      ...result,
+      manager_addr: swarm?.nodeAddr ? managerAddress(swarm.nodeAddr, '') : plan.result?.manager_addr,
+      node_id: swarm?.nodeId ?? '',
+      cluster_id: swarm?.clusterId ?? '',
+    };
   },
 });

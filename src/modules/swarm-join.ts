@@ -15,27 +15,26 @@
  *   so no host is left half-joined.
  * - "pending" with a node ID is not a failed join but a member reconnecting
  *   after a daemon restart (docker_daemon restarting every node at once leaves
- *   the managers without quorum for a few seconds): wait for it, and never
- *   make it leave. Cancelling it would drop a manager from the raft and can
- *   leave the swarm without a leader.
+ *   the managers without quorum for a few seconds): the plan only waits for it
+ *   (swarm_member_settled) and is made again, never making it leave.
+ *   Cancelling it would drop a manager from the raft and can leave the swarm
+ *   without a leader.
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
-import { quoteArgs } from '../transport/shell-quote.js';
+import { defineModule, type CommandStep, type Step, type ModuleContext, type Plan } from './types.js';
+import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import {
-  commandOutputTail, hostOfAddress, isReconnectingMember, parseDockerInfo, portOfAddress, readSettledDockerInfo, withDefaultPort,
-  DOCKER_INFO_COMMAND, type SwarmInfo,
-} from './docker-cli.js';
-import { tcpConnectProbe } from '../facts/tcp-http.js';
-import { resolveAdvertiseAddress, SWARM_PORT } from './swarm-init.js';
+import { hostOfAddress, portOfAddress, withDefaultPort } from './docker-cli.js';
+import { dockerInfo, isReconnectingMember, parseDockerInfo, DOCKER_INFO_COMMAND, type SwarmInfo } from '../facts/docker-info.js';
+import { tcpConnect } from '../facts/tcp-http.js';
+import { resolveAdvertiseAddress, waitForReconnectingMember, SWARM_PORT } from './swarm-init.js';
 
 const swarmJoinArgs = z
   .object({
     role: z.enum(['worker', 'manager']).default('worker'),
     /** The first manager's address, "ADDR" or "ADDR:2377" (swarm_init's manager_addr). */
     manager_addr: z.string().min(1),
-    /** swarm_init's join_token_worker or join_token_manager. Empty only in check mode, before the swarm exists. */
+    /** swarm_init's join_token_worker or join_token_manager. Empty in check mode before the swarm exists (see joinStep). */
     token: z.string(),
     /** swarm_init's cluster_id: recognises membership even when the managers' addresses changed. */
     cluster_id: z.string().optional(),
@@ -58,15 +57,93 @@ function isMemberOf(swarm: SwarmInfo, managerAddr: string, clusterId: string | u
 
 const LEAVE_FORCE = quoteArgs(['docker', 'swarm', 'leave', '--force']);
 
+/** The sentence docker adds to a join that timed out: wrong once the attempt is cancelled. */
+const CONTINUES_IN_BACKGROUND = ' *The attempt to join the swarm will continue in the background\\..*$';
+
+interface JoinTarget {
+  host: string;
+  role: SwarmJoinArgs['role'];
+  token: string;
+  managerAddr: string;
+  advertise?: string;
+  listenAddr?: string;
+}
+
+/**
+ * The join. An empty token is refused on the host, before docker sees it,
+ * rather than by plan(): modules never see check mode, and in check mode on
+ * fresh hosts swarm_init has not run, so the token is empty there. Failing
+ * the plan would make `swarmplay run --check` on a new cluster fail on every
+ * joining host; this way it lists the join a real run takes, and a real run
+ * with no token still stops with the same clear message, without running
+ * docker. docker's output loses its "will continue in the background"
+ * advice: the compensation cancels that attempt.
+ */
+export function joinStep(target: JoinTarget): CommandStep {
+  const { host, managerAddr } = target;
+  const options = [
+    ...(target.advertise ? ['--advertise-addr', target.advertise] : []),
+    ...(target.listenAddr ? ['--listen-addr', target.listenAddr] : []),
+    managerAddr,
+  ];
+  const noToken = `no join token given for ${host}: pass swarm_init's join_token_${target.role}`;
+  const command = [
+    `token=${quote(target.token)}`,
+    `if [ -z "$token" ]; then printf '%s\n' ${quote(noToken)} >&2; exit 2; fi`,
+    `out=$(docker swarm join --token "$token" ${quoteArgs(options)} 2>&1) && { printf '%s\\n' "$out"; exit 0; }`,
+    'rc=$?',
+    `printf '%s\\n' "$out" | sed ${quote(`s/${CONTINUES_IN_BACKGROUND}//`)} >&2`,
+    'exit $rc',
+  ].join('\n');
+  return {
+    kind: 'command',
+    id: 'join',
+    description: `docker swarm join ${managerAddr} as ${target.role}`,
+    command,
+    display: `docker swarm join --token ******** ${managerAddr}`,
+    timeoutMs: 90_000,
+    failMessage: `${host} could not join the swarm at ${managerAddr}`,
+    onFailure: {
+      steps: [cancelPendingJoin(host, managerAddr)],
+      whenFailed: `the join may still be pending on ${host}: if docker info there reads "pending", run swarm_leave with force: true`,
+    },
+  };
+}
+
+/**
+ * A join that timed out leaves the node "pending", retrying in the
+ * background: cancel it, so no host is left half-joined. Only then is there
+ * something to say (a join refused at once, a bad token, leaves nothing), so
+ * the command prints its sentence itself (okExitCodes 'any': the runner adds
+ * a compensation's output to the failure) instead of a whenDone that would
+ * be said after every failed join.
+ */
+export function cancelPendingJoin(host: string, managerAddr: string): CommandStep {
+  const cancelled = `the pending join was cancelled; ${host} is not in any swarm: check that ${host} reaches ${managerAddr} over TCP (a firewall?) and run again`;
+  const unknown = `could not tell whether the failed join left ${host} pending`;
+  const stillPending = `the pending join could not be cancelled, ${host} may keep retrying it in the background: run swarm_leave with force: true on it`;
+  return {
+    kind: 'command',
+    description: 'cancel the join if it was left pending',
+    display: `${LEAVE_FORCE} (only if the join was left pending)`,
+    command: [
+      `state=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>&1) || { printf '%s (%s)\n' ${quote(unknown)} "$state"; exit 1; }`,
+      '[ "$state" = pending ] || exit 0',
+      `if out=$(${LEAVE_FORCE} 2>&1); then printf '%s\n' ${quote(cancelled)}; else printf '%s (%s)\n' ${quote(stillPending)} "$out"; exit 1; fi`,
+    ].join('\n'),
+    okExitCodes: 'any',
+  };
+}
+
 export const swarmJoin = defineModule({
   name: 'swarm_join',
   schema: swarmJoinArgs,
   secretArgs: ['token'],
   async plan(ctx: ModuleContext, args): Promise<Plan> {
     const managerAddr = withDefaultPort(args.manager_addr, SWARM_PORT);
-    const info = await readSettledDockerInfo(ctx, args.reconnect_timeout);
-    const { swarm } = info;
+    const { swarm } = await ctx.fact(dockerInfo, {});
     const result = { manager_addr: managerAddr, node_id: swarm.nodeId, role: swarm.isManager ? 'manager' : 'worker' };
+    if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, true)], planAgain: true, result };
 
     if (swarm.state === 'active' && isMemberOf(swarm, managerAddr, args.cluster_id)) {
       const role = swarm.isManager ? 'manager' : 'worker';
@@ -89,17 +166,10 @@ export const swarmJoin = defineModule({
           failed: `${ctx.host} is already in another swarm (managers: ${others}), not the one at ${managerAddr}; make it leave (swarm_leave) or pass force: true to leave and join`,
         };
       }
-      steps.push({ kind: 'command', description: `leave the swarm of ${others} (force)`, command: LEAVE_FORCE });
-    } else if (isReconnectingMember(swarm)) {
-      const managers = swarm.remoteManagers.map((m) => m.addr).join(', ') || 'unknown managers';
-      return {
-        steps: [],
-        result,
-        failed: `${ctx.host} is a member of a swarm (node ${swarm.nodeId}) that has not reached its managers (${managers}) within ${args.reconnect_timeout} s${swarm.error ? ` (${swarm.error})` : ''}; ${ctx.host} was not changed: check that docker runs on those managers and that port ${SWARM_PORT}/tcp is open between the nodes, then run again (to drop that membership on purpose: swarm_leave with force: true)`,
-      };
+      steps.push({ kind: 'command', id: 'leave', description: `leave the swarm of ${others} (force)`, command: LEAVE_FORCE, timeoutMs: 60_000 });
     } else if (swarm.state === 'pending') {
       // A join that never completed (manager unreachable then): cancel it before joining again.
-      steps.push({ kind: 'command', description: 'cancel the pending join attempt', command: LEAVE_FORCE });
+      steps.push({ kind: 'command', id: 'leave', description: 'cancel the pending join attempt', command: LEAVE_FORCE, timeoutMs: 60_000 });
     } else if (swarm.state !== 'inactive') {
       return { steps: [], result, failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}; leave it first (swarm_leave with force: true)` };
     }
@@ -111,50 +181,37 @@ export const swarmJoin = defineModule({
       advertise = resolved.address;
     }
 
-    const reach = await ctx.probe(tcpConnectProbe(hostOfAddress(managerAddr), portOfAddress(managerAddr, SWARM_PORT), args.connect_timeout));
-    if (reach.exitCode === 1) {
+    const port = portOfAddress(managerAddr, SWARM_PORT);
+    const reach = await ctx.fact(tcpConnect, { host: hostOfAddress(managerAddr), port, seconds: args.connect_timeout });
+    if (reach === 'closed') {
       return {
         steps: [],
         result,
-        failed: `${ctx.host} cannot reach the swarm manager at ${managerAddr} (TCP connect failed within ${args.connect_timeout} s): check manager_addr, that docker runs there, and that port ${portOfAddress(managerAddr, SWARM_PORT)}/tcp is open; ${ctx.host} was not changed`,
+        failed: `${ctx.host} cannot reach the swarm manager at ${managerAddr} (TCP connect failed within ${args.connect_timeout} s): check manager_addr, that docker runs there, and that port ${port}/tcp is open; ${ctx.host} was not changed`,
       };
     }
-    if (args.token === '' && !ctx.checkMode) {
-      return { steps: [], result, failed: `no join token given for ${ctx.host}: pass swarm_init's join_token_${args.role}` };
-    }
 
-    const joinWords = [
-      'docker', 'swarm', 'join', '--token', args.token,
-      ...(advertise ? ['--advertise-addr', advertise] : []),
-      ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
-      managerAddr,
-    ];
-    steps.push({
-      kind: 'apply',
-      description: `docker swarm join ${managerAddr} as ${args.role}`,
-      async apply(host: ApplyContext) {
-        const join = await host.run(quoteArgs(joinWords), { timeoutMs: 90_000, displayCommand: `docker swarm join --token ******** ${managerAddr}` });
-        if (join.exitCode === 0) {
-          const after = await host.run(DOCKER_INFO_COMMAND);
-          return after.exitCode === 0 ? { node_id: parseDockerInfo(after.stdout).swarm.nodeId, role: args.role } : { role: args.role };
-        }
-        // Do not leave the node pending, retrying a join in the background.
-        const state = await host.run(DOCKER_INFO_COMMAND);
-        const pending = state.exitCode === 0 && parseDockerInfo(state.stdout).swarm.state === 'pending';
-        if (pending) await host.run(LEAVE_FORCE);
-        // docker's own advice ("will continue in the background") is wrong once the attempt is cancelled.
-        const cause = commandOutputTail(join).replace(/\s*The attempt to join the swarm will continue in the background\..*$/s, '');
-        throw new Error(
-          `${host.host} could not join the swarm at ${managerAddr}: ${cause}` +
-            (pending
-              ? ` (the pending join was cancelled; ${host.host} is not in any swarm): check that ${host.host} reaches ${managerAddr} over TCP (a firewall?) and run again`
-              : ''),
-        );
+    steps.push(
+      joinStep({ host: ctx.host, role: args.role, token: args.token, managerAddr, advertise, listenAddr: args.listen_addr }),
+      {
+        kind: 'command',
+        id: 'info',
+        description: 'read the node ID the join gave',
+        command: DOCKER_INFO_COMMAND,
+        // The node has joined by now: a failed read only leaves node_id out.
+        okExitCodes: 'any',
       },
-    });
-    return { changes, result, msg: `join ${ctx.host} to the swarm at ${managerAddr} as ${args.role}` };
+    );
+    return { steps, result, msg: `join ${ctx.host} to the swarm at ${managerAddr} as ${args.role}` };
   },
-  finish(_args, outcomes, plan) {
-    return { ...plan.result, ...outcomes.find((o) => o.applied)?.applied };
+  finish(args, outcomes) {
+    if (outcomes.byId('join')?.run?.exitCode !== 0) return {};
+    const info = outcomes.byId('info')?.run;
+    try {
+      if (info?.exitCode === 0) return { node_id: parseDockerInfo(info.stdout).swarm.nodeId, role: args.role };
+    } catch {
+      // Unreadable: the role is still known.
+    }
+    return { role: args.role };
   },
 });

@@ -14,12 +14,11 @@
  * others, `absent` removes the given keys.
  */
 import { z } from 'zod';
-import { defineModule, type ApplyContext, type Step, type ModuleContext, type Plan } from './types.js';
+import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import {
-  commandOutputTail, inspectNode, parseNodeList, readDockerInfo, NODE_LIST_COMMAND, type NodeListEntry, type SwarmNode,
-} from './docker-cli.js';
+import { dockerInfo } from '../facts/docker-info.js';
+import { nodeInspect, nodeList, type NodeListEntry, type SwarmNode } from '../facts/swarm-nodes.js';
 
 const labelValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -69,13 +68,11 @@ export const swarmNode = defineModule({
   name: 'swarm_node',
   schema: swarmNodeArgs,
   async plan(ctx: ModuleContext, args): Promise<Plan> {
-    const info = await readDockerInfo(ctx);
+    const info = await ctx.fact(dockerInfo, {});
     if (info.swarm.state !== 'active' || !info.swarm.isManager) {
       return { steps: [], failed: `swarm_node must run on a swarm manager, and ${ctx.host} is not one (swarm state: ${info.swarm.state}); use delegate_to: a manager` };
     }
-    const list = await ctx.probe(NODE_LIST_COMMAND);
-    if (list.exitCode !== 0) return { steps: [], failed: `cannot list the swarm's nodes on ${ctx.host}: ${commandOutputTail(list)}` };
-    const candidates = matching(parseNodeList(list.stdout), args.node);
+    const candidates = matching(await ctx.fact(nodeList, {}), args.node);
 
     if (args.state === 'absent') return planRemoval(ctx, args, candidates, info.swarm.nodeId);
 
@@ -87,12 +84,12 @@ export const swarmNode = defineModule({
       return { steps: [], failed: `${args.node} names ${ready.length} ready nodes (${ready.map((n) => n.id).join(', ')}): give the node ID` };
     }
     const chosen = ready[0] ?? candidates[0]!;
-    const node = await inspectNode(ctx, chosen.id);
+    const node = await ctx.fact(nodeInspect, { node: chosen.id });
     if (!node) return { steps: [], failed: `node ${args.node} (${chosen.id}) left the swarm while being read` };
 
     const steps: Step[] = [];
     if (args.role === 'manager' && node.role !== 'manager') {
-      steps.push(promoteChange(node.id, node.hostname));
+      steps.push(...promoteSteps(node.id, node.hostname));
     } else if (args.role === 'worker' && node.role !== 'worker') {
       steps.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
     }
@@ -112,7 +109,7 @@ export const swarmNode = defineModule({
       availability: args.availability ?? node.availability,
       labels: args.labels ? labelsAfter(node.labels, args.labels, args.labels_state) : node.labels,
     };
-    return { changes, result: describe(after) };
+    return { steps, result: describe(after) };
   },
 });
 
@@ -120,7 +117,7 @@ async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: 
   if (candidates.length === 0) return { steps: [], result: { removed: [] } };
   const steps: Step[] = [];
   for (const candidate of candidates) {
-    const node = await inspectNode(ctx, candidate.id);
+    const node = await ctx.fact(nodeInspect, { node: candidate.id });
     if (!node) continue;
     const up = node.status === 'ready';
     if (up && !args.force) {
@@ -141,7 +138,7 @@ async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: 
       command: quoteArgs(['docker', 'node', 'rm', ...(args.force ? ['--force'] : []), node.id]),
     });
   }
-  return { changes, result: { removed: candidates.map((c) => c.id) } };
+  return { steps, result: { removed: candidates.map((c) => c.id) } };
 }
 
 const PROMOTION_TIMEOUT_MS = 60_000;
@@ -152,22 +149,24 @@ const PROMOTION_TIMEOUT_MS = 60_000;
  * manager (and losing another one then could cost the quorum), so the task
  * waits for it, as the seed checks `docker node ls` for "Reachable".
  */
-function promoteChange(nodeId: string, hostname: string): Step {
-  return {
-    kind: 'apply',
-    description: `docker node promote ${hostname} (${nodeId})`,
-    async apply(host: ApplyContext) {
-      const promoted = await host.run(quoteArgs(['docker', 'node', 'promote', nodeId]));
-      if (promoted.exitCode !== 0) throw new Error(`docker node promote ${hostname} failed: ${(promoted.stderr || promoted.stdout).trim()}`);
-      const deadline = Date.now() + PROMOTION_TIMEOUT_MS;
-      let reachability = '';
-      while (Date.now() < deadline) {
-        const read = await host.run(quoteArgs(['docker', 'node', 'inspect', nodeId, '--format', '{{if .ManagerStatus}}{{.ManagerStatus.Reachability}}{{end}}']));
-        reachability = read.stdout.trim();
-        if (read.exitCode === 0 && reachability === 'reachable') return { reachability };
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      throw new Error(`${hostname} was promoted but is not a reachable manager after ${PROMOTION_TIMEOUT_MS / 1000} s (reachability: ${reachability || 'none'}): check that it reaches the other managers on port 2377`);
+function promoteSteps(nodeId: string, hostname: string): Step[] {
+  return [
+    {
+      kind: 'command',
+      id: 'promote',
+      description: `docker node promote ${hostname} (${nodeId})`,
+      command: quoteArgs(['docker', 'node', 'promote', nodeId]),
+      failMessage: `docker node promote ${hostname} failed`,
     },
-  };
+    {
+      kind: 'wait',
+      id: 'reachable',
+      description: `wait until ${hostname} is a reachable manager`,
+      condition: 'node_reachable_manager',
+      args: { node_id: nodeId },
+      intervalMs: 500,
+      timeoutMs: PROMOTION_TIMEOUT_MS,
+      waitingFor: `${hostname} to be a reachable manager`,
+    },
+  ];
 }

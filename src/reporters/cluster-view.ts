@@ -9,7 +9,7 @@
  * the width, piped output is never cut (grep sees everything).
  */
 import { styleText as nodeStyleText } from 'node:util';
-import type { SwarmNode } from '../modules/docker-cli.js';
+import type { SwarmNode } from '../facts/swarm-nodes.js';
 import type { PublishedPort, ServiceState, TaskLine } from '../facts/swarm-service.js';
 
 export interface ClusterSnapshot {

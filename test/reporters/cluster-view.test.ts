@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { clusterView, formatClusterView, shortImage, serviceOfTask, taskGroups, type ClusterSnapshot } from '../../src/reporters/cluster-view.js';
 import { parseClusterStatus } from '../../src/cli/status-command.js';
-import type { SwarmNode } from '../../src/modules/docker-cli.js';
+import type { SwarmNode } from '../../src/facts/swarm-nodes.js';
 import type { TaskLine } from '../../src/facts/swarm-service.js';
 import { serviceFixture } from '../fixtures/docker-service/index.js';
 

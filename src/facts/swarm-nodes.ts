@@ -1,0 +1,88 @@
+/**
+ * `node_inspect` and `node_list`: a swarm's nodes as a manager sees them
+ * (`docker node inspect NODE --format '{{json .}}'`, `docker node ls`). The
+ * one parser of each output: swarm_node, its promotion wait and `swarmplay
+ * status` all read nodes here.
+ */
+import { asObject, asString, parseJsonText } from './docker-json.js';
+import { quoteArgs } from '../transport/shell-quote.js';
+import { defineFact, failedOutputTail, FactError } from './types.js';
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: 'manager' | 'worker';
+  availability: 'active' | 'pause' | 'drain';
+  labels: Record<string, string>;
+  /** "ready" | "down" | "unknown" | "disconnected" */
+  status: string;
+  addr: string;
+  leader: boolean;
+  /** Managers only: "reachable" | "unreachable" | "unknown". */
+  reachability?: string;
+}
+
+/** Parses `docker node inspect NODE --format '{{json .}}'`. */
+export function parseNodeInspect(stdout: string): SwarmNode {
+  const node = asObject(parseJsonText(stdout, 'docker node inspect'));
+  const spec = asObject(node.Spec);
+  const status = asObject(node.Status);
+  // A worker has no ManagerStatus (absent, or null in a derived reading).
+  const manager = node.ManagerStatus == null ? undefined : asObject(node.ManagerStatus);
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(asObject(spec.Labels))) labels[key] = asString(value);
+  return {
+    id: asString(node.ID),
+    hostname: asString(asObject(node.Description).Hostname),
+    role: spec.Role === 'manager' ? 'manager' : 'worker',
+    availability: (['active', 'pause', 'drain'].includes(asString(spec.Availability)) ? spec.Availability : 'active') as SwarmNode['availability'],
+    labels,
+    status: asString(status.State),
+    addr: asString(status.Addr),
+    leader: manager?.Leader === true,
+    ...(manager && { reachability: asString(manager.Reachability) }),
+  };
+}
+
+export function nodeInspectCommand(node: string): string {
+  return `${quoteArgs(['docker', 'node', 'inspect', node])} --format '{{json .}}'`;
+}
+
+/** A node by hostname or ID, or null when the swarm has no such node. Read on a manager. */
+export const nodeInspect = defineFact<{ node: string }, SwarmNode | null>({
+  name: 'node_inspect',
+  command: ({ node }) => nodeInspectCommand(node),
+  parse(result, { node }, host) {
+    if (result.exitCode === 0) return parseNodeInspect(result.stdout);
+    if (/no such node|not found/i.test(`${result.stdout}\n${result.stderr}`)) return null;
+    throw new FactError(`cannot inspect swarm node ${node} on ${host}: ${failedOutputTail(result)}`);
+  },
+});
+
+/** One line of `docker node ls`, enough to pick the node a hostname means. */
+export interface NodeListEntry {
+  id: string;
+  hostname: string;
+  /** "Ready" | "Down" | "Unknown" */
+  status: string;
+}
+
+export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}}'";
+
+export function parseNodeList(stdout: string): NodeListEntry[] {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words.length >= 3)
+    .map(([id, hostname, status]) => ({ id: id!, hostname: hostname!, status: status! }));
+}
+
+/** Every node of the swarm, read on a manager. */
+export const nodeList = defineFact<Record<string, never>, NodeListEntry[]>({
+  name: 'node_list',
+  command: () => NODE_LIST_COMMAND,
+  parse(result, _args, host) {
+    if (result.exitCode !== 0) throw new FactError(`cannot list the swarm's nodes on ${host}: ${failedOutputTail(result)}`);
+    return parseNodeList(result.stdout);
+  },
+});
