@@ -31,8 +31,10 @@ export interface PlayRunnerDeps {
   recap: Recap;
   findModule(name: string): ModuleDefinition | undefined;
   connect(host: string): Promise<Connection>;
-  facts(host: string, refresh?: boolean): Promise<HostFacts>;
+  /** The host's facts through its fact cache: no round trip unless a change dropped them. */
+  facts(host: string): Promise<HostFacts>;
   fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
+  /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
   checkMode: boolean;
@@ -135,6 +137,7 @@ export class PlayRunner {
     await Promise.all(hosts.map((host) => this.limit(async () => {
       try {
         host.facts = await this.deps.facts(host.name);
+        host.factsGathered = true;
         this.report(host, 'Gathering Facts', { status: 'ok', result: {} }, base());
       } catch (error) {
         this.markUnreachable(host, 'Gathering Facts', error);
@@ -261,6 +264,15 @@ export class PlayRunner {
   /** Returns null when the host became unreachable (already reported). */
   private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<TaskResult | null> {
     const name = displayName(task);
+    if (host.factsGathered) {
+      // Cached unless a change (or clear_facts) dropped them: then gathered again here, once.
+      try {
+        host.facts = await this.deps.facts(host.name);
+      } catch (error) {
+        this.markUnreachable(host, name, error);
+        return null;
+      }
+    }
     const vars = taskVars(host, this.scope, scope.vars);
     let delegateHost: string | undefined;
     let outcome: TaskResult;
@@ -331,6 +343,7 @@ export class PlayRunner {
     const action = String(task.args._raw ?? task.args.action ?? '');
     if (action === 'flush_handlers') await this.flushHandlers(hosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
+    // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
     else if (action !== 'noop') {
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
