@@ -87,6 +87,8 @@ export class PlayRunner {
   private readonly limit: ReturnType<typeof pLimit>;
   /** meta: end_play was reached. */
   private endedPlay = false;
+  /** The batch running now (max_fail_percentage counts its hosts). */
+  private batch: HostState[] = [];
 
   constructor(
     private readonly play: Play,
@@ -106,6 +108,7 @@ export class PlayRunner {
     const base: Scope = {
       vars: [], tags: play.tags, when: [], become: play.become, rescuable: false, ignoreErrors: false, noLog: false,
     };
+    this.batch = batch;
     if (play.gatherFacts) await this.gatherFacts(batch);
     const sections: Task[][] = [play.preTasks, play.tasks, play.postTasks];
     for (const section of sections) {
@@ -126,8 +129,15 @@ export class PlayRunner {
     const failed = batch.filter((h) => !h.active).length;
     if (failed === 0) return false;
     if (this.play.anyErrorsFatal) return true;
-    if (this.play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > this.play.maxFailPercentage) return true;
+    if (this.tooManyFailed(batch)) return true;
     return failed === batch.length;
+  }
+
+  /** max_fail_percentage is exceeded: checked after every task, as Ansible does, not only at the end of a section. */
+  private tooManyFailed(batch: HostState[]): boolean {
+    if (this.play.maxFailPercentage === undefined || batch.length === 0) return false;
+    const failed = batch.filter((h) => !h.active).length;
+    return (failed / batch.length) * 100 > this.play.maxFailPercentage;
   }
 
   private async gatherFacts(batch: HostState[]): Promise<void> {
@@ -162,6 +172,8 @@ export class PlayRunner {
     let active = hosts.filter((h) => h.active);
     for (const task of tasks) {
       if (this.aborted || this.endedPlay || active.length === 0) break;
+      // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
+      if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
       const newlyFailed = task.kind === 'block'
         ? await this.runBlock(task, active, scope)
         : await this.runModuleTask(task, active, scope);

@@ -15,11 +15,11 @@ import { HostState } from './host-state.js';
 import { PlayRunner, type TagFilter } from './play-runner.js';
 import type { PlayScope } from './variables.js';
 import { renderValue } from './templar.js';
-import { loadPlaybook } from './playbook-loader.js';
+import { loadPlaybook, type ModuleCatalog } from './playbook-loader.js';
 import { loadInventory, type Inventory } from './inventory.js';
 import { matchHosts, selectHosts } from './host-patterns.js';
 import { resolveConnectionSpec } from './connection-vars.js';
-import { findModule } from '../modules/index.js';
+import { findModule, moduleNames } from '../modules/index.js';
 import { checkUndefinedVariables } from './undefined-variables.js';
 import { ConnectionPool, type ConnectionPoolOptions } from '../transport/connection-pool.js';
 import { FactCache, gatherFacts } from './facts.js';
@@ -55,6 +55,8 @@ export interface RunOutcome {
 export interface PlaybookRunDeps {
   /** Opens one host's connection (the pool still shares it, retries refused handshakes and closes it). */
   open?: ConnectionPoolOptions['open'];
+  /** The modules playbooks may name; default the registry of src/modules/index.ts. */
+  modules?: ModuleCatalog;
 }
 
 export const MAX_DEFAULT_FORKS = 50;
@@ -115,11 +117,15 @@ export class PlaybookRun {
   private readonly abort = new AbortController();
   private pool?: ConnectionPool;
 
+  private readonly modules: ModuleCatalog;
+
   constructor(
     private readonly settings: RunSettings,
     private readonly listener: EventListener,
     private readonly deps: PlaybookRunDeps = {},
-  ) {}
+  ) {
+    this.modules = deps.modules ?? { find: findModule, names: moduleNames };
+  }
 
   private emit = (event: RunnerEvent): void => {
     this.listener(this.redactor.redactEvent(event));
@@ -133,7 +139,7 @@ export class PlaybookRun {
 
   /** Loads and checks the playbook and inventory; throws a bad-input SwarmplayError before any connection. */
   async prepare(): Promise<{ playbook: Playbook; inventory: Inventory }> {
-    const playbook = await loadPlaybook(this.settings.playbookPath);
+    const playbook = await loadPlaybook(this.settings.playbookPath, { modules: this.modules });
     const inventory = await loadInventory(this.settings.inventoryPath, { playbookDir: playbook.dir });
     for (const host of inventory.hostNames()) {
       const vars = inventory.hostVars(host);
@@ -224,7 +230,7 @@ export class PlaybookRun {
               this.emit({ event: 'warning', msg });
             },
             recap: this.recap,
-            findModule,
+            findModule: (name) => this.modules.find(name),
             connect,
             facts: (h) => facts.get(h),
             fact: (h, reader, args) => facts.read(h, reader, args),
