@@ -1,13 +1,15 @@
 /**
  * Host facts: gathered in one round trip per host, cached for the run,
- * refreshed after a change on that host. (Types here; the reader is filled
- * in by the facts implementation below the types.)
+ * refreshed after a change on that host. The docker part is the output of
+ * `docker info --format '{{json .}}'`, read by the one parser of it
+ * (src/facts/docker-info.ts) that the `docker_info` fact uses too.
  */
 
 import type { Connection } from '../transport/types.js';
 import { SwarmplayError } from '../errors.js';
 import type { DockerFacts, HostFacts, InterfaceAddress } from '../facts/host-facts.js';
 import { factKey, type FactReader } from '../facts/types.js';
+import { DOCKER_INFO_COMMAND, parseDockerInfo, type DockerInfo } from '../facts/docker-info.js';
 
 // ---------------------------------------------------------------------------
 // The gatherer: one remote command prints every section, tolerant of missing
@@ -27,8 +29,7 @@ export const FACTS_COMMAND = [
   `echo ${SECTION}default-route; ip -4 route show default 2>/dev/null`,
   `echo ${SECTION}docker-binaries; command -v dockerd 2>/dev/null; command -v docker 2>/dev/null`,
   // One `docker info` gives the server version, swarm state and registry settings; it fails when the daemon is down.
-  `echo ${SECTION}docker-info; command -v docker >/dev/null 2>&1 && ` +
-    `docker info --format '{"server":{{json .ServerVersion}},"swarm":{{json .Swarm}},"registry":{{json .RegistryConfig}}}' 2>/dev/null`,
+  `echo ${SECTION}docker-info; command -v docker >/dev/null 2>&1 && ${DOCKER_INFO_COMMAND} 2>/dev/null`,
   `echo ${SECTION}end`,
   'exit 0',
 ].join('\n');
@@ -70,21 +71,26 @@ export async function gatherFacts(conn: Connection): Promise<HostFacts> {
  * Facts per host for the run: each reading (host facts, and every named fact
  * with its arguments) is read once, shared by concurrent readers, and all of
  * a host's readings are dropped after a change on that host, so the next
- * reader sees the new state.
+ * reader sees the new state. A host is connected to only when a reading is
+ * not cached: asking again without a change costs no round trip.
  */
 export class FactCache {
   private readonly readings = new Map<string, Map<string, Promise<unknown>>>();
 
-  constructor(private readonly gather: (conn: Connection) => Promise<HostFacts> = gatherFacts) {}
+  constructor(
+    private readonly connect: (host: string) => Promise<Connection>,
+    private readonly gather: (conn: Connection) => Promise<HostFacts> = gatherFacts,
+  ) {}
 
   /** The host facts (ansible_*), gathered in one round trip. */
-  get(host: string, conn: Connection): Promise<HostFacts> {
-    return this.remember(host, HOST_FACTS_KEY, () => this.gather(conn));
+  get(host: string): Promise<HostFacts> {
+    return this.remember(host, HOST_FACTS_KEY, async () => this.gather(await this.connect(host)));
   }
 
   /** One named fact of the host, read with its own command and parser. */
-  read<Args, Value>(host: string, conn: Connection, reader: FactReader<Args, Value>, args: Args): Promise<Value> {
+  read<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value> {
     return this.remember(host, factKey(reader.name, args), async () => {
+      const conn = await this.connect(host);
       const result = await conn.run(reader.command(args), { displayCommand: `read ${reader.name}` });
       return reader.parse(result, args, host);
     });
@@ -160,50 +166,35 @@ function parseAddresses(text: string): InterfaceAddress[] {
   return [...byName].map(([name, ipv4]) => ({ name, ipv4 }));
 }
 
-interface DockerInfoJson {
-  server?: string;
-  swarm?: {
-    NodeID?: string;
-    LocalNodeState?: string;
-    ControlAvailable?: boolean;
-    Cluster?: { ID?: string } | null;
-  } | null;
-  registry?: {
-    InsecureRegistryCIDRs?: string[] | null;
-    IndexConfigs?: Record<string, { Name?: string; Secure?: boolean }> | null;
-  } | null;
-}
-
-/** 127.0.0.0/8 is insecure in every dockerd; listing it would say nothing about the host's configuration. */
-const IMPLICIT_INSECURE = '127.0.0.0/8';
-
+/**
+ * What docker says of itself, from the docker-binaries section (is it
+ * installed) and the `docker info` JSON (is its daemon up, and in what swarm).
+ */
 function parseDocker(binaries: string, infoText: string): DockerFacts {
   const installed = binaries.split('\n').some((line) => line.trim() !== '');
   if (!installed) return { installed: false };
-  let info: DockerInfoJson | undefined;
+  const info = readDockerInfo(infoText);
+  // No server version: the daemon is down (a newer client still prints JSON, with ServerErrors).
+  if (!info || !info.serverVersion) return { installed: true, daemonRunning: false };
+  const { swarm } = info;
+  return {
+    installed: true,
+    daemonRunning: true,
+    version: info.serverVersion,
+    swarmState: swarm.state,
+    ...(swarm.nodeId && { nodeId: swarm.nodeId }),
+    isManager: swarm.isManager,
+    ...(swarm.clusterId && { clusterId: swarm.clusterId }),
+    insecureRegistries: [...new Set(info.insecureRegistries)].sort(),
+  };
+}
+
+function readDockerInfo(text: string): DockerInfo | undefined {
+  const line = text.split('\n').find((l) => l.trim().startsWith('{'));
+  if (!line) return undefined;
   try {
-    const line = infoText.split('\n').find((l) => l.trim().startsWith('{'));
-    info = line ? (JSON.parse(line) as DockerInfoJson) : undefined;
+    return parseDockerInfo(line);
   } catch {
-    info = undefined; // daemon down or an old client: docker is installed, nothing more is known
+    return undefined; // cut short or an old client: docker is installed, nothing more is known
   }
-  if (!info || !info.server) return { installed: true, daemonRunning: false };
-  const facts: DockerFacts = { installed: true, daemonRunning: true, version: info.server };
-  const swarm = info.swarm ?? undefined;
-  if (swarm) {
-    facts.swarmState = swarm.LocalNodeState || 'inactive';
-    if (swarm.NodeID) facts.nodeId = swarm.NodeID;
-    facts.isManager = swarm.ControlAvailable === true;
-    if (swarm.Cluster?.ID) facts.clusterId = swarm.Cluster.ID;
-  }
-  const registry = info.registry ?? undefined;
-  if (registry) {
-    const insecure = new Set<string>();
-    for (const cidr of registry.InsecureRegistryCIDRs ?? []) if (cidr !== IMPLICIT_INSECURE) insecure.add(cidr);
-    for (const [name, config] of Object.entries(registry.IndexConfigs ?? {})) {
-      if (config.Secure === false) insecure.add(config.Name ?? name);
-    }
-    facts.insecureRegistries = [...insecure].sort();
-  }
-  return facts;
 }

@@ -10,7 +10,14 @@ export class HostState {
   readonly runtimeVars: Record<string, unknown> = {};
   /** Handler names (or listen topics) notified and not yet run. */
   readonly notified = new Set<string>();
+  /**
+   * The facts `ansible_*` show: the host's latest reading from the fact
+   * cache, taken again before each of its tasks once facts were gathered
+   * (so a reading dropped by a change is gathered again, once).
+   */
   facts?: HostFacts;
+  /** Facts were gathered for this host: from then on its `ansible_*` follow the fact cache. */
+  factsGathered = false;
   unreachable = false;
   failed = false;
 

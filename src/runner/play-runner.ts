@@ -31,8 +31,10 @@ export interface PlayRunnerDeps {
   recap: Recap;
   findModule(name: string): ModuleDefinition | undefined;
   connect(host: string): Promise<Connection>;
-  facts(host: string, refresh?: boolean): Promise<HostFacts>;
+  /** The host's facts through its fact cache: no round trip unless a change dropped them. */
+  facts(host: string): Promise<HostFacts>;
   fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
+  /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
   checkMode: boolean;
@@ -85,6 +87,8 @@ export class PlayRunner {
   private readonly limit: ReturnType<typeof pLimit>;
   /** meta: end_play was reached. */
   private endedPlay = false;
+  /** The batch running now (max_fail_percentage counts its hosts). */
+  private batch: HostState[] = [];
 
   constructor(
     private readonly play: Play,
@@ -104,6 +108,7 @@ export class PlayRunner {
     const base: Scope = {
       vars: [], tags: play.tags, when: [], become: play.become, rescuable: false, ignoreErrors: false, noLog: false,
     };
+    this.batch = batch;
     if (play.gatherFacts) await this.gatherFacts(batch);
     const sections: Task[][] = [play.preTasks, play.tasks, play.postTasks];
     for (const section of sections) {
@@ -124,8 +129,15 @@ export class PlayRunner {
     const failed = batch.filter((h) => !h.active).length;
     if (failed === 0) return false;
     if (this.play.anyErrorsFatal) return true;
-    if (this.play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > this.play.maxFailPercentage) return true;
+    if (this.tooManyFailed(batch)) return true;
     return failed === batch.length;
+  }
+
+  /** max_fail_percentage is exceeded: checked after every task, as Ansible does, not only at the end of a section. */
+  private tooManyFailed(batch: HostState[]): boolean {
+    if (this.play.maxFailPercentage === undefined || batch.length === 0) return false;
+    const failed = batch.filter((h) => !h.active).length;
+    return (failed / batch.length) * 100 > this.play.maxFailPercentage;
   }
 
   private async gatherFacts(batch: HostState[]): Promise<void> {
@@ -135,6 +147,7 @@ export class PlayRunner {
     await Promise.all(hosts.map((host) => this.limit(async () => {
       try {
         host.facts = await this.deps.facts(host.name);
+        host.factsGathered = true;
         this.report(host, 'Gathering Facts', { status: 'ok', result: {} }, base());
       } catch (error) {
         this.markUnreachable(host, 'Gathering Facts', error);
@@ -159,6 +172,8 @@ export class PlayRunner {
     let active = hosts.filter((h) => h.active);
     for (const task of tasks) {
       if (this.aborted || this.endedPlay || active.length === 0) break;
+      // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
+      if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
       const newlyFailed = task.kind === 'block'
         ? await this.runBlock(task, active, scope)
         : await this.runModuleTask(task, active, scope);
@@ -261,6 +276,15 @@ export class PlayRunner {
   /** Returns null when the host became unreachable (already reported). */
   private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<TaskResult | null> {
     const name = displayName(task);
+    if (host.factsGathered) {
+      // Cached unless a change (or clear_facts) dropped them: then gathered again here, once.
+      try {
+        host.facts = await this.deps.facts(host.name);
+      } catch (error) {
+        this.markUnreachable(host, name, error);
+        return null;
+      }
+    }
     const vars = taskVars(host, this.scope, scope.vars);
     let delegateHost: string | undefined;
     let outcome: TaskResult;
@@ -331,6 +355,7 @@ export class PlayRunner {
     const action = String(task.args._raw ?? task.args.action ?? '');
     if (action === 'flush_handlers') await this.flushHandlers(hosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
+    // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
     else if (action !== 'noop') {
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {

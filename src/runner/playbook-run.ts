@@ -15,14 +15,14 @@ import { HostState } from './host-state.js';
 import { PlayRunner, type TagFilter } from './play-runner.js';
 import type { PlayScope } from './variables.js';
 import { renderValue } from './templar.js';
-import { loadPlaybook } from './playbook-loader.js';
+import { loadPlaybook, type ModuleCatalog } from './playbook-loader.js';
 import { loadInventory, type Inventory } from './inventory.js';
 import { matchHosts, selectHosts } from './host-patterns.js';
 import { resolveConnectionSpec } from './connection-vars.js';
-import { findModule } from '../modules/index.js';
+import { findModule, moduleNames } from '../modules/index.js';
 import { checkUndefinedVariables } from './undefined-variables.js';
-import { ConnectionPool } from '../transport/connection-pool.js';
-import { FactCache } from './facts.js';
+import { ConnectionPool, type ConnectionPoolOptions } from '../transport/connection-pool.js';
+import { FactCache, gatherFacts } from './facts.js';
 import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
 import { markRawData } from './expressions.js';
 import type { Connection } from '../transport/types.js';
@@ -49,6 +49,14 @@ export interface RunOutcome {
   exitCode: number;
   recap: ReturnType<Recap['snapshot']>;
   elapsedMs: number;
+}
+
+/** How a run reaches its hosts. The CLI passes none: SSH, or local for `ansible_connection: local`. */
+export interface PlaybookRunDeps {
+  /** Opens one host's connection (the pool still shares it, retries refused handshakes and closes it). */
+  open?: ConnectionPoolOptions['open'];
+  /** The modules playbooks may name; default the registry of src/modules/index.ts. */
+  modules?: ModuleCatalog;
 }
 
 export const MAX_DEFAULT_FORKS = 50;
@@ -109,7 +117,15 @@ export class PlaybookRun {
   private readonly abort = new AbortController();
   private pool?: ConnectionPool;
 
-  constructor(private readonly settings: RunSettings, private readonly listener: EventListener) {}
+  private readonly modules: ModuleCatalog;
+
+  constructor(
+    private readonly settings: RunSettings,
+    private readonly listener: EventListener,
+    private readonly deps: PlaybookRunDeps = {},
+  ) {
+    this.modules = deps.modules ?? { find: findModule, names: moduleNames };
+  }
 
   private emit = (event: RunnerEvent): void => {
     this.listener(this.redactor.redactEvent(event));
@@ -123,7 +139,7 @@ export class PlaybookRun {
 
   /** Loads and checks the playbook and inventory; throws a bad-input SwarmplayError before any connection. */
   async prepare(): Promise<{ playbook: Playbook; inventory: Inventory }> {
-    const playbook = await loadPlaybook(this.settings.playbookPath);
+    const playbook = await loadPlaybook(this.settings.playbookPath, { modules: this.modules });
     const inventory = await loadInventory(this.settings.inventoryPath, { playbookDir: playbook.dir });
     for (const host of inventory.hostNames()) {
       const vars = inventory.hostVars(host);
@@ -154,9 +170,9 @@ export class PlaybookRun {
       strictHostKeys: settings.strictHostKeys,
       knownHosts: new KnownHosts(settings.knownHostsPath ?? inventoryKnownHosts(inventory) ?? defaultKnownHostsPath()),
       connectTimeoutMs: settings.connectTimeoutMs,
+      open: this.deps.open,
     });
     const pool = this.pool;
-    const facts = new FactCache();
     const connect = (hostName: string): Promise<Connection> => {
       const host = hosts.get(hostName);
       const vars = host ? host.inventoryVars : {};
@@ -165,6 +181,8 @@ export class PlaybookRun {
       if (settings.connectTimeoutMs) spec.connectTimeoutMs = settings.connectTimeoutMs;
       return pool.get(spec);
     };
+    // Facts are data: a `{{` in a hostname or an OS name is never templated.
+    const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
 
     this.emit({ event: 'playbook_start', file: playbook.file, checkMode: settings.checkMode });
     const tagFilter: TagFilter = { tags: settings.tags, skipTags: settings.skipTags };
@@ -212,10 +230,10 @@ export class PlaybookRun {
               this.emit({ event: 'warning', msg });
             },
             recap: this.recap,
-            findModule,
+            findModule: (name) => this.modules.find(name),
             connect,
-            facts: async (h) => markRawData(await facts.get(h, await connect(h))),
-            fact: async (h, reader, args) => facts.read(h, await connect(h), reader, args),
+            facts: (h) => facts.get(h),
+            fact: (h, reader, args) => facts.read(h, reader, args),
             invalidateFacts: (h) => facts.invalidate(h),
             addSecret: (v) => this.redactor.addDeep(v),
             checkMode: settings.checkMode,

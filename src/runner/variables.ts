@@ -22,9 +22,23 @@ export interface PlayScope {
   inventoryFile: string;
 }
 
-/** Facts under ansible_facts, and the ansible_* names playbooks use most. */
+/** factVars of each facts reading: built once per gathering, not once per task. */
+const factVarsOf = new WeakMap<HostFacts, Record<string, unknown>>();
+
+/**
+ * Facts under ansible_facts, and the ansible_* names playbooks use most.
+ * `facts` is the host's latest reading from the fact cache: the play runner
+ * takes it again before each task, so after a change these show the host as
+ * it is now.
+ */
 export function factVars(facts: HostFacts | undefined): Record<string, unknown> {
   if (!facts) return {};
+  let vars = factVarsOf.get(facts);
+  if (!vars) factVarsOf.set(facts, (vars = buildFactVars(facts)));
+  return vars;
+}
+
+function buildFactVars(facts: HostFacts): Record<string, unknown> {
   const ansibleFacts = {
     hostname: facts.hostname,
     nodename: facts.hostname,

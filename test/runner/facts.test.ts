@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { FactCache, gatherFacts, parseFacts, FACTS_COMMAND } from '../../src/runner/facts.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
+import { DOCKER_INFO_COMMAND } from '../../src/facts/docker-info.js';
+import { fixture, jsonFixture } from '../fixtures/docker/index.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import { KnownHosts } from '../../src/transport/known-hosts.js';
 import { SshConnection } from '../../src/transport/ssh.js';
@@ -33,7 +35,7 @@ ${S}docker-binaries
 /usr/bin/dockerd
 /usr/bin/docker
 ${S}docker-info
-{"server":"20.10.24","swarm":{"NodeID":"x1y2z3","NodeAddr":"192.168.20.6","LocalNodeState":"active","ControlAvailable":true,"Error":"","RemoteManagers":[{"NodeID":"x1y2z3","Addr":"192.168.20.6:2377"}],"Nodes":3,"Managers":1,"Cluster":{"ID":"clu5ter"}},"registry":{"AllowNondistributableArtifactsCIDRs":null,"InsecureRegistryCIDRs":["127.0.0.0/8"],"IndexConfigs":{"192.168.20.6:5000":{"Name":"192.168.20.6:5000","Mirrors":[],"Secure":false,"Official":false},"docker.io":{"Name":"docker.io","Mirrors":[],"Secure":true,"Official":true}},"Mirrors":null}}
+${fixture('info-manager.json').trim()}
 ${S}end
 `;
 
@@ -51,8 +53,8 @@ describe('facts', () => {
         ],
         defaultIpv4: '192.168.20.6',
         docker: {
-          installed: true, daemonRunning: true, version: '20.10.24', swarmState: 'active', nodeId: 'x1y2z3',
-          isManager: true, clusterId: 'clu5ter', insecureRegistries: ['192.168.20.6:5000'],
+          installed: true, daemonRunning: true, version: '20.10.24+dfsg1', swarmState: 'active', nodeId: '9a8l30g1qbxzon92yoa4oz88h',
+          isManager: true, clusterId: 'lmnaf1pffqmyelw64zozlhvez', insecureRegistries: ['10.251.0.1:5000'],
         },
       };
       assert.deepEqual(parseFacts(SWARM_MANAGER_OUTPUT), expected);
@@ -72,12 +74,17 @@ describe('facts', () => {
     it('docker installed but its daemon down; an inactive swarm worker', () => {
       const down = parseFacts(`${S}docker-binaries\n/usr/bin/docker\n${S}docker-info\n${S}end\n`);
       assert.deepEqual(down.docker, { installed: true, daemonRunning: false });
-      const inactive = parseFacts(`${S}docker-binaries\n/usr/bin/dockerd\n${S}docker-info\n` +
-        '{"server":"20.10.24","swarm":{"NodeID":"","NodeAddr":"","LocalNodeState":"inactive","ControlAvailable":false,"Error":"","RemoteManagers":null},' +
-        '"registry":{"InsecureRegistryCIDRs":["127.0.0.0/8","10.1.0.0/16"],"IndexConfigs":{}}}\n' + `${S}end\n`);
+      // A client newer than the daemon still prints JSON, with ServerErrors and no server version.
+      const answering = parseFacts(`${S}docker-binaries\n/usr/bin/docker\n${S}docker-info\n` +
+        '{"ServerErrors":["Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"]}\n' + `${S}end\n`);
+      assert.deepEqual(answering.docker, { installed: true, daemonRunning: false });
+      const info = jsonFixture('info-inactive.json', (value) => {
+        value.RegistryConfig.InsecureRegistryCIDRs = ['127.0.0.0/8', '10.1.0.0/16'];
+      });
+      const inactive = parseFacts(`${S}docker-binaries\n/usr/bin/dockerd\n${S}docker-info\n${info}\n${S}end\n`);
       assert.deepEqual(inactive.docker, {
-        installed: true, daemonRunning: true, version: '20.10.24', swarmState: 'inactive', isManager: false,
-        insecureRegistries: ['10.1.0.0/16'],
+        installed: true, daemonRunning: true, version: '20.10.24+dfsg1', swarmState: 'inactive', isManager: false,
+        insecureRegistries: ['10.1.0.0/16', '10.251.0.1:5000'],
       });
     });
 
@@ -86,6 +93,17 @@ describe('facts', () => {
         `${S}default-route\ndefault via 10.0.0.1 dev eth0 src 10.0.0.6\n${S}end\n`);
       assert.equal(facts.defaultIpv4, '10.0.0.6');
       assert.deepEqual(facts.interfaces, [{ name: 'eth0', ipv4: ['10.0.0.5', '10.0.0.6'] }]);
+    });
+
+    it('a node whose join is pending: swarm state without a cluster', () => {
+      const facts = parseFacts(`${S}docker-binaries\n/usr/bin/docker\n${S}docker-info\n${fixture('info-pending.json').trim()}\n${S}end\n`);
+      assert.equal(facts.docker.swarmState, 'pending');
+      assert.equal(facts.docker.isManager, false);
+      assert.equal(facts.docker.clusterId, undefined);
+    });
+
+    it('gathers docker with the same command as the docker_info fact', () => {
+      assert.ok(FACTS_COMMAND.includes(DOCKER_INFO_COMMAND), FACTS_COMMAND);
     });
 
     it('garbage never throws', () => {
@@ -131,31 +149,45 @@ describe('facts', () => {
   describe('FactCache', () => {
     it('reads once per host, shares concurrent readers, and reads again after invalidate', async () => {
       let reads = 0;
-      const cache = new FactCache(async () => {
+      const cache = new FactCache(async (host) => new LocalConnection(host), async () => {
         reads += 1;
         return parseFacts(SWARM_MANAGER_OUTPUT);
       });
-      const conn = new LocalConnection('docker01') as Connection;
-      const [a, b] = await Promise.all([cache.get('docker01', conn), cache.get('docker01', conn)]);
+      const [a, b] = await Promise.all([cache.get('docker01'), cache.get('docker01')]);
       assert.equal(a, b);
       assert.equal(reads, 1);
-      await cache.get('docker02', conn);
+      await cache.get('docker02');
       assert.equal(reads, 2);
       cache.invalidate('docker01');
-      await cache.get('docker01', conn);
+      await cache.get('docker01');
       assert.equal(reads, 3);
+    });
+
+    it('connects only when a reading is not cached', async () => {
+      const connected: string[] = [];
+      const cache = new FactCache(async (host) => {
+        connected.push(host);
+        return new LocalConnection(host) as Connection;
+      }, async () => parseFacts(''));
+      await cache.get('h');
+      await cache.get('h');
+      assert.deepEqual(connected, ['h']);
+      assert.ok(cache.hasHostFacts('h'));
+      cache.invalidate('h');
+      assert.ok(!cache.hasHostFacts('h'));
+      await cache.get('h');
+      assert.deepEqual(connected, ['h', 'h']);
     });
 
     it('a failed read is not cached', async () => {
       let reads = 0;
-      const cache = new FactCache(async () => {
+      const cache = new FactCache(async (host) => new LocalConnection(host), async () => {
         reads += 1;
         if (reads === 1) throw new Error('host hiccup');
         return parseFacts('');
       });
-      const conn = new LocalConnection() as Connection;
-      await assert.rejects(cache.get('h', conn), /hiccup/);
-      await cache.get('h', conn);
+      await assert.rejects(cache.get('h'), /hiccup/);
+      await cache.get('h');
       assert.equal(reads, 2);
     });
   });

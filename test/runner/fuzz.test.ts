@@ -23,12 +23,11 @@ printFiguresAtEnd();
 
 /** 200 per parser in the suite; FUZZ_RUNS=5000 for a longer hunt (3000 each found nothing when written). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
-/** One parse of one small input: far longer means something is quadratic or looping. */
-const MAX_CALL_MS = 2000;
-
-/** Calls `fn`; a SwarmplayError is fine, any other throw fails the property with what was thrown. */
+/**
+ * Calls `fn`; a SwarmplayError is fine, any other throw fails the property with what was thrown.
+ * A hang fails by the suite's timeout; how fast parsing is belongs in the benchmarks, not here.
+ */
 async function onlySwarmplayErrors(what: string, input: unknown, fn: () => unknown): Promise<void> {
-  const started = Date.now();
   try {
     await fn();
   } catch (error) {
@@ -40,8 +39,6 @@ async function onlySwarmplayErrors(what: string, input: unknown, fn: () => unkno
     assert.ok(error.code && error.message, JSON.stringify(input));
     error.format();
   }
-  const took = Date.now() - started;
-  assert.ok(took < MAX_CALL_MS, `${what} took ${took} ms on input ${JSON.stringify(input)}`);
 }
 
 const PLAYBOOK_KEYS = ['name', 'hosts', 'tasks', 'pre_tasks', 'post_tasks', 'handlers', 'vars', 'vars_files', 'gather_facts', 'serial',
