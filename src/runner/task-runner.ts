@@ -135,10 +135,11 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   const diffs = env.diffMode && wouldChange ? plan.diffs : undefined;
   if (env.checkMode) {
     // The gate: in check mode no step of any kind reaches the host.
-    if (wouldChange && plan.unpredictable) {
-      return { status: 'skipped', msg: 'skipped in check mode: its effect cannot be predicted (no creates/removes)', result: { changed: false, skipped: true } };
-    }
     stepLines.push(...plan.steps.map(describeStep));
+    if (wouldChange && plan.unpredictable) {
+      // Skipped as Ansible skips it, but -v still lists what a real run would execute.
+      return { status: 'skipped', msg: 'skipped in check mode: its effect cannot be predicted (no creates/removes)', steps: stepLines, result: { changed: false, skipped: true } };
+    }
     return { status: wouldChange ? 'changed' : 'ok', diffs, msg: plan.msg, steps: stepLines, result: { ...plan.result, changed: wouldChange, failed: false }, setFacts: plan.setFacts };
   }
   let outcomes: StepOutcome[] = [];
