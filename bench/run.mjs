@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench` (issue 7): swarmplay beside ansible-playbook and two
+ * `npm run bench`: swarmplay beside ansible-playbook and two
  * OpenSSH floors, on the same lab hosts, in the same run.
  *
  * For each size (3, 20, 50 SSH-only lab hosts, `lab up --no-docker`):
@@ -515,7 +515,7 @@ export function renderReport(bench) {
     lines.push(`| Ansible per-task overhead (T30 - T0) / 30 | ${perTask(summary.ansiblePerTaskFirstMs)} | ${perTask(summary.ansiblePerTaskSecondMs)} |`);
     lines.push('');
   }
-  lines.push('## Targets (issue 7)', '');
+  lines.push('## Performance targets', '');
   lines.push('| target | measured | verdict |', '|---|---:|---|');
   for (const [target, value, verdict] of targetRows(bench)) lines.push(`| ${target} | ${value} | ${verdict} |`);
   lines.push('');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:bootstrap` (issue 7): a no-change run of playbooks/bootstrap.yaml
+ * `npm run bench:bootstrap`: a no-change run of playbooks/bootstrap.yaml
  * on the 3-node docker lab, beside bench/bootstrap/ansible-bootstrap.yaml (the same
  * work with Debian's ansible package: community.docker, community.crypto,
  * ansible.posix) at Ansible's fastest settings (bench/bootstrap/ansible.cfg).
@@ -295,7 +295,7 @@ function renderSection(bench) {
         + `(${seconds(spFirst)} vs ${seconds(anFirst)}), which is ${((spFirst / sp.medianMs) * 100).toFixed(0)}% of swarmplay's run; `
         + 'on this shared 2-core machine the ratio also moves with the load (Ansible\'s run is mostly CPU on the controller and hosts).'),
     '',
-    '| target (issue 7) | measured | verdict |',
+    '| target | measured | verdict |',
     '|---|---:|---|',
     `| no-change bootstrap on the 3-node lab under 3 s | ${seconds(sp.medianMs)} | ${sp.medianMs < 3000 ? 'met' : 'missed'} |`,
     `| at least 10x faster than the Ansible community.docker equivalent | ${ratio.toFixed(1)}x | ${ratio >= 10 ? 'met' : 'missed'} |`,
@@ -354,7 +354,7 @@ async function main() {
   rmSync(DIST, { recursive: true, force: true });
   cpSync(path.join(REPO_ROOT, 'dist'), DIST, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.includes(`${path.sep}test${path.sep}`) });
 
-  // The lab's inventory and Ansible's sit in one folder, beside a copy of the seed's host_vars (roles, labels).
+  // The lab's inventory and Ansible's sit in one folder, beside a copy of the walkthrough's host_vars (roles, labels).
   const dir = mkdtempSync(path.join(os.tmpdir(), `swarmplay-bench-${labName}-`));
   cpSync(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
   const labInventory = path.join(dir, 'lab.yaml');

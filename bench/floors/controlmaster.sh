@@ -1,5 +1,5 @@
 #!/bin/sh
-# Floor 1 (issue 7): OpenSSH with one ControlMaster for this host and each of
+# Floor 1: OpenSSH with one ControlMaster for this host and each of
 # the 31 operations in operations.txt as its own remote command, one after
 # the other, as a runner without a remote agent would send them.
 # Usage: controlmaster.sh ADDRESS PRIVATE_KEY   (the bench runs one per host, in parallel)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Floor 2 (issue 7): one SSH command per host carrying all 31 operations of
+# Floor 2: one SSH command per host carrying all 31 operations of
 # operations.txt as one script: the cost of the work itself, with no
 # per-operation round trip.
 # Usage: one-script.sh ADDRESS PRIVATE_KEY   (the bench runs one per host, in parallel)

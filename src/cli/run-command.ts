@@ -1,19 +1,19 @@
 /** `swarmplay run` and `swarmplay check`. */
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { SwarmplayError, EXIT } from '../errors.js';
 import { PlaybookRun, type RunSettings } from '../runner/playbook-run.js';
-import { redactSecretAssignments } from '../runner/redactor.js';
+import { prepareRun } from '../runner/prepare.js';
+import { Redactor, redactSecretAssignments } from '../runner/redactor.js';
 import { PlainReporter } from '../reporters/plain.js';
 import { JsonReporter } from '../reporters/json.js';
 import { parseExtraVars } from './extra-vars.js';
 import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
 import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
-import { checkConnectionVars, checkControllerFiles, checkHostPatterns } from '../runner/static-checks.js';
+import { addConnectionOptions, connectionSettingsFrom, defaultPassword, positiveInt, type ConnectionFlags } from './connection-options.js';
 
 export const DEFAULT_INVENTORY = 'inventory/hosts.yaml';
 
-interface RunFlags {
+interface RunFlags extends ConnectionFlags {
   inventory: string;
   limit?: string;
   tags: string[];
@@ -25,35 +25,12 @@ interface RunFlags {
   startAtTask?: string;
   json?: boolean;
   verbose: number;
-  strictHostKeys?: boolean;
-  knownHosts?: string;
-  askPass?: boolean;
-  timeout?: string;
   waitLock?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const collectList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const count = (_: string, previous: number): number => previous + 1;
-
-function positiveInt(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new SwarmplayError('BAD_OPTION', `${flag} ${text}: expected a whole number of at least 1`);
-  return n;
-}
-
-async function askPassword(): Promise<string> {
-  if (!process.stdin.isTTY) throw new SwarmplayError('BAD_OPTION', '--ask-pass needs a terminal; set SWARMPLAY_PASSWORD instead');
-  process.stderr.write('SSH password: ');
-  const rl = createInterface({ input: process.stdin, terminal: true });
-  // Keep the typed password off the screen.
-  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
-  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
-  rl.close();
-  process.stderr.write('\n');
-  return answer;
-}
 
 export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassword?: string): RunSettings {
   return {
@@ -67,10 +44,7 @@ export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassw
     forks: positiveInt(flags.forks, '--forks'),
     extraVars: parseExtraVars(flags.extraVars),
     startAtTask: flags.startAtTask,
-    strictHostKeys: Boolean(flags.strictHostKeys),
-    knownHostsPath: flags.knownHosts,
-    connectTimeoutMs: flags.timeout === undefined ? undefined : positiveInt(flags.timeout, '--timeout')! * 1000,
-    defaultPassword,
+    ...connectionSettingsFrom(flags, defaultPassword),
   };
 }
 
@@ -84,23 +58,15 @@ async function pickReporter(flags: RunFlags): Promise<{ onEvent: (e: never) => v
   return new PlainReporter(undefined, flags.verbose > 0);
 }
 
-/** Loads and checks everything that needs no host: a SwarmplayError here is bad input (exit 5), nothing connected. */
-async function checkBeforeConnecting(run: PlaybookRun): ReturnType<PlaybookRun['prepare']> {
-  const loaded = await run.prepare();
-  await checkControllerFiles(loaded.playbook);
-  await checkConnectionVars(loaded.inventory);
-  await checkHostPatterns(loaded.playbook, loaded.inventory);
-  return loaded;
-}
-
 /** stderr, so that --json keeps stdout pure JSON lines. */
 function reportRetryFile(retryFile: string | null): void {
   if (retryFile) process.stderr.write(`to retry the failed and unreachable hosts, use: --limit @${retryFile} (or --limit @failed)\n`);
 }
 
 async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
-  const password = flags.askPass ? await askPassword() : process.env.SWARMPLAY_PASSWORD || undefined;
+  const password = await defaultPassword(flags);
   const reporter = await pickReporter(flags);
+  const redactor = new Redactor();
   let run: PlaybookRun | undefined;
   let lock: RunLock | undefined;
   let running = false;
@@ -116,9 +82,9 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
   process.on('SIGTERM', onSignal);
   try {
     const settings = settingsFrom(playbookPath, flags, password);
-    run = new PlaybookRun(settings, reporter.onEvent as never);
     // Bad input is reported before waiting on another run's lock, and before any connection.
-    await checkBeforeConnecting(run);
+    const prepared = await prepareRun(settings, { redactor });
+    run = new PlaybookRun(prepared, reporter.onEvent as never);
     lock = await acquireRunLock(settings.inventoryPath, {
       playbook: playbookPath,
       wait: Boolean(flags.waitLock),
@@ -135,7 +101,7 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
   } catch (error) {
     await reporter.close();
     if (error instanceof SwarmplayError) {
-      const text = redactSecretAssignments(run ? run.redactor.redactText(error.format()) : error.format());
+      const text = redactSecretAssignments(redactor.redactText(error.format()));
       process.stderr.write(`ERROR: ${text}\n`);
       return error.exitCode;
     }
@@ -156,18 +122,15 @@ function addRunOptions(cmd: Command): Command {
 }
 
 export function registerRunCommands(program: Command): void {
-  addRunOptions(program.command('run').argument('<playbook>', 'playbook file (YAML)'))
+  const runCommand = addRunOptions(program.command('run').argument('<playbook>', 'playbook file (YAML)'))
     .description('run a playbook against the inventory')
     .option('-C, --check', 'report what would change, change nothing')
     .option('-D, --diff', 'show unified diffs of changed files')
     .option('-f, --forks <n>', 'hosts worked on at once (default: every host of the batch, at most 50)')
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--json', 'one JSON object per line for each event')
-    .option('-v, --verbose', 'more output (repeatable)', count, 0)
-    .option('--strict-host-keys', 'refuse hosts whose key is not in known_hosts yet')
-    .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
-    .option('-k, --ask-pass', 'ask for the SSH password')
-    .option('-T, --timeout <seconds>', 'connect timeout in seconds (default 10)')
+    .option('-v, --verbose', 'more output (repeatable)', count, 0);
+  addConnectionOptions(runCommand)
     .option('--wait-lock', 'if another run holds this inventory, wait for it instead of refusing')
     .action(async (playbook: string, flags: RunFlags) => {
       process.exitCode = await runPlaybook(playbook, flags);
@@ -176,14 +139,14 @@ export function registerRunCommands(program: Command): void {
   addRunOptions(program.command('check').argument('<playbook>', 'playbook file (YAML)'))
     .description('check syntax, modules, arguments and inventory without connecting to any host')
     .action(async (playbook: string, flags: RunFlags) => {
-      const run = new PlaybookRun(settingsFrom(playbook, { ...flags, verbose: 0 }), () => {});
+      const redactor = new Redactor();
       try {
-        const { playbook: loaded } = await checkBeforeConnecting(run);
+        const { playbook: loaded } = await prepareRun(settingsFrom(playbook, { ...flags, verbose: 0 }), { redactor });
         process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
         process.exitCode = EXIT.OK;
       } catch (error) {
         if (error instanceof SwarmplayError) {
-          process.stderr.write(`ERROR: ${redactSecretAssignments(run.redactor.redactText(error.format()))}\n`);
+          process.stderr.write(`ERROR: ${redactSecretAssignments(redactor.redactText(error.format()))}\n`);
           process.exitCode = error.exitCode;
           return;
         }

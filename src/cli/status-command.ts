@@ -1,6 +1,6 @@
 /**
  * `swarmplay status [-i INVENTORY] [--watch] [--json]`: the swarm as the
- * seed's visualizer page shows it (section 6), read from the first host of
+ * walkthrough's visualizer page shows it (section 6), read from the first host of
  * the inventory group `managers` (or --manager NAME) in one round trip of
  * read-only docker commands. Colour on a terminal, plain text when piped
  * (or with NO_COLOR), one JSON object per snapshot with --json.
@@ -8,9 +8,8 @@
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
 import { loadInventory, type Inventory } from '../runner/inventory.js';
-import { resolveConnectionSpec } from '../runner/connection-vars.js';
-import { ConnectionPool } from '../transport/connection-pool.js';
-import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
+import { HostConnections } from '../runner/host-connections.js';
+import { addConnectionOptions, connectionSettingsFrom, defaultPassword, type ConnectionFlags } from './connection-options.js';
 import type { Connection } from '../transport/types.js';
 import { parseNodeInspect } from '../facts/swarm-nodes.js';
 import { parseServiceInspect, parseServicePs } from '../facts/swarm-service.js';
@@ -67,12 +66,6 @@ export async function readClusterSnapshot(conn: Connection, manager: string): Pr
   return parseClusterStatus(result.stdout, manager, new Date());
 }
 
-/** The inventory's own known_hosts file (the lab sets swarmplay_known_hosts), as `swarmplay run` uses it. */
-function knownHostsFile(inventory: Inventory, host: string): string {
-  const value = inventory.hostVars(host).swarmplay_known_hosts;
-  return typeof value === 'string' && value ? value : defaultKnownHostsPath();
-}
-
 export function pickManager(inventory: Inventory, inventoryPath: string, requested?: string): string {
   if (requested) {
     if (!inventory.hasHost(requested)) throw new SwarmplayError('BAD_OPTION', `--manager ${requested}: no such host in ${inventoryPath}`);
@@ -87,7 +80,7 @@ export function pickManager(inventory: Inventory, inventoryPath: string, request
   return managers[0]!;
 }
 
-interface StatusFlags {
+interface StatusFlags extends ConnectionFlags {
   inventory: string;
   manager?: string;
   watch?: boolean;
@@ -112,15 +105,13 @@ export function renderStatus(snapshot: ClusterSnapshot, flags: { json?: boolean 
 async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void> {
   const inventory = await loadInventory(flags.inventory);
   const manager = pickManager(inventory, flags.inventory, flags.manager);
-  const spec = resolveConnectionSpec(manager, inventory.hostVars(manager));
-  if (!spec.password && process.env.SWARMPLAY_PASSWORD) spec.password = process.env.SWARMPLAY_PASSWORD;
-  const pool = new ConnectionPool({ knownHosts: new KnownHosts(knownHostsFile(inventory, manager)) });
+  const connections = new HostConnections(inventory, connectionSettingsFrom(flags, await defaultPassword(flags)));
   const intervalMs = Math.max(0.5, Number(flags.interval) || 2) * 1000;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);
   try {
-    const conn = await pool.get(spec);
+    const conn = await connections.get(manager);
     for (;;) {
       const text = renderStatus(await readClusterSnapshot(conn, manager), flags, output);
       // --watch on a terminal redraws in place; piped, each snapshot follows the last.
@@ -134,18 +125,20 @@ async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void
     }
   } finally {
     process.off('SIGINT', onSignal);
-    await pool.closeAll();
+    await connections.closeAll();
   }
 }
 
 export function registerStatusCommand(program: Command): void {
-  program.command('status')
-    .description("the swarm as the seed's visualizer shows it: nodes (role, availability, state, labels) with their tasks, services with replicas running/desired")
+  const status = program.command('status')
+    .description('show the swarm: nodes (role, availability, state, labels) with their tasks, services with replicas running/desired')
     .option('-i, --inventory <file>', 'inventory file (Ansible YAML format)', process.env.SWARMPLAY_INVENTORY ?? DEFAULT_INVENTORY)
     .option('--manager <name>', 'ask this host (default: the first host of group managers)')
     .option('-w, --watch', 'show it again every --interval seconds until interrupted')
     .option('--interval <seconds>', 'seconds between snapshots with --watch', '2')
-    .option('--json', 'one JSON object per snapshot')
+    .option('--json', 'one JSON object per snapshot');
+  // The same connection options as `swarmplay run`.
+  addConnectionOptions(status)
     .action(async (flags: StatusFlags) => {
       await runStatus(flags, {
         write: (text) => process.stdout.write(text),

@@ -30,7 +30,7 @@ export interface HostRootPaths {
   tmp: string;
   varLibDocker: string;
   varLibContainerd: string;
-  /** The seed's registry keeps its images in /var/lib/registry: each host its own, never the machine's. */
+  /** The walkthrough's registry keeps its images in /var/lib/registry: each host its own, never the machine's. */
   varLibRegistry: string;
   /** The host's init and sshd output (outside the host's /run, so it survives for a post-mortem). */
   initLog: string;

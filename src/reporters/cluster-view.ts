@@ -1,5 +1,5 @@
 /**
- * The cluster as the seed's visualizer page shows it (section 6): every node
+ * The cluster as the walkthrough's visualizer page shows it (section 6): every node
  * with its role, availability, state and labels and the tasks it runs, and
  * every service with its replicas running/desired. Pure: a snapshot in, a
  * view (plain data, what `swarmplay status --json` prints) and text out.

@@ -14,7 +14,7 @@
  * When both spellings are set, the first one listed wins (as in Ansible).
  *
  * The default user is root, not the controller's user as in Ansible: the
- * servers swarmplay provisions are reached as root (the seed's walkthrough
+ * servers swarmplay provisions are reached as root (the walkthrough
  * does everything as root), and a run should not depend on who runs it.
  *
  * There are no shorter swarmplay spellings (`host`, `port`, `user`): those

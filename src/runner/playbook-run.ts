@@ -1,33 +1,29 @@
 /**
- * A whole `swarmplay run`: load and check everything first (bad input stops
- * here, before any connection), then run each play over its hosts in
- * batches, keep the recap, and decide the exit code as ansible-playbook does.
+ * A whole `swarmplay run` of a prepared playbook (prepare.ts has loaded and
+ * checked everything: bad input stopped there, before any connection): run
+ * each play over its hosts in batches, keep the recap, and decide the exit
+ * code as ansible-playbook does.
  */
-import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
-import { SwarmplayError, EXIT } from '../errors.js';
+import { EXIT } from '../errors.js';
 import type { RunnerEvent, EventListener } from './events.js';
-import type { Playbook, Play } from './playbook.js';
 import { Recap } from './recap.js';
-import { Redactor } from './redactor.js';
+import type { Redactor } from './redactor.js';
 import { HostState } from './host-state.js';
 import { PlayRunner, type TagFilter } from './play-runner.js';
 import type { PlayScope } from './variables.js';
 import { renderValue } from './templar.js';
-import { loadPlaybook, type ModuleCatalog } from './playbook-loader.js';
-import { loadInventory, type Inventory } from './inventory.js';
-import { matchHosts, selectHosts } from './host-patterns.js';
-import { resolveConnectionSpec } from './connection-vars.js';
+import type { ModuleCatalog } from './playbook-loader.js';
+import { matchHosts } from './host-patterns.js';
 import { findModule, moduleNames } from '../modules/index.js';
-import { checkUndefinedVariables } from './undefined-variables.js';
-import { ConnectionPool, type ConnectionPoolOptions } from '../transport/connection-pool.js';
+import type { ConnectionPoolOptions } from '../transport/connection-pool.js';
 import { FactCache, gatherFacts } from './facts.js';
-import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
 import { markRawData } from './expressions.js';
 import type { Connection } from '../transport/types.js';
+import { HostConnections, type ConnectionSettings } from './host-connections.js';
+import { isPreparedRun, type PreparedRun } from './prepare.js';
+import { loadVarsFiles } from './vars-files.js';
 
-export interface RunSettings {
+export interface RunSettings extends ConnectionSettings {
   playbookPath: string;
   inventoryPath: string;
   limit?: string;
@@ -38,11 +34,6 @@ export interface RunSettings {
   forks?: number;
   extraVars: Record<string, unknown>;
   startAtTask?: string;
-  strictHostKeys: boolean;
-  knownHostsPath?: string;
-  connectTimeoutMs?: number;
-  /** Password for hosts that have none in the inventory (--ask-pass, SWARMPLAY_PASSWORD). */
-  defaultPassword?: string;
 }
 
 export interface RunOutcome {
@@ -51,47 +42,17 @@ export interface RunOutcome {
   elapsedMs: number;
 }
 
-/** How a run reaches its hosts. The CLI passes none: SSH, or local for `ansible_connection: local`. */
+/**
+ * How a run reaches its hosts. The CLI passes none: SSH, or local for
+ * `ansible_connection: local`. (The modules a playbook may name are the
+ * prepared run's: prepareRun() checked the playbook against them.)
+ */
 export interface PlaybookRunDeps {
   /** Opens one host's connection (the pool still shares it, retries refused handshakes and closes it). */
   open?: ConnectionPoolOptions['open'];
-  /** The modules playbooks may name; default the registry of src/modules/index.ts. */
-  modules?: ModuleCatalog;
 }
 
 export const MAX_DEFAULT_FORKS = 50;
-
-/** Secrets that ride in inventory variables. */
-const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'swarmplay_password'];
-
-async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const entry of play.varsFiles) {
-    const file = path.resolve(baseDir, String(renderValue(entry, { ...vars, ...out }, play.location)));
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${file} does not exist`, { location: play.location });
-    }
-    const data = parseYaml(text) ?? {};
-    if (typeof data !== 'object' || Array.isArray(data)) {
-      throw new SwarmplayError('BAD_PLAYBOOK', `vars_files: ${file} must hold a mapping of variables`, { location: play.location });
-    }
-    Object.assign(out, data);
-  }
-  return out;
-}
-
-/**
- * An inventory may name its own known_hosts file (`swarmplay_known_hosts` in
- * its vars): the lab does, because every `lab up` makes new host keys.
- */
-function inventoryKnownHosts(inventory: Inventory): string | undefined {
-  const first = inventory.hostNames()[0];
-  const value = first === undefined ? undefined : inventory.hostVars(first).swarmplay_known_hosts;
-  return typeof value === 'string' && value ? value : undefined;
-}
 
 /** serial: [1, "30%", 5] -> batches; the last size repeats. */
 export function splitBatches<T>(hosts: T[], serial: (number | string)[]): T[][] {
@@ -112,19 +73,24 @@ export function splitBatches<T>(hosts: T[], serial: (number | string)[]): T[][] 
 }
 
 export class PlaybookRun {
-  readonly redactor = new Redactor();
+  readonly redactor: Redactor;
   private readonly recap = new Recap();
   private readonly abort = new AbortController();
-  private pool?: ConnectionPool;
+  private readonly settings: RunSettings;
+  private connections?: HostConnections;
 
   private readonly modules: ModuleCatalog;
 
+  /** Takes only what prepareRun() returned: the checks before connecting cannot be skipped. */
   constructor(
-    private readonly settings: RunSettings,
+    private readonly prepared: PreparedRun,
     private readonly listener: EventListener,
     private readonly deps: PlaybookRunDeps = {},
   ) {
-    this.modules = deps.modules ?? { find: findModule, names: moduleNames };
+    if (!isPreparedRun(prepared)) throw new TypeError('PlaybookRun needs the result of prepareRun() (src/runner/prepare.ts)');
+    this.settings = prepared.settings;
+    this.redactor = prepared.redactor;
+    this.modules = prepared.modules ?? { find: findModule, names: moduleNames };
   }
 
   private emit = (event: RunnerEvent): void => {
@@ -134,52 +100,21 @@ export class PlaybookRun {
   /** Stops running commands, closes connections; run() then returns with exit code 99. */
   interrupt(): void {
     this.abort.abort();
-    void this.pool?.closeAll();
-  }
-
-  /** Loads and checks the playbook and inventory; throws a bad-input SwarmplayError before any connection. */
-  async prepare(): Promise<{ playbook: Playbook; inventory: Inventory }> {
-    const playbook = await loadPlaybook(this.settings.playbookPath, { modules: this.modules });
-    const inventory = await loadInventory(this.settings.inventoryPath, { playbookDir: playbook.dir });
-    for (const host of inventory.hostNames()) {
-      const vars = inventory.hostVars(host);
-      for (const name of SECRET_VARS) this.redactor.add(vars[name]);
-    }
-    this.redactor.add(this.settings.defaultPassword);
-    const varsFilesKeys: string[] = [];
-    let varsFilesKnown = true;
-    for (const play of playbook.plays) {
-      if (play.varsFiles.some((f) => String(f).includes('{{'))) {
-        varsFilesKnown = false; // names they define cannot be known before the run
-        continue;
-      }
-      varsFilesKeys.push(...Object.keys(await loadVarsFiles(play, playbook.dir, {})));
-    }
-    if (varsFilesKnown) checkUndefinedVariables(playbook, inventory, this.settings.extraVars, varsFilesKeys);
-    return { playbook, inventory };
+    void this.connections?.closeAll();
   }
 
   async run(): Promise<RunOutcome> {
     const started = Date.now();
-    const { playbook, inventory } = await this.prepare();
+    const { playbook, inventory, limitHosts } = this.prepared;
     const settings = this.settings;
     const hosts = new Map<string, HostState>();
     for (const name of inventory.hostNames()) hosts.set(name, new HostState(name, inventory.hostVars(name)));
 
-    this.pool = new ConnectionPool({
-      strictHostKeys: settings.strictHostKeys,
-      knownHosts: new KnownHosts(settings.knownHostsPath ?? inventoryKnownHosts(inventory) ?? defaultKnownHostsPath()),
-      connectTimeoutMs: settings.connectTimeoutMs,
-      open: this.deps.open,
-    });
-    const pool = this.pool;
+    this.connections = new HostConnections(inventory, settings, { open: this.deps.open });
+    const connections = this.connections;
     const connect = (hostName: string): Promise<Connection> => {
       const host = hosts.get(hostName);
-      const vars = host ? host.inventoryVars : {};
-      const spec = resolveConnectionSpec(hostName, { ...vars, ...(host?.runtimeVars ?? {}) });
-      if (!spec.password && settings.defaultPassword) spec.password = settings.defaultPassword;
-      if (settings.connectTimeoutMs) spec.connectTimeoutMs = settings.connectTimeoutMs;
-      return pool.get(spec);
+      return connections.get(hostName, { ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}) });
     };
     // Facts are data: a `{{` in a hostname or an OS name is never templated.
     const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
@@ -188,7 +123,6 @@ export class PlaybookRun {
     const tagFilter: TagFilter = { tags: settings.tags, skipTags: settings.skipTags };
     const startAt = settings.startAtTask ? { name: settings.startAtTask, reached: false } : undefined;
     const warned = new Set<string>();
-    const limitHosts = settings.limit ? new Set(selectHosts(inventory, 'all', settings.limit).hosts) : undefined;
 
     try {
       for (const play of playbook.plays) {
@@ -249,7 +183,7 @@ export class PlaybookRun {
         }
       }
     } finally {
-      await pool.closeAll();
+      await connections.closeAll();
     }
     const snapshot = this.recap.snapshot();
     const elapsedMs = Date.now() - started;

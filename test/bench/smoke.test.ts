@@ -1,5 +1,5 @@
 /**
- * The bench in small (issue 7), so that it cannot rot: bench/run.mjs on 3
+ * The bench in small, so that it cannot rot: bench/run.mjs on 3
  * lab hosts, one repetition, without Ansible. No timing is asserted, only
  * that the driver runs end to end, that swarmplay's first run changed every
  * task and its second run none, and that the report has its shape.
@@ -85,7 +85,7 @@ describe('bench smoke (3 lab hosts, one repetition, no Ansible)', function () {
     assert.equal(samples['ansible first'], undefined, 'Ansible left out as asked');
 
     const text = await readFile(report, 'utf8');
-    for (const heading of ['# swarmplay benchmark results', '## Machine and versions', `## ${HOSTS} hosts`, '## Targets (issue 7)']) {
+    for (const heading of ['# swarmplay benchmark results', '## Machine and versions', `## ${HOSTS} hosts`, '## Performance targets']) {
       assert.ok(text.includes(heading), `report has "${heading}"`);
     }
     assert.match(text, /\| swarmplay first \| \d+\.\d\d \|/);

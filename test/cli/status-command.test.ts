@@ -49,6 +49,6 @@ describe('swarmplay status', () => {
     const program = new Command('swarmplay');
     registerStatusCommand(program);
     const status = program.commands.find((command) => command.name() === 'status')!;
-    assert.deepEqual(status.options.map((option) => option.long), ['--inventory', '--manager', '--watch', '--interval', '--json']);
+    assert.deepEqual(status.options.map((option) => option.long), ['--inventory', '--manager', '--watch', '--interval', '--json', '--strict-host-keys', '--known-hosts', '--ask-pass', '--timeout']);
   });
 });

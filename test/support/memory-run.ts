@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PlaybookRun, type RunSettings } from '../../src/runner/playbook-run.js';
+import { prepareRun } from '../../src/runner/prepare.js';
 import type { RecapCounts, RunnerEvent } from '../../src/runner/events.js';
 import type { ModuleDefinition } from '../../src/modules/types.js';
 import { findModule, moduleNames } from '../../src/modules/index.js';
@@ -50,7 +51,7 @@ export async function runInMemory(network: MemoryNetwork, options: MemoryRunOpti
     }
     const extra = new Map((options.modules ?? []).map((m) => [m.name, m]));
     const events: RunnerEvent[] = [];
-    const run = new PlaybookRun({
+    const prepared = await prepareRun({
       playbookPath,
       inventoryPath,
       tags: [],
@@ -61,10 +62,10 @@ export async function runInMemory(network: MemoryNetwork, options: MemoryRunOpti
       strictHostKeys: false,
       knownHostsPath: path.join(dir, 'known_hosts'),
       ...options.settings,
-    }, (event) => events.push(event), {
-      open: network.open,
+    }, {
       modules: { find: (name) => extra.get(name) ?? findModule(name), names: () => [...moduleNames(), ...extra.keys()] },
     });
+    const run = new PlaybookRun(prepared, (event) => events.push(event), { open: network.open });
     const outcome = await run.run();
     const results = (task?: string): HostResult[] =>
       events.filter((e): e is HostResult => e.event === 'host_result' && (task === undefined || e.task === task));

@@ -1,0 +1,68 @@
+/**
+ * How every command that reaches hosts opens its connections: `swarmplay
+ * run` and `swarmplay status` alike. One place decides the connection
+ * variables (resolveConnectionSpec), the known_hosts file, the password for
+ * hosts that have none and the connect timeout, so the two cannot drift.
+ */
+import type { Inventory } from './inventory.js';
+import { resolveConnectionSpec } from './connection-vars.js';
+import { ConnectionPool, type ConnectionPoolOptions } from '../transport/connection-pool.js';
+import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
+import type { Connection, ConnectionSpec } from '../transport/types.js';
+
+/** What the command line says about connecting (--strict-host-keys, --known-hosts, --ask-pass, --timeout). */
+export interface ConnectionSettings {
+  strictHostKeys: boolean;
+  knownHostsPath?: string;
+  connectTimeoutMs?: number;
+  /** Password for hosts that have none in the inventory (--ask-pass, SWARMPLAY_PASSWORD). */
+  defaultPassword?: string;
+}
+
+/**
+ * --known-hosts, else the inventory's own file (`swarmplay_known_hosts` in
+ * its vars: the lab names one, because every `lab up` makes new host keys),
+ * else ~/.ssh/known_hosts.
+ */
+export function knownHostsPathFor(inventory: Inventory, settings: Pick<ConnectionSettings, 'knownHostsPath'>): string {
+  if (settings.knownHostsPath) return settings.knownHostsPath;
+  const first = inventory.hostNames()[0];
+  const value = first === undefined ? undefined : inventory.hostVars(first).swarmplay_known_hosts;
+  return typeof value === 'string' && value ? value : defaultKnownHostsPath();
+}
+
+/** The host's ConnectionSpec from its variables, with the command line's password and timeout applied. */
+export function connectionSpecFor(host: string, vars: Record<string, unknown>, settings: ConnectionSettings): ConnectionSpec {
+  const spec = resolveConnectionSpec(host, vars);
+  if (!spec.password && settings.defaultPassword) spec.password = settings.defaultPassword;
+  if (settings.connectTimeoutMs) spec.connectTimeoutMs = settings.connectTimeoutMs;
+  return spec;
+}
+
+/** One connection per host for the whole command, opened on first use. */
+export class HostConnections {
+  private readonly pool: ConnectionPool;
+
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly settings: ConnectionSettings,
+    /** Tests may substitute how a connection is opened. */
+    poolOptions: Pick<ConnectionPoolOptions, 'open'> = {},
+  ) {
+    this.pool = new ConnectionPool({
+      strictHostKeys: settings.strictHostKeys,
+      knownHosts: new KnownHosts(knownHostsPathFor(inventory, settings)),
+      connectTimeoutMs: settings.connectTimeoutMs,
+      ...poolOptions,
+    });
+  }
+
+  /** `vars` defaults to the host's inventory variables; a run passes them merged with set_fact's. */
+  get(host: string, vars: Record<string, unknown> = this.inventory.hostVars(host)): Promise<Connection> {
+    return this.pool.get(connectionSpecFor(host, vars, this.settings));
+  }
+
+  closeAll(): Promise<void> {
+    return this.pool.closeAll();
+  }
+}

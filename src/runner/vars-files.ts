@@ -1,0 +1,30 @@
+/**
+ * A play's `vars_files`: each named YAML file holds a mapping of variables;
+ * later files win. A path may be templated with the play's variables (and
+ * those of the files before it).
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { SwarmplayError } from '../errors.js';
+import type { Play } from './playbook.js';
+import { renderValue } from './templar.js';
+
+export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const entry of play.varsFiles) {
+    const file = path.resolve(baseDir, String(renderValue(entry, { ...vars, ...out }, play.location)));
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${file} does not exist`, { location: play.location });
+    }
+    const data = parseYaml(text) ?? {};
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      throw new SwarmplayError('BAD_PLAYBOOK', `vars_files: ${file} must hold a mapping of variables`, { location: play.location });
+    }
+    Object.assign(out, data);
+  }
+  return out;
+}
