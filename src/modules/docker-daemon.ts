@@ -1,6 +1,6 @@
 /**
  * `docker_daemon`: dockerd's systemd unit from templates/docker.service.hbs,
- * as the seed's hand edit of docker.service (`ExecStart=/usr/bin/dockerd -H
+ * as the walkthrough's hand edit of docker.service (`ExecStart=/usr/bin/dockerd -H
  * unix:// --insecure-registry 192.168.20.6:5000`), then daemon-reload,
  * restart docker, and wait until the daemon answers: only when the unit
  * changed, or when the running daemon does not have the registries asked for
@@ -41,7 +41,7 @@ const dockerDaemonArgs = z
     insecure_registries: z.array(registryAddress).default([]),
     /** More dockerd flags, each one word (`--log-level=warn`). */
     extra_flags: z.array(unitWord.regex(/^-/, 'a flag starts with -')).default([]),
-    /** -H values; the seed's unix:// is dockerd's default socket. */
+    /** -H values; the walkthrough's unix:// is dockerd's default socket. */
     hosts: z.array(unitWord).min(1).default(['unix://']),
     /** A running containerd's socket; unset: dockerd starts its own. */
     containerd_socket: unitWord.optional(),
@@ -273,7 +273,7 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
     return { steps: [], result };
 }
 
-/** The seed accepts plain-HTTP registries for a lab; the user hears it once, with the addresses. */
+/** The walkthrough accepts plain-HTTP registries for a lab; the user hears it once, with the addresses. */
 function insecureRegistryWarning(registries: string[]): string {
   return `docker.service trusts ${registries.join(', ')} as an insecure registry (plain HTTP, no TLS, no authentication): ` +
     'anyone on the network can read and replace its images. Fine for a lab, as in the walkthrough; give it TLS for anything else.';

@@ -1,5 +1,5 @@
 /**
- * `docker_image`: images on a host, as the seed's `docker tag httpd:latest
+ * `docker_image`: images on a host, as the walkthrough's `docker tag httpd:latest
  * 192.168.20.6:5000/lvjianzhao:latest`, `docker push ...`, `docker pull ...`
  * and `docker build -t ... .`. `state`:
  * - pulled: the image is on the host (pulled when missing; `force` pulls again);

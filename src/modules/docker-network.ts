@@ -1,5 +1,5 @@
 /**
- * `docker_network`: a docker network as the seed's `docker network create -d
+ * `docker_network`: a docker network as the walkthrough's `docker network create -d
  * overlay --subnet 192.168.22.0/24 --gateway 192.168.22.1 --attachable
  * my_net1` (run it on a swarm manager for an overlay network).
  *

@@ -1,5 +1,5 @@
 /**
- * `docker_service`: a swarm service as the seed's `docker service create
+ * `docker_service`: a swarm service as the walkthrough's `docker service create
  * --replicas 6 --name web -p 80 IMAGE`, `docker service scale web=9`,
  * `docker service update --image ...:2.0 --update-parallelism 2
  * --update-delay 1m web`, `--constraint node.hostname==docker03` and

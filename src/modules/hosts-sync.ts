@@ -1,6 +1,6 @@
 /**
  * `hosts_sync`: one marked block in /etc/hosts mapping each host of a group
- * to its address, as the seed's hand-written lines copied to every host:
+ * to its address, as the walkthrough's hand-written lines copied to every host:
  *
  *     # BEGIN SWARMPLAY HOSTS
  *     192.168.20.6 docker01

@@ -1,7 +1,7 @@
 /**
- * `docker_registry`: the private registry container, as the seed's `docker
+ * `docker_registry`: the private registry container, as the walkthrough's `docker
  * run -d --name registry --restart always -p 5000:5000 registry`, plus what
- * the seed leaves for later: a host folder for the data (`-v
+ * the walkthrough leaves for later: a host folder for the data (`-v
  * DATA:/var/lib/registry`) so images survive the container.
  *
  * Idempotent by `docker container inspect`: a running container with the

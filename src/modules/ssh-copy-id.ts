@@ -1,5 +1,5 @@
 /**
- * `ssh_copy_id`: puts a public key in a user's authorized_keys, as the seed's
+ * `ssh_copy_id`: puts a public key in a user's authorized_keys, as the walkthrough's
  * `ssh-copy-id docker02`: the folder ~/.ssh with mode 700 and the file with
  * mode 600, both owned by the user; a key already there (same type and
  * base64, whatever its comment or options) is not added again; other lines

@@ -1,5 +1,5 @@
 /**
- * `ssh_keygen`: a key pair where none exists, as the seed's `ssh-keygen` on
+ * `ssh_keygen`: a key pair where none exists, as the walkthrough's `ssh-keygen` on
  * docker01 ("press Enter all the way": no passphrase). Runs on the host, or
  * on the controller with `delegate_to: localhost`. An existing private key is
  * never replaced; a missing public half is derived from it (`ssh-keygen -y`).

@@ -1,5 +1,5 @@
 /**
- * `swarm_init`: makes the host the first manager of a new swarm, as the seed's
+ * `swarm_init`: makes the host the first manager of a new swarm, as the walkthrough's
  * `docker swarm init --advertise-addr 192.168.20.6`. A host that already
  * manages a swarm is left alone (ok). Either way the result carries what the
  * other nodes need to join, so nobody copies a token from a screen:

@@ -5,7 +5,7 @@
  * - Already a member of this swarm (its known managers include manager_addr,
  *   or its cluster is `cluster_id`): ok. A role other than the one asked is
  *   reported in msg, not changed: only a manager can promote or demote, which
- *   is swarm_node's job (the seed joins docker02 as a worker, then promotes it).
+ *   is swarm_node's job (the walkthrough joins docker02 as a worker, then promotes it).
  * - A member of another swarm: a clear failure, or with `force: true` leave
  *   that swarm and join this one.
  * - Before joining, a TCP connect from the host to the manager proves the

@@ -1,11 +1,11 @@
 /**
- * `swarm_leave`: the host leaves its swarm, as the seed's `docker swarm
+ * `swarm_leave`: the host leaves its swarm, as the walkthrough's `docker swarm
  * leave` (and `docker swarm leave -f` on the last manager). Ok when the host
  * is in no swarm. A manager only leaves with `force: true`: docker refuses
  * otherwise, and the message here says why before anything runs. A node left
  * "pending" by a join that never completed is cleaned up the same way.
  * The node's entry on the managers stays (as Down) until swarm_node
- * `state: absent` removes it, as the seed's `docker node rm`.
+ * `state: absent` removes it, as the walkthrough's `docker node rm`.
  */
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';

@@ -1,6 +1,6 @@
 /**
  * `swarm_node`: a node's role, availability and labels, or its removal, as
- * the seed's `docker node promote docker02`, `docker node update
+ * the walkthrough's `docker node promote docker02`, `docker node update
  * --availability drain docker01`, `docker node update --label-add mem=max
  * docker03` and `docker node rm docker03`. It runs on a manager (in a
  * playbook: `delegate_to: "{{ groups['managers'][0] }}"`) for the node named
@@ -147,7 +147,7 @@ const PROMOTION_TIMEOUT_MS = 60_000;
  * `docker node promote` returns before the node has joined the managers'
  * raft group; until it reads "reachable" the swarm has not really gained a
  * manager (and losing another one then could cost the quorum), so the task
- * waits for it, as the seed checks `docker node ls` for "Reachable".
+ * waits for it, as the walkthrough checks `docker node ls` for "Reachable".
  */
 function promoteSteps(nodeId: string, hostname: string): Step[] {
   return [

@@ -82,7 +82,7 @@ describe('playbooks/bootstrap.yaml faults on the lab', function () {
       .trim().split('\n').map((line) => line.trim()).sort();
   }
 
-  /** The seed's three nodes, all Ready; docker02 a manager (leadership may move after restarts), docker03 a worker. */
+  /** The walkthrough's three nodes, all Ready; docker02 a manager (leadership may move after restarts), docker03 a worker. */
   async function assertThreeNodesReady(): Promise<void> {
     const nodes = await nodeList();
     assert.equal(nodes.length, 3, `node list: ${JSON.stringify(nodes)}`);

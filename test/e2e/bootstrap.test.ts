@@ -1,5 +1,5 @@
 /**
- * The seed's cluster from bare lab hosts with playbooks/bootstrap.yaml, then
+ * The walkthrough's cluster from bare lab hosts with playbooks/bootstrap.yaml, then
  * teardown and rebuild. Every check is made on the hosts with docker and ssh
  * (OpenSSH's client), not through swarmplay's report.
  */
@@ -58,7 +58,7 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
         `root@${lab.hosts[host]}`, 'hostname']);
       assert.equal(stdout.trim(), host);
     }
-    // docker01's own key reaches the others by name, as the seed's ssh-copy-id did.
+    // docker01's own key reaches the others by name, as the walkthrough's ssh-copy-id did.
     const fromManager = await lab.ssh('docker01', 'ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR docker03 hostname');
     assert.equal(fromManager.trim(), 'docker03');
     // An image pushed on docker01 pulls on docker03 (a tag of our own, not the playbook's check image).
@@ -78,7 +78,7 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
     console.log(`      bootstrap timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  it('builds the seed cluster from fresh hosts', async () => {
+  it('builds the walkthrough's cluster from fresh hosts', async () => {
     const result = await playbook('bootstrap');
     timings.firstRun = result.ms;
     assert.equal(result.code, 0, result.stdout.slice(-4000) + result.stderr);

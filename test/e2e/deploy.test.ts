@@ -1,5 +1,5 @@
 /**
- * The seed's services (sections 6, 7, 10, 11) with playbooks/deploy.yaml on a
+ * The walkthrough's services (sections 6, 7, 10, 11) with playbooks/deploy.yaml on a
  * lab swarm that playbooks/bootstrap.yaml built. Every check is made on the
  * hosts with docker over ssh (OpenSSH's client) and with HTTP from the
  * controller, not through swarmplay's report.
@@ -57,7 +57,7 @@ describe('playbooks/deploy.yaml on the lab', function () {
     console.log(`      deploy timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  it('runs the seed services: web 6/6 over all nodes, newnginx 1.0 on port 80 of every node, placement by hostname and label', async () => {
+  it('runs the walkthrough's services: web 6/6 over all nodes, newnginx 1.0 on port 80 of every node, placement by hostname and label', async () => {
     const lacking = (await lab.ssh('docker03', `docker image ls -q ${registry}/nginx:latest`)).trim();
     assert.equal(lacking, '', 'docker03 has no copy of the nginx image before the deploy');
     const result = await deploy('first');
@@ -127,7 +127,7 @@ describe('playbooks/deploy.yaml on the lab', function () {
   it('my_net1 lets a container on docker01 reach one on docker02 by name (section 10.1)', async () => {
     await lab.ssh('docker01', `docker run -d --network my_net1 --name e2e-net-1 ${registry}/httpd:latest >/dev/null`);
     await lab.ssh('docker02', `docker run -d --network my_net1 --name e2e-net-2 ${registry}/httpd:latest >/dev/null`);
-    // As the seed does: ping the other container by name (the lab image's static busybox wget cannot resolve names).
+    // As the walkthrough does: ping the other container by name (the lab image's static busybox wget cannot resolve names).
     const ping = await lab.ssh('docker02', 'for i in 1 2 3 4 5; do docker exec e2e-net-2 ping -c 2 -W 2 e2e-net-1 && exit 0; sleep 1; done; exit 1');
     assert.match(ping, /2 packets received/);
     const address = (await lab.ssh('docker01', "docker inspect e2e-net-1 --format '{{(index .NetworkSettings.Networks \"my_net1\").IPAddress}}'")).trim();

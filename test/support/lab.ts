@@ -30,7 +30,7 @@ export interface TestLab {
 export async function bringUpLab(options: { name: string; subnet: string; hosts?: number; docker?: boolean; prefix?: string }): Promise<TestLab> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `swarmplay-lab-${options.name}-`));
   const inventory = path.join(dir, 'lab.yaml');
-  // The seed's roles and labels live beside the shipped inventories; give the test lab the same.
+  // The walkthrough's roles and labels live beside the shipped inventories; give the test lab the same.
   await cp(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
   const args = ['lab', 'up', '--name', options.name, '--subnet', options.subnet, '-i', inventory];
   if (options.hosts) args.push('--hosts', String(options.hosts));
