@@ -78,7 +78,7 @@ describe('playbooks/bootstrap.yaml on the lab', function () {
     console.log(`      bootstrap timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  it('builds the walkthrough's cluster from fresh hosts', async () => {
+  it('builds the walkthrough cluster from fresh hosts', async () => {
     const result = await playbook('bootstrap');
     timings.firstRun = result.ms;
     assert.equal(result.code, 0, result.stdout.slice(-4000) + result.stderr);

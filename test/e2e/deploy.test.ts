@@ -57,7 +57,7 @@ describe('playbooks/deploy.yaml on the lab', function () {
     console.log(`      deploy timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  it('runs the walkthrough's services: web 6/6 over all nodes, newnginx 1.0 on port 80 of every node, placement by hostname and label', async () => {
+  it('runs the walkthrough services: web 6/6 over all nodes, newnginx 1.0 on port 80 of every node, placement by hostname and label', async () => {
     const lacking = (await lab.ssh('docker03', `docker image ls -q ${registry}/nginx:latest`)).trim();
     assert.equal(lacking, '', 'docker03 has no copy of the nginx image before the deploy');
     const result = await deploy('first');

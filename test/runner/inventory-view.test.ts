@@ -33,7 +33,7 @@ describe('inventory --list and --graph: identical to ansible-inventory', functio
     assert.equal(inventoryGraph(await loadInventory(file), 'swarm'), ansibleInventoryGraph(file, 'swarm'));
   });
 
-  it('draws the walkthrough's cluster as Ansible does', async () => {
+  it('draws the walkthrough cluster as Ansible does', async () => {
     assert.equal(
       inventoryGraph(await loadInventory(FILES[0]!)),
       ['@all:', '  |--@ungrouped:', '  |--@managers:', '  |  |--docker01', '  |--@workers:', '  |  |--docker02', '  |  |--docker03'].join('\n'),

@@ -64,7 +64,7 @@ describe('inventory: compared with Ansible on the same files', function () {
 });
 
 describe('inventory: what the Ansible format means', () => {
-  it('reads the walkthrough's cluster: three hosts, managers and workers, root, docker03 labelled mem=max', async () => {
+  it('reads the walkthrough cluster: three hosts, managers and workers, root, docker03 labelled mem=max', async () => {
     const inv = await loadInventory(SEED_INVENTORY);
     assert.deepStrictEqual(inv.hostNames(), ['docker01', 'docker02', 'docker03']);
     assert.deepStrictEqual(inv.groupsMap()['managers'], ['docker01']);
