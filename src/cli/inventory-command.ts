@@ -1,8 +1,8 @@
 /** `swarmplay inventory --list | --graph [--host NAME]`, shaped like ansible-inventory's output. */
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
-import { loadInventory } from '../runner/inventory.js';
-import { inventoryListText, inventoryGraph } from '../runner/inventory-view.js';
+import { loadInventory } from '../language/inventory.js';
+import { inventoryListText, inventoryGraph } from '../language/inventory-view.js';
 import { DEFAULT_INVENTORY } from './run-command.js';
 
 interface InventoryFlags {

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
-import { loadInventory, type Inventory } from '../runner/inventory.js';
+import { loadInventory, type Inventory } from '../language/inventory.js';
 import { HostConnections } from '../runner/host-connections.js';
 import { addConnectionOptions, connectionSettingsFrom, defaultPassword, type ConnectionFlags } from './connection-options.js';
 import type { Connection } from '../transport/types.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
-import { evaluateCondition } from '../runner/expressions.js';
+import { evaluateCondition } from '../language/expressions.js';
 import { booleanArg, stringListArg } from './argument-types.js';
 
 const assertArgs = z

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { SwarmplayError } from '../errors.js';
-import { evaluateExpression, toDisplayJson } from '../runner/expressions.js';
+import { evaluateExpression, toDisplayJson } from '../language/expressions.js';
 import { numberArg } from './argument-types.js';
 
 const debugArgs = z

@@ -4,7 +4,7 @@
  * variables (resolveConnectionSpec), the known_hosts file, the password for
  * hosts that have none and the connect timeout, so the two cannot drift.
  */
-import type { Inventory } from './inventory.js';
+import type { Inventory } from '../language/inventory.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { ConnectionPool, type ConnectionPoolOptions } from '../transport/connection-pool.js';
 import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';

@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { SwarmplayError } from '../errors.js';
-import type { Play, Task, ModuleTask, BlockTask, Handler } from './playbook.js';
+import type { Play, Task, ModuleTask, BlockTask, Handler } from '../language/playbook.js';
 import type { RunnerEvent, HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Recap } from './recap.js';
@@ -16,8 +16,8 @@ import type { FactReader } from '../facts/types.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
-import { evaluateCondition, markRawData } from './expressions.js';
-import { renderValue } from './templar.js';
+import { evaluateCondition, markRawData } from '../language/expressions.js';
+import { renderValue } from '../language/templar.js';
 
 export interface TagFilter {
   tags: string[];

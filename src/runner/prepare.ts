@@ -16,12 +16,12 @@
  * bad input, exit 5, and no host contacted. What it returns is the only
  * thing a PlaybookRun accepts, so no caller can start a run unchecked.
  */
-import type { Playbook } from './playbook.js';
+import type { Playbook } from '../language/playbook.js';
 import type { RunSettings } from './playbook-run.js';
-import { loadPlaybook, type ModuleCatalog } from './playbook-loader.js';
-import { loadInventory, type Inventory, type LoadInventoryOptions } from './inventory.js';
-import { selectHosts } from './host-patterns.js';
-import { checkUndefinedVariables } from './undefined-variables.js';
+import { loadPlaybook, type ModuleCatalog } from '../language/playbook-loader.js';
+import { loadInventory, type Inventory, type LoadInventoryOptions } from '../language/inventory.js';
+import { selectHosts } from '../language/host-patterns.js';
+import { checkUndefinedVariables } from '../language/undefined-variables.js';
 import { checkConnectionVars, checkControllerFiles, checkHostPatterns } from './static-checks.js';
 import { loadVarsFiles } from './vars-files.js';
 import { Redactor } from './redactor.js';

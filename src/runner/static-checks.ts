@@ -17,11 +17,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import Handlebars from 'handlebars';
 import { SwarmplayError, snippetAt } from '../errors.js';
-import type { Playbook, Task, ModuleTask } from './playbook.js';
-import type { Inventory } from './inventory.js';
+import type { Playbook, Task, ModuleTask } from '../language/playbook.js';
+import type { Inventory } from '../language/inventory.js';
 import { resolveConnectionSpec } from './connection-vars.js';
-import { matchHosts } from './host-patterns.js';
-import { renderTemplateSource } from './templar.js';
+import { matchHosts } from '../language/host-patterns.js';
+import { renderTemplateSource } from '../language/templar.js';
 import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
 
 function* moduleTasks(tasks: Task[], conditional: boolean): Generator<{ task: ModuleTask; conditional: boolean }> {

@@ -7,15 +7,15 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { SwarmplayError } from '../errors.js';
-import type { ModuleTask } from './playbook.js';
+import type { ModuleTask } from '../language/playbook.js';
 import { changesHost, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import { describeStep, executeSteps } from './step-executor.js';
 import type { Connection } from '../transport/types.js';
 import type { HostStatus } from './events.js';
-import { evaluateCondition, evaluateExpression } from './expressions.js';
-import { renderValue, renderTemplateFile } from './templar.js';
+import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
+import { renderValue, renderTemplateFile } from '../language/templar.js';
 
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 

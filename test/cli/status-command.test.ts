@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { parseClusterStatus, pickManager, registerStatusCommand, renderStatus, STATUS_SCRIPT } from '../../src/cli/status-command.js';
-import type { Inventory } from '../../src/runner/inventory.js';
+import type { Inventory } from '../../src/language/inventory.js';
 import { serviceFixture } from '../fixtures/docker-service/index.js';
 
 const snapshot = () => parseClusterStatus(serviceFixture('status-lab-3-nodes.txt'), 'docker01', new Date('2026-11-25T09:49:17Z'));

@@ -4,7 +4,7 @@
  * option gives one clear message at file:line:column, its exit code (5, bad
  * input, unless said otherwise), and not a single connection to the host
  * (checked in that sshd's own log). The playbook fixtures' exact messages
- * are the loader's tests (test/runner/playbook-loader.test.ts); here they
+ * are the loader's tests (test/language/playbook-loader.test.ts); here they
  * go through the CLI too, with the cases this file adds: inventories,
  * templates, expressions, host patterns, controller files and options.
  */

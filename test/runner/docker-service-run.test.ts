@@ -9,7 +9,7 @@ import { runTask, type TaskRunEnv } from '../../src/runner/task-runner.js';
 import { dockerService } from '../../src/modules/docker-service.js';
 import { serviceInspect, serviceInspectCommand } from '../../src/facts/swarm-service.js';
 import { snapshotCommand } from '../../src/modules/service-convergence.js';
-import type { ModuleTask } from '../../src/runner/playbook.js';
+import type { ModuleTask } from '../../src/language/playbook.js';
 import type { Connection, RunResult } from '../../src/transport/types.js';
 import { serviceFixture, serviceObject } from '../fixtures/docker-service/index.js';
 

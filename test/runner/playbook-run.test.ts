@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../../src/errors.js';
 import type { RunnerEvent } from '../../src/runner/events.js';
-import { loadPlaybook } from '../../src/runner/playbook-loader.js';
-import { loadInventory } from '../../src/runner/inventory.js';
+import { loadPlaybook } from '../../src/language/playbook-loader.js';
+import { loadInventory } from '../../src/language/inventory.js';
 import { PlaybookRun, type RunSettings } from '../../src/runner/playbook-run.js';
 import { prepareRun, type PreparedRun } from '../../src/runner/prepare.js';
 

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SwarmplayError } from '../../src/errors.js';
 import { defineModule, type ModuleDefinition } from '../../src/modules/types.js';
-import { loadPlaybook, type ModuleCatalog } from '../../src/runner/playbook-loader.js';
-import type { BlockTask, ModuleTask } from '../../src/runner/playbook.js';
+import { loadPlaybook, type ModuleCatalog } from '../../src/language/playbook-loader.js';
+import type { BlockTask, ModuleTask } from '../../src/language/playbook.js';
 
-// Tests run from dist/test/runner; fixtures stay in the source tree.
+// Tests run from dist/test/language; fixtures stay in the source tree.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.resolve(here, '../../../test/fixtures');
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadInventory } from '../../src/runner/inventory.js';
-import { inventoryGraph, inventoryListJson, inventoryListText } from '../../src/runner/inventory-view.js';
+import { loadInventory } from '../../src/language/inventory.js';
+import { inventoryGraph, inventoryListJson, inventoryListText } from '../../src/language/inventory-view.js';
 import { ansibleInventoryGraph, ansibleInventoryList, ansibleInventoryListText, FIXTURES, requireAnsible } from '../fixtures/inventory/ansible-oracle.js';
 
 const FILES = [

@@ -8,7 +8,7 @@ import {
   markRawData,
   parseTemplateString,
   renderTemplateString,
-} from '../../src/runner/expressions.js';
+} from '../../src/language/expressions.js';
 
 const at = { file: 'site.yaml', line: 7, column: 9 };
 

@@ -3,7 +3,7 @@
  * Ansible user's hosts.yaml works as it is. The model, the variable
  * precedence and every ordering follow ansible-core 2.14 (the yaml inventory
  * plugin, InventoryData.reconcile_inventory, Group/Host, VariableManager), and
- * test/runner/inventory.test.ts compares the result with ansible-inventory
+ * test/language/inventory.test.ts compares the result with ansible-inventory
  * and ansible on the same fixtures.
  *
  * Variable precedence of hostVars(host), lowest first (Ansible's documented

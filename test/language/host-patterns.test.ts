@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmplayError } from '../../src/errors.js';
-import { expandLimit, matchHosts, parseAddress, selectHosts, splitHostPattern } from '../../src/runner/host-patterns.js';
-import { loadInventory, type Inventory } from '../../src/runner/inventory.js';
+import { expandLimit, matchHosts, parseAddress, selectHosts, splitHostPattern } from '../../src/language/host-patterns.js';
+import { loadInventory, type Inventory } from '../../src/language/inventory.js';
 import { ansibleListHosts, ansiblePlaybookPatternError, FIXTURES, requireAnsible } from '../fixtures/inventory/ansible-oracle.js';
 
 const BASIC = join(FIXTURES, 'basic/hosts.yaml');

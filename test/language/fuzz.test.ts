@@ -13,10 +13,10 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { SwarmplayError } from '../../src/errors.js';
-import { loadPlaybook } from '../../src/runner/playbook-loader.js';
-import { loadInventory } from '../../src/runner/inventory.js';
-import { evaluateExpression } from '../../src/runner/expressions.js';
-import { renderValue } from '../../src/runner/templar.js';
+import { loadPlaybook } from '../../src/language/playbook-loader.js';
+import { loadInventory } from '../../src/language/inventory.js';
+import { evaluateExpression } from '../../src/language/expressions.js';
+import { renderValue } from '../../src/language/templar.js';
 import { figures, printFiguresAtEnd } from '../reliability/support.js';
 
 printFiguresAtEnd();

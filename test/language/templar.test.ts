@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SwarmplayError } from '../../src/errors.js';
-import { checkTemplateSyntax, containsTemplate, renderTemplateFile, renderTemplateSource, renderValue } from '../../src/runner/templar.js';
+import { checkTemplateSyntax, containsTemplate, renderTemplateFile, renderTemplateSource, renderValue } from '../../src/language/templar.js';
 
 const at = { file: 'site.yaml', line: 3, column: 5 };
 
