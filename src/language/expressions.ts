@@ -43,6 +43,7 @@
 import { SwarmplayError, type SourceLocation } from '../errors.js';
 import { quote as shellQuote } from '../transport/shell-quote.js';
 import { stringify as yamlStringify } from 'yaml';
+import { didYouMean } from './suggest.js';
 
 // ---------------------------------------------------------------------------
 // Undefined: a value that remembers which name was missing. It flows through
@@ -412,7 +413,7 @@ class Parser {
         if (!Object.hasOwn(FILTERS, nameToken.value)) {
           throw new SwarmplayError('EXPRESSION_SYNTAX', `unknown filter '${nameToken.value}' in expression '${this.text}'`, {
             location: this.location,
-            hint: didYouMean(nameToken.value, Object.keys(FILTERS), 'Known filters: '),
+            hint: didYouMean(nameToken.value, Object.keys(FILTERS), { listPrefix: 'Known filters: ' }),
           });
         }
         let args: Node[] = [];
@@ -431,7 +432,7 @@ class Parser {
         if (!Object.hasOwn(TESTS, testName) && !Object.hasOwn(LITERAL_NAMES, testName)) {
           throw new SwarmplayError('EXPRESSION_SYNTAX', `unknown test '${testName}' in expression '${this.text}'`, {
             location: this.location,
-            hint: didYouMean(testName, Object.keys(TESTS), 'Known tests: '),
+            hint: didYouMean(testName, Object.keys(TESTS), { listPrefix: 'Known tests: ' }),
           });
         }
         let args: Node[] = [];
@@ -1162,60 +1163,6 @@ TESTS.equalto = TESTS.eq!;
 
 /** Tests whose one argument may follow without parentheses: `x is divisibleby 3`, `x is in list`. */
 const TESTS_WITH_ONE_ARGUMENT = new Set(['divisibleby', 'in', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'equalto', 'sameas', 'match', 'search', '==', '!=', '<', '<=', '>', '>=']);
-
-// ---------------------------------------------------------------------------
-// Did you mean
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
-function commonSubsequence(a: string, b: string): number {
-  const row = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = 0;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = a[i - 1] === b[j - 1] ? prev + 1 : Math.max(row[j]!, row[j - 1]!);
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The closest known name if it is close enough, for "did you mean". */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  let bestCommon = -1;
-  for (const candidate of known) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    // Ties go to the name sharing more letters in order: 'taks' is 'tasks' rather than 'tags'.
-    const common = d === bestDistance ? commonSubsequence(name.toLowerCase(), candidate.toLowerCase()) : -1;
-    if (d < bestDistance || (d === bestDistance && common > bestCommon)) {
-      best = candidate;
-      bestDistance = d;
-      bestCommon = commonSubsequence(name.toLowerCase(), candidate.toLowerCase());
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-export function didYouMean(name: string, known: readonly string[], listPrefix?: string): string {
-  const close = closestName(name, known);
-  if (close) return `Did you mean '${close}'?`;
-  return listPrefix ? `${listPrefix}${[...known].sort().join(', ')}.` : '';
-}
 
 // ---------------------------------------------------------------------------
 // Lazy templating of variables. Ansible templates a variable when it is

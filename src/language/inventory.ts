@@ -48,6 +48,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } f
 import { SwarmplayError, snippetAt, type SourceLocation } from '../errors.js';
 import { parseAddress, type PatternSource } from './host-patterns.js';
 import { loadEntityVars, parseAnsibleYaml, readSourceFile, type ParsedYaml, type VarsRecord } from './vars-dirs.js';
+import { didYouMean } from './suggest.js';
 
 export interface LoadInventoryOptions {
   /** The playbook's folder: its group_vars/ and host_vars/ win over the inventory's. */
@@ -289,21 +290,6 @@ export function expandHostRange(pattern: string): string[] {
 
 // --- parsing ---------------------------------------------------------------------
 
-/** Levenshtein distance, for "did you mean" among a handful of keywords. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
 const INI_HINT = 'this looks like an INI inventory; swarmplay reads the YAML format (ansible-inventory -i FILE --list -y converts it)';
 
 function looksLikeIni(source: string): boolean {
@@ -475,11 +461,14 @@ class InventoryParser {
       } else if (key === 'hosts') {
         for (const h of this.sectionPairs('hosts', name, value)) this.parseHostEntry(group, h.key, h.keyNode, h.value);
       } else {
-        const close = GROUP_SECTIONS.map((s) => ({ s, d: editDistance(key.toLowerCase(), s) })).sort((a, b) => a.d - b.d)[0]!;
         this.fail(
           `unknown key '${key}' in group '${name}': a group holds only hosts, children and vars`,
           keyAt,
-          close.d <= 2 ? `did you mean '${close.s}'?` : `to define a child group '${key}', put it under '${name}: children:'`,
+          didYouMean(key, GROUP_SECTIONS, {
+            lowerCase: true,
+            maxDistance: 2,
+            otherwise: `to define a child group '${key}', put it under '${name}: children:'`,
+          }),
         );
       }
     }

@@ -40,7 +40,8 @@ import type { z } from 'zod';
 import { SwarmplayError, snippetAt, type ErrorCode, type SourceLocation } from '../errors.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task, Strategy } from './playbook.js';
-import { checkExpressionSyntax, closestName, didYouMean, unwrapCondition } from './expressions.js';
+import { checkExpressionSyntax, unwrapCondition } from './expressions.js';
+import { closestName, didYouMean } from './suggest.js';
 import { checkTemplateSyntax, containsTemplate } from './templar.js';
 
 /** The modules a playbook may use. The real one is src/modules/index.ts. */
@@ -345,9 +346,8 @@ class Loader {
       throw source.error('UNKNOWN_KEYWORD', `'${entry.key}' is an Ansible ${where} keyword that swarmplay does not support`, entry.keyNode,
         `Keywords of a ${where}: ${[...known].sort().join(', ')}.`);
     }
-    const close = closestName(entry.key, known);
     throw source.error('UNKNOWN_KEYWORD', `unknown ${where} keyword '${entry.key}'`, entry.keyNode,
-      close ? `Did you mean '${close}'?` : `Keywords of a ${where}: ${[...known].sort().join(', ')}.`);
+      didYouMean(entry.key, known, { listPrefix: `Keywords of a ${where}: ` }));
   }
 
   // -- typed keyword values --------------------------------------------------
@@ -639,7 +639,7 @@ class Loader {
         this.checkKeyword(source, entry, keywords, 'task');
       }
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
-        nearModule ? `Did you mean '${nearModule}'?` : `Modules: ${[...this.modules.names()].sort().join(', ')}.`);
+        didYouMean(moduleName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
     }
     if (moduleEntries.length === 0) {
       throw source.error('BAD_PLAYBOOK', 'this task has no module: it does nothing', node,
@@ -708,7 +708,7 @@ class Loader {
       // `label` only changes what Ansible prints; accepted so playbooks work unchanged.
       if (e.key === 'label') continue;
       if (e.key !== 'loop_var') {
-        throw source.error('UNKNOWN_KEYWORD', `unknown loop_control keyword '${e.key}'`, e.keyNode, `${didYouMean(e.key, ['loop_var', 'label']) || 'loop_control takes loop_var (and label).'}`);
+        throw source.error('UNKNOWN_KEYWORD', `unknown loop_control keyword '${e.key}'`, e.keyNode, didYouMean(e.key, ['loop_var', 'label'], { otherwise: 'loop_control takes loop_var (and label).' }));
       }
       loopVar = this.identifier(source, e);
     }
@@ -774,9 +774,8 @@ class Loader {
       if (issue.path.length > 0 && pathHoldsTemplate(args, issue.path)) continue;
       if (issue.code === 'unrecognized_keys') {
         const key = issue.keys[0]!;
-        const close = closestName(key, known);
         throw source.error('BAD_ARGUMENT', `unknown argument '${key}' for module '${module.name}'`, nodeFor(key),
-          close ? `Did you mean '${close}'?` : `Arguments of ${module.name}: ${known.sort().join(', ')}.`);
+          didYouMean(key, known, { listPrefix: `Arguments of ${module.name}: ` }));
       }
       const name = issue.path.map(String).join('.');
       const top = issue.path[0];

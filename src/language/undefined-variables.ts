@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { SwarmplayError, snippetAt, type SourceLocation } from '../errors.js';
 import type { Playbook, Task, Play } from './playbook.js';
 import type { Inventory } from './inventory.js';
-import { parseTemplateString, referencedNames, closestName } from './expressions.js';
+import { parseTemplateString, referencedNames } from './expressions.js';
+import { didYouMean } from './suggest.js';
 
 const MAGIC_VARIABLES = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts',
@@ -78,7 +79,7 @@ function expressionsOf(task: Task): string[] {
 }
 
 function failAt(name: string, location: SourceLocation, known: Set<string>): never {
-  const close = closestName(name, [...known]);
+  const suggestion = didYouMean(name, [...known], { lowerCase: true });
   let snippet: string | undefined;
   try {
     snippet = snippetAt(readFileSync(location.file, 'utf8'), location.line, location.column);
@@ -88,7 +89,7 @@ function failAt(name: string, location: SourceLocation, known: Set<string>): nev
   throw new SwarmplayError('UNDEFINED_VARIABLE', `'${name}' is undefined: no inventory, play, vars file, register, set_fact, loop or extra variable defines it`, {
     location,
     snippet,
-    hint: `${close ? `did you mean '${close}'? Otherwise ` : ''}define '${name}' (vars:, group_vars/, -e ${name}=...), or guard it with '${name} | default(...)' or 'when: ${name} is defined'`,
+    hint: `${suggestion ? `${suggestion} Otherwise ` : ''}define '${name}' (vars:, group_vars/, -e ${name}=...), or guard it with '${name} | default(...)' or 'when: ${name} is defined'`,
   });
 }
 
