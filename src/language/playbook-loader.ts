@@ -42,7 +42,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task, Strategy } from './playbook.js';
 import { checkExpressionSyntax, unwrapCondition } from './expressions.js';
 import { closestName, didYouMean } from './suggest.js';
-import { checkTemplateSyntax, containsTemplate } from './templar.js';
+import { checkTemplateSyntax, containsTemplate } from './template-string.js';
 
 /** The modules a playbook may use. The real one is src/modules/index.ts. */
 export interface ModuleCatalog {

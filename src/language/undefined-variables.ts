@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { SwarmplayError, snippetAt, type SourceLocation } from '../errors.js';
 import type { Playbook, Task, Play } from './playbook.js';
 import type { Inventory } from './inventory.js';
-import { parseTemplateString, referencedNames } from './expressions.js';
+import { referencedNames } from './names.js';
+import { parseTemplateString } from './template-string.js';
 import { didYouMean } from './suggest.js';
 
 const MAGIC_VARIABLES = [

@@ -17,7 +17,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
 import { evaluateCondition, markRawData } from '../language/expressions.js';
-import { renderValue } from '../language/templar.js';
+import { renderValue } from '../language/template-string.js';
 
 export interface TagFilter {
   tags: string[];

@@ -11,7 +11,7 @@ import type { Redactor } from './redactor.js';
 import { HostState } from './host-state.js';
 import { PlayRunner, type TagFilter } from './play-runner.js';
 import type { PlayScope } from './variables.js';
-import { renderValue } from '../language/templar.js';
+import { renderValue } from '../language/template-string.js';
 import type { ModuleCatalog } from '../language/playbook-loader.js';
 import { matchHosts } from '../language/host-patterns.js';
 import { findModule, moduleNames } from '../modules/index.js';

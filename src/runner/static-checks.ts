@@ -21,7 +21,7 @@ import type { Playbook, Task, ModuleTask } from '../language/playbook.js';
 import type { Inventory } from '../language/inventory.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { matchHosts } from '../language/host-patterns.js';
-import { renderTemplateSource } from '../language/templar.js';
+import { renderTemplateSource } from '../language/template-file.js';
 import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
 
 function* moduleTasks(tasks: Task[], conditional: boolean): Generator<{ task: ModuleTask; conditional: boolean }> {
@@ -57,7 +57,7 @@ async function checkTemplate(task: ModuleTask, conditional: boolean, playbookDir
   try {
     Handlebars.parse(source);
   } catch {
-    // Rendered once to get templar's own message (file:line:column and snippet) for the syntax error.
+    // Rendered once to get template-file.ts's own message (file:line:column and snippet) for the syntax error.
     renderTemplateSource(source, found.file, {});
   }
 }

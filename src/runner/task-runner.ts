@@ -15,7 +15,8 @@ import { describeStep, executeSteps } from './step-executor.js';
 import type { Connection } from '../transport/types.js';
 import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
-import { renderValue, renderTemplateFile } from '../language/templar.js';
+import { renderValue } from '../language/template-string.js';
+import { renderTemplateFile } from '../language/template-file.js';
 
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { Play } from '../language/playbook.js';
-import { renderValue } from '../language/templar.js';
+import { renderValue } from '../language/template-string.js';
 
 export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};

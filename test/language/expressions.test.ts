@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SwarmplayError } from '../../src/errors.js';
-import {
-  checkExpressionSyntax,
-  evaluateCondition,
-  evaluateExpression,
-  markRawData,
-  parseTemplateString,
-  renderTemplateString,
-} from '../../src/language/expressions.js';
+import { checkExpressionSyntax, evaluateCondition, evaluateExpression, markRawData } from '../../src/language/expressions.js';
+import { parseTemplateString, renderTemplateString } from '../../src/language/template-string.js';
 
 const at = { file: 'site.yaml', line: 7, column: 9 };
 

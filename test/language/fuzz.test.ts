@@ -16,7 +16,7 @@ import { SwarmplayError } from '../../src/errors.js';
 import { loadPlaybook } from '../../src/language/playbook-loader.js';
 import { loadInventory } from '../../src/language/inventory.js';
 import { evaluateExpression } from '../../src/language/expressions.js';
-import { renderValue } from '../../src/language/templar.js';
+import { renderValue } from '../../src/language/template-string.js';
 import { figures, printFiguresAtEnd } from '../reliability/support.js';
 
 printFiguresAtEnd();

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SwarmplayError } from '../../src/errors.js';
-import { checkTemplateSyntax, containsTemplate, renderTemplateFile, renderTemplateSource, renderValue } from '../../src/language/templar.js';
+import { checkTemplateSyntax, containsTemplate, renderValue } from '../../src/language/template-string.js';
+import { renderTemplateFile, renderTemplateSource } from '../../src/language/template-file.js';
 
 const at = { file: 'site.yaml', line: 3, column: 5 };
 

@@ -1,80 +1,15 @@
 /**
- * Templating of playbook values and of template files.
- *
- * Values: every string holding `{{ }}` is rendered with the expression
- * language of expressions.ts; a string that is one whole `{{ expr }}` keeps
- * the value's type. Variables that themselves hold `{{ }}` are followed
- * lazily, as Ansible does (see expressions.ts).
- *
- * Files: `.hbs` templates are rendered with Handlebars in strict mode, so a
- * missing variable is an error naming it and the file's line, never an empty
- * string. Output is not HTML-escaped: these are config files, not web pages.
+ * Template files: `.hbs` templates rendered with Handlebars in strict mode,
+ * so a missing variable is an error naming it and the file's line, never an
+ * empty string. Output is not HTML-escaped: these are config files, not web
+ * pages. Variables holding `{{ }}` are rendered as Handlebars reads them, so
+ * a template sees what a task sees.
  */
 import { readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
-import { SwarmplayError, snippetAt, type SourceLocation } from '../errors.js';
-import {
-  checkExpressionSyntax,
-  containsTemplateMarker,
-  deepEqual,
-  isTruthy,
-  parseTemplateString,
-  renderTemplateString,
-  toText,
-} from './expressions.js';
-
-/** Whether a value is a string that needs templating. */
-export function containsTemplate(value: unknown): value is string {
-  return typeof value === 'string' && containsTemplateMarker(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * Renders every `{{ }}` in a value: strings, and the strings inside lists and
- * mappings (keys too). Values without templates come back as they are.
- */
-export function renderValue(value: unknown, vars: Record<string, unknown>, location?: SourceLocation): unknown {
-  if (typeof value === 'string') return containsTemplateMarker(value) ? renderTemplateString(value, vars, location) : value;
-  if (Array.isArray(value)) return value.map((item) => renderValue(item, vars, location));
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      const renderedKey = containsTemplateMarker(key) ? toText(renderTemplateString(key, vars, location)) : key;
-      out[renderedKey] = renderValue(item, vars, location);
-    }
-    return out;
-  }
-  return value;
-}
-
-/**
- * Static check of every template in a value: `{{` closed, no `{% %}`, each
- * expression parses and names known filters and tests. Throws
- * TEMPLATE_SYNTAX or EXPRESSION_SYNTAX at `location`.
- */
-export function checkTemplateSyntax(value: unknown, location?: SourceLocation): void {
-  if (typeof value === 'string') {
-    if (!containsTemplateMarker(value)) return;
-    for (const part of parseTemplateString(value, location)) {
-      if (part.kind === 'expression') checkExpressionSyntax(part.expression, location);
-    }
-  } else if (Array.isArray(value)) {
-    for (const item of value) checkTemplateSyntax(item, location);
-  } else if (isPlainObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      checkTemplateSyntax(key, location);
-      checkTemplateSyntax(item, location);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Handlebars files
+import { SwarmplayError, snippetAt } from '../errors.js';
+import { containsTemplate, renderTemplateString } from './template-string.js';
+import { deepEqual, isPlainObject, isTruthy, toText } from './values.js';
 
 const handlebars = Handlebars.create();
 
@@ -138,7 +73,6 @@ export async function renderTemplateFile(path: string, vars: Record<string, unkn
   return renderTemplateSource(source, path, vars);
 }
 
-/** As renderTemplateFile, for a template already read; `file` names it in messages. */
 /**
  * Compiled templates by source text: a template task renders the same file
  * for every host, and parsing plus compiling it each time was the largest
@@ -147,6 +81,7 @@ export async function renderTemplateFile(path: string, vars: Record<string, unkn
  */
 const compiledTemplates = new Map<string, HandlebarsTemplateDelegate>();
 
+/** As renderTemplateFile, for a template already read; `file` names it in messages. */
 export function renderTemplateSource(source: string, file: string, vars: Record<string, unknown>): string {
   let template = compiledTemplates.get(source);
   if (!template) {

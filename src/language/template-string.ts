@@ -1,0 +1,126 @@
+/**
+ * Template strings: text with `{{ expression }}` inside, which any playbook
+ * value may hold. A string that is one whole `{{ expr }}` keeps the value's
+ * type (a list stays a list); otherwise the parts are joined as text, as
+ * Ansible renders them (none is empty, booleans are True/False).
+ */
+import { SwarmplayError, type SourceLocation } from '../errors.js';
+import { evaluateIn } from './evaluator.js';
+import { parseExpression } from './parser.js';
+import { isPlainObject, toText } from './values.js';
+
+export type TemplatePart = { kind: 'text'; text: string } | { kind: 'expression'; expression: string; offset: number };
+
+/** Whether a string needs templating: it holds `{{` or a (rejected) `{%`. */
+export function containsTemplateMarker(text: string): boolean {
+  return text.includes('{{') || text.includes('{%');
+}
+
+function templateError(text: string, offset: number, what: string, hint: string, location?: SourceLocation): SwarmplayError {
+  return new SwarmplayError('TEMPLATE_SYNTAX', `${what} in ${JSON.stringify(text)} (at character ${offset + 1})`, { location, hint });
+}
+
+/**
+ * Splits a template string into text and expressions. The end of an
+ * expression is the first `}}` outside a quoted string, so `{{ '}}' }}` works.
+ */
+export function parseTemplateString(text: string, location?: SourceLocation): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let textStart = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('{%', i)) {
+      throw templateError(text, i, "Jinja statements '{% ... %}' are not supported", 
+        "Use the task keywords instead: 'when:' for if, 'loop:' for for; inside '{{ }}' use 'a if cond else b' or filters.", location);
+    }
+    if (!text.startsWith('{{', i)) { i++; continue; }
+    if (i > textStart) parts.push({ kind: 'text', text: text.slice(textStart, i) });
+    const start = i + 2;
+    let j = start;
+    let quote: string | null = null;
+    while (j < text.length) {
+      const ch = text[j]!;
+      if (quote) {
+        if (ch === '\\') j++;
+        else if (ch === quote) quote = null;
+      } else if (ch === '"' || ch === "'") {
+        quote = ch;
+      } else if (text.startsWith('}}', j)) {
+        break;
+      }
+      j++;
+    }
+    if (j >= text.length) {
+      throw templateError(text, i, "'{{' is not closed", "Close it with '}}'. To write braces literally use \"{{ '{{' }}\".", location);
+    }
+    const expression = text.slice(start, j);
+    if (expression.trim() === '') throw templateError(text, i, "empty '{{ }}'", "Put an expression inside, e.g. '{{ inventory_hostname }}'.", location);
+    parts.push({ kind: 'expression', expression, offset: start });
+    i = j + 2;
+    textStart = i;
+  }
+  if (textStart < text.length) parts.push({ kind: 'text', text: text.slice(textStart) });
+  return parts;
+}
+
+/** How a value reads inside a larger string, as Ansible renders it (none is empty, booleans True/False). */
+export function toTemplateText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return toText(value);
+}
+
+/**
+ * Renders a string holding `{{ }}`. A string that is one whole `{{ expr }}`
+ * keeps the value's type (a list stays a list); otherwise the parts are
+ * joined as text. `stack` is the chain of variables being templated.
+ */
+export function renderTemplateString(text: string, vars: Record<string, unknown>, location?: SourceLocation, stack: readonly string[] = []): unknown {
+  const parts = parseTemplateString(text, location);
+  const only = parts[0];
+  if (parts.length === 1 && only?.kind === 'expression') return evaluateIn(only.expression, vars, location, stack);
+  return parts.map((part) => (part.kind === 'text' ? part.text : toTemplateText(evaluateIn(part.expression, vars, location, stack)))).join('');
+}
+
+/** Whether a value is a string that needs templating. */
+export function containsTemplate(value: unknown): value is string {
+  return typeof value === 'string' && containsTemplateMarker(value);
+}
+
+/**
+ * Renders every `{{ }}` in a value: strings, and the strings inside lists and
+ * mappings (keys too). Values without templates come back as they are.
+ */
+export function renderValue(value: unknown, vars: Record<string, unknown>, location?: SourceLocation): unknown {
+  if (typeof value === 'string') return containsTemplateMarker(value) ? renderTemplateString(value, vars, location) : value;
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, vars, location));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const renderedKey = containsTemplateMarker(key) ? toText(renderTemplateString(key, vars, location)) : key;
+      out[renderedKey] = renderValue(item, vars, location);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Static check of every template in a value: `{{` closed, no `{% %}`, each
+ * expression parses and names known filters and tests. Throws
+ * TEMPLATE_SYNTAX or EXPRESSION_SYNTAX at `location`.
+ */
+export function checkTemplateSyntax(value: unknown, location?: SourceLocation): void {
+  if (typeof value === 'string') {
+    if (!containsTemplateMarker(value)) return;
+    for (const part of parseTemplateString(value, location)) {
+      if (part.kind === 'expression') parseExpression(part.expression, location);
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) checkTemplateSyntax(item, location);
+  } else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      checkTemplateSyntax(key, location);
+      checkTemplateSyntax(item, location);
+    }
+  }
+}
