@@ -1,0 +1,184 @@
+/**
+ * Typed values of play and task keywords: `serial: "30%"`, `when: [a, b]`,
+ * `gather_facts: yes`, `loop_control: {loop_var: node}`... Each reader
+ * accepts what Ansible accepts (yes/no and on/off too, since YAML 1.2 reads
+ * them as strings), checks the syntax of any `{{ }}` inside, and otherwise
+ * fails at the value's file:line:column saying what would be right.
+ */
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from 'yaml';
+import { SwarmplayError } from '../errors.js';
+import type { Strategy } from './playbook.js';
+import { checkExpressionSyntax, unwrapCondition } from './expressions.js';
+import { didYouMean } from './suggest.js';
+import { checkTemplateSyntax, containsTemplate } from './template-string.js';
+import { deref, describeNode, entriesOf, type Entry, type SourceFile } from './yaml-source.js';
+
+export function typeError(source: SourceFile, entry: Entry, expected: string, example?: string): SwarmplayError {
+  return source.error('BAD_PLAYBOOK', `'${entry.key}' must be ${expected}, got ${describeNode(entry.value)}`, entry.value ?? entry.keyNode,
+    example ? `For example: ${example}` : undefined);
+}
+
+export function readString(source: SourceFile, entry: Entry): string {
+  const v = source.value(entry.value);
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number') return String(v);
+  throw typeError(source, entry, 'a non-empty string');
+}
+
+export function readHostPattern(source: SourceFile, entry: Entry): string {
+  const v = source.value(entry.value);
+  let pattern: string | undefined;
+  if (typeof v === 'string' && v.trim() !== '') pattern = v.trim();
+  else if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' && p.trim() !== '')) pattern = (v as string[]).join(':');
+  if (pattern === undefined) throw typeError(source, entry, 'a host pattern (a string, or a list of strings)', "'hosts: all', 'hosts: managers', 'hosts: [docker01, docker02]'");
+  checkTemplates(source, pattern, entry.value);
+  return pattern;
+}
+
+export function readBoolean(source: SourceFile, entry: Entry): boolean {
+  const v = source.value(entry.value);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const word = v.trim().toLowerCase();
+    if (['yes', 'true', 'on', 'y'].includes(word)) return true;
+    if (['no', 'false', 'off', 'n'].includes(word)) return false;
+  }
+  const hint = containsTemplate(v) ? ' (a template is not allowed here: the value must be known before the play runs)' : '';
+  throw typeError(source, entry, `true or false${hint}`, `'${entry.key}: true'`);
+}
+
+export function readInteger(source: SourceFile, entry: Entry, min: number): number {
+  const v = source.value(entry.value);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min) throw typeError(source, entry, `a whole number of at least ${min}`, `'${entry.key}: 3'`);
+  return n;
+}
+
+export function readPercentage(source: SourceFile, entry: Entry): number {
+  const v = source.value(entry.value);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?%?\s*$/.test(v) ? Number(v.trim().replace(/%$/, '')) : NaN;
+  if (Number.isNaN(n) || n < 0 || n > 100) throw typeError(source, entry, 'a percentage from 0 to 100', `'${entry.key}: 30'`);
+  return n;
+}
+
+export function readStrategy(source: SourceFile, entry: Entry): Strategy {
+  const v = source.value(entry.value);
+  if (v === 'linear' || v === 'free') return v;
+  const hint = typeof v === 'string' ? didYouMean(v, ['linear', 'free']) : '';
+  throw source.error('BAD_PLAYBOOK', `'strategy' must be 'linear' or 'free', got ${describeNode(entry.value)}`, entry.value ?? entry.keyNode,
+    `${hint ? `${hint} ` : ''}linear (the default) runs each task on every host before the next; free lets each host run ahead.`);
+}
+
+export function readSerial(source: SourceFile, entry: Entry): (number | string)[] {
+  const nodes = isSeq(entry.value) ? entry.value.items.map((i) => deref(source, i)) : [entry.value];
+  if (nodes.length === 0) throw typeError(source, entry, 'a batch size, a percentage or a list of them', "'serial: 1', 'serial: \"30%\"', 'serial: [1, 5, \"50%\"]'");
+  return nodes.map((node) => {
+    const v = source.value(node);
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    if (typeof v === 'string' && /^\s*\d+\s*$/.test(v) && Number(v) > 0) return Number(v);
+    if (typeof v === 'string' && /^\s*\d+(\.\d+)?%\s*$/.test(v) && Number(v.trim().slice(0, -1)) > 0 && Number(v.trim().slice(0, -1)) <= 100) return v.trim();
+    throw source.error('BAD_PLAYBOOK', `'serial' must be a positive whole number or a percentage like "30%", got ${describeNode(node)}`, node ?? entry.keyNode,
+      "For example 'serial: 1', 'serial: \"30%\"', or a list of batch sizes 'serial: [1, 5, \"50%\"]'.");
+  });
+}
+
+/** A string or a list of strings; tags may also be "a,b". */
+export function readStringList(source: SourceFile, entry: Entry, commaSeparated: boolean): string[] {
+  const v = source.value(entry.value);
+  const items = Array.isArray(v) ? v : [v];
+  if (items.length === 0 && Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (const item of items) {
+    if (typeof item === 'number') { out.push(String(item)); continue; }
+    if (typeof item !== 'string' || item.trim() === '') throw typeError(source, entry, 'a string or a list of strings', `'${entry.key}: [a, b]'`);
+    out.push(...(commaSeparated ? item.split(',').map((s) => s.trim()).filter(Boolean) : [item]));
+  }
+  for (const item of out) checkTemplates(source, item, entry.value);
+  return out;
+}
+
+export function readVars(source: SourceFile, entry: Entry): Record<string, unknown> {
+  if (!isMap(entry.value)) {
+    if (entry.value === null || (isScalar(entry.value) && entry.value.value === null)) return {};
+    throw typeError(source, entry, 'a mapping of variable names to values', "'vars: {port: 80}'");
+  }
+  const out: Record<string, unknown> = {};
+  for (const v of entriesOf(source, entry.value)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key)) {
+      throw source.error('BAD_PLAYBOOK', `'${v.key}' is not a valid variable name`, v.keyNode, 'Variable names are letters, digits and underscores, not starting with a digit.');
+    }
+    const value = source.value(v.value);
+    checkTemplates(source, value, v.value ?? v.keyNode);
+    out[v.key] = value;
+  }
+  return out;
+}
+
+/** `when`, changed_when, failed_when, until: a string, a boolean, or a list of them (all must hold). */
+export function readConditions(source: SourceFile, entry: Entry): string[] {
+  const nodes = isSeq(entry.value) ? entry.value.items.map((i) => deref(source, i)) : [entry.value];
+  return nodes.map((node) => {
+    const v = source.value(node);
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'number') return String(v);
+    if (typeof v !== 'string' || v.trim() === '') {
+      throw source.error('BAD_PLAYBOOK', `'${entry.key}' must be an expression, a boolean, or a list of them, got ${describeNode(node)}`, node ?? entry.keyNode,
+        `For example '${entry.key}: inventory_hostname in groups.managers' or '${entry.key}: [a is defined, b == 1]'.`);
+    }
+    const expr = unwrapCondition(v);
+    if (expr.includes('{{') || expr.includes('}}') || expr.includes('{%')) {
+      throw source.error('EXPRESSION_SYNTAX', `'${entry.key}' is already an expression: it does not take '{{ }}' inside`, node,
+        `Write the bare expression, e.g. '${entry.key}: ${v.replace(/\{\{\s*|\s*\}\}/g, '')}'.`);
+    }
+    try {
+      checkExpressionSyntax(expr, source.locationOf(node));
+    } catch (error) {
+      throw source.withSnippet(error, node);
+    }
+    return v;
+  });
+}
+
+export function checkTemplates(source: SourceFile, value: unknown, node: YamlNode | Pair | null): void {
+  try {
+    checkTemplateSyntax(value, source.locationOf(node));
+  } catch (error) {
+    throw source.withSnippet(error, node);
+  }
+}
+
+export function readIdentifier(source: SourceFile, entry: Entry): string {
+  const v = source.value(entry.value);
+  if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
+    throw typeError(source, entry, 'a variable name (letters, digits, underscores)', `'${entry.key}: result'`);
+  }
+  return v;
+}
+
+export function readLoop(source: SourceFile, entry: Entry): unknown {
+  const v = source.value(entry.value);
+  if (Array.isArray(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  if (typeof v === 'string' && containsTemplate(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  throw source.error('BAD_PLAYBOOK', `'${entry.key}' must be a list, or a '{{ }}' expression that gives one, got ${describeNode(entry.value)}`, entry.value ?? entry.keyNode,
+    `For example '${entry.key}: [a, b]' or '${entry.key}: "{{ groups.workers }}"'.` + (typeof v === 'string' ? ` To loop over the variable '${v}', write "{{ ${v} }}".` : ''));
+}
+
+export function readLoopControl(source: SourceFile, entry: Entry): string {
+  if (!isMap(entry.value)) throw typeError(source, entry, 'a mapping', "'loop_control: {loop_var: node}'");
+  let loopVar = 'item';
+  for (const e of entriesOf(source, entry.value)) {
+    // `label` only changes what Ansible prints; accepted so playbooks work unchanged.
+    if (e.key === 'label') continue;
+    if (e.key !== 'loop_var') {
+      throw source.error('UNKNOWN_KEYWORD', `unknown loop_control keyword '${e.key}'`, e.keyNode, didYouMean(e.key, ['loop_var', 'label'], { otherwise: 'loop_control takes loop_var (and label).' }));
+    }
+    loopVar = readIdentifier(source, e);
+  }
+  return loopVar;
+}
