@@ -3,10 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SwarmplayError } from '../../src/errors.js';
-import { checkTemplateSyntax, containsTemplate, renderValue } from '../../src/language/template-string.js';
 import { renderTemplateFile, renderTemplateSource } from '../../src/language/template-file.js';
-
-const at = { file: 'site.yaml', line: 3, column: 5 };
 
 async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<SwarmplayError> {
   try {
@@ -32,75 +29,7 @@ function throwsWith(fn: () => unknown, code: string, message?: RegExp): Swarmpla
   assert.fail('expected an error');
 }
 
-describe('templar: renderValue', () => {
-  const vars = {
-    port: 2377,
-    managers: ['docker01'],
-    addr: '192.168.20.6',
-    join: '{{ addr }}:{{ port }}',
-    flag: true,
-  };
-
-  it('walks mappings and lists, keeping types of whole expressions', () => {
-    const rendered = renderValue(
-      { hosts: '{{ managers }}', port: '{{ port }}', target: 'tcp://{{ addr }}:{{ port }}', list: ['{{ port + 1 }}', 'plain', 7], nested: { on: '{{ flag }}' } },
-      vars, at,
-    );
-    assert.deepEqual(rendered, { hosts: ['docker01'], port: 2377, target: 'tcp://192.168.20.6:2377', list: [2378, 'plain', 7], nested: { on: true } });
-  });
-
-  it('follows variables that hold templates', () => {
-    assert.equal(renderValue('{{ join }}', vars, at), '192.168.20.6:2377');
-    assert.equal(renderValue('docker swarm join {{ join }}', vars, at), 'docker swarm join 192.168.20.6:2377');
-  });
-
-  it('renders templated mapping keys', () => {
-    assert.deepEqual(renderValue({ '{{ addr }}': 1 }, vars, at), { '192.168.20.6': 1 });
-  });
-
-  it('leaves values without templates as they are', () => {
-    const value = { a: [1, { b: 'c' }], d: null, e: false };
-    assert.deepEqual(renderValue(value, vars, at), value);
-    assert.equal(renderValue(5, vars, at), 5);
-  });
-
-  it('booleans and none render as Ansible renders them inside text', () => {
-    assert.equal(renderValue('on={{ flag }} none=[{{ none }}]', vars, at), 'on=True none=[]');
-  });
-
-  it('an undefined variable is an error naming it and the location, never an empty string', () => {
-    const error = throwsWith(() => renderValue({ cmd: 'echo {{ token }}' }, vars, at), 'UNDEFINED_VARIABLE', /'token' is undefined/);
-    assert.deepEqual(error.location, at);
-  });
-
-  it('{% %} is refused with a clear message', () => {
-    const error = throwsWith(() => renderValue('{% for h in managers %}{{ h }}{% endfor %}', vars, at), 'TEMPLATE_SYNTAX', /not supported/);
-    assert.match(error.hint ?? '', /loop:/);
-  });
-});
-
-describe('templar: containsTemplate and checkTemplateSyntax', () => {
-  it('detects templates', () => {
-    assert.equal(containsTemplate('a {{ b }}'), true);
-    assert.equal(containsTemplate('{% if %}'), true);
-    assert.equal(containsTemplate('plain ${HOME}'), false);
-    assert.equal(containsTemplate(3), false);
-  });
-
-  it('passes good templates at any depth', () => {
-    checkTemplateSyntax({ a: ['{{ x | default(1) }}', { b: 'y={{ y }}' }] }, at);
-  });
-
-  it('finds bad ones deep inside, with the location', () => {
-    const e1 = throwsWith(() => checkTemplateSyntax({ a: [{ b: '{{ x | nosuchfilter }}' }] }, at), 'EXPRESSION_SYNTAX', /unknown filter 'nosuchfilter'/);
-    assert.deepEqual(e1.location, at);
-    throwsWith(() => checkTemplateSyntax(['{{ x +  }}'], at), 'EXPRESSION_SYNTAX');
-    throwsWith(() => checkTemplateSyntax('{{ x', at), 'TEMPLATE_SYNTAX', /not closed/);
-    throwsWith(() => checkTemplateSyntax({ '{{ k': 1 }, at), 'TEMPLATE_SYNTAX');
-  });
-});
-
-describe('templar: Handlebars template files', () => {
+describe('template files: Handlebars', () => {
   let dir: string;
   before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-templar-')); });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
