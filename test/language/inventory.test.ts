@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SwarmplayError } from '../../src/errors.js';
 import { resolveConnectionSpec } from '../../src/runner/connection-vars.js';
-import { expandHostRange, loadInventory, type Inventory } from '../../src/language/inventory.js';
+import { expandHostRange } from '../../src/language/host-ranges.js';
+import { loadInventory, type Inventory } from '../../src/language/inventory.js';
 import { ansibleInventoryList, ansibleMagicVars, FIXTURES, requireAnsible } from '../fixtures/inventory/ansible-oracle.js';
 
 const SEED_INVENTORY = fileURLToPath(new URL('../../../inventory/hosts.yaml', import.meta.url));
