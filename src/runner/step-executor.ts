@@ -157,7 +157,10 @@ export async function executeSteps(env: StepEnv, steps: readonly Step[]): Promis
 
 function failureWithCompensation(failure: string, step: Step, report: CompensationReport): string {
   if (!report.ran || !step.onFailure) return failure;
-  const detail = report.detail.length ? `\n${report.detail.join('\n')}` : '';
   const said = report.ok ? step.onFailure.whenDone : step.onFailure.whenFailed;
-  return `${failure}${detail}${said ? `\n${said}` : ''}`;
+  const notes = [...report.detail, ...(said ? [said] : [])];
+  if (notes.length === 0) return failure;
+  // Plain output shows a failure's first line: what a one-step undo says stays on it; a recovery's report goes below.
+  if (step.onFailure.steps.length === 1 && notes.every((note) => !note.includes('\n')) && !failure.includes('\n')) return `${failure} (${notes.join('; ')})`;
+  return `${failure}\n${notes.join('\n')}`;
 }

@@ -121,7 +121,11 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
     const plan = await module.plan(moduleContext(env, conn), args as never);
     const outcome = await runPlan(env, plan, conn, args, stepLines);
     const withWarnings = plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome;
-    if (!plan.planAgain || env.checkMode || outcome.status === 'failed' || round === MAX_PLANS) return withWarnings;
+    if (!plan.planAgain || env.checkMode || outcome.status === 'failed') return withWarnings;
+    if (round === MAX_PLANS) {
+      const msg = `${env.host} did not settle after ${MAX_PLANS} waits (${stepLines.join('; ')}); nothing else was done: run again once it has`;
+      return { ...withWarnings, status: 'failed', msg, result: { ...withWarnings.result, failed: true, msg } };
+    }
     // The host settled: its facts may have changed while the plan waited.
     env.invalidateFacts?.();
   }

@@ -102,8 +102,8 @@ describe('swarm_join module', () => {
     const ran: string[] = [];
     const { failedMsg, outcomes } = await executeSteps({ host: 'docker02', conn: scriptedHost(TIMES_OUT, ran) }, [joinStep(target)]);
     assert.equal(failedMsg,
-      'docker02 could not join the swarm at 10.251.0.1:2377: Error response from daemon: Timeout was reached before node joined.\n' +
-      'the pending join was cancelled; docker02 is not in any swarm: check that docker02 reaches 10.251.0.1:2377 over TCP (a firewall?) and run again');
+      'docker02 could not join the swarm at 10.251.0.1:2377: Error response from daemon: Timeout was reached before node joined. ' +
+      '(the pending join was cancelled; docker02 is not in any swarm: check that docker02 reaches 10.251.0.1:2377 over TCP (a firewall?) and run again)');
     assert.equal(ran.at(-1), 'swarm leave --force');
     assert.equal(outcomes.length, 1);
   });
