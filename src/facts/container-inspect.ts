@@ -6,7 +6,8 @@
  */
 import { asObject, asString, parseJsonText } from './docker-json.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { defineFact, failedOutputTail, FactError } from './types.js';
+import { defineFact, FactError } from './types.js';
+import { outputTail } from '../transport/output-tail.js';
 
 export interface ContainerState {
   id: string;
@@ -54,7 +55,7 @@ export const containerInspect = defineFact<{ name: string }, ContainerState | nu
   parse(result, { name }, host) {
     if (result.exitCode !== 0) {
       if (/no such (container|object)/i.test(`${result.stdout}\n${result.stderr}`)) return null;
-      throw new FactError(`cannot inspect container ${name} on ${host}: ${failedOutputTail(result)}`);
+      throw new FactError(`cannot inspect container ${name} on ${host}: ${outputTail(result)}`);
     }
     return parseContainerInspect(result.stdout);
   },

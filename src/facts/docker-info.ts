@@ -3,6 +3,7 @@
  * (version, swarm membership and managers, insecure registries). The one
  * parser of that output: modules and host facts both read it here.
  */
+import { outputTail } from '../transport/output-tail.js';
 import { asObject, asString, parseJsonText, type Json } from './docker-json.js';
 import type { RunResult } from '../transport/types.js';
 import { defineFact, FactError } from './types.js';
@@ -71,9 +72,6 @@ export function parseDockerInfo(stdout: string): DockerInfo {
   };
 }
 
-function outputTail(result: RunResult): string {
-  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join('\n').trim();
-}
 
 /** Throws a FactError that says what to do when docker is missing or its daemon does not answer. */
 export const dockerInfo = defineFact<Record<string, never>, DockerInfo>({

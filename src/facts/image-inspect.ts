@@ -6,7 +6,8 @@
  */
 import { asObject, asString, parseJsonText } from './docker-json.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { defineFact, failedOutputTail, FactError } from './types.js';
+import { defineFact, FactError } from './types.js';
+import { outputTail } from '../transport/output-tail.js';
 
 export interface LocalImage {
   id: string;
@@ -34,7 +35,7 @@ export const imageInspect = defineFact<{ reference: string }, LocalImage | null>
   parse(result, { reference }, host) {
     if (result.exitCode !== 0) {
       if (/no such (image|object)/i.test(`${result.stdout}\n${result.stderr}`)) return null;
-      throw new FactError(`cannot inspect image ${reference} on ${host}: ${failedOutputTail(result)}`);
+      throw new FactError(`cannot inspect image ${reference} on ${host}: ${outputTail(result)}`);
     }
     return parseImageInspect(result.stdout);
   },

@@ -5,7 +5,8 @@
  * SWMTKN-... in every output.
  */
 import { quoteArgs } from '../transport/shell-quote.js';
-import { defineFact, failedOutputTail, FactError } from './types.js';
+import { defineFact, FactError } from './types.js';
+import { outputTail } from '../transport/output-tail.js';
 
 export type SwarmRole = 'worker' | 'manager';
 
@@ -17,7 +18,7 @@ export const swarmJoinToken = defineFact<{ role: SwarmRole }, string>({
   name: 'swarm_join_token',
   command: ({ role }) => joinTokenCommand(role),
   parse(result, { role }, host) {
-    if (result.exitCode !== 0) throw new FactError(`cannot read the ${role} join token on ${host}: ${failedOutputTail(result)}`);
+    if (result.exitCode !== 0) throw new FactError(`cannot read the ${role} join token on ${host}: ${outputTail(result)}`);
     return result.stdout.trim();
   },
 });

@@ -6,7 +6,8 @@
  */
 import { asObject, asString, parseJsonText } from './docker-json.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { defineFact, failedOutputTail, FactError } from './types.js';
+import { defineFact, FactError } from './types.js';
+import { outputTail } from '../transport/output-tail.js';
 
 export interface SwarmNode {
   id: string;
@@ -55,7 +56,7 @@ export const nodeInspect = defineFact<{ node: string }, SwarmNode | null>({
   parse(result, { node }, host) {
     if (result.exitCode === 0) return parseNodeInspect(result.stdout);
     if (/no such node|not found/i.test(`${result.stdout}\n${result.stderr}`)) return null;
-    throw new FactError(`cannot inspect swarm node ${node} on ${host}: ${failedOutputTail(result)}`);
+    throw new FactError(`cannot inspect swarm node ${node} on ${host}: ${outputTail(result)}`);
   },
 });
 
@@ -82,7 +83,7 @@ export const nodeList = defineFact<Record<string, never>, NodeListEntry[]>({
   name: 'node_list',
   command: () => NODE_LIST_COMMAND,
   parse(result, _args, host) {
-    if (result.exitCode !== 0) throw new FactError(`cannot list the swarm's nodes on ${host}: ${failedOutputTail(result)}`);
+    if (result.exitCode !== 0) throw new FactError(`cannot list the swarm's nodes on ${host}: ${outputTail(result)}`);
     return parseNodeList(result.stdout);
   },
 });

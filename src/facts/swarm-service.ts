@@ -11,6 +11,7 @@
  * `--no-trunc` matters: without it `docker service ps` cuts task errors
  * ("No such image: ...") to a few characters.
  */
+import { outputTail } from '../transport/output-tail.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { asArray, asNumber, asObject, asString, parseJsonText, type Json } from './docker-json.js';
 import { defineFact, FactError } from './types.js';
@@ -182,9 +183,6 @@ export function isNoSuchService(output: string): boolean {
   return /no such service/i.test(output);
 }
 
-function outputTail(result: RunResult): string {
-  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join('\n').trim();
-}
 
 /**
  * `service_inspect` {name}: the service, or null when there is no such

@@ -35,7 +35,3 @@ export function factKey(name: string, args: unknown): string {
     : `${name} ${JSON.stringify(args)}`;
 }
 
-/** The last lines of a reading that failed, for a FactError's message. */
-export function failedOutputTail(result: RunResult, lines = 3): string {
-  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-lines).join('\n').trim();
-}

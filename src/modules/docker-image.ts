@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import { commandOutputTail } from './docker-cli.js';
+import { outputTail } from '../transport/output-tail.js';
 import { registryManifest } from '../facts/registry-manifest.js';
 import { imageInspect, type LocalImage } from '../facts/image-inspect.js';
 
@@ -130,7 +130,7 @@ export const dockerImage = defineModule({
         const hash = await ctx.probe(contextHashCommand(folder));
         const digest = hash.stdout.trim();
         if (hash.exitCode !== 0 || !/^[0-9a-f]{64}$/.test(digest)) {
-          return { steps: [], result, failed: `cannot read the build folder ${folder} on ${ctx.host}: ${commandOutputTail(hash) || 'no hash'}` };
+          return { steps: [], result, failed: `cannot read the build folder ${folder} on ${ctx.host}: ${outputTail(hash) || 'no hash'}` };
         }
         result.context_sha256 = digest;
         if (image && image.labels[CONTEXT_LABEL] === digest && !args.force) return { steps: [], result };

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import { commandOutputTail } from './docker-cli.js';
+import { outputTail } from '../transport/output-tail.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const ipv4 = /^(\d{1,3}\.){3}\d{1,3}$/;
@@ -168,7 +168,7 @@ export const dockerNetwork = defineModule({
     let network: NetworkState | null = null;
     if (inspected.exitCode === 0) network = parseNetworkInspect(inspected.stdout);
     else if (!/no such network|not found/i.test(`${inspected.stdout}\n${inspected.stderr}`)) {
-      return { steps: [], failed: `cannot inspect network ${args.name} on ${ctx.host}: ${commandOutputTail(inspected)}` };
+      return { steps: [], failed: `cannot inspect network ${args.name} on ${ctx.host}: ${outputTail(inspected)}` };
     }
     const result: Record<string, unknown> = { name: args.name, state: args.state };
     const remove: Step = { kind: 'command', description: `docker network rm ${args.name}`, command: quoteArgs(['docker', 'network', 'rm', args.name]) };

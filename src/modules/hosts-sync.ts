@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote } from '../transport/shell-quote.js';
-import { isIpAddress } from './docker-cli.js';
+import { isIpAddress } from './network-address.js';
 
 export const BEGIN_MARKER = '# BEGIN SWARMPLAY HOSTS';
 export const END_MARKER = '# END SWARMPLAY HOSTS';

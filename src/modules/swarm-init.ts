@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan, type Step, type WaitStep } from './types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { hostOfAddress, isIpAddress, withDefaultPort } from './docker-cli.js';
+import { hostOfAddress, isIpAddress, withDefaultPort } from './network-address.js';
 import { dockerInfo, isReconnectingMember, parseDockerInfo, DOCKER_INFO_COMMAND } from '../facts/docker-info.js';
 import { swarmJoinToken } from '../facts/swarm-join-token.js';
 

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { defineModule, type CommandStep, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
-import { hostOfAddress, portOfAddress, withDefaultPort } from './docker-cli.js';
+import { hostOfAddress, portOfAddress, withDefaultPort } from './network-address.js';
 import { dockerInfo, isReconnectingMember, parseDockerInfo, DOCKER_INFO_COMMAND, type SwarmInfo } from '../facts/docker-info.js';
 import { tcpConnect } from '../facts/tcp-http.js';
 import { resolveAdvertiseAddress, waitForReconnectingMember, SWARM_PORT } from './swarm-init.js';

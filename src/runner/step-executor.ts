@@ -4,6 +4,7 @@
  * host; check mode never reaches it. A failing step runs its compensation
  * steps, then the task fails with a message that says what was undone.
  */
+import { outputTail } from '../transport/output-tail.js';
 import { SwarmplayError } from '../errors.js';
 import type { CommandStep, Step, StepOutcome, WaitStep } from '../modules/types.js';
 import type { Connection, RunResult } from '../transport/types.js';
@@ -33,10 +34,6 @@ export interface ExecutionResult {
   failedMsg?: string;
 }
 
-/** The last lines of a command's output, for failure messages. */
-export function outputTail(run: RunResult, lines = 3): string {
-  return (run.stderr.trim() || run.stdout.trim()).split('\n').slice(-lines).join('\n').trim();
-}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

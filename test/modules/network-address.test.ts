@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { withDefaultPort, hostOfAddress, portOfAddress, isIpAddress } from '../../src/modules/docker-cli.js';
+import { withDefaultPort, hostOfAddress, portOfAddress, isIpAddress } from '../../src/modules/network-address.js';
 
-describe('docker CLI address helpers', () => {
+describe('network addresses', () => {
   it('handles addresses with and without ports', () => {
     assert.equal(withDefaultPort('10.0.0.1', 2377), '10.0.0.1:2377');
     assert.equal(withDefaultPort('10.0.0.1:4000', 2377), '10.0.0.1:4000');

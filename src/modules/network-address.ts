@@ -1,24 +1,7 @@
 /**
- * Reading a host's Docker state through the docker CLI, shared by the swarm,
- * registry, image and daemon modules: address helpers and the tail of a
- * failed command's output. The docker readers themselves (docker info,
- * node, container and image inspect, TCP and HTTP tests) are fact readers
- * in src/facts/.
- *
- * Why the CLI and not the Engine API socket: the transport only runs shell
- * commands, and the CLI's `--format '{{json .}}'` gives the API objects as is.
+ * Addresses as docker's swarm flags take them ("ADDR", "ADDR:PORT", IPv6 in
+ * brackets), shared by swarm_init, swarm_join and hosts_sync.
  */
-import { asObject, asString, parseJsonText, type Json } from '../facts/docker-json.js';
-import type { ModuleContext } from './types.js';
-import type { RunResult } from '../transport/types.js';
-import { quoteArgs } from '../transport/shell-quote.js';
-export { DOCKER_INFO_COMMAND, parseDockerInfo, isReconnectingMember, type DockerInfo, type SwarmInfo, type RemoteManager } from '../facts/docker-info.js';
-
-/** The last lines of a failed command's output, for a message. */
-export function commandOutputTail(result: RunResult, lines = 3): string {
-  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-lines).join('\n').trim();
-}
-
 
 /** Whether a string is an IPv4 or IPv6 literal. */
 export function isIpAddress(value: string): boolean {
