@@ -32,11 +32,38 @@ import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
 import { dockerService } from './docker-service.js';
 import { dockerNetwork } from './docker-network.js';
+// Files, HTTP, archives, reboots, pauses and firewalls (stat ... firewalld): one block, kept together.
+import { stat } from './stat.js';
+import { slurp } from './slurp.js';
+import { fetch } from './fetch.js';
+import { replace } from './replace.js';
+import { find } from './find.js';
+import { tempfile } from './tempfile.js';
+import { getUrl } from './get-url.js';
+import { uri } from './uri.js';
+import { unarchive } from './unarchive.js';
+import { reboot } from './reboot.js';
+import { waitForConnection } from './wait-for-connection.js';
+import { pause } from './pause.js';
+import { iptables } from './iptables.js';
+import { ufw } from './ufw.js';
+import { firewalld } from './firewalld.js';
+import { firewallFacts } from './firewall-facts.js';
+
+/** The block above, and the collections' names Ansible playbooks give them. */
+const FILES_HTTP_FIREWALL_MODULES: readonly ModuleDefinition[] = [
+  stat, slurp, fetch, replace, find, tempfile, getUrl, uri, unarchive, reboot, waitForConnection, pause,
+  iptables, ufw, firewalld, firewallFacts,
+] as readonly ModuleDefinition[];
+const FILES_HTTP_FIREWALL_QUALIFIED: Readonly<Record<string, string>> = {
+  'community.general.ufw': 'ufw',
+  'ansible.posix.firewalld': 'firewalld',
+};
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  dockerService, dockerNetwork, meta,
+  dockerService, dockerNetwork, meta, ...FILES_HTTP_FIREWALL_MODULES,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
@@ -45,7 +72,7 @@ const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [modul
 
 /** The module a playbook names, or undefined (the loader then suggests a close name from moduleNames()). */
 export function findModule(name: string): ModuleDefinition | undefined {
-  const short = name.replace(/^ansible\.(?:builtin|legacy)\./, '');
+  const short = FILES_HTTP_FIREWALL_QUALIFIED[name] ?? name.replace(/^ansible\.(?:builtin|legacy)\./, '');
   return BY_NAME.get(ALIASES[short] ?? short);
 }
 

@@ -30,6 +30,8 @@ export interface ModuleContext {
   readFile(path: string): Promise<Buffer | null>;
   /** Renders a template file from the controller with the task's variables. */
   renderTemplate(path: string): Promise<string>;
+  /** Set when the run is interrupted: a plan that waits on the controller (pause) stops. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -72,6 +74,14 @@ export interface CommandStep extends StepBase {
   failHints?: { whenOutputMatches: string; message: string }[];
   /** Output lines of a failure, when the command's own output is what the user needs (ssh-keygen, docker build). */
   failOutputLines?: number;
+  /**
+   * false: the command changes nothing on the host (uri's request: whatever
+   * it changes is on the server, and Ansible's uri reports ok). Still a step:
+   * `--check` lists it and does not send it.
+   */
+  changesHost?: false;
+  /** The connection may drop while the command runs (a reboot): that is success, not a failure. */
+  connectionMayDrop?: boolean;
 }
 
 /** Write a file atomically. */
@@ -98,13 +108,32 @@ export interface WaitStep extends StepBase {
   timeoutMs: number;
   /** What was waited for, for the timeout message: "docker to answer". */
   waitingFor: string;
+  /**
+   * The host's connection is gone or going (a reboot): every poll goes over a
+   * new connection, and one that cannot be made yet counts as "waiting".
+   */
+  reconnect?: boolean;
 }
 
-export type Step = CommandStep | WriteStep | WaitStep;
+/**
+ * Save bytes read from the host (while planning) to a file on the controller
+ * (fetch), atomically. It changes the controller, not the host, and reports
+ * changed as Ansible's fetch does.
+ */
+export interface ControllerWriteStep extends StepBase {
+  kind: 'controller_write';
+  /** Where the bytes came from on the host, for the step's line. */
+  source: string;
+  /** Absolute path on the controller. */
+  path: string;
+  content: Buffer;
+}
+
+export type Step = CommandStep | WriteStep | WaitStep | ControllerWriteStep;
 
 /** Steps that change the host: a plan holding one reports "changed". */
 export function changesHost(step: Step): boolean {
-  return step.kind !== 'wait';
+  return step.kind !== 'wait' && !(step.kind === 'command' && step.changesHost === false);
 }
 
 export interface FileDiff {
@@ -172,6 +201,7 @@ export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   /**
    * Builds the task's result from what the steps returned (command's rc/stdout, swarm_init's tokens). Pure.
    * A `msg` it returns is the task's message when the plan has none (what a wait found).
+   * `failed: true` with a `msg` fails the task from what the steps returned (uri's status code).
    */
   finish?(args: z.infer<Schema>, outcomes: StepOutcomes, plan: Plan): Record<string, unknown>;
 }

@@ -62,6 +62,12 @@ export class HostConnections {
     return this.pool.get(connectionSpecFor(host, vars, this.settings));
   }
 
+  /** Drops the host's connection and opens a new one (after a reboot: the old one is dead or dying). */
+  async reconnect(host: string, vars: Record<string, unknown> = this.inventory.hostVars(host)): Promise<Connection> {
+    await this.pool.drop(host);
+    return this.get(host, vars);
+  }
+
   closeAll(): Promise<void> {
     return this.pool.closeAll();
   }

@@ -34,6 +34,8 @@ export interface PlayRunnerDeps {
   /** The host's facts through its fact cache: no round trip unless a change dropped them. */
   facts(host: string): Promise<HostFacts>;
   fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
+  /** A new connection to the host in place of its current one (reboot, wait_for_connection). */
+  reconnect?(host: string): Promise<Connection>;
   /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
@@ -308,6 +310,7 @@ export class PlayRunner {
           signal: this.deps.signal,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
           invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
+          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(delegateHost ?? host.name) }),
         });
       }
     } catch (error) {

@@ -116,6 +116,10 @@ export class PlaybookRun {
       const host = hosts.get(hostName);
       return connections.get(hostName, { ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}) });
     };
+    const reconnect = (hostName: string): Promise<Connection> => {
+      const host = hosts.get(hostName);
+      return connections.reconnect(hostName, { ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}) });
+    };
     // Facts are data: a `{{` in a hostname or an OS name is never templated.
     const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
 
@@ -169,6 +173,7 @@ export class PlaybookRun {
             facts: (h) => facts.get(h),
             fact: (h, reader, args) => facts.read(h, reader, args),
             invalidateFacts: (h) => facts.invalidate(h),
+            reconnect,
             addSecret: (v) => this.redactor.addDeep(v),
             checkMode: settings.checkMode,
             diffMode: settings.diffMode,

@@ -9,10 +9,14 @@ import { SwarmplayError } from '../errors.js';
 import type { CommandStep, Step, StepOutcome, WaitStep } from '../modules/types.js';
 import type { Connection, RunResult } from '../transport/types.js';
 import { findCondition } from '../modules/conditions/index.js';
+import { writeControllerFile } from '../transport/local-file.js';
 
 export interface StepEnv {
   host: string;
-  conn: Connection;
+  /** Absent only for plans made of reconnecting waits (wait_for_connection on a host that is down). */
+  conn?: Connection;
+  /** A new connection in place of the current one. */
+  reconnect?(): Promise<Connection>;
   /** The task's become, for steps that do not say. */
   become?: boolean;
   signal?: AbortSignal;
@@ -55,13 +59,28 @@ function commandFailure(step: CommandStep, run: RunResult): string {
   return tail ? `${head}: ${tail}` : head;
 }
 
+function connection(env: StepEnv): Connection {
+  if (!env.conn) throw new SwarmplayError('INTERNAL', `${env.host}: a step needs the host's connection and there is none`);
+  return env.conn;
+}
+
 async function runCommand(env: StepEnv, step: CommandStep): Promise<{ outcome: StepOutcome; failure?: string }> {
   const options = { stdin: step.stdin, become: step.become ?? env.become, timeoutMs: step.timeoutMs, displayCommand: step.display };
-  let run = await env.conn.run(step.command, options);
+  if (step.connectionMayDrop) {
+    try {
+      return { outcome: { step, run: await connection(env).run(step.command, options) } };
+    } catch (error) {
+      if (error instanceof SwarmplayError && ['CONNECTION_LOST', 'TIMEOUT'].includes(error.code)) {
+        return { outcome: { step, run: { stdout: '', stderr: error.message, exitCode: 0 } } };
+      }
+      throw error;
+    }
+  }
+  let run = await connection(env).run(step.command, options);
   for (let attempt = 0; step.retry && !commandSucceeded(step, run) && attempt < step.retry.attempts; attempt++) {
     if (!new RegExp(step.retry.whileOutputMatches, 'i').test(`${run.stderr}${run.stdout}`)) break;
     await sleep(step.retry.delayMs, env.signal);
-    run = await env.conn.run(step.command, options);
+    run = await connection(env).run(step.command, options);
   }
   const outcome = { step, run };
   return commandSucceeded(step, run) ? { outcome } : { outcome, failure: commandFailure(step, run) };
@@ -71,9 +90,22 @@ async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcom
   const condition = findCondition(step.condition);
   if (!condition) throw new SwarmplayError('INTERNAL', `a plan waits on an unknown condition '${step.condition}'`);
   const poller = condition.start(condition.schema.parse(step.args));
+  let conn = step.reconnect ? undefined : env.conn;
   const probeHost = {
     host: env.host,
-    probe: (command: string, options?: Parameters<Connection['run']>[1]) => env.conn.run(command, { become: env.become, ...options }),
+    async probe(command: string, options?: Parameters<Connection['run']>[1]) {
+      if (!step.reconnect) return connection(env).run(command, { become: env.become, ...options });
+      if (!env.reconnect) throw new SwarmplayError('INTERNAL', `${env.host}: a wait needs to reconnect and cannot`);
+      try {
+        conn ??= await env.reconnect();
+        return await conn.run(command, { become: env.become, ...options });
+      } catch (error) {
+        // Not up yet (refused, timed out, reset): the next poll opens a new connection.
+        conn = undefined;
+        const said = error instanceof Error ? error.message : String(error);
+        return { stdout: '', stderr: said.split('\n')[0]!, exitCode: 255 };
+      }
+    },
   };
   const started = Date.now();
   let lastProgress = '';
@@ -101,7 +133,11 @@ async function executeOne(env: StepEnv, step: Step): Promise<{ outcome: StepOutc
   env.started?.(step);
   if (step.kind === 'command') return runCommand(env, step);
   if (step.kind === 'wait') return wait(env, step);
-  const written = await env.conn.putFile(step.path, step.content, {
+  if (step.kind === 'controller_write') {
+    await writeControllerFile(step.path, step.content);
+    return { outcome: { step } };
+  }
+  const written = await connection(env).putFile(step.path, step.content, {
     mode: step.mode, owner: step.owner, group: step.group, backup: step.backup, become: env.become,
   });
   return { outcome: { step, backupPath: written.backupPath } };
@@ -133,6 +169,7 @@ async function compensate(env: StepEnv, step: Step): Promise<CompensationReport>
 /** One line per step, as `--check -v` and `-v` list them: the same words whether or not it runs. */
 export function describeStep(step: Step): string {
   if (step.kind === 'command') return `run: ${step.display ?? step.command}`;
+  if (step.kind === 'controller_write') return `fetch: ${step.source} -> ${step.path}`;
   if (step.kind === 'write') return `write: ${step.path}${step.mode ? ` (mode ${step.mode})` : ''}`;
   return `wait: ${step.waitingFor} (up to ${Math.round(step.timeoutMs / 1000)} s)`;
 }

@@ -51,6 +51,8 @@ export interface TaskRunEnv {
   signal?: AbortSignal;
   /** What a wait sees meanwhile ("web: 2/3 running"), for the reporters. */
   progress?(message: string): void;
+  /** A new connection in place of the current one, for waits that outlive it (reboot). */
+  reconnect?(): Promise<Connection>;
   /** Drops the host's cached facts (a plan that waited for the host to settle plans again). */
   invalidateFacts?(): void;
 }
@@ -98,6 +100,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     probe: (command, options) => needConn().run(command, { become: env.task.become, ...options }),
     readFile: (file) => needConn().getFile(file, { become: env.task.become }),
     renderTemplate: (file) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars),
+    signal: env.signal,
   };
 }
 
@@ -150,14 +153,16 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   let outcomes: StepOutcome[] = [];
   let failedMsg: string | undefined;
   if (plan.steps.length) {
-    if (!conn) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
+    const reconnecting = plan.steps.every((step) => step.kind === 'wait' && step.reconnect);
+    if (!conn && !reconnecting) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
     ({ outcomes, failedMsg } = await executeSteps({
-      host: env.host, conn, become: env.task.become, signal: env.signal,
+      host: env.host, conn, reconnect: env.reconnect, become: env.task.become, signal: env.signal,
       progress: env.progress, started: (step) => stepLines.push(describeStep(step)),
     }, plan.steps));
   }
   const byId = new Map(outcomes.filter((o) => o.step.id).map((o) => [o.step.id!, o]));
   const finished = module.finish ? module.finish(args as never, { all: outcomes, byId: (id) => byId.get(id) }, plan) : {};
+  if (!failedMsg && finished.failed === true) failedMsg = String(finished.msg ?? `${module.name} failed`);
   const result: Record<string, unknown> = { ...plan.result, ...finished, changed: wouldChange, failed: Boolean(failedMsg) };
   const backups = outcomes.map((o) => o.backupPath).filter(Boolean);
   if (backups.length) result.backup_file = backups[0];

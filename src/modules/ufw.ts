@@ -1,0 +1,119 @@
+/**
+ * `ufw` (community.general.ufw): enables or disables ufw, sets default
+ * policies, and adds or deletes rules, deciding each from ufw itself without
+ * changing anything: `ufw status verbose` for the state and the default
+ * policies, `ufw --dry-run <rule>` for a rule ("Skipping adding existing
+ * rule" / "Could not delete non-existent rule" mean nothing to do). The rule
+ * is written in ufw's full syntax in the order Ansible's module builds it:
+ * `ufw [route] [delete] [insert N] RULE [in|out] [on IF] [log] from FROM
+ * [port P] to TO [port P] [proto PROTO] [comment C]`. Outputs in the module
+ * cases are ufw 0.36's.
+ */
+import { z } from 'zod';
+import { defineModule, type Plan, type Step } from './types.js';
+import { booleanArg, numberArg } from './argument-types.js';
+import { quoteArgs } from '../transport/shell-quote.js';
+
+const port = z.union([z.string().regex(/^[\d:,]+$/, 'expected a port, a range 6000:6010 or a list 80,443'), z.number().int()]).transform(String);
+
+const ufwArgs = z
+  .object({
+    state: z.enum(['enabled', 'disabled', 'reloaded', 'reset']).optional(),
+    default: z.enum(['allow', 'deny', 'reject']).optional(),
+    policy: z.enum(['allow', 'deny', 'reject']).optional(),
+    direction: z.enum(['in', 'out', 'incoming', 'outgoing', 'routed']).optional(),
+    rule: z.enum(['allow', 'deny', 'limit', 'reject']).optional(),
+    interface: z.string().min(1).optional(),
+    log: booleanArg.default(false),
+    from_ip: z.string().min(1).default('any'),
+    from_port: port.optional(),
+    to_ip: z.string().min(1).default('any'),
+    to_port: port.optional(),
+    port: port.optional(),
+    proto: z.enum(['any', 'tcp', 'udp', 'ipv6', 'esp', 'ah', 'gre', 'igmp']).optional(),
+    protocol: z.enum(['any', 'tcp', 'udp', 'ipv6', 'esp', 'ah', 'gre', 'igmp']).optional(),
+    comment: z.string().min(1).optional(),
+    delete: booleanArg.default(false),
+    insert: numberArg.pipe(z.number().int().positive()).optional(),
+    route: booleanArg.default(false),
+  })
+  .strict()
+  .superRefine((args, refinement) => {
+    const issue = (message: string) => refinement.addIssue({ code: z.ZodIssueCode.custom, message });
+    if (args.default !== undefined && args.policy !== undefined) issue('give default only once (policy is its alias)');
+    if (args.to_port !== undefined && args.port !== undefined) issue('give to_port only once (port is its alias)');
+    if (args.proto !== undefined && args.protocol !== undefined) issue('give proto only once (protocol is its alias)');
+    if (args.state === undefined && args.default === undefined && args.policy === undefined && args.rule === undefined) {
+      issue('one of state, default (policy) or rule is required');
+    }
+    if ((args.default !== undefined || args.policy !== undefined) && args.rule !== undefined) issue('parameters are mutually exclusive: policy|rule');
+    if ((args.default !== undefined || args.policy !== undefined) && args.direction === undefined) issue('default needs direction (incoming, outgoing or routed)');
+  })
+  .transform(({ policy, port: toPortAlias, protocol, ...args }) => ({
+    ...args,
+    default: args.default ?? policy,
+    to_port: args.to_port ?? toPortAlias,
+    proto: args.proto ?? protocol,
+  }));
+
+export type UfwArgs = z.infer<typeof ufwArgs>;
+
+/** The rule's words after `ufw` (no --dry-run), in Ansible's order. */
+export function ruleWords(args: UfwArgs): string[] {
+  const words: string[] = [];
+  if (args.route) words.push('route');
+  if (args.delete) words.push('delete');
+  if (args.insert !== undefined && !args.delete) words.push('insert', String(args.insert));
+  words.push(args.rule!);
+  if (args.direction === 'in' || args.direction === 'out') words.push(args.direction);
+  if (args.interface !== undefined) words.push('on', args.interface);
+  if (args.log) words.push('log');
+  words.push('from', args.from_ip);
+  if (args.from_port !== undefined) words.push('port', args.from_port);
+  words.push('to', args.to_ip);
+  if (args.to_port !== undefined) words.push('port', args.to_port);
+  if (args.proto !== undefined && args.proto !== 'any') words.push('proto', args.proto);
+  if (args.comment !== undefined) words.push('comment', args.comment);
+  return words;
+}
+
+/** `Default: deny (incoming), allow (outgoing), disabled (routed)` -> { incoming: deny, ... }. */
+export function parseDefaults(verbose: string): Record<string, string> {
+  const line = /^Default: (.*)$/m.exec(verbose)?.[1] ?? '';
+  return Object.fromEntries([...line.matchAll(/(\w+) \((\w+)\)/g)].map(([, policy, direction]) => [direction!, policy!]));
+}
+
+const DIRECTION: Record<string, string> = { in: 'incoming', incoming: 'incoming', out: 'outgoing', outgoing: 'outgoing', routed: 'routed' };
+
+export const ufw = defineModule({
+  name: 'ufw',
+  schema: ufwArgs,
+  async plan(ctx, args): Promise<Plan> {
+    const status = await ctx.probe('ufw status verbose');
+    if (status.exitCode === 127) return { steps: [], failed: 'ufw is not installed on the host (no ufw command)' };
+    if (status.exitCode !== 0) return { steps: [], failed: `ufw status failed: ${(status.stderr || status.stdout).trim()}` };
+    const active = /^Status: active/m.test(status.stdout);
+    const steps: Step[] = [];
+    const command = (description: string, words: string[]): Step => ({ kind: 'command', description, command: quoteArgs(['ufw', ...words]) });
+
+    if (args.default !== undefined) {
+      const direction = DIRECTION[args.direction!]!;
+      // ufw status verbose shows the defaults only while active; inactive, the change is always made.
+      const current = active ? parseDefaults(status.stdout)[direction] : undefined;
+      if (current !== args.default) steps.push(command(`default ${args.default} ${direction}`, ['default', args.default, direction]));
+    }
+    if (args.rule !== undefined) {
+      const words = ruleWords(args);
+      const dryRun = await ctx.probe(quoteArgs(['ufw', '--dry-run', ...words]));
+      const said = `${dryRun.stdout}\n${dryRun.stderr}`;
+      if (dryRun.exitCode !== 0 && !/non-existent rule/.test(said)) return { steps: [], failed: `ufw refused the rule: ${said.trim().split('\n').pop()}` };
+      const nothingToDo = args.delete ? /Could not delete non-existent rule/.test(said) : /Skipping (adding|inserting) existing rule/.test(said);
+      if (!nothingToDo) steps.push(command(`${args.delete ? 'delete' : 'add'} rule: ${words.join(' ')}`, words));
+    }
+    if (args.state === 'enabled' && !active) steps.push(command('enable ufw', ['--force', 'enable']));
+    if (args.state === 'disabled' && active) steps.push(command('disable ufw', ['disable']));
+    if (args.state === 'reloaded') steps.push(command('reload ufw', ['reload']));
+    if (args.state === 'reset') steps.push(command('reset ufw', ['--force', 'reset']));
+    return { steps, result: { status: status.stdout.split('\n')[0]?.replace(/^Status: /, '') } };
+  },
+});
