@@ -88,7 +88,7 @@ export function requestScript(args: UriArgs): { script: string; stdin: string } 
   const headers = { ...args.headers };
   if (contentType && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
   const options = { ...args, headers, body, followRedirects: follows(args) };
-  const curl = quoteArgs(['curl', ...curlOptions(options), '-i', '-w', `${MARKER.slice(1)}%{http_code} %{num_redirects} %{url_effective}\\n`]);
+  const curl = quoteArgs(['curl', ...curlOptions(options), '-i', '-w', `\\n${MARKER.slice(1)}%{http_code} %{num_redirects} %{url_effective}\\n`]);
   const script = [
     `command -v curl >/dev/null 2>&1 || { echo ${quote('uri runs on the host and needs curl there: install curl')} >&2; exit ${NO_HTTP_TOOL}; }`,
     `${curl}`,
