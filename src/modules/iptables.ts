@@ -102,7 +102,7 @@ export const iptables = defineModule({
     const base = program(args);
     const result: Record<string, unknown> = { table: args.table, chain: args.chain ?? null, ip_version: args.ip_version, state: args.state, flush: args.flush, rule: '' };
     const failed = (what: string, run: { stderr: string; stdout: string; exitCode: number }) =>
-      `${what}: ${(run.stderr || run.stdout).trim().split('\n').pop() || `exit ${run.exitCode}`}`;
+      `${what}: ${(run.stderr || run.stdout).trim().split('\n')[0] || `exit ${run.exitCode}`}`;
 
     if (args.flush) {
       const list = await ctx.probe(quoteArgs([...base, '-S', ...(args.chain ? [args.chain] : [])]));

@@ -115,6 +115,8 @@ async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcom
     const verdict = await poller.poll(probeHost, elapsed);
     if (verdict.state === 'done') return { outcome: { step, waited: verdict.result ?? {} } };
     if (verdict.state === 'failed') return { outcome: { step }, failure: verdict.message };
+    // A host on its way down may still answer on a connection made moments ago: the next poll opens a new one, as Ansible's reboot resets its connection.
+    if (step.reconnect) conn = undefined;
     if (verdict.progress !== lastProgress) {
       lastProgress = verdict.progress;
       env.progress?.(verdict.progress);
