@@ -1,8 +1,9 @@
 /**
- * `firewall_facts`: sets the host variable `active_firewall` (ufw,
- * firewalld, iptables or none, see src/facts/active-firewall.ts), so that a
- * play opens the swarm's ports with whichever firewall the host runs:
- * `when: active_firewall == 'ufw'` on a ufw task, and so on
+ * `firewall_facts`: says which firewall the host runs (ufw, firewalld,
+ * iptables or none, see src/facts/active-firewall.ts) in its result's
+ * `active_firewall` (and sets the host variable of that name), so that a
+ * play opens the swarm's ports with the right module: `register: firewall`,
+ * then `when: firewall.active_firewall == 'ufw'` on the ufw task, and so on
  * (playbooks/tasks/swarm-firewall.yaml). swarmplay's own module: Ansible
  * users read `ansible_facts.services` (service_facts) for the same choice.
  */
@@ -15,6 +16,6 @@ export const firewallFacts = defineModule({
   schema: z.object({}).strict(),
   async plan(ctx): Promise<Plan> {
     const active = await ctx.fact(activeFirewall, {});
-    return { steps: [], setFacts: { active_firewall: active }, result: { ansible_facts: { active_firewall: active } } };
+    return { steps: [], setFacts: { active_firewall: active }, result: { active_firewall: active, ansible_facts: { active_firewall: active } } };
   },
 });

@@ -223,6 +223,20 @@ describe('stat, slurp, fetch, replace, get_url, uri, unarchive, find, iptables..
     }
   });
 
+  it('playbooks/tasks/swarm-firewall.yaml opens the swarm ports with the firewall the host runs (iptables here)', async () => {
+    const playbook = path.join(work, 'firewall.yaml');
+    await writeFile(playbook, `- hosts: all\n  gather_facts: false\n  vars: { swarm_published_ports: ["8080/tcp"] }\n  tasks:\n    - import_tasks: ${path.join(REPO_ROOT, 'playbooks/tasks/swarm-firewall.yaml')}\n`);
+    await Promise.all(Object.keys(lab.hosts).map((host) => lab.ssh(host, 'iptables -F INPUT')));
+    const first = await swarmplay([], playbook);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const again = await swarmplay([], playbook);
+    for (const host of Object.keys(lab.hosts)) {
+      const rules = (await lab.ssh(host, 'iptables -S INPUT')).split('\n').filter((line) => line.includes('docker swarm'));
+      assert.deepEqual(rules.map((line) => /-p (\w+) .*--dport (\d+)/.exec(line)!.slice(1).join('/')).sort(), ['2377/tcp', '4789/udp', '7946/tcp', '7946/udp', '8080/tcp']);
+      assert.equal(recapOf(again.stdout)[host]!.changed, 0);
+    }
+  });
+
   it('tempfile makes a new file or folder each run', async () => {
     const playbook = path.join(work, 'tempfile.yaml');
     await writeFile(playbook, `
