@@ -66,16 +66,18 @@ export interface NodeListEntry {
   hostname: string;
   /** "Ready" | "Down" | "Unknown" */
   status: string;
+  /** Managers only: "Leader" | "Reachable" | "Unreachable"; '' for a worker. */
+  managerStatus: string;
 }
 
-export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}}'";
+export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'";
 
 export function parseNodeList(stdout: string): NodeListEntry[] {
   return stdout
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((words) => words.length >= 3)
-    .map(([id, hostname, status]) => ({ id: id!, hostname: hostname!, status: status! }));
+    .map(([id, hostname, status, managerStatus]) => ({ id: id!, hostname: hostname!, status: status!, managerStatus: managerStatus ?? '' }));
 }
 
 /** Every node of the swarm, read on a manager. */
