@@ -89,3 +89,15 @@ export const nodeList = defineFact<Record<string, never>, NodeListEntry[]>({
     return parseNodeList(result.stdout);
   },
 });
+
+export const ALL_NODES_COMMAND = "docker node inspect $(docker node ls -q) --format '{{json .}}'";
+
+/** Every node with its role, availability and labels (one `docker node inspect` of all), read on a manager. */
+export const allNodes = defineFact<Record<string, never>, SwarmNode[]>({
+  name: 'all_nodes',
+  command: () => ALL_NODES_COMMAND,
+  parse(result, _args, host) {
+    if (result.exitCode !== 0) throw new FactError(`cannot inspect the swarm's nodes on ${host}: ${outputTail(result)}`);
+    return result.stdout.split('\n').filter((line) => line.trim() !== '').map(parseNodeInspect);
+  },
+});
