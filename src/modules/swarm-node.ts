@@ -138,6 +138,14 @@ export const swarmNode = defineModule({
     };
     return { steps, result: describe(after), ...(warnings.length && { warnings }) };
   },
+  finish(args, outcomes) {
+    const unplaceable = (outcomes.byId('drained')?.waited?.unplaceable ?? []) as string[];
+    if (unplaceable.length === 0) return {};
+    return {
+      unplaceable,
+      msg: `${args.node} is drained; no other node may run ${unplaceable.join(', ')} (no suitable node), which stay below their count until ${args.node} is active again`,
+    };
+  },
 });
 
 function drainWait(nodeId: string, hostname: string, timeoutSeconds: number): Step {
