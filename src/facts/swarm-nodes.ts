@@ -52,6 +52,7 @@ export function nodeInspectCommand(node: string): string {
 /** A node by hostname or ID, or null when the swarm has no such node. Read on a manager. */
 export const nodeInspect = defineFact<{ node: string }, SwarmNode | null>({
   name: 'node_inspect',
+  scope: 'cluster',
   command: ({ node }) => nodeInspectCommand(node),
   parse(result, { node }, host) {
     if (result.exitCode === 0) return parseNodeInspect(result.stdout);
@@ -83,6 +84,7 @@ export function parseNodeList(stdout: string): NodeListEntry[] {
 /** Every node of the swarm, read on a manager. */
 export const nodeList = defineFact<Record<string, never>, NodeListEntry[]>({
   name: 'node_list',
+  scope: 'cluster',
   command: () => NODE_LIST_COMMAND,
   parse(result, _args, host) {
     if (result.exitCode !== 0) throw new FactError(`cannot list the swarm's nodes on ${host}: ${outputTail(result)}`);
@@ -95,6 +97,7 @@ export const ALL_NODES_COMMAND = "docker node inspect $(docker node ls -q) --for
 /** Every node with its role, availability and labels (one `docker node inspect` of all), read on a manager. */
 export const allNodes = defineFact<Record<string, never>, SwarmNode[]>({
   name: 'all_nodes',
+  scope: 'cluster',
   command: () => ALL_NODES_COMMAND,
   parse(result, _args, host) {
     if (result.exitCode !== 0) throw new FactError(`cannot inspect the swarm's nodes on ${host}: ${outputTail(result)}`);

@@ -273,6 +273,7 @@ export function servicePsCommand(name: string): string {
 /** A service's tasks (`docker service ps`), read on a manager; empty when the service is gone. */
 export const serviceTasks = defineFact<{ name: string }, TaskLine[]>({
   name: 'service_tasks',
+  scope: 'cluster',
   command: ({ name }) => servicePsCommand(name),
   parse(result, { name }, host) {
     if (result.exitCode === 0) return parseServicePs(result.stdout);
