@@ -89,6 +89,8 @@ describe('day two on the lab: worker loss and rebalance, maintenance, quorum, to
     assert.equal(bootstrap.code, 0, output(bootstrap));
     started = Date.now();
     // Quick rollouts: busybox httpd ignores SIGTERM, so a short grace period; three tasks replaced at a time.
+    // Down nodes noticed within seconds instead of swarm's default 5 s heartbeat times its grace (~25 s).
+    await manager('docker swarm update --dispatcher-heartbeat 1s');
     const common = `--quiet --stop-grace-period 1s --update-parallelism 3 --update-monitor 1s ${registry}/httpd:latest`;
     await manager(`docker service create --name w --replicas 6 ${common}`);
     await manager(`docker service create --name m --replicas 1 --constraint node.labels.mem==max ${common}`);
