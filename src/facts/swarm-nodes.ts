@@ -52,6 +52,7 @@ export function nodeInspectCommand(node: string): string {
 /** A node by hostname or ID, or null when the swarm has no such node. Read on a manager. */
 export const nodeInspect = defineFact<{ node: string }, SwarmNode | null>({
   name: 'node_inspect',
+  scope: 'cluster',
   command: ({ node }) => nodeInspectCommand(node),
   parse(result, { node }, host) {
     if (result.exitCode === 0) return parseNodeInspect(result.stdout);
@@ -66,24 +67,40 @@ export interface NodeListEntry {
   hostname: string;
   /** "Ready" | "Down" | "Unknown" */
   status: string;
+  /** Managers only: "Leader" | "Reachable" | "Unreachable"; '' for a worker. */
+  managerStatus: string;
 }
 
-export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}}'";
+export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'";
 
 export function parseNodeList(stdout: string): NodeListEntry[] {
   return stdout
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((words) => words.length >= 3)
-    .map(([id, hostname, status]) => ({ id: id!, hostname: hostname!, status: status! }));
+    .map(([id, hostname, status, managerStatus]) => ({ id: id!, hostname: hostname!, status: status!, managerStatus: managerStatus ?? '' }));
 }
 
 /** Every node of the swarm, read on a manager. */
 export const nodeList = defineFact<Record<string, never>, NodeListEntry[]>({
   name: 'node_list',
+  scope: 'cluster',
   command: () => NODE_LIST_COMMAND,
   parse(result, _args, host) {
     if (result.exitCode !== 0) throw new FactError(`cannot list the swarm's nodes on ${host}: ${outputTail(result)}`);
     return parseNodeList(result.stdout);
+  },
+});
+
+export const ALL_NODES_COMMAND = "docker node inspect $(docker node ls -q) --format '{{json .}}'";
+
+/** Every node with its role, availability and labels (one `docker node inspect` of all), read on a manager. */
+export const allNodes = defineFact<Record<string, never>, SwarmNode[]>({
+  name: 'all_nodes',
+  scope: 'cluster',
+  command: () => ALL_NODES_COMMAND,
+  parse(result, _args, host) {
+    if (result.exitCode !== 0) throw new FactError(`cannot inspect the swarm's nodes on ${host}: ${outputTail(result)}`);
+    return result.stdout.split('\n').filter((line) => line.trim() !== '').map(parseNodeInspect);
   },
 });

@@ -270,6 +270,18 @@ export function servicePsCommand(name: string): string {
   return `${quoteArgs(['docker', 'service', 'ps', '--no-trunc', name])} --format '{{json .}}'`;
 }
 
+/** A service's tasks (`docker service ps`), read on a manager; empty when the service is gone. */
+export const serviceTasks = defineFact<{ name: string }, TaskLine[]>({
+  name: 'service_tasks',
+  scope: 'cluster',
+  command: ({ name }) => servicePsCommand(name),
+  parse(result, { name }, host) {
+    if (result.exitCode === 0) return parseServicePs(result.stdout);
+    if (isNoSuchService(`${result.stdout}\n${result.stderr}`)) return [];
+    throw new FactError(`cannot list the tasks of service ${name} on ${host}: ${outputTail(result)}`);
+  },
+});
+
 /** "repo:tag@sha256:..." -> "repo:tag"; a name without tag gets ":latest", as docker reads it. */
 export function imageWithoutDigest(image: string): string {
   const [name] = image.split('@');

@@ -19,6 +19,12 @@ export interface FactReader<Args, Value> {
    * user when the host cannot say (docker missing, daemon down).
    */
   parse(result: RunResult, args: Args, host: string): Value;
+  /**
+   * 'cluster': the reading is of state any host's change can alter (a swarm's
+   * node list read on a manager changes when another host joins): the
+   * runner drops it whenever any host changes, not only this one.
+   */
+  readonly scope?: 'host' | 'cluster';
 }
 
 /** A host that cannot answer a fact: the message says what to do. */

@@ -29,6 +29,13 @@
  * plan is that wait alone: ok, not changed, and done only once the service
  * really runs this spec.
  *
+ * `rebalance: true` spreads a replicated service's tasks again after a node
+ * came back (swarm never moves running tasks by itself): when the running
+ * tasks are unevenly spread over the nodes that may run them
+ * (service-balance.ts), `docker service update --force` replaces them one
+ * batch at a time under the service's update settings, and the task waits
+ * for convergence as for any update; an even spread changes nothing.
+ *
  * `rollback: true` is `docker service update --rollback`: refused when
  * there is no previous spec; nothing to do when the last change already was
  * a rollback (so running it twice does not toggle back).
@@ -38,9 +45,11 @@ import { defineModule, type ModuleContext, type Plan, type Step, type WaitStep }
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg, numberArg, portArg } from './argument-types.js';
 import {
-  sameImage, serviceInspect, type PublishedPort, type ResourceAmounts, type RolloutConfig, type ServiceState,
+  sameImage, serviceInspect, serviceTasks, type PublishedPort, type ResourceAmounts, type RolloutConfig, type ServiceState,
 } from '../facts/swarm-service.js';
 import { networkId } from '../facts/network-id.js';
+import { allNodes } from '../facts/swarm-nodes.js';
+import { judgeBalance } from './service-balance.js';
 import { kernelIpvs } from '../facts/kernel-ipvs.js';
 import type { ConvergenceGoal } from './service-convergence.js';
 import type { ConvergedResult, ServiceConvergedArgs } from './conditions/service-converged.js';
@@ -161,6 +170,8 @@ const dockerServiceArgs = z
     /** Time a task gets to stop before it is killed; every stop-first update batch waits for it. */
     stop_grace_period: leaveAsIs(durationArg),
     rollback: booleanArg.default(false),
+    /** Replace the tasks (update --force) when they are unevenly spread over the nodes. */
+    rebalance: booleanArg.default(false),
     wait: booleanArg.default(true),
     /** Seconds to wait for convergence. */
     timeout: numberArg.default(300),
@@ -177,6 +188,10 @@ const dockerServiceArgs = z
         });
       }
       if (args.state === 'absent') refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['rollback'], message: 'rollback: true with state absent makes no sense' });
+      if (args.rebalance) refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['rebalance'], message: 'rollback: true and rebalance: true are two changes: use a separate task for each' });
+    }
+    if (args.rebalance && args.state === 'absent') {
+      refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['rebalance'], message: 'rebalance: true with state absent makes no sense' });
     }
     if (args.mode === 'global' && args.replicas !== undefined) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['replicas'], message: 'a global service runs one task per node: replicas is for mode replicated' });
@@ -495,6 +510,21 @@ export const dockerService = defineModule({
       return { steps: [], result, failed: `service ${args.name} is ${service.mode} and docker cannot change a service's mode: remove it first (state: absent)` };
     }
     const update = serviceUpdate(service, args, networkIds);
+    let balanceNote: string | undefined;
+    if (args.rebalance) {
+      if (service.mode === 'global') {
+        balanceNote = `${args.name} is global, one task per node: nothing to rebalance`;
+      } else {
+        const balance = judgeBalance(await ctx.fact(allNodes, {}), service.constraints, await ctx.fact(serviceTasks, { name: args.name }));
+        if (balance.balanced) {
+          balanceNote = `${args.name}'s tasks are evenly spread (${balance.spread})`;
+        } else {
+          update.flags.push('--force');
+          update.differences.push(`rebalance (running now: ${balance.spread})`);
+          update.rollout = true;
+        }
+      }
+    }
     if (update.flags.length === 0) {
       // The spec is already the one asked for, but swarm is still rolling it out (an earlier run
       // stopped waiting: a node was down, the run was interrupted): wait for that rollout, which
@@ -506,7 +536,8 @@ export const dockerService = defineModule({
           ...(warning && { msg: warning }),
         };
       }
-      return { steps: [], result, ...(warning && { msg: warning }) };
+      const msg = warning ?? balanceNote;
+      return { steps: [], result, ...(msg && { msg }) };
     }
     result.differences = update.differences;
     return {

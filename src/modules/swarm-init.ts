@@ -7,6 +7,13 @@
  * cluster_id. The tokens are secrets: they appear in the registered result
  * only (the runner's redactor masks SWMTKN-... in every output), never in msg.
  *
+ * `rotate_tokens: worker|manager|both` replaces the join tokens of a swarm
+ * the host already manages (`docker swarm join-token --rotate`), after a
+ * token leaked: joins with the old token are refused from then on, and the
+ * result carries the new ones, so the rest of bootstrap joins with them.
+ * Every run with it rotates again (changed). A swarm just initialised has
+ * fresh tokens: nothing is rotated there.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
@@ -28,6 +35,7 @@ const swarmInitArgs = z
     listen_addr: z.string().min(1).optional(),
     /** Seconds to wait for a member that reads "pending" (reconnecting after a daemon restart) to reach its managers. */
     reconnect_timeout: z.number().int().positive().default(60),
+    rotate_tokens: z.enum(['worker', 'manager', 'both']).nullish().transform((v) => v ?? undefined),
   })
   .strict();
 
@@ -88,6 +96,12 @@ function managerAddress(nodeAddr: string, fallback: string): string {
 }
 
 const TOKEN_STEP_ID = { worker: 'worker_token', manager: 'manager_token' } as const;
+const ROTATE_STEP_ID = { worker: 'rotate_worker', manager: 'rotate_manager' } as const;
+
+function rolesToRotate(rotate: SwarmInitArgs['rotate_tokens']): ('worker' | 'manager')[] {
+  if (rotate === 'both') return ['worker', 'manager'];
+  return rotate ? [rotate] : [];
+}
 
 export const swarmInit = defineModule({
   name: 'swarm_init',
@@ -101,9 +115,18 @@ export const swarmInit = defineModule({
         join_token_worker: await ctx.fact(swarmJoinToken, { role: 'worker' }),
         join_token_manager: await ctx.fact(swarmJoinToken, { role: 'manager' }),
       };
+      // The new token is the rotation's only output (-q): it goes to the result, masked like any SWMTKN-.
+      const rotations = rolesToRotate(args.rotate_tokens).map((role): Step => ({
+        kind: 'command',
+        id: ROTATE_STEP_ID[role],
+        description: `docker swarm join-token --rotate ${role}`,
+        command: quoteArgs(['docker', 'swarm', 'join-token', '--rotate', '-q', role]),
+        failMessage: `cannot rotate the ${role} join token on ${ctx.host}`,
+      }));
       return {
-        steps: [],
-        msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}`,
+        steps: rotations,
+        msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}` +
+          (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : ''),
         result: { ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '' },
       };
     }
@@ -151,7 +174,15 @@ export const swarmInit = defineModule({
       result: { manager_addr: managerAddress('', advertise) },
     };
   },
-  finish(_args, outcomes, plan) {
+  finish(args, outcomes, plan) {
+    if (outcomes.byId('init') === undefined) {
+      const rotated: Record<string, unknown> = {};
+      for (const role of rolesToRotate(args.rotate_tokens)) {
+        const run = outcomes.byId(ROTATE_STEP_ID[role])?.run;
+        if (run?.exitCode === 0) rotated[`join_token_${role}`] = swarmJoinToken.parse(run, { role }, '');
+      }
+      return rotated;
+    }
     if (outcomes.byId('init')?.run?.exitCode !== 0) return {};
     const result: Record<string, unknown> = {};
     for (const role of ['worker', 'manager'] as const) {

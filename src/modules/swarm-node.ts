@@ -12,6 +12,17 @@
  *
  * Labels: `merge` adds or updates the given ones, `exact` also removes the
  * others, `absent` removes the given keys.
+ *
+ * Draining (`availability: drain`) waits (`wait`, default true) until the
+ * node runs no task and every replicated service is back to its replica
+ * count elsewhere (the `node_drained` condition), so the next task can stop
+ * the host. Demoting or removing a manager is refused when the remaining
+ * managers would lose the raft quorum, and warned about when it leaves an
+ * even count (swarm-quorum.ts).
+ *
+ * `state: absent` with `stale_only: true` removes only the entries of that
+ * hostname that are not Ready (what a reinstalled host left behind) and
+ * leaves a Ready one alone: bootstrap runs it before a host joins.
  */
 import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
@@ -19,6 +30,7 @@ import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import { dockerInfo } from '../facts/docker-info.js';
 import { nodeInspect, nodeList, type NodeListEntry, type SwarmNode } from '../facts/swarm-nodes.js';
+import { judgeManagerLoss } from './swarm-quorum.js';
 
 const labelValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -33,6 +45,12 @@ const swarmNodeArgs = z
     labels_state: z.enum(['merge', 'exact', 'absent']).default('merge'),
     /** state absent: remove the node even while it is still up (`docker node rm --force`). */
     force: booleanArg.default(false),
+    /** state absent: remove only the entries that are not Ready; ok when there are none. */
+    stale_only: booleanArg.default(false),
+    /** availability drain: wait until the node's tasks run elsewhere. */
+    wait: booleanArg.default(true),
+    /** Seconds the drain may take. */
+    timeout: z.number().int().positive().default(300),
   })
   .strict();
 
@@ -72,9 +90,10 @@ export const swarmNode = defineModule({
     if (info.swarm.state !== 'active' || !info.swarm.isManager) {
       return { steps: [], failed: `swarm_node must run on a swarm manager, and ${ctx.host} is not one (swarm state: ${info.swarm.state}); use delegate_to: a manager` };
     }
-    const candidates = matching(await ctx.fact(nodeList, {}), args.node);
+    const nodes = await ctx.fact(nodeList, {});
+    const candidates = matching(nodes, args.node);
 
-    if (args.state === 'absent') return planRemoval(ctx, args, candidates, info.swarm.nodeId);
+    if (args.state === 'absent') return planRemoval(ctx, args, nodes, candidates, info.swarm.nodeId);
 
     const ready = candidates.filter((n) => n.status === 'Ready');
     if (candidates.length === 0) {
@@ -88,9 +107,13 @@ export const swarmNode = defineModule({
     if (!node) return { steps: [], failed: `node ${args.node} (${chosen.id}) left the swarm while being read` };
 
     const steps: Step[] = [];
+    const warnings: string[] = [];
     if (args.role === 'manager' && node.role !== 'manager') {
       steps.push(...promoteSteps(node.id, node.hostname));
     } else if (args.role === 'worker' && node.role !== 'worker') {
+      const quorum = judgeManagerLoss(nodes, node.id, `demoting ${node.hostname}`);
+      if (quorum.refusal) return { steps: [], failed: quorum.refusal };
+      if (quorum.warning) warnings.push(quorum.warning);
       steps.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
     }
     const flags: string[] = [];
@@ -103,19 +126,48 @@ export const swarmNode = defineModule({
         command: quoteArgs(['docker', 'node', 'update', ...flags, node.id]),
       });
     }
+    if (args.wait && args.availability === 'drain') {
+      // Also when already drained: a drain an earlier run did not see to its end is waited for (no change).
+      steps.push(drainWait(node.id, node.hostname, args.timeout));
+    }
     const after: SwarmNode = {
       ...node,
       role: args.role ?? node.role,
       availability: args.availability ?? node.availability,
       labels: args.labels ? labelsAfter(node.labels, args.labels, args.labels_state) : node.labels,
     };
-    return { steps, result: describe(after) };
+    return { steps, result: describe(after), ...(warnings.length && { warnings }) };
+  },
+  finish(args, outcomes) {
+    const unplaceable = (outcomes.byId('drained')?.waited?.unplaceable ?? []) as string[];
+    if (unplaceable.length === 0) return {};
+    return {
+      unplaceable,
+      msg: `${args.node} is drained; no other node may run ${unplaceable.join(', ')} (no suitable node), which stay below their count until ${args.node} is active again`,
+    };
   },
 });
 
-async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: NodeListEntry[], selfId: string): Promise<Plan> {
+function drainWait(nodeId: string, hostname: string, timeoutSeconds: number): Step {
+  return {
+    kind: 'wait',
+    id: 'drained',
+    description: `wait until ${hostname}'s tasks run elsewhere`,
+    condition: 'node_drained',
+    args: { node_id: nodeId, hostname },
+    intervalMs: 1000,
+    timeoutMs: timeoutSeconds * 1000,
+    waitingFor: `${hostname} to be drained`,
+  };
+}
+
+async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, nodes: NodeListEntry[], allCandidates: NodeListEntry[], selfId: string): Promise<Plan> {
+  const candidates = args.stale_only ? allCandidates.filter((c) => c.status !== 'Ready') : allCandidates;
   if (candidates.length === 0) return { steps: [], result: { removed: [] } };
   const steps: Step[] = [];
+  const warnings: string[] = [];
+  // Each removal is judged against the managers the earlier ones leave.
+  let remaining = nodes;
   for (const candidate of candidates) {
     const node = await ctx.fact(nodeInspect, { node: candidate.id });
     if (!node) continue;
@@ -130,6 +182,10 @@ async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: 
       if (node.leader || candidate.id === selfId) {
         return { steps: [], failed: `node ${args.node} is the manager this task runs on; remove it from another manager, or make the last manager leave with swarm_leave force: true` };
       }
+      const quorum = judgeManagerLoss(remaining, node.id, `removing ${node.hostname}`);
+      if (quorum.refusal) return { steps: [], failed: quorum.refusal };
+      if (quorum.warning) warnings.push(quorum.warning);
+      remaining = remaining.filter((n) => n.id !== node.id);
       steps.push({ kind: 'command', description: `docker node demote ${node.hostname}`, command: quoteArgs(['docker', 'node', 'demote', node.id]) });
     }
     steps.push({
@@ -138,7 +194,7 @@ async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, candidates: 
       command: quoteArgs(['docker', 'node', 'rm', ...(args.force ? ['--force'] : []), node.id]),
     });
   }
-  return { steps, result: { removed: candidates.map((c) => c.id) } };
+  return { steps, result: { removed: candidates.map((c) => c.id) }, ...(warnings.length && { warnings }) };
 }
 
 const PROMOTION_TIMEOUT_MS = 60_000;

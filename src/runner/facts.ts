@@ -76,6 +76,8 @@ export async function gatherFacts(conn: Connection): Promise<HostFacts> {
  */
 export class FactCache {
   private readonly readings = new Map<string, Map<string, Promise<unknown>>>();
+  /** Keys of readings any host's change can alter (FactReader scope cluster). */
+  private readonly clusterKeys = new Set<string>();
 
   constructor(
     private readonly connect: (host: string) => Promise<Connection>,
@@ -89,7 +91,9 @@ export class FactCache {
 
   /** One named fact of the host, read with its own command and parser. */
   read<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value> {
-    return this.remember(host, factKey(reader.name, args), async () => {
+    const key = factKey(reader.name, args);
+    if (reader.scope === 'cluster') this.clusterKeys.add(key);
+    return this.remember(host, key, async () => {
       const conn = await this.connect(host);
       const result = await conn.run(reader.command(args), { displayCommand: `read ${reader.name}` });
       return reader.parse(result, args, host);
@@ -103,6 +107,8 @@ export class FactCache {
 
   invalidate(host: string): void {
     this.readings.delete(host);
+    // A change on one host (a join) alters what the others read of the cluster.
+    for (const readings of this.readings.values()) for (const key of this.clusterKeys) readings.delete(key);
   }
 
   private remember<Value>(host: string, key: string, read: () => Promise<Value>): Promise<Value> {

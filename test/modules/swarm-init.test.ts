@@ -55,3 +55,13 @@ describe('swarm_init module', () => {
     assert.deepEqual(resolveAdvertiseAddress('h', single, undefined), { address: '10.251.0.1' }, 'the one address that is not loopback');
   });
 });
+
+describe('swarm_init rotate_tokens', () => {
+  it('hands the rotated tokens over in the result', () => {
+    const args = swarmInit.schema.parse({ rotate_tokens: 'worker' });
+    const step = { kind: 'command' as const, id: 'rotate_worker', description: 'rotate', command: 'x' };
+    const token = 'SWMTKN-1-0000000000000000000000000000000000000000000000000-ccccccccccccccccccccccccc';
+    assert.deepEqual(swarmInit.finish!(args, outcomesOf([step], { rotate_worker: { stdout: `${token}\n` } }), { steps: [step] }),
+      { join_token_worker: token });
+  });
+});

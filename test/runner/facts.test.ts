@@ -163,6 +163,18 @@ describe('facts', () => {
       assert.equal(reads, 3);
     });
 
+    it('a cluster-scoped reading is read again after any host changes; a host-scoped one only after its own host does', async () => {
+      const cache = new FactCache(async (host) => new LocalConnection(host), async () => parseFacts(''));
+      let reads = 0;
+      const reader = (scope: 'host' | 'cluster') => ({ name: `count_${scope}`, scope, command: () => 'true', parse: () => ++reads });
+      const cluster = reader('cluster');
+      const own = reader('host');
+      const first = { cluster: await cache.read('docker01', cluster, {}), own: await cache.read('docker01', own, {}) };
+      cache.invalidate('docker02');
+      assert.notEqual(await cache.read('docker01', cluster, {}), first.cluster, 'docker02 joined: the node list read on docker01 is read again');
+      assert.equal(await cache.read('docker01', own, {}), first.own);
+    });
+
     it('connects only when a reading is not cached', async () => {
       const connected: string[] = [];
       const cache = new FactCache(async (host) => {

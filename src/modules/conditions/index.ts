@@ -2,13 +2,14 @@
 import type { ConditionDefinition } from './types.js';
 import { commandSucceeds } from './command-succeeds.js';
 import { hostAnswers } from './host-answers.js';
+import { nodeDrained } from './node-drained.js';
 import { nodeReachableManager } from './node-reachable-manager.js';
 import { registryAnswers } from './registry-answers.js';
 import { serviceConverged } from './service-converged.js';
 import { swarmMemberSettled } from './swarm-member-settled.js';
 
 const CONDITIONS: readonly ConditionDefinition[] = [
-  commandSucceeds, hostAnswers, nodeReachableManager, registryAnswers, serviceConverged, swarmMemberSettled,
+  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, swarmMemberSettled,
 ];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
