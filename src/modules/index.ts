@@ -34,20 +34,40 @@ import { dockerService } from './docker-service.js';
 import { dockerNetwork } from './docker-network.js';
 // System modules: packages, services, accounts, kernel settings.
 import { apt } from './apt.js';
+import { aptKey } from './apt-key.js';
+import { aptRepository } from './apt-repository.js';
+import { deb822Repository } from './deb822-repository.js';
+import { dnf, yum } from './dnf.js';
+import { packageModule } from './package.js';
 import { service } from './service.js';
+import { user } from './user.js';
+import { group } from './group.js';
+import { authorizedKey } from './authorized-key.js';
+import { knownHosts } from './known-hosts.js';
 import { hostname } from './hostname.js';
+import { sysctl } from './sysctl.js';
+import { modprobe } from './modprobe.js';
+import { timezone } from './timezone.js';
+import { mount } from './mount.js';
+import { cron } from './cron.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
   dockerService, dockerNetwork, meta,
   // System modules.
-  apt, service, hostname,
+  apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
+  hostname, sysctl, modprobe, timezone, mount, cron,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = {
   systemd_service: 'systemd',
   // System modules' names in their collections.
+  'ansible.posix.authorized_key': 'authorized_key',
+  'ansible.posix.sysctl': 'sysctl',
+  'ansible.posix.mount': 'mount',
+  'community.general.timezone': 'timezone',
+  'community.general.modprobe': 'modprobe',
 };
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));
