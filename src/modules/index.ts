@@ -32,14 +32,23 @@ import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
 import { dockerService } from './docker-service.js';
 import { dockerNetwork } from './docker-network.js';
+// System modules: packages, services, accounts, kernel settings.
+import { apt } from './apt.js';
+import { service } from './service.js';
+import { hostname } from './hostname.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
   dockerService, dockerNetwork, meta,
+  // System modules.
+  apt, service, hostname,
 ] as readonly ModuleDefinition[];
 
-const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
+const ALIASES: Readonly<Record<string, string>> = {
+  systemd_service: 'systemd',
+  // System modules' names in their collections.
+};
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));
 

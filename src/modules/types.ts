@@ -72,6 +72,12 @@ export interface CommandStep extends StepBase {
   failHints?: { whenOutputMatches: string; message: string }[];
   /** Output lines of a failure, when the command's own output is what the user needs (ssh-keygen, docker build). */
   failOutputLines?: number;
+  /**
+   * false: the step runs but is not a change of the host's configuration
+   * (apt's package-list refresh beside package work, which Ansible does not
+   * count either), so a plan of only such steps reports ok.
+   */
+  countsAsChange?: false;
 }
 
 /** Write a file atomically. */
@@ -104,6 +110,7 @@ export type Step = CommandStep | WriteStep | WaitStep;
 
 /** Steps that change the host: a plan holding one reports "changed". */
 export function changesHost(step: Step): boolean {
+  if (step.kind === 'command') return step.countsAsChange !== false;
   return step.kind !== 'wait';
 }
 
