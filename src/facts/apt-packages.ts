@@ -3,7 +3,9 @@
  * dpkg's status and installed version of each (`dpkg-query -W`), apt's
  * installed and candidate versions (`apt-cache policy`), and the age of the
  * package lists (the mtime of apt's update-success stamp, or of
- * /var/lib/apt/lists when there is none, as Ansible reads it).
+ * /var/lib/apt/lists when there is none, as Ansible reads it). Unlike
+ * Ansible, lists that were never fetched (a fresh host: no *_Packages file)
+ * count as never refreshed, so cache_valid_time cannot skip their first fetch.
  */
 import { quoteArgs } from '../transport/shell-quote.js';
 import { defineFact } from './types.js';
@@ -39,7 +41,8 @@ export function aptPackagesCommand(names: readonly string[]): string {
     `echo ${SECTION}dpkg`,
     ...query,
     `echo ${SECTION}stamp`,
-    '{ stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null; }; date +%s',
+    // Lists never fetched (only lock and partial/ there) count as never refreshed, whatever the folder's mtime says.
+    'if ls /var/lib/apt/lists/ 2>/dev/null | grep -q _Packages; then { stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null; }; fi; date +%s',
     'exit 0',
   ].join('\n');
 }
