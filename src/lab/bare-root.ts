@@ -17,14 +17,15 @@
  *
  * Cache: <cache>/rootfs/<variant>-<key>, where the key hashes the recipe below
  * (packages, hooks, suite): a changed recipe builds a new root, a missing one
- * is built again. <cache> is $SWARMPLAY_CACHE or /var/lib/swarmplay/cache;
+ * is built again, once per machine even when several labs ask at once. <cache> is $SWARMPLAY_CACHE or /var/lib/swarmplay/cache;
  * `lab down` never removes it.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
 import { runLocal } from './local-command.js';
+import { buildCachedOnce } from './cache-build.js';
 
 export function labCacheDir(): string {
   return process.env.SWARMPLAY_CACHE ?? '/var/lib/swarmplay/cache';
@@ -104,7 +105,7 @@ export interface BareRootResult {
   builtMs: number;
 }
 
-/** The cached root for these options, built first when missing. Concurrent builders each build apart; the first rename wins. */
+/** The cached root for these options, built first when missing (once per machine, see cache-build.ts). */
 export async function ensureBareRoot(options: BareRootOptions, onProgress: (message: string) => void = () => {}): Promise<BareRootResult> {
   const target = bareRootPath(options);
   if (existsSync(target)) return { path: target, builtMs: 0 };
@@ -115,35 +116,21 @@ export async function ensureBareRoot(options: BareRootOptions, onProgress: (mess
   }
   const started = Date.now();
   const value = recipe(options);
-  onProgress(`building the bare hosts' root file system (Debian ${DEBIAN_SUITE}, ${value.variant}) once for this machine: ${target}`);
   mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-  const building = `${target}.${process.pid}.building`;
-  rmSync(building, { recursive: true, force: true });
-  const result = await runLocal('mmdebstrap', [
-    '--mode=root', '--variant=minbase', '--format=directory', '--quiet', '--dpkgopt=force-unsafe-io',
-    `--include=${value.packages.join(',')}`,
-    ...value.hooks.map((hook) => `--customize-hook=${hook}`),
-    DEBIAN_SUITE, building, ...DEBIAN_SOURCES,
-  ], { allowFailure: true });
-  if (result.code !== 0) {
-    rmSync(building, { recursive: true, force: true });
-    throw new SwarmplayError('LAB_FAILED', `mmdebstrap could not build the bare root (exit ${result.code}): ${(result.stderr || result.stdout).trim().split('\n').slice(-6).join('\n')}`, {
-      hint: 'the controller needs Debian\'s mirror (deb.debian.org) for this first build; later labs reuse the cache',
-    });
-  }
-  finishRoot(building);
-  try {
-    renameSync(building, target);
-  } catch {
-    rmSync(building, { recursive: true, force: true }); // another lab finished the same build first
-  }
-  return { path: target, builtMs: Date.now() - started };
-}
-
-/** Roots of older recipes, which no new lab uses: listed so `lab cache` or a user can clear them. */
-export function staleBareRoots(): string[] {
-  const dir = path.join(labCacheDir(), 'rootfs');
-  if (!existsSync(dir)) return [];
-  const current = new Set([bareRootPath({ withPython: false }), bareRootPath({ withPython: true })]);
-  return readdirSync(dir).map((entry) => path.join(dir, entry)).filter((entry) => !current.has(entry));
+  const { built } = await buildCachedOnce(target, async (building) => {
+    onProgress(`building the bare hosts' root file system (Debian ${DEBIAN_SUITE}, ${value.variant}) once for this machine: ${target}`);
+    const result = await runLocal('mmdebstrap', [
+      '--mode=root', '--variant=minbase', '--format=directory', '--quiet', '--dpkgopt=force-unsafe-io',
+      `--include=${value.packages.join(',')}`,
+      ...value.hooks.map((hook) => `--customize-hook=${hook}`),
+      DEBIAN_SUITE, building, ...DEBIAN_SOURCES,
+    ], { allowFailure: true });
+    if (result.code !== 0) {
+      throw new SwarmplayError('LAB_FAILED', `mmdebstrap could not build the bare root (exit ${result.code}): ${(result.stderr || result.stdout).trim().split('\n').slice(-6).join('\n')}`, {
+        hint: 'the controller needs Debian\'s mirror (deb.debian.org) for this first build; later labs reuse the cache',
+      });
+    }
+    finishRoot(building);
+  }, () => onProgress(`waiting for another lab that is building the bare root ${target}`));
+  return { path: target, builtMs: built ? Date.now() - started : 0 };
 }

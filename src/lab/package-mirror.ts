@@ -22,6 +22,7 @@ import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
 import { DEBIAN_SOURCES, labCacheDir } from './bare-root.js';
 import { runLocal } from './local-command.js';
+import { buildCachedOnce } from './cache-build.js';
 
 export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'tree'];
 export const MIRROR_PORT = 80;
@@ -70,38 +71,32 @@ export async function ensureMirror(root: string, onProgress: (message: string) =
     }
   }
   const started = Date.now();
-  onProgress(`downloading ${MIRROR_PACKAGES.join(', ')} and their dependencies for the lab's package mirror, once for this machine: ${target}`);
-  const building = `${target}.${process.pid}.building`;
-  const work = path.join(building, 'apt');
-  const repo = path.join(building, 'debian');
-  const pool = path.join(repo, 'pool');
-  rmSync(building, { recursive: true, force: true });
-  for (const dir of ['sources.list.d', 'lists/partial', 'cache/archives/partial']) mkdirSync(path.join(work, dir), { recursive: true });
-  writeFileSync(path.join(work, 'sources.list'), DEBIAN_SOURCES.map((line) => line.replace(/^deb /, 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ')).join('\n') + '\n');
-  const options = aptOptions(work, path.join(root, 'var/lib/dpkg/status'));
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
+  let packages = 0;
+  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  const { built } = await buildCachedOnce(target, async (building) => {
+    onProgress(`downloading ${MIRROR_PACKAGES.join(', ')} and their dependencies for the lab's package mirror, once for this machine: ${target}`);
+    const work = path.join(building, 'apt');
+    const repo = path.join(building, 'debian');
+    const pool = path.join(repo, 'pool');
+    for (const dir of ['sources.list.d', 'lists/partial', 'cache/archives/partial']) mkdirSync(path.join(work, dir), { recursive: true });
+    writeFileSync(path.join(work, 'sources.list'), DEBIAN_SOURCES.map((line) => line.replace(/^deb /, 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ')).join('\n') + '\n');
+    const options = aptOptions(work, path.join(root, 'var/lib/dpkg/status'));
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     await runLocal('apt-get', [...options, '-qq', 'update'], { env });
     await runLocal('apt-get', [...options, '-qq', '-y', 'install', ...MIRROR_PACKAGES], { env });
     mkdirSync(pool, { recursive: true });
     const archives = path.join(work, 'cache', 'archives');
     const debs = readdirSync(archives).filter((file) => file.endsWith('.deb'));
     for (const deb of debs) renameSync(path.join(archives, deb), path.join(pool, deb));
-    const packages = await runLocal('apt-ftparchive', ['packages', 'pool'], { env, cwd: repo });
-    writeFileSync(path.join(repo, 'Packages'), packages.stdout);
+    packages = debs.length;
+    const index = await runLocal('apt-ftparchive', ['packages', 'pool'], { env, cwd: repo });
+    writeFileSync(path.join(repo, 'Packages'), index.stdout);
     const release = await runLocal('apt-ftparchive', ['-o', 'APT::FTPArchive::Release::Origin=swarmplay-lab', 'release', '.'], { env, cwd: repo });
     writeFileSync(path.join(repo, 'Release'), release.stdout);
     rmSync(work, { recursive: true, force: true });
-    try {
-      renameSync(building, target);
-    } catch {
-      rmSync(building, { recursive: true, force: true }); // another lab finished the same build first
-    }
-    return { path: target, builtMs: Date.now() - started, packages: debs.length };
-  } catch (error) {
-    rmSync(building, { recursive: true, force: true });
-    throw error;
-  }
+  }, () => onProgress(`waiting for another lab that is building the package mirror ${target}`));
+  if (!built) packages = readdirSync(path.join(target, 'debian', 'pool')).length;
+  return { path: target, builtMs: built ? Date.now() - started : 0, packages };
 }
 
 export interface MirrorProcess {
