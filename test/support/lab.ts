@@ -37,6 +37,8 @@ export interface TestLabOptions {
   bare?: boolean;
   /** false: `--no-root-login` (bare labs). */
   rootLogin?: boolean;
+  /** `--with-python` (bare labs): python3 on the hosts, for ansible-playbook beside swarmplay. */
+  withPython?: boolean;
 }
 
 export async function bringUpLab(options: TestLabOptions): Promise<TestLab & { upOutput: string }> {
@@ -50,6 +52,7 @@ export async function bringUpLab(options: TestLabOptions): Promise<TestLab & { u
   if (options.docker === false) args.push('--no-docker');
   if (options.bare) args.push('--bare');
   if (options.rootLogin === false) args.push('--no-root-login');
+  if (options.withPython) args.push('--with-python');
   // A bare lab's first `lab up` on a machine builds the cached root file system and package mirror.
   const up = await runCli(args, { timeoutMs: options.bare ? 900_000 : 180_000 });
   if (up.code !== 0) throw new Error(`lab up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
