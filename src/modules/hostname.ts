@@ -7,7 +7,11 @@
  * NAME` sets the running name. In place, not by rename: /etc/hostname is
  * often a bind mount (containers, the lab), which a rename cannot replace.
  * Returns ansible_facts with the new hostname, as Ansible does. /etc/hosts is
- * not touched (as in Ansible).
+ * not touched (as in Ansible). Kept different on purpose: without systemd,
+ * Ansible's debian strategy only writes /etc/hostname (the running name
+ * changes at the next boot); swarmplay sets the running name too, since a
+ * swarm node is named after it (tested beside ansible-playbook in
+ * test/e2e/system-modules.test.ts).
  */
 import { z } from 'zod';
 import { defineModule, type Plan, type Step } from './types.js';

@@ -10,6 +10,10 @@
  * `use` picks one explicitly (systemd, sysvinit, service; auto by default).
  * `pattern` is honoured on SysV: a process matching it (pgrep -f) means running.
  * state reloaded on SysV reloads a running service and starts a stopped one.
+ * Kept different on purpose: Ansible uses systemctl only when systemd is
+ * PID 1; swarmplay also where a systemctl answers without it (the lab's
+ * stand-in, which drives only docker and containerd: give `use: sysvinit`
+ * for other services there).
  */
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan, type Step } from './types.js';
