@@ -21,6 +21,12 @@ export interface DockerFacts {
 export interface HostFacts {
   hostname: string;
   os: { id: string; versionId: string; prettyName: string; kernel: string; arch: string };
+  /** Ansible's ansible_os_family: Debian, RedHat, Suse... */
+  osFamily?: string;
+  /** Ansible's ansible_pkg_mgr: apt, dnf, yum... ("unknown" when none is found). */
+  pkgMgr?: string;
+  /** Ansible's ansible_service_mgr: systemd, sysvinit, openrc, or PID 1's own name. */
+  serviceMgr?: string;
   interfaces: InterfaceAddress[];
   /** The address of the interface that holds the default route (Ansible's ansible_default_ipv4.address). */
   defaultIpv4?: string;

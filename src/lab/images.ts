@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { statSync, copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { createReadStream, statSync, copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
 import { runLocal } from './local-command.js';
@@ -187,4 +187,65 @@ export async function importLabImages(hostPid: number, cacheDir: string): Promis
       await runInHost(hostPid, ['/usr/bin/docker', 'tag', `${image.repository}:${image.tag}`, alias]);
     }
   }));
+}
+
+/** An image's settings as `docker import --change` lines state them, turned into an image config for `docker load`. */
+function imageConfig(image: LabImage): Record<string, unknown> {
+  const config: Record<string, unknown> = { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] };
+  for (const change of image.changes) {
+    const [, instruction, rest] = /^(\w+)\s+(.*)$/.exec(change) ?? [];
+    if (instruction === 'CMD') config.Cmd = JSON.parse(rest!);
+    else if (instruction === 'ENTRYPOINT') config.Entrypoint = JSON.parse(rest!);
+    else if (instruction === 'EXPOSE') config.ExposedPorts = { [`${rest}/tcp`]: {} };
+    else if (instruction === 'VOLUME') config.Volumes = Object.fromEntries((JSON.parse(rest!) as string[]).map((volume) => [volume, {}]));
+  }
+  return config;
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+  });
+}
+
+/**
+ * The lab images as one archive in `docker save`'s layout (manifest.json, one
+ * config and one layer per image), so a host with Docker and no hub gets them
+ * with `docker load`: how images reach an air-gapped site. Built once per
+ * machine under `cacheDir`, keyed like the root file systems.
+ */
+export async function labImageArchive(cacheDir: string): Promise<string> {
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const key = createHash('sha256').update(LAB_IMAGES.map((image) => `${rootfsCacheKey(image)}:${JSON.stringify(image)}`).join('\n')).digest('hex').slice(0, 12);
+  const archive = path.join(cacheDir, `lab-images-${key}.tar`);
+  if (existsSync(archive)) return archive;
+  const building = `${archive}.${process.pid}.building`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { recursive: true });
+  const manifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
+  for (const image of LAB_IMAGES) {
+    const rootfs = await imageRootfs(path.join(cacheDir, 'rootfs'), image);
+    const layer = path.join(building, 'layer.tar');
+    await runLocal('tar', ['--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '-C', rootfs, '-cf', layer, '.']);
+    const diffId = await sha256File(layer);
+    mkdirSync(path.join(building, diffId), { recursive: true });
+    renameSync(layer, path.join(building, diffId, 'layer.tar'));
+    const config = JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '1970-01-01T00:00:00Z',
+      config: imageConfig(image),
+      rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
+      history: [{ created: '1970-01-01T00:00:00Z', created_by: 'swarmplay lab image' }],
+    });
+    const configId = createHash('sha256').update(config).digest('hex');
+    writeFileSync(path.join(building, `${configId}.json`), config);
+    manifest.push({ Config: `${configId}.json`, RepoTags: [`${image.repository}:${image.tag}`, ...image.alsoTagged], Layers: [`${diffId}/layer.tar`] });
+  }
+  writeFileSync(path.join(building, 'manifest.json'), JSON.stringify(manifest));
+  await runLocal('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', building, '-cf', `${archive}.${process.pid}.tmp`, '.']);
+  renameSync(`${archive}.${process.pid}.tmp`, archive);
+  rmSync(building, { recursive: true, force: true });
+  return archive;
 }

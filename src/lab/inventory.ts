@@ -8,6 +8,8 @@ import { Document, isMap, isPair, isScalar, type Pair } from 'yaml';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { LabState } from './state.js';
+import { ADMIN_USER } from './bare-root.js';
+import { mirrorSourcesLine } from './package-mirror.js';
 
 /** Inventory variable names the lab sets (besides ansible_*). */
 export const LAB_INVENTORY_VARS = {
@@ -19,16 +21,25 @@ export const LAB_INVENTORY_VARS = {
   labName: 'swarmplay_lab',
   /** bootstrap.yaml's controller key: the lab's own, so the lab never touches the user's ~/.ssh. */
   controllerKey: 'controller_ssh_key',
+  /** Bare labs: the apt source line of the lab's package mirror (bootstrap.yaml writes it as the hosts' only source). */
+  aptMirror: 'apt_mirror',
+  /** Bare labs: image archives on the controller that bootstrap.yaml loads where Docker has no hub to pull from. */
+  imageArchives: 'docker_image_archives',
 } as const;
 
 export function labInventoryText(state: LabState): string {
   const [manager, ...workers] = state.hosts;
   const hostEntry = (host: { name: string; address: string }) => [host.name, { ansible_host: host.address }];
+  const bare = state.kind === 'bare' && state.bare ? state.bare : undefined;
+  const login = bare && !bare.rootLogin
+    ? { ansible_user: ADMIN_USER, ansible_password: state.password, ansible_become: true, ansible_become_password: state.password }
+    : { ansible_user: 'root', ansible_password: state.password };
+  const bareVars = bare ? { [LAB_INVENTORY_VARS.aptMirror]: mirrorSourcesLine(bare.mirror.url), [LAB_INVENTORY_VARS.imageArchives]: [bare.imageArchive] } : {};
   const document = new Document({
     all: {
       vars: {
-        ansible_user: 'root',
-        ansible_password: state.password,
+        ...login,
+        ...bareVars,
         [LAB_INVENTORY_VARS.publishMode]: 'host',
         [LAB_INVENTORY_VARS.knownHosts]: state.knownHostsFile,
         [LAB_INVENTORY_VARS.labName]: state.name,
@@ -56,6 +67,12 @@ export function labInventoryText(state: LabState): string {
       }
       if (key.value === LAB_INVENTORY_VARS.controllerKey) {
         key.commentBefore = ' The controller key bootstrap.yaml installs: kept in the lab folder, gone with `lab down`.';
+      }
+      if (key.value === LAB_INVENTORY_VARS.aptMirror) {
+        key.commentBefore = ' Bare lab: the hosts reach nothing but the bridge; apt reads the lab\'s package mirror.';
+      }
+      if (key.value === 'ansible_become') {
+        key.commentBefore = ' Root SSH is off on these hosts: log in as admin, become root with sudo (its password is the lab password).';
       }
       if (key.value === LAB_INVENTORY_VARS.knownHosts) {
         key.commentBefore = ' Every `lab up` makes new host keys: the lab keeps its own known_hosts, renewed with the lab.';

@@ -4,6 +4,10 @@
  * host's sshd (sshd.ts), dockerd through the stand-in systemctl, images on
  * the first host (images.ts), inventory (inventory.ts); everything it starts
  * is recorded (state.ts) so that down removes exactly that.
+ *
+ * A bare lab (`--bare`) has hosts of their own Debian root instead (bare-root.ts,
+ * bare-host.ts) and a package mirror on the bridge (package-mirror.ts); no Docker
+ * until a playbook installs it. `reimage` reinstalls one of its hosts.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
@@ -24,7 +28,11 @@ import { installLabPackages } from './preflight.js';
 import { isSameProcess, namespaceInode, processInfo, processStartTicks, processesOfNamespaces, terminateProcesses } from './processes.js';
 import { runLocal } from './local-command.js';
 import { sshAnswers, spawnHost, waitForSshd } from './sshd.js';
-import { labDir, labRoot, readLabState, removeLabDir, writeLabState, type LabHostState, type LabState } from './state.js';
+import { labDir, labRoot, readLabState, removeLabDir, writeLabState, type LabHostState, type LabKind, type LabState } from './state.js';
+import { ensureBareRoot, labCacheDir } from './bare-root.js';
+import { bareHostKey, bareHostPaths, prepareBareHost, spawnBareHost } from './bare-host.js';
+import { ensureMirror, serveMirror } from './package-mirror.js';
+import { labImageArchive } from './images.js';
 
 export { DEFAULT_LAB } from './defaults.js';
 import { DEFAULT_LAB } from './defaults.js';
@@ -38,6 +46,12 @@ export interface LabUpOptions {
   docker?: boolean;
   /** Where to write the Ansible inventory; relative paths are from the current folder. */
   inventoryFile?: string;
+  /** Hosts of their own freshly installed Debian root, with a package mirror and no Docker. */
+  bare?: boolean;
+  /** Bare hosts with python3 (for comparisons with Ansible). */
+  withPython?: boolean;
+  /** false: root cannot log in over SSH on bare hosts; the inventory logs in as admin with become. */
+  rootLogin?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -63,6 +77,11 @@ function validateOptions(options: LabUpOptions): Required<Omit<LabUpOptions, 'on
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 200) {
     throw new SwarmplayError('BAD_OPTION', `--hosts must be a whole number from 1 to 200, got ${hosts}`);
   }
+  if (!options.bare && (options.withPython || options.rootLogin === false)) {
+    throw new SwarmplayError('BAD_OPTION', `${options.withPython ? '--with-python' : '--no-root-login'} applies to bare labs only`, {
+      hint: 'add --bare (the shared lab\'s hosts use this machine\'s /usr, python included, and log in as root)',
+    });
+  }
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(prefix)) {
     throw new SwarmplayError('BAD_OPTION', `--prefix ${JSON.stringify(prefix)} must be a lowercase host name prefix such as "docker"`);
   }
@@ -76,8 +95,11 @@ function validateOptions(options: LabUpOptions): Required<Omit<LabUpOptions, 'on
     hosts,
     prefix,
     subnet: options.subnet ?? DEFAULT_LAB.subnet,
-    docker: options.docker ?? true,
+    docker: options.bare ? false : (options.docker ?? true),
     inventoryFile: path.resolve(options.inventoryFile ?? DEFAULT_LAB.inventoryFile),
+    bare: options.bare ?? false,
+    withPython: options.withPython ?? false,
+    rootLogin: options.rootLogin ?? true,
   };
 }
 
@@ -136,12 +158,94 @@ function describeHosts(hosts: readonly LabHostState[]): string {
   return `${first.name} ${first.address} .. ${last.name} ${last.address}`;
 }
 
+type LabSettings = ReturnType<typeof validateOptions>;
+
+/** Hosts on this machine's /usr (host-root.ts), with dockerd and the lab images unless --no-docker. */
+async function upSharedHosts(state: LabState, settings: LabSettings, timings: Record<string, number>, progress: (message: string) => void): Promise<void> {
+  const systemctlWrapper = installSystemctlWrapper(state.dir);
+  // Mount points for the per-host folders; docker.io creates them on first start anyway.
+  for (const mountPoint of ['/var/lib/docker', '/var/lib/containerd', '/var/lib/registry']) mkdirSync(mountPoint, { recursive: true, mode: 0o711 });
+  const machineShadow = readMachineShadow();
+  const limit = pLimit(8);
+  await timed(timings, 'hosts', () => Promise.all(state.hosts.map((host) => limit(async () => {
+    const paths = hostRootPaths(host.dir);
+    const rootHash = await hashPassword(state.password);
+    await prepareHostRoot(paths, { hostname: host.name, address: host.address, rootHash }, machineShadow);
+    const { pid } = spawnHost(host.netns, host.name, paths, systemctlWrapper);
+    host.initPid = pid;
+    await waitForSshd(host.name, host.address, pid, paths);
+    host.initStartTicks = processStartTicks(pid);
+    host.mountNsInode = namespaceInode(pid, 'mnt');
+  }))));
+  writeLabState(state);
+  progress(`${state.hosts.length} hosts answer SSH: ${describeHosts(state.hosts)}`);
+
+  if (settings.docker) {
+    await timed(timings, 'dockerd', () => Promise.all(state.hosts.map((host) => startDocker(host))));
+    progress('dockerd running on every host (started by systemctl from the stock docker.service)');
+    await timed(timings, 'images', () => importLabImages(state.hosts[0]!.initPid!, path.join(labRoot(), 'image-rootfs')));
+    progress(`images on ${state.hosts[0]!.name}: registry, httpd, nginx, dockersamples/visualizer`);
+  }
+}
+
+/** The stand-in systemctl, copied into the lab folder: bare hosts bind-mount it (with this machine's node) at start. */
+function installStandInScript(dir: string): string {
+  const script = path.join(dir, 'systemctl.mjs');
+  copyFileSync(standInSystemctlSource(), script);
+  return script;
+}
+
+/** (Re)installs one bare host: a new upper layer, host key and /var/lib/docker, then its sshd. */
+async function startBareHost(state: LabState, host: LabHostState, passwordHash: string): Promise<void> {
+  const bare = state.bare!;
+  const paths = bareHostPaths(host.dir);
+  await prepareBareHost(paths, bare.image, { address: host.address, passwordHash, rootLogin: bare.rootLogin, mirrorUrl: bare.mirror.url });
+  const pid = spawnBareHost(host.netns, host.name, paths, bare.image, path.join(state.dir, 'systemctl.mjs'));
+  host.initPid = pid;
+  await waitForSshd(host.name, host.address, pid, paths);
+  host.initStartTicks = processStartTicks(pid);
+  host.mountNsInode = namespaceInode(pid, 'mnt');
+}
+
+/** The lab's own known_hosts, written from the hosts' keys: a reinstalled host's new key replaces the old. */
+function writeBareKnownHosts(state: LabState): void {
+  const lines = state.hosts.map((host) => `${host.address} ${bareHostKey(bareHostPaths(host.dir)).split(' ').slice(0, 2).join(' ')}`);
+  writeFileSync(state.knownHostsFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+}
+
+async function upBareHosts(state: LabState, settings: LabSettings, timings: Record<string, number>, progress: (message: string) => void): Promise<void> {
+  const root = await timed(timings, 'rootfs', () => ensureBareRoot({ withPython: settings.withPython }, progress));
+  if (root.builtMs > 0) progress(`bare root built in ${(root.builtMs / 1000).toFixed(1)} s (cached for later labs)`);
+  const mirror = await timed(timings, 'mirror', () => ensureMirror(root.path, progress));
+  if (mirror.builtMs > 0) progress(`package mirror built in ${(mirror.builtMs / 1000).toFixed(1)} s: ${mirror.packages} packages (cached for later labs)`);
+  const imageArchive = await timed(timings, 'imageArchive', () => labImageArchive(path.join(labCacheDir(), 'images')));
+  const log = path.join(state.dir, 'mirror.log');
+  const served = await serveMirror(mirror.path, state.controllerAddress, log);
+  state.bare = {
+    image: root.path,
+    withPython: settings.withPython,
+    rootLogin: settings.rootLogin,
+    imageArchive,
+    mirror: { path: mirror.path, url: served.url, pid: served.pid, startTicks: processStartTicks(served.pid), log },
+  };
+  writeLabState(state);
+  progress(`package mirror ${served.url} (${mirror.packages} packages) on the lab bridge`);
+
+  installStandInScript(state.dir);
+  const passwordHash = await hashPassword(state.password);
+  const limit = pLimit(8);
+  await timed(timings, 'hosts', () => Promise.all(state.hosts.map((host) => limit(() => startBareHost(state, host, passwordHash)))));
+  writeBareKnownHosts(state);
+  writeLabState(state);
+  progress(`${state.hosts.length} bare Debian ${settings.withPython ? 'hosts with python3' : 'hosts'} answer SSH: ${describeHosts(state.hosts)}`);
+}
+
 export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   const settings = validateOptions(options);
   const progress = options.onProgress ?? (() => {});
   const timings: Record<string, number> = {};
   const started = Date.now();
-  await timed(timings, 'packages', () => installLabPackages(settings.docker, progress));
+  await timed(timings, 'packages', () => installLabPackages(settings.bare ? 'bare' : settings.docker ? 'docker' : 'plain', progress));
   await timed(timings, 'clearStale', () => labDown(settings.name, { onProgress: progress, quietWhenAbsent: true }));
 
   const subnet = parseSubnet(settings.subnet);
@@ -167,6 +271,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     dir,
     knownHostsFile: path.join(dir, 'known_hosts'),
     inventoryFile: settings.inventoryFile,
+    kind: settings.bare ? 'bare' : 'shared',
     hosts: hostNames.map((name, index) => ({
       name,
       address: subnet.hostAddress(index),
@@ -178,10 +283,6 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   writeLabState(state);
 
   try {
-    const systemctlWrapper = installSystemctlWrapper(dir);
-    // Mount points for the per-host folders; docker.io creates them on first start anyway.
-    for (const mountPoint of ['/var/lib/docker', '/var/lib/containerd', '/var/lib/registry']) mkdirSync(mountPoint, { recursive: true, mode: 0o711 });
-
     progress(`network ${subnet.cidr} on bridge ${bridge}`);
     await timed(timings, 'network', () => createLabNetwork(bridge, subnet, state.hosts.map((host) => ({
       netns: host.netns, veth: host.vethOuter, address: host.address,
@@ -189,26 +290,10 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     for (const host of state.hosts) host.netnsInode = netnsInode(host.netns);
     writeLabState(state);
 
-    const machineShadow = readMachineShadow();
-    const limit = pLimit(8);
-    await timed(timings, 'hosts', () => Promise.all(state.hosts.map((host) => limit(async () => {
-      const paths = hostRootPaths(host.dir);
-      const rootHash = await hashPassword(state.password);
-      await prepareHostRoot(paths, { hostname: host.name, address: host.address, rootHash }, machineShadow);
-      const { pid } = spawnHost(host.netns, host.name, paths, systemctlWrapper);
-      host.initPid = pid;
-      await waitForSshd(host.name, host.address, pid, paths);
-      host.initStartTicks = processStartTicks(pid);
-      host.mountNsInode = namespaceInode(pid, 'mnt');
-    }))));
-    writeLabState(state);
-    progress(`${state.hosts.length} hosts answer SSH: ${describeHosts(state.hosts)}`);
-
-    if (settings.docker) {
-      await timed(timings, 'dockerd', () => Promise.all(state.hosts.map((host) => startDocker(host))));
-      progress('dockerd running on every host (started by systemctl from the stock docker.service)');
-      await timed(timings, 'images', () => importLabImages(state.hosts[0]!.initPid!, path.join(labRoot(), 'image-rootfs')));
-      progress(`images on ${state.hosts[0]!.name}: registry, httpd, nginx, dockersamples/visualizer`);
+    if (settings.bare) {
+      await upBareHosts(state, settings, timings, progress);
+    } else {
+      await upSharedHosts(state, settings, timings, progress);
     }
 
     writeLabInventory(state, settings.inventoryFile);
@@ -283,6 +368,11 @@ export async function labDown(name: string = DEFAULT_LAB.name, options: LabDownO
   else if (found) progress(`clearing what a stale lab ${name} left`);
 
   await Promise.all(hosts.map(stopDockerGracefully));
+  const mirror = state?.bare?.mirror;
+  if (mirror && isSameProcess(mirror.pid, mirror.startTicks)) {
+    const info = processInfo(mirror.pid!);
+    if (info) await terminateProcesses([info], 5_000);
+  }
 
   const mountNsInodes = new Set<number>();
   const netNsInodes = new Set<number>();
@@ -316,6 +406,10 @@ export interface LabHostStatus {
 
 export interface LabStatus {
   name: string;
+  /** bare: hosts on their own Debian root (no Docker until installed); shared: hosts on this machine's /usr. */
+  kind: LabKind;
+  /** Bare labs: the package mirror the hosts' apt reads. */
+  mirrorUrl?: string;
   subnet: string;
   controllerAddress: string;
   docker: boolean;
@@ -358,7 +452,9 @@ export async function labStatus(name: string = DEFAULT_LAB.name): Promise<LabSta
   const hosts = await Promise.all(state.hosts.map(async (host): Promise<LabHostStatus> => {
     const alive = isSameProcess(host.initPid, host.initStartTicks);
     const sshd = alive && (await sshAnswers(host.address)) ? 'running' : 'stopped';
-    if (!state.docker) return { name: host.name, address: host.address, sshd, dockerd: 'absent' };
+    // A bare host has Docker once a playbook installed it.
+    const hasDocker = state.kind === 'bare' ? alive && existsSync(`/proc/${host.initPid}/root/usr/sbin/dockerd`) : state.docker;
+    if (!hasDocker) return { name: host.name, address: host.address, sshd, dockerd: 'absent' };
     const info = alive ? await dockerInfo(host) : undefined;
     return {
       name: host.name,
@@ -372,6 +468,8 @@ export async function labStatus(name: string = DEFAULT_LAB.name): Promise<LabSta
   }));
   return {
     name: state.name,
+    kind: state.kind ?? 'shared',
+    mirrorUrl: state.bare?.mirror.url,
     subnet: state.subnet,
     controllerAddress: state.controllerAddress,
     docker: state.docker,
@@ -391,4 +489,45 @@ export function readLab(name: string = DEFAULT_LAB.name): LabState | undefined {
 export function labNames(): string[] {
   if (!existsSync(labRoot())) return [];
   return readdirSync(labRoot()).filter((entry) => existsSync(path.join(labRoot(), entry, 'state.json')));
+}
+
+export interface ReimageResult {
+  host: string;
+  /** The new host key's SHA256 fingerprint. */
+  fingerprint: string;
+  ms: number;
+}
+
+/**
+ * Puts one host of a bare lab back to a fresh install, as when a machine is
+ * reinstalled: its processes (dockerd and containers included) stopped, a new
+ * upper layer over the cached root (its dpkg database, /etc, /var as installed),
+ * an empty /var/lib/docker, a new SSH host key, which the lab's known_hosts takes
+ * in place of the old. Address and network stay.
+ */
+export async function labReimage(name: string, hostName: string, options: { onProgress?: (message: string) => void } = {}): Promise<ReimageResult> {
+  const progress = options.onProgress ?? (() => {});
+  const started = Date.now();
+  const state = readLabState(name);
+  if (!state) throw new SwarmplayError('LAB_FAILED', `no lab named ${name} is up`, { hint: 'start one with `swarmplay lab up --bare`' });
+  if (state.kind !== 'bare' || !state.bare) {
+    throw new SwarmplayError('BAD_OPTION', `lab ${name} is not a bare lab: its hosts share this machine's /usr, so there is no install to go back to`, {
+      hint: 'reimage works on labs made with `swarmplay lab up --bare`',
+    });
+  }
+  const host = state.hosts.find((candidate) => candidate.name === hostName);
+  if (!host) {
+    throw new SwarmplayError('BAD_OPTION', `lab ${name} has no host ${JSON.stringify(hostName)}`, { hint: `its hosts: ${state.hosts.map((entry) => entry.name).join(', ')}` });
+  }
+  progress(`reinstalling ${host.name} (${host.address})`);
+  await stopDockerGracefully(host);
+  const mountNsInodes = new Set<number>();
+  if (isSameProcess(host.initPid, host.initStartTicks) && host.mountNsInode !== undefined) mountNsInodes.add(host.mountNsInode);
+  const netNsInodes = new Set<number>(host.netnsInode !== undefined ? [host.netnsInode] : []);
+  await terminateProcesses(processesOfNamespaces({ mountNsInodes, netNsInodes }), 5_000);
+  await startBareHost(state, host, await hashPassword(state.password));
+  writeBareKnownHosts(state);
+  writeLabState(state);
+  const { stdout } = await runLocal('ssh-keygen', ['-l', '-f', path.join(bareHostPaths(host.dir).upper, 'etc/ssh/ssh_host_ed25519_key.pub')]);
+  return { host: host.name, fingerprint: stdout.split(' ')[1] ?? '', ms: Date.now() - started };
 }

@@ -11,6 +11,7 @@ export interface LocalCommandOptions {
   env?: NodeJS.ProcessEnv;
   /** Resolve with the result instead of throwing when the exit status is not 0. */
   allowFailure?: boolean;
+  cwd?: string;
 }
 
 export interface LocalCommandResult {
@@ -21,7 +22,7 @@ export interface LocalCommandResult {
 
 export function runLocal(program: string, args: readonly string[], options: LocalCommandOptions = {}): Promise<LocalCommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -11,19 +11,29 @@ interface LabPackage {
   name: string;
   /** A file the lab runs from this package. */
   provides: string;
-  dockerOnly: boolean;
+  /** Which labs need it: every lab, labs whose hosts run this machine's dockerd, or bare labs. */
+  neededBy: 'all' | 'docker' | 'bare';
 }
 
+/** shared: hosts on this machine's /usr, with or without dockerd; bare: hosts on their own Debian root. */
+export type LabNeeds = 'docker' | 'plain' | 'bare';
+
 export const LAB_PACKAGES: readonly LabPackage[] = [
-  { name: 'iproute2', provides: '/usr/sbin/ip', dockerOnly: false },
-  { name: 'util-linux', provides: '/usr/bin/nsenter', dockerOnly: false },
-  { name: 'openssh-server', provides: '/usr/sbin/sshd', dockerOnly: false },
-  { name: 'openssh-client', provides: '/usr/bin/ssh-keygen', dockerOnly: false },
-  { name: 'openssl', provides: '/usr/bin/openssl', dockerOnly: false },
-  { name: 'docker.io', provides: '/usr/sbin/dockerd', dockerOnly: true },
-  { name: 'containerd', provides: '/usr/bin/containerd', dockerOnly: true },
-  { name: 'docker-registry', provides: '/usr/bin/docker-registry', dockerOnly: true },
-  { name: 'busybox-static', provides: '/bin/busybox', dockerOnly: true },
+  { name: 'iproute2', provides: '/usr/sbin/ip', neededBy: 'all' },
+  { name: 'util-linux', provides: '/usr/bin/nsenter', neededBy: 'all' },
+  { name: 'openssh-server', provides: '/usr/sbin/sshd', neededBy: 'all' },
+  { name: 'openssh-client', provides: '/usr/bin/ssh-keygen', neededBy: 'all' },
+  { name: 'openssl', provides: '/usr/bin/openssl', neededBy: 'all' },
+  { name: 'docker.io', provides: '/usr/sbin/dockerd', neededBy: 'docker' },
+  { name: 'containerd', provides: '/usr/bin/containerd', neededBy: 'docker' },
+  { name: 'docker-registry', provides: '/usr/bin/docker-registry', neededBy: 'docker' },
+  { name: 'busybox-static', provides: '/bin/busybox', neededBy: 'docker' },
+  // A bare lab builds its hosts' root with mmdebstrap, its mirror with apt-ftparchive, serves it with busybox httpd,
+  // and gives the hosts the images of the shared lab as archives (docker-registry, busybox-static).
+  { name: 'mmdebstrap', provides: '/usr/bin/mmdebstrap', neededBy: 'bare' },
+  { name: 'apt-utils', provides: '/usr/bin/apt-ftparchive', neededBy: 'bare' },
+  { name: 'busybox-static', provides: '/bin/busybox', neededBy: 'bare' },
+  { name: 'docker-registry', provides: '/usr/bin/docker-registry', neededBy: 'bare' },
 ];
 
 export function assertLinuxRoot(): void {
@@ -39,14 +49,15 @@ export function assertLinuxRoot(): void {
   }
 }
 
-export function missingLabPackages(docker: boolean): string[] {
-  return LAB_PACKAGES.filter((pkg) => (docker || !pkg.dockerOnly) && !existsSync(pkg.provides)).map((pkg) => pkg.name);
+export function missingLabPackages(needs: LabNeeds): string[] {
+  const wanted = LAB_PACKAGES.filter((pkg) => pkg.neededBy === 'all' || pkg.neededBy === needs);
+  return [...new Set(wanted.filter((pkg) => !existsSync(pkg.provides)).map((pkg) => pkg.name))];
 }
 
 /** Installs what is missing; returns the names installed (empty when all were there). */
-export async function installLabPackages(docker: boolean, onProgress: (message: string) => void = () => {}): Promise<string[]> {
+export async function installLabPackages(needs: LabNeeds, onProgress: (message: string) => void = () => {}): Promise<string[]> {
   assertLinuxRoot();
-  const missing = missingLabPackages(docker);
+  const missing = missingLabPackages(needs);
   if (missing.length === 0) return [];
   if (!existsSync('/usr/bin/apt-get')) {
     throw new SwarmplayError('LAB_FAILED', `the lab needs these packages, which are missing: ${missing.join(', ')}`, {
@@ -57,7 +68,7 @@ export async function installLabPackages(docker: boolean, onProgress: (message: 
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await runLocal('apt-get', ['update', '-qq'], { env });
   await runLocal('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
-  const stillMissing = missingLabPackages(docker);
+  const stillMissing = missingLabPackages(needs);
   if (stillMissing.length > 0) {
     throw new SwarmplayError('LAB_FAILED', `apt-get did not provide: ${stillMissing.join(', ')}`, {
       hint: `install them by hand: apt-get install ${stillMissing.join(' ')}`,

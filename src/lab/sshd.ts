@@ -87,7 +87,7 @@ export async function sshAnswers(address: string): Promise<boolean> {
 }
 
 /** Waits until the host's sshd accepts connections; fails with the host's log if its init died. */
-export async function waitForSshd(hostname: string, address: string, pid: number, paths: HostRootPaths, timeoutMs = 20_000): Promise<void> {
+export async function waitForSshd(hostname: string, address: string, pid: number, paths: Pick<HostRootPaths, 'initLog'>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await portAnswers(address, 22)) return;

@@ -46,6 +46,27 @@ export interface LabState {
   knownHostsFile: string;
   inventoryFile?: string;
   hosts: LabHostState[];
+  /** 'shared' (hosts share this machine's /usr; the default) or 'bare'; absent in labs made before bare labs existed. */
+  kind?: LabKind;
+  bare?: BareLabState;
+}
+
+export type LabKind = 'shared' | 'bare';
+
+/** What a bare lab adds: the cached root its hosts' overlays stand on, and the package mirror it serves. */
+export interface BareLabState {
+  image: string;
+  withPython: boolean;
+  rootLogin: boolean;
+  /** The lab's images (registry, httpd, ...) as one `docker save` archive on the controller, for hosts with no hub. */
+  imageArchive: string;
+  mirror: {
+    path: string;
+    url: string;
+    pid?: number;
+    startTicks?: string;
+    log: string;
+  };
 }
 
 export function labRoot(): string {

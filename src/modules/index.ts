@@ -50,29 +50,56 @@ import { ufw } from './ufw.js';
 import { firewalld } from './firewalld.js';
 import { firewallFacts } from './firewall-facts.js';
 
-/** The block above, and the collections' names Ansible playbooks give them. */
+/** The block above. */
 const FILES_HTTP_FIREWALL_MODULES: readonly ModuleDefinition[] = [
   stat, slurp, fetch, replace, find, tempfile, getUrl, uri, unarchive, reboot, waitForConnection, pause,
   iptables, ufw, firewalld, firewallFacts,
 ] as readonly ModuleDefinition[];
-const FILES_HTTP_FIREWALL_QUALIFIED: Readonly<Record<string, string>> = {
-  'community.general.ufw': 'ufw',
-  'ansible.posix.firewalld': 'firewalld',
-};
+// System modules: packages, services, accounts, kernel settings.
+import { apt } from './apt.js';
+import { aptKey } from './apt-key.js';
+import { aptRepository } from './apt-repository.js';
+import { deb822Repository } from './deb822-repository.js';
+import { dnf, yum } from './dnf.js';
+import { packageModule } from './package.js';
+import { service } from './service.js';
+import { user } from './user.js';
+import { group } from './group.js';
+import { authorizedKey } from './authorized-key.js';
+import { knownHosts } from './known-hosts.js';
+import { hostname } from './hostname.js';
+import { sysctl } from './sysctl.js';
+import { modprobe } from './modprobe.js';
+import { timezone } from './timezone.js';
+import { mount } from './mount.js';
+import { cron } from './cron.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
   dockerService, dockerNetwork, meta, ...FILES_HTTP_FIREWALL_MODULES,
+  // System modules.
+  apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
+  hostname, sysctl, modprobe, timezone, mount, cron,
 ] as readonly ModuleDefinition[];
 
-const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
+const ALIASES: Readonly<Record<string, string>> = {
+  systemd_service: 'systemd',
+  // System modules' names in their collections.
+  'ansible.posix.authorized_key': 'authorized_key',
+  'ansible.posix.sysctl': 'sysctl',
+  'ansible.posix.mount': 'mount',
+  'community.general.timezone': 'timezone',
+  'community.general.modprobe': 'modprobe',
+  'community.general.ufw': 'ufw',
+  'ansible.posix.firewalld': 'firewalld',
+};
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));
 
 /** The module a playbook names, or undefined (the loader then suggests a close name from moduleNames()). */
 export function findModule(name: string): ModuleDefinition | undefined {
-  const short = FILES_HTTP_FIREWALL_QUALIFIED[name] ?? name.replace(/^ansible\.(?:builtin|legacy)\./, '');
+  const short = name.replace(/^ansible\.(?:builtin|legacy)\./, '');
   return BY_NAME.get(ALIASES[short] ?? short);
 }
 

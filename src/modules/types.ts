@@ -75,11 +75,12 @@ export interface CommandStep extends StepBase {
   /** Output lines of a failure, when the command's own output is what the user needs (ssh-keygen, docker build). */
   failOutputLines?: number;
   /**
-   * false: the command changes nothing on the host (uri's request: whatever
-   * it changes is on the server, and Ansible's uri reports ok). Still a step:
-   * `--check` lists it and does not send it.
+   * false: the step runs but is not a change of the host's configuration: uri's
+   * request (what it changes is on the server, and Ansible's uri reports ok), apt's
+   * package-list refresh beside package work (Ansible does not count it either).
+   * A plan of only such steps reports ok; `--check` still lists them and runs none.
    */
-  changesHost?: false;
+  countsAsChange?: false;
   /** The connection may drop while the command runs (a reboot): that is success, not a failure. */
   connectionMayDrop?: boolean;
 }
@@ -133,7 +134,8 @@ export type Step = CommandStep | WriteStep | WaitStep | ControllerWriteStep;
 
 /** Steps that change the host: a plan holding one reports "changed". */
 export function changesHost(step: Step): boolean {
-  return step.kind !== 'wait' && !(step.kind === 'command' && step.changesHost === false);
+  if (step.kind === 'command') return step.countsAsChange !== false;
+  return step.kind !== 'wait';
 }
 
 export interface FileDiff {

@@ -156,7 +156,7 @@ export const uri = defineModule({
         stdin,
         timeoutMs: (args.timeout + 30) * 1000,
         okExitCodes: 'any',
-        changesHost: false,
+        countsAsChange: false,
       }],
     };
   },

@@ -31,6 +31,12 @@ ${S}addresses
 7: veth0@if6    inet 10.9.0.1/24 scope global veth0\\       valid_lft forever preferred_lft forever
 ${S}default-route
 default via 192.168.20.2 dev ens33 proto static metric 100
+${S}init
+systemd
+:systemd-booted
+:init.d
+${S}package-managers
+/usr/bin/apt-get
 ${S}docker-binaries
 /usr/bin/dockerd
 /usr/bin/docker
@@ -45,6 +51,9 @@ describe('facts', () => {
       const expected: HostFacts = {
         hostname: 'docker01',
         os: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', kernel: '6.1.0-18-amd64', arch: 'x86_64' },
+        osFamily: 'Debian',
+        pkgMgr: 'apt',
+        serviceMgr: 'systemd',
         interfaces: [
           { name: 'lo', ipv4: ['127.0.0.1'] },
           { name: 'ens33', ipv4: ['192.168.20.6'] },
@@ -66,6 +75,9 @@ describe('facts', () => {
       assert.deepEqual(facts, {
         hostname: 'bare',
         os: { id: 'alpine', versionId: '3.19.1', prettyName: '', kernel: '6.1', arch: 'aarch64' },
+        osFamily: 'Alpine',
+        pkgMgr: 'unknown',
+        serviceMgr: 'service',
         interfaces: [],
         docker: { installed: false },
       });
@@ -86,6 +98,19 @@ describe('facts', () => {
         installed: true, daemonRunning: true, version: '20.10.24+dfsg1', swarmState: 'inactive', isManager: false,
         insecureRegistries: ['10.1.0.0/16', '10.251.0.1:5000'],
       });
+    });
+
+    it('names the package and service managers as Ansible does', () => {
+      const facts = (osRelease: string, init: string, tools: string) =>
+        parseFacts(`${S}os-release\n${osRelease}\n${S}init\n${init}\n${S}package-managers\n${tools}\n${S}end\n`);
+      // A container whose PID 1 is its own program: Ansible names that program (this machine's /proc/1/comm).
+      const container = facts('ID=debian', 'process_api\n:init.d', '/usr/bin/apt-get');
+      assert.deepEqual([container.osFamily, container.pkgMgr, container.serviceMgr], ['Debian', 'apt', 'process_api']);
+      // PID 1 a shell or plain init: /etc/init.d makes it sysvinit.
+      const sysv = facts('ID=ubuntu\nID_LIKE=debian', 'init\n:init.d', '/usr/bin/apt-get');
+      assert.deepEqual([sysv.osFamily, sysv.pkgMgr, sysv.serviceMgr], ['Debian', 'apt', 'sysvinit']);
+      const rocky = facts('ID="rocky"\nID_LIKE="rhel centos fedora"', 'systemd\n:systemd-booted', '/usr/bin/dnf\n/usr/bin/yum');
+      assert.deepEqual([rocky.osFamily, rocky.pkgMgr, rocky.serviceMgr], ['RedHat', 'dnf', 'systemd']);
     });
 
     it('prefers the src address of the default route', () => {

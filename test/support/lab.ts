@@ -22,12 +22,26 @@ export interface TestLab {
   password: string;
   /** Inventory name -> address. */
   hosts: Record<string, string>;
-  /** Runs a command on a lab host with OpenSSH's client, by password (sshpass). */
-  ssh(host: string, command: string): Promise<string>;
+  /** Runs a command on a lab host with OpenSSH's client, by password (sshpass), as root unless `user` is given. */
+  ssh(host: string, command: string, user?: string): Promise<string>;
   down(): Promise<void>;
 }
 
-export async function bringUpLab(options: { name: string; subnet: string; hosts?: number; docker?: boolean; prefix?: string }): Promise<TestLab> {
+export interface TestLabOptions {
+  name: string;
+  subnet: string;
+  hosts?: number;
+  docker?: boolean;
+  prefix?: string;
+  /** `lab up --bare`: hosts on their own Debian root with the lab's package mirror, no Docker. */
+  bare?: boolean;
+  /** false: `--no-root-login` (bare labs). */
+  rootLogin?: boolean;
+  /** `--with-python` (bare labs): python3 on the hosts, for ansible-playbook beside swarmplay. */
+  withPython?: boolean;
+}
+
+export async function bringUpLab(options: TestLabOptions): Promise<TestLab & { upOutput: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `swarmplay-lab-${options.name}-`));
   const inventory = path.join(dir, 'lab.yaml');
   // The walkthrough's roles and labels live beside the shipped inventories; give the test lab the same.
@@ -36,7 +50,11 @@ export async function bringUpLab(options: { name: string; subnet: string; hosts?
   if (options.hosts) args.push('--hosts', String(options.hosts));
   if (options.prefix) args.push('--prefix', options.prefix);
   if (options.docker === false) args.push('--no-docker');
-  const up = await runCli(args, { timeoutMs: 180_000 });
+  if (options.bare) args.push('--bare');
+  if (options.rootLogin === false) args.push('--no-root-login');
+  if (options.withPython) args.push('--with-python');
+  // A bare lab's first `lab up` on a machine builds the cached root file system and package mirror.
+  const up = await runCli(args, { timeoutMs: options.bare ? 900_000 : 180_000 });
   if (up.code !== 0) throw new Error(`lab up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
   const data = parseYaml(await readFile(inventory, 'utf8'));
   const password = String(data.all.vars.ansible_password);
@@ -52,11 +70,12 @@ export async function bringUpLab(options: { name: string; subnet: string; hosts?
     inventory,
     password,
     hosts,
-    async ssh(host: string, command: string): Promise<string> {
+    upOutput: up.stdout,
+    async ssh(host: string, command: string, user = 'root'): Promise<string> {
       // The password goes through the environment (sshpass -e), never on a command line a failure would print.
       const { stdout } = await exec('sshpass', ['-e', 'ssh',
         '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-        '-o', 'PubkeyAuthentication=no', `root@${hosts[host]}`, command], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, SSHPASS: password } });
+        '-o', 'PubkeyAuthentication=no', `${user}@${hosts[host]}`, command], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, SSHPASS: password } });
       return stdout;
     },
     async down(): Promise<void> {

@@ -707,6 +707,11 @@ async function main(argv) {
         if (options.has('--now')) await startUnit(name);
       }
       return 0;
+    // Package scripts (deb-systemd-helper) ask for a unit's preset when it is installed. Debian's preset
+    // policy enables every unit, so a supported unit is enabled; any other unit is left alone without error.
+    case 'preset':
+      for (const name of names) if (SUPPORTED_UNITS.has(name) && loadUnit(name)) enableUnit(name);
+      return 0;
     case 'disable':
       for (const name of names) {
         requireSupported(name);
@@ -725,7 +730,7 @@ async function main(argv) {
     default:
       throw new UnitError(
         `systemctl (swarmplay lab stand-in): '${verb}' is not supported here; ` +
-        'supported: daemon-reload, start, stop, restart, try-restart, status, show, is-active, is-failed, is-enabled, enable, disable.',
+        'supported: daemon-reload, start, stop, restart, try-restart, status, show, is-active, is-failed, is-enabled, enable, disable, preset.',
         1,
       );
   }

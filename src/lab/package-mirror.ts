@@ -1,0 +1,145 @@
+/**
+ * The bare lab's package mirror: a flat apt repository of the .deb files the
+ * bare hosts may install (docker.io with containerd, runc and every dependency
+ * the bare root lacks; chrony; tree, a small package for tests), downloaded
+ * once per machine by the controller's apt-get and indexed with
+ * apt-ftparchive, then served on the lab bridge by busybox's httpd. The hosts'
+ * sources point at it and they reach nothing else: an air-gapped site.
+ *
+ * apt runs with its own sources, lists and archive folders under the cache and
+ * with the bare root's dpkg status as "the system", so the download set is
+ * exactly what a bare host misses, and the machine's own apt state is never
+ * touched (nor locked).
+ *
+ * Cache: <cache>/mirror/<key>, the key hashing the package list and the bare
+ * root's recipe: either one changing builds a new mirror.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SwarmplayError } from '../errors.js';
+import { DEBIAN_SOURCES, labCacheDir } from './bare-root.js';
+import { runLocal } from './local-command.js';
+import { buildCachedOnce } from './cache-build.js';
+
+export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'tree'];
+export const MIRROR_PORT = 80;
+
+export function mirrorPath(root: string): string {
+  const key = createHash('sha256').update(JSON.stringify({ packages: MIRROR_PACKAGES, root, layout: 1 })).digest('hex').slice(0, 12);
+  return path.join(labCacheDir(), 'mirror', key);
+}
+
+/** The line a bare host's /etc/apt/sources.list holds: a flat repository, trusted as a site's own mirror is (see README). */
+export function mirrorSourcesLine(url: string): string {
+  return `deb [trusted=yes] ${url} ./`;
+}
+
+export function mirrorUrl(controllerAddress: string): string {
+  return `http://${controllerAddress}${MIRROR_PORT === 80 ? '' : `:${MIRROR_PORT}`}/debian`;
+}
+
+function aptOptions(work: string, statusFile: string): string[] {
+  const options: Record<string, string> = {
+    'Dir::Etc::SourceList': path.join(work, 'sources.list'),
+    'Dir::Etc::SourceParts': path.join(work, 'sources.list.d'),
+    'Dir::State::Lists': path.join(work, 'lists'),
+    'Dir::Cache': path.join(work, 'cache'),
+    'Dir::State::status': statusFile,
+    'Debug::NoLocking': '1',
+    'APT::Install-Recommends': 'false',
+    'APT::Get::Download-Only': 'true',
+  };
+  return Object.entries(options).flatMap(([key, value]) => ['-o', `${key}=${value}`]);
+}
+
+export interface MirrorResult {
+  path: string;
+  builtMs: number;
+  packages: number;
+}
+
+/** The cached mirror, built when missing for the bare root `root` (its dpkg status decides what is missing). */
+export async function ensureMirror(root: string, onProgress: (message: string) => void = () => {}): Promise<MirrorResult> {
+  const target = mirrorPath(root);
+  if (existsSync(target)) return { path: target, builtMs: 0, packages: readdirSync(path.join(target, 'debian', 'pool')).length };
+  for (const tool of ['/usr/bin/apt-get', '/usr/bin/apt-ftparchive']) {
+    if (!existsSync(tool)) {
+      throw new SwarmplayError('LAB_FAILED', `the bare lab's package mirror needs ${tool}, which is missing`, { hint: 'run scripts/setup-machine.sh, or: apt-get install apt-utils' });
+    }
+  }
+  const started = Date.now();
+  let packages = 0;
+  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  const { built } = await buildCachedOnce(target, async (building) => {
+    onProgress(`downloading ${MIRROR_PACKAGES.join(', ')} and their dependencies for the lab's package mirror, once for this machine: ${target}`);
+    const work = path.join(building, 'apt');
+    const repo = path.join(building, 'debian');
+    const pool = path.join(repo, 'pool');
+    for (const dir of ['sources.list.d', 'lists/partial', 'cache/archives/partial']) mkdirSync(path.join(work, dir), { recursive: true });
+    writeFileSync(path.join(work, 'sources.list'), DEBIAN_SOURCES.map((line) => line.replace(/^deb /, 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ')).join('\n') + '\n');
+    const options = aptOptions(work, path.join(root, 'var/lib/dpkg/status'));
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await runLocal('apt-get', [...options, '-qq', 'update'], { env });
+    await runLocal('apt-get', [...options, '-qq', '-y', 'install', ...MIRROR_PACKAGES], { env });
+    mkdirSync(pool, { recursive: true });
+    const archives = path.join(work, 'cache', 'archives');
+    const debs = readdirSync(archives).filter((file) => file.endsWith('.deb'));
+    for (const deb of debs) renameSync(path.join(archives, deb), path.join(pool, deb));
+    packages = debs.length;
+    const index = await runLocal('apt-ftparchive', ['packages', 'pool'], { env, cwd: repo });
+    writeFileSync(path.join(repo, 'Packages'), index.stdout);
+    const release = await runLocal('apt-ftparchive', ['-o', 'APT::FTPArchive::Release::Origin=swarmplay-lab', 'release', '.'], { env, cwd: repo });
+    writeFileSync(path.join(repo, 'Release'), release.stdout);
+    rmSync(work, { recursive: true, force: true });
+  }, () => onProgress(`waiting for another lab that is building the package mirror ${target}`));
+  if (!built) packages = readdirSync(path.join(target, 'debian', 'pool')).length;
+  return { path: target, builtMs: built ? Date.now() - started : 0, packages };
+}
+
+export interface MirrorProcess {
+  pid: number;
+  url: string;
+}
+
+function portAnswers(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port, timeout: 500 }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Serves the mirror on the bridge address only; keeps running after this program exits (lab down stops it by pid). */
+export async function serveMirror(mirror: string, controllerAddress: string, logFile: string): Promise<MirrorProcess> {
+  const log = openSync(logFile, 'a', 0o600);
+  let pid: number | undefined;
+  try {
+    const child = spawn('/bin/busybox', ['httpd', '-f', '-v', '-p', `${controllerAddress}:${MIRROR_PORT}`, '-h', mirror], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: '/',
+    });
+    child.unref();
+    pid = child.pid;
+  } finally {
+    closeSync(log);
+  }
+  if (pid === undefined) throw new SwarmplayError('LAB_FAILED', 'the lab\'s package mirror did not start (busybox httpd)');
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (await portAnswers(controllerAddress, MIRROR_PORT)) return { pid, url: mirrorUrl(controllerAddress) };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new SwarmplayError('LAB_FAILED', `the lab's package mirror does not answer on ${controllerAddress}:${MIRROR_PORT}`, {
+    hint: `another program may hold port ${MIRROR_PORT} on every address; see ${logFile}`,
+  });
+}
