@@ -62,7 +62,7 @@ describe('playbooks/bootstrap.yaml from bare hosts (lab up --bare)', function ()
   it('a bare host is a fresh Debian 12 of its own: no Docker, apt only from the lab mirror, no route out', async () => {
     const facts = await lab.ssh('docker01', [
       'cat /etc/debian_version', 'hostname', 'command -v dockerd || echo no-dockerd', 'command -v python3 || echo no-python',
-      'grep -v "^#" /etc/apt/sources.list', 'ip route show default | wc -l', 'dpkg-query -W -f="${Status}\\n" openssh-server sudo',
+      'grep -v "^#" /etc/apt/sources.list', 'ip route show default | wc -l', "dpkg-query -W -f='${Status}\\n' openssh-server sudo",
     ].join('; '));
     const [version, hostname, dockerd, python, sources, defaultRoutes, ...installed] = facts.trim().split('\n');
     assert.match(version!, /^12\./);
@@ -121,8 +121,8 @@ describe('playbooks/bootstrap.yaml from bare hosts (lab up --bare)', function ()
     await lab.ssh('docker03', 'for i in $(seq 50); do fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1').catch(() => {});
     const run = await playbook(['--limit', 'docker03', '-e', 'apt_lock_timeout=3']);
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.match(failures(run.stdout), /lock/i);
-    assert.match(failures(run.stdout), /3 s|3 seconds/);
+    // apt's own words after waiting apt_lock_timeout, naming the other apt.
+    assert.match(failures(run.stdout), /Could not get lock .*held by process \d+ \(apt-get\)/);
     assert.equal((await other).trim(), 'done');
     assert.equal((await lab.ssh('docker03', 'dpkg-query -W -f=\'${Status}\' docker.io 2>/dev/null || echo absent')).trim(), 'absent');
     await lab.ssh('docker03', 'apt-get purge -y -qq tree >/dev/null');
