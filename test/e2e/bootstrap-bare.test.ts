@@ -96,7 +96,10 @@ describe('playbooks/bootstrap.yaml from bare hosts (lab up --bare)', function ()
     try {
       const run = await playbook();
       assert.equal(run.code, 2, run.stdout + run.stderr);
-      assert.match(run.stdout, /the clock of docker02 is 5\d{3} ms off docker01's \(docker01: \d+ ms, docker02: \d+ ms/);
+      const named = /the clock of docker02 is (-?\d+) ms off docker01's \(docker01: \d+ ms, docker02: \d+ ms/.exec(run.stdout);
+      assert.ok(named, run.stdout);
+      // 5000 ms less the time between the two samples, which a busy machine stretches.
+      assert.ok(Number(named[1]) > 4000, `offset ${named[1]} ms`);
       await assertUntouched();
     } finally {
       await lab.ssh('docker02', 'rm -f /usr/local/bin/date');
@@ -108,7 +111,7 @@ describe('playbooks/bootstrap.yaml from bare hosts (lab up --bare)', function ()
     const run = await playbook(['--limit', 'docker03', '-e', JSON.stringify({ apt_mirror: `deb [trusted=yes] http://${address}:9/debian ./` })]);
     timings.deadMirror = run.ms;
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.match(failures(run.stdout), new RegExp(`${address.replace(/\./g, '\\.')}:9`), 'the failure names the mirror');
+    assert.match(failures(run.stdout), new RegExp(address.replace(/\./g, '\\.')), `the failure names the mirror:\n${failures(run.stdout)}`);
     assert.equal((await lab.ssh('docker03', 'dpkg-query -W -f=\'${Status}\' docker.io 2>/dev/null || echo absent')).trim(), 'absent');
     assert.equal((await lab.ssh('docker03', 'dpkg --audit; echo end')).trim(), 'end', 'dpkg --audit finds nothing half-installed');
     await lab.ssh('docker03', `printf 'deb [trusted=yes] http://${address}/debian ./\\n' > /etc/apt/sources.list`);
