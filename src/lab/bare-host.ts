@@ -102,7 +102,8 @@ export async function prepareBareHost(paths: BareHostPaths, image: string, ident
   await runLocal('chown', ['--reference', path.join(image, 'etc/shadow'), path.join(etc, 'shadow')]);
   writeFileSync(path.join(etc, 'ssh', 'sshd_config.d', 'swarmplay-lab.conf'), bareSshdSettings(identity.rootLogin));
   await runLocal('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${INSTALLED_HOSTNAME}`, '-f', path.join(etc, 'ssh', 'ssh_host_ed25519_key')]);
-  writeFileSync(path.join(etc, 'apt', 'sources.list'), `# The lab's package mirror on the bridge: the only site this host reaches.\n${mirrorSourcesLine(identity.mirrorUrl)}\n`);
+  // The lab's package mirror on the bridge, the only site this host reaches; written as bootstrap.yaml's apt_mirror writes it.
+  writeFileSync(path.join(etc, 'apt', 'sources.list'), `${mirrorSourcesLine(identity.mirrorUrl)}\n`);
 }
 
 /** The host's public host key line ("ssh-ed25519 AAAA... comment"). */

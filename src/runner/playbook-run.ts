@@ -128,9 +128,11 @@ export class PlaybookRun {
     const startAt = settings.startAtTask ? { name: settings.startAtTask, reached: false } : undefined;
     const warned = new Set<string>();
 
+    // any_errors_fatal: a failure ends the whole run, as in Ansible ("NO MORE HOSTS LEFT"): later plays run on no host.
+    let fatal = false;
     try {
       for (const play of playbook.plays) {
-        if (this.abort.signal.aborted) break;
+        if (this.abort.signal.aborted || fatal) break;
         const pattern = String(renderValue(play.hosts, settings.extraVars, play.location));
         const matched = matchHosts(inventory, pattern);
         for (const warning of matched.warnings) this.emit({ event: 'warning', msg: warning });
@@ -184,7 +186,10 @@ export class PlaybookRun {
             signal: this.abort.signal,
           });
           const goOn = await runner.runBatch(batch);
-          if (!goOn) break;
+          if (!goOn) {
+            fatal = play.anyErrorsFatal === true && batch.some((h) => !h.active);
+            break;
+          }
         }
       }
     } finally {
