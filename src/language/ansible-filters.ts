@@ -6,13 +6,19 @@
  * Merged into FILTERS by filters.ts.
  */
 import { createHash } from 'node:crypto';
-import { parse as yamlParse } from 'yaml';
+import { parse as yamlParse, type Tags } from 'yaml';
 import { need, runtimeError, type Scope } from './scope.js';
 import { asList, asString, attributePath, type FilterDefinition } from './filters.js';
 import { printf } from './python-format.js';
 import { pythonJson, pythonYaml } from './python-data.js';
 import { pythonRegex, pythonReplacement } from './tests.js';
-import { FORBIDDEN_PROPERTIES, deepEqual, isPlainObject, isTruthy, isUndefined, toText, typeName } from './values.js';
+import { FORBIDDEN_PROPERTIES, tuple, deepEqual, isPlainObject, isTruthy, isUndefined, toText, typeName } from './values.js';
+
+/** PyYAML's booleans: YAML 1.1's without y/Y/n/N, which PyYAML reads as text. */
+function pyyamlBooleans(tags: Tags): Tags {
+  return tags.map((tag) => (typeof tag === 'object' && 'tag' in tag && tag.tag === 'tag:yaml.org,2002:bool'
+      ? { ...tag, test: tag.test?.test('no') ? /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ : /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ } : tag)) as Tags;
+}
 
 const uniqueOf = (items: unknown[]): unknown[] => items.filter((x, i, all) => all.findIndex((y) => deepEqual(x, y)) === i);
 const has = (items: unknown[], item: unknown): boolean => items.some((y) => deepEqual(item, y));
@@ -161,7 +167,7 @@ export const ANSIBLE_FILTERS: Record<string, FilterDefinition> = {
   regex_findall: {
     apply: (input, [pattern, multiline, ignorecase], kwargs, scope) => {
       const re = pythonRegex(pattern, regexFlags({ ignorecase: kwargs.ignorecase ?? ignorecase, multiline: kwargs.multiline ?? multiline }, true), scope);
-      return [...asString(input, 'regex_findall', scope).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? m[1] ?? '' : m.slice(1).map((g) => g ?? '')));
+      return [...asString(input, 'regex_findall', scope).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? m[1] ?? '' : tuple(m.slice(1).map((g) => g ?? ''))));
     },
   },
   regex_escape: { apply: (input, _a, _k, scope) => asString(input, 'regex_escape', scope).replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`) },
@@ -183,14 +189,14 @@ export const ANSIBLE_FILTERS: Record<string, FilterDefinition> = {
     apply: (input, others, _k, scope) => {
       const lists = [input, ...others].map((l) => asList(l, 'zip', scope));
       const n = Math.min(...lists.map((l) => l.length));
-      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+      return Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l[i])));
     },
   },
   zip_longest: {
     apply: (input, others, kwargs, scope) => {
       const lists = [input, ...others].map((l) => asList(l, 'zip_longest', scope));
       const n = Math.max(...lists.map((l) => l.length));
-      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : kwargs.fillvalue ?? null)));
+      return Array.from({ length: n }, (_, i) => tuple(lists.map((l) => (i < l.length ? l[i] : kwargs.fillvalue ?? null))));
     },
   },
   product: {
@@ -198,7 +204,7 @@ export const ANSIBLE_FILTERS: Record<string, FilterDefinition> = {
       const lists = [input, ...others].map((l) => asList(l, 'product', scope));
       const size = lists.reduce((n, l) => n * l.length, 1);
       if (size > 1_000_000) throw runtimeError(scope, 'product: the result would have more than 1000000 items');
-      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((prefix) => l.map((x) => [...prefix, x])), [[]]);
+      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((prefix) => l.map((x) => [...prefix, x])), [[]]).map(tuple);
     },
   },
   combine: {
@@ -235,7 +241,7 @@ export const ANSIBLE_FILTERS: Record<string, FilterDefinition> = {
   to_nice_yaml: { apply: (input, [indent = 4], kwargs) => pythonYaml(input, { indent: Number(kwargs.indent ?? indent), leafFlow: false }) },
   from_yaml: {
     apply: (input, _a, _k, scope) => {
-      try { return yamlParse(asString(input, 'from_yaml', scope), { version: '1.1' }); } catch (error) { throw runtimeError(scope, `from_yaml: ${(error as Error).message}`); }
+      try { return yamlParse(asString(input, 'from_yaml', scope), { version: '1.1', customTags: pyyamlBooleans }); } catch (error) { throw runtimeError(scope, `from_yaml: ${(error as Error).message}`); }
     },
   },
   hash: { apply: (input, [algorithm], _k, scope) => hashOf(asString(input, 'hash', scope), algorithm, scope) },
@@ -243,7 +249,7 @@ export const ANSIBLE_FILTERS: Record<string, FilterDefinition> = {
   md5: { apply: (input, _a, _k, scope) => hashOf(asString(input, 'md5', scope), 'md5', scope) },
   sha1: { apply: (input, _a, _k, scope) => hashOf(asString(input, 'sha1', scope), 'sha1', scope) },
   quote: { apply: (input, _a, _k, scope) => shlexQuote(asString(input, 'quote', scope)) },
-  splitext: { apply: (input, _a, _k, scope) => pathSplitext(asString(input, 'splitext', scope)) },
+  splitext: { apply: (input, _a, _k, scope) => tuple(pathSplitext(asString(input, 'splitext', scope))) },
   basename: { apply: (input, _a, _k, scope) => { const s = asString(input, 'basename', scope); return s.slice(s.lastIndexOf('/') + 1); } },
   dirname: {
     apply: (input, _a, _k, scope) => {
@@ -291,11 +297,24 @@ export const ANSIBLE_FILTERS: Record<string, FilterDefinition> = {
       const at = by === 'value' ? 1 : 0;
       const key = (e: [string, unknown]): unknown => { const v = e[at]; return typeof v === 'string' && !caseSensitive ? v.toLowerCase() : v; };
       entries.sort((a, b) => { const x = key(a) as never; const y = key(b) as never; return x < y ? -1 : x > y ? 1 : 0; });
-      return reverse ? entries.reverse() : entries;
+      return (reverse ? entries.reverse() : entries).map(tuple);
     },
   },
-  items: { apply: (input, _a, _k, scope) => (isUndefined(input) ? [] : Object.entries(asMapping(input, 'items', scope))), acceptsUndefined: true },
-  wordcount: { apply: (input, _a, _k, scope) => (asString(input, 'wordcount', scope).match(/\w+/gu) ?? []).length },
+  items: { apply: (input, _a, _k, scope) => (isUndefined(input) ? [] : Object.entries(asMapping(input, 'items', scope)).map(tuple)), acceptsUndefined: true },
+  wordcount: { apply: (input, _a, _k, scope) => (asString(input, 'wordcount', scope).match(/[\p{L}\p{N}_]+/gu) ?? []).length },
+  round: {
+    apply: (input, [precision = 0, method = 'common'], kwargs, scope) => {
+      if (typeof input !== 'number') throw runtimeError(scope, `filter 'round' needs a number, got ${typeName(input)}`);
+      const factor = 10 ** Number(kwargs.precision ?? precision);
+      const how = String(kwargs.method ?? method);
+      const x = input * factor;
+      if (how === 'ceil') return Math.ceil(x) / factor;
+      if (how === 'floor') return Math.floor(x) / factor;
+      // Python's round(): halves go to the even neighbour.
+      const r = Math.round(x);
+      return (Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r) / factor;
+    },
+  },
   type_debug: {
     apply: (input) => (input === null ? 'NoneType' : typeof input === 'string' ? 'str' : typeof input === 'boolean' ? 'bool'
       : typeof input === 'number' ? (Number.isInteger(input) ? 'int' : 'float') : Array.isArray(input) ? 'list' : 'dict'),

@@ -13,7 +13,7 @@ import { DICT_METHODS, GLOBAL_FUNCTIONS, LIST_METHODS, STRING_METHODS } from './
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { resolveLookup } from './lazy-variables.js';
-import { CallableValue, FORBIDDEN_PROPERTIES, OMIT_TOKEN, UndefinedValue, isPlainObject, isTruthy, readProperty, typeName } from './values.js';
+import { CallableValue, FORBIDDEN_PROPERTIES, OMIT_TOKEN, tuple, UndefinedValue, isPlainObject, isTruthy, readProperty, typeName } from './values.js';
 
 function pathOf(node: ExpressionNode): string {
   switch (node.type) {
@@ -92,7 +92,10 @@ export function evaluate(node: ExpressionNode, scope: Scope): unknown {
       // Jinja gives undefined here and Ansible renders it as nothing: none is the nearest plain value.
       return node.otherwise ? evaluate(node.otherwise, scope) : null;
     }
-    case 'list': return node.items.map((item) => need(scope, evaluate(item, scope)));
+    case 'list': {
+      const items = node.items.map((item) => need(scope, evaluate(item, scope)));
+      return node.tuple ? tuple(items) : items;
+    }
     case 'dict': {
       const out: Record<string, unknown> = {};
       for (const [keyNode, valueNode] of node.entries) {

@@ -79,9 +79,13 @@ function readOverrides(source: string, options: TemplateOptions, locate: Locate)
   return { body: eol < 0 ? '' : source.slice(eol + 1), options: out, lineOffset: 1 };
 }
 
-/** The end of a tag: the first `close` outside a quoted string. */
+/**
+ * The end of a tag: the first `close` outside a quoted string and outside
+ * brackets, so `{{ {'a': {'b': 1}} }}` ends at its last `}}` as in Jinja.
+ */
 function tagEnd(text: string, from: number, close: string, quotes: boolean): number {
   let quote: string | null = null;
+  let depth = 0;
   for (let j = from; j < text.length; j++) {
     const ch = text[j]!;
     if (quote) {
@@ -89,8 +93,12 @@ function tagEnd(text: string, from: number, close: string, quotes: boolean): num
       else if (ch === quote) quote = null;
     } else if (quotes && (ch === '"' || ch === "'")) {
       quote = ch;
+    } else if (quotes && depth > 0 && (ch === '}' || ch === ']' || ch === ')')) {
+      depth--;
     } else if (text.startsWith(close, j)) {
       return j;
+    } else if (quotes && (ch === '{' || ch === '[' || ch === '(')) {
+      depth++;
     }
   }
   return -1;

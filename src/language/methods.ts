@@ -5,7 +5,7 @@
  */
 import { runtimeError, type Scope } from './scope.js';
 import { lookup, query } from './lookups.js';
-import { deepEqual, readProperty, toText } from './values.js';
+import { deepEqual, readProperty, toText, tuple } from './values.js';
 
 export const GLOBAL_FUNCTIONS: Record<string, (args: unknown[], scope: Scope, kwargs: Record<string, unknown>) => unknown> = {
   lookup: (args, scope, kwargs) => lookup(args, scope, kwargs),
@@ -50,7 +50,7 @@ export const STRING_METHODS: Record<string, Method> = {
 export const DICT_METHODS: Record<string, Method> = {
   keys: (d: Record<string, unknown>) => Object.keys(d),
   values: (d: Record<string, unknown>) => Object.values(d),
-  items: (d: Record<string, unknown>) => Object.entries(d),
+  items: (d: Record<string, unknown>) => Object.entries(d).map(tuple),
   get: (d: Record<string, unknown>, [key, dflt]) => { const r = readProperty(d, key); return r.found ? r.value : (dflt ?? null); },
 };
 

@@ -25,7 +25,7 @@ export type ExpressionNode =
   | { type: 'chain'; first: ExpressionNode; rest: { op: string; right: ExpressionNode; pos: number }[] }
   | { type: 'and' | 'or'; left: ExpressionNode; right: ExpressionNode }
   | { type: 'cond'; test: ExpressionNode; then: ExpressionNode; otherwise?: ExpressionNode }
-  | { type: 'list'; items: ExpressionNode[] }
+  | { type: 'list'; items: ExpressionNode[]; tuple?: boolean }
   | { type: 'dict'; entries: [ExpressionNode, ExpressionNode][] };
 
 export const LITERAL_NAMES: Record<string, unknown> = {
@@ -203,9 +203,9 @@ export class Parser {
         return { type: 'name', name: token.value, pos: token.pos };
       case 'op':
         if (token.value === '(') {
-          if (this.isOp(')')) { this.next(); return { type: 'list', items: [] }; }
+          if (this.isOp(')')) { this.next(); return { type: 'list', items: [], tuple: true }; }
           const first = this.expression();
-          if (this.isOp(',')) return this.sequenceRest(first, ')');
+          if (this.isOp(',')) return { ...(this.sequenceRest(first, ')') as Extract<ExpressionNode, { type: 'list' }>), tuple: true };
           this.expectOp(')');
           return first;
         }

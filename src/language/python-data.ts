@@ -122,9 +122,7 @@ function yamlBlock(value: unknown, indent: number, leafFlow: boolean, column: nu
 /** PyYAML's dump as Ansible's to_yaml (flow leaves, indent 2) and to_nice_yaml (block, indent 4) call it. */
 export function pythonYaml(value: unknown, options: { indent: number; leafFlow: boolean }): string {
   if (!isCollection(value)) {
-    const text = yamlScalar(value, false);
-    // A plain top-level scalar ends its document explicitly, as PyYAML writes it.
-    return /^['"]/.test(text) ? `${text}\n` : `${text}\n...\n`;
+    return `${yamlScalar(value, false)}\n`;
   }
   const empty = Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0;
   if (empty || (options.leafFlow && !(Array.isArray(value) ? value : Object.values(value)).some(isCollection))) return `${yamlFlow(value)}\n`;

@@ -122,7 +122,7 @@ function regexTest(input: unknown, pattern: unknown, kind: string, ignorecase: u
  * dialect; everything else common to both means the same.
  */
 export function pythonRegex(pattern: unknown, flags: string, scope: Scope): RegExp {
-  const source = String(pattern).replace(/\(\?P<|\(\?P=(\w+)\)|\\A|\\Z/g, (m, name?: string) => {
+  const source = unicodeWordClasses(String(pattern)).replace(/\(\?P<|\(\?P=(\w+)\)|\\A|\\Z/g, (m, name?: string) => {
     if (m === '(?P<') return '(?<';
     if (name) return `\\k<${name}>`;
     return m === '\\A' ? '^' : '$';
@@ -133,6 +133,28 @@ export function pythonRegex(pattern: unknown, flags: string, scope: Scope): RegE
     // Some Python patterns are not valid under JavaScript's unicode mode (e.g. a lone '\-').
     return regexOf(source, flags.replace('u', ''), scope);
   }
+}
+
+/** Python's `\w` and `\d` match any script's letters and digits; JavaScript's only ASCII ones. */
+function unicodeWordClasses(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) {
+      const next = pattern[i + 1]!;
+      i++;
+      if (next === 'w') out += inClass ? '\\p{L}\\p{N}_' : '[\\p{L}\\p{N}_]';
+      else if (next === 'W' && !inClass) out += '[^\\p{L}\\p{N}_]';
+      else if (next === 'd') out += '\\p{Nd}';
+      else out += `\\${next}`;
+      continue;
+    }
+    if (ch === '[' && !inClass) inClass = true;
+    else if (ch === ']' && inClass) inClass = false;
+    out += ch;
+  }
+  return out;
 }
 
 /** Python's re.sub replacement (`\1`, `\g<1>`, `\g<name>`, `\\`) as a function of a match. */

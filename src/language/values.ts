@@ -27,6 +27,17 @@ export class CallableValue {
 }
 
 /**
+ * Lists that Python would hold as tuples (`(1, 2)`, zip, dict items): the
+ * same list to every operation, printed `(1, 2)` as Jinja prints a tuple.
+ */
+const TUPLES = new WeakSet<object>();
+
+export function tuple<T extends unknown[]>(items: T): T {
+  TUPLES.add(items);
+  return items;
+}
+
+/**
  * What `omit` reads as: a module argument (or list item) rendered to exactly
  * this is left out, as Ansible leaves it out.
  */
@@ -143,6 +154,7 @@ export function pythonRepr(value: unknown): string {
   if (typeof value === 'string') return stringRepr(value);
   if (typeof value === 'number') return numberText(value);
   if (value instanceof Map) return pythonRepr(Object.fromEntries(value));
+  if (Array.isArray(value) && TUPLES.has(value)) return value.length === 1 ? `(${pythonRepr(value[0])},)` : `(${value.map(pythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
   if (value instanceof CallableValue) return `<Macro '${value.name}'>`;
@@ -163,6 +175,9 @@ export function toTemplateText(value: unknown): string {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // Python's bool is an int: True == 1, False == 0.
+  if (typeof a === 'boolean' && typeof b === 'number') return Number(a) === b;
+  if (typeof a === 'number' && typeof b === 'boolean') return a === Number(b);
   if (a === null || b === null || a === undefined || b === undefined) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
