@@ -180,7 +180,8 @@ function lex(source: string, options: TemplateOptions, locate: Locate, lineOffse
 
 /** Splits a template into text, outputs and statements. Throws TEMPLATE_SYNTAX or EXPRESSION_SYNTAX at the tag's line. */
 export function parseTemplate(rawSource: string, options: TemplateOptions, locate: Locate): ParsedTemplate {
-  const trailingNewlines = /\n*$/.exec(rawSource)![0].length;
+  let trailingNewlines = 0;
+  while (trailingNewlines < rawSource.length && rawSource.charCodeAt(rawSource.length - 1 - trailingNewlines) === 10) trailingNewlines++;
   const header = readOverrides(rawSource, options, locate);
   // Jinja reads every newline as \n and drops one at the very end (keep_trailing_newline off).
   const source = header.body.replace(/\r\n|\r/g, '\n').replace(/\n$/, '');
