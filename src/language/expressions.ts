@@ -32,16 +32,17 @@
  *
  * | case                              | Ansible                     | swarmplay                               |
  * |-----------------------------------|-----------------------------|-----------------------------------------|
- * | dict/list inside a mixed string   | Python repr `{'a': 1}`      | JSON with spaces `{"a": 1}`             |
  * | whole `"{{ none }}"`              | `""`                        | `null` (type kept, like other values)   |
  * | `'5' \| float` rendered in text    | `5.0`                       | `5` (JS has one number type)            |
  * | `'0x1A' \| int`                   | `0`                         | `0` (same; base argument supported)     |
- * | `True == 1`                       | True                        | false (no bool/number crossing)         |
  * | `missing.attr is defined`         | error in plain Jinja        | false: the chain stays undefined        |
- * | `{% %}` / `{# #}`                 | Jinja statements            | TEMPLATE_SYNTAX error                   |
  * | integer vs float division `7 / 2` | 3.5                         | 3.5 (same); `//` floors                 |
  *
- * Same as Ansible: booleans render as `True`/`False` inside text, `none` as
+ * Statements (`{% if %}`, `{% for %}`, ...) are jinja-syntax.ts and
+ * jinja-template.ts, whose header lists the template differences.
+ *
+ * Same as Ansible: lists and mappings inside text print as Python prints
+ * them (`['a', 1]`, `{'k': None}`), `True == 1`, booleans render as `True`/`False` inside text, `none` as
  * the empty string inside text (but `'a' ~ none` is `aNone`), a non-empty
  * string is truthy even when it reads "false" or "no", `quote` is POSIX
  * shell quoting, `default(x)` only replaces undefined unless its second

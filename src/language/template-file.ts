@@ -1,15 +1,38 @@
 /**
- * Template files: `.hbs` templates rendered with Handlebars in strict mode,
+ * Template files. A `.hbs` file is rendered with Handlebars in strict mode,
  * so a missing variable is an error naming it and the file's line, never an
- * empty string. Output is not HTML-escaped: these are config files, not web
- * pages. Variables holding `{{ }}` are rendered as Handlebars reads them, so
- * a template sees what a task sees.
+ * empty string; output is not HTML-escaped (config files, not web pages);
+ * variables holding `{{ }}` are rendered as Handlebars reads them, so a
+ * template sees what a task sees. Every other file (`.j2` and the rest) is
+ * Jinja, rendered as Ansible's template module renders it (jinja-template.ts).
+ * A file written for the other engine is refused, naming the engine that
+ * read it and why, rather than written to the host with its tags as text.
  */
 import { readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
 import { SwarmplayError, snippetAt } from '../errors.js';
 import { containsTemplate, renderTemplateString } from './template-string.js';
 import { deepEqual, isPlainObject, isTruthy, toText } from './values.js';
+import { compileTemplate } from './jinja-template.js';
+import { ANSIBLE_DEFAULTS, type TemplateOptions } from './jinja-syntax.js';
+
+/** Which engine reads a template file: Handlebars for `.hbs`, Jinja for everything else. */
+export function templateEngine(file: string): 'handlebars' | 'jinja' {
+  return file.endsWith('.hbs') ? 'handlebars' : 'jinja';
+}
+
+/** A Jinja tag in a `.hbs` file would reach the host as text: refuse it, at its line. */
+function refuseJinjaInHandlebars(source: string, file: string): void {
+  const match = /\{%-?\s*(if|for|set|macro|raw|else|elif|end\w+)\b|(?<!\{)\{#[^}]*#\}/.exec(source);
+  if (!match) return;
+  const line = source.slice(0, match.index).split('\n').length;
+  const column = match.index - source.lastIndexOf('\n', match.index - 1);
+  throw new SwarmplayError('TEMPLATE_SYNTAX', `${file} is read by Handlebars (its name ends in .hbs) but holds Jinja's '${match[0].trim().slice(0, 40)}'`, {
+    location: { file, line, column },
+    snippet: snippetAt(source, line, column),
+    hint: 'Handlebars would write that tag to the host as text. Rename the file to .j2 to render it with Jinja, or write Handlebars: {{#if x}}...{{/if}}, {{#each xs}}...{{/each}}.',
+  });
+}
 
 const handlebars = Handlebars.create();
 
@@ -59,7 +82,7 @@ function pathAt(source: string, line: number, column: number): string | undefine
  * Renders a Handlebars template file with the variables. A missing variable
  * is UNDEFINED_VARIABLE at file:line:column; a syntax error TEMPLATE_SYNTAX.
  */
-export async function renderTemplateFile(path: string, vars: Record<string, unknown>): Promise<string> {
+export async function renderTemplateFile(path: string, vars: Record<string, unknown>, options: TemplateOptions = ANSIBLE_DEFAULTS): Promise<string> {
   let source: string;
   try {
     source = await readFile(path, 'utf8');
@@ -70,7 +93,7 @@ export async function renderTemplateFile(path: string, vars: Record<string, unkn
       cause: error,
     });
   }
-  return renderTemplateSource(source, path, vars);
+  return renderTemplateSource(source, path, vars, options);
 }
 
 /**
@@ -81,8 +104,42 @@ export async function renderTemplateFile(path: string, vars: Record<string, unkn
  */
 const compiledTemplates = new Map<string, HandlebarsTemplateDelegate>();
 
-/** As renderTemplateFile, for a template already read; `file` names it in messages. */
-export function renderTemplateSource(source: string, file: string, vars: Record<string, unknown>): string {
+/** As renderTemplateFile, for a template already read; `file` names it in messages and picks the engine. */
+export function renderTemplateSource(source: string, file: string, vars: Record<string, unknown>, options: TemplateOptions = ANSIBLE_DEFAULTS): string {
+  if (templateEngine(file) === 'jinja') return renderJinjaFile(source, file, vars, options);
+  return renderHandlebars(source, file, vars);
+}
+
+/** Parses a template file with its engine: TEMPLATE_SYNTAX or EXPRESSION_SYNTAX at its line. For checks before any host. */
+export function checkTemplateFileSyntax(source: string, file: string, options: TemplateOptions = ANSIBLE_DEFAULTS): void {
+  if (templateEngine(file) === 'jinja') { compileTemplate(source, { file }, options); return; }
+  refuseJinjaInHandlebars(source, file);
+  try {
+    Handlebars.parse(source);
+  } catch (error) {
+    throw syntaxErrorOf(error, source, file);
+  }
+}
+
+function renderJinjaFile(source: string, file: string, vars: Record<string, unknown>, options: TemplateOptions): string {
+  try {
+    return compileTemplate(source, { file }, options).render(vars);
+  } catch (error) {
+    if (error instanceof SwarmplayError && !error.message.includes(`(while rendering ${file})`)) {
+      const location = error.location;
+      const inFile = location?.file === file;
+      throw new SwarmplayError(error.code, `${error.message} (while rendering ${file})`, {
+        location: location ?? { file, line: 1, column: 1 }, hint: error.hint,
+        snippet: error.snippet ?? (inFile ? snippetAt(source, location!.line, location!.column) : undefined),
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function renderHandlebars(source: string, file: string, vars: Record<string, unknown>): string {
+  refuseJinjaInHandlebars(source, file);
   let template = compiledTemplates.get(source);
   if (!template) {
     try {

@@ -4,7 +4,8 @@
  * play vars, vars_files, extra vars, a register, a set_fact, a loop variable,
  * task/block vars, facts or a magic variable) is bad input, reported with
  * the task's file:line and exit code 5. Names read under `is defined` or
- * `default` are fine. The check is deliberately generous: a name defined
+ * `default`, or after a short-circuit that proves them defined
+ * (`x is defined and x | bool`, `{% if x is defined %}{{ x }}`), are fine. The check is deliberately generous: a name defined
  * anywhere in the playbook counts as defined everywhere, because set_fact
  * and register in one play are read in later ones; the runner still reports
  * an undefined value at run time for the cases this check cannot see.
@@ -13,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import { SwarmplayError, snippetAt, type SourceLocation } from '../errors.js';
 import type { Playbook, Task, Play } from './playbook.js';
 import type { Inventory } from './inventory.js';
-import { referencedNames } from './names.js';
-import { parseTemplateString } from './template-string.js';
+import { referencedNames, templateNames } from './names.js';
+import { needsStatements, parseTemplateString } from './template-string.js';
 import { didYouMean } from './suggest.js';
 
 const MAGIC_VARIABLES = [
@@ -55,12 +56,13 @@ function definedNames(playbook: Playbook, inventory: Inventory, extraVars: Recor
   return known;
 }
 
-/** Every `{{ }}` expression and bare condition of a task, with the task's location. */
-function expressionsOf(task: Task): string[] {
+/** Every `{{ }}` expression and bare condition of a task (and every template string with statements), with the task's location. */
+function expressionsOf(task: Task, templates: string[] = []): string[] {
   const out: string[] = [...task.when];
   const strings = (value: unknown): void => {
     if (typeof value === 'string') {
-      if (value.includes('{{')) {
+      if (needsStatements(value)) templates.push(value);
+      else if (value.includes('{{')) {
         for (const part of parseTemplateString(value)) if (part.kind === 'expression') out.push(part.expression);
       }
     } else if (Array.isArray(value)) value.forEach(strings);
@@ -101,7 +103,18 @@ export function checkUndefinedVariables(
   const isKnown = (name: string): boolean => known.has(name) || name.startsWith('ansible_');
   for (const play of playbook.plays) {
     for (const task of tasksOf(play)) {
-      for (const expr of expressionsOf(task)) {
+      const templates: string[] = [];
+      const expressions = expressionsOf(task, templates);
+      for (const text of templates) {
+        let refs: ReturnType<typeof templateNames>;
+        try {
+          refs = templateNames(text, task.location);
+        } catch {
+          continue; // the loader already reported syntax errors
+        }
+        for (const name of refs.names) if (!isKnown(name)) failAt(name, task.location, known);
+      }
+      for (const expr of expressions) {
         let refs: ReturnType<typeof referencedNames>;
         try {
           refs = referencedNames(expr, task.location);

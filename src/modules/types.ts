@@ -1,3 +1,4 @@
+import type { TemplateOptions } from '../language/jinja-syntax.js';
 /**
  * What a module is. A module is one file exporting a ModuleDefinition: a zod
  * schema for its arguments (checked before any host is touched) and a
@@ -29,7 +30,8 @@ export interface ModuleContext {
   probe(command: string, options?: RunOptions): Promise<RunResult>;
   readFile(path: string): Promise<Buffer | null>;
   /** Renders a template file from the controller with the task's variables. */
-  renderTemplate(path: string): Promise<string>;
+  /** Renders a template file: Jinja (Ansible's trim_blocks/lstrip_blocks given here), or Handlebars for `.hbs`. */
+  renderTemplate(path: string, options?: TemplateOptions): Promise<string>;
   /** Set when the run is interrupted: a plan that waits on the controller (pause) stops. */
   readonly signal?: AbortSignal;
 }

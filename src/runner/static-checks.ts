@@ -3,7 +3,7 @@
  * the first connection: bad input must stop the run with exit 5 and nothing
  * touched, not show up later as one failed task per host.
  *
- * - template files: found, and their Handlebars syntax parses (a render
+ * - template files: found, and their syntax parses, Jinja or Handlebars by extension (a render
  *   needs a host's variables; the syntax does not);
  * - copy's controller `src`: found;
  * - connection variables (ansible_port, ansible_become...): well typed;
@@ -15,13 +15,13 @@
  * a guarded task may well name a file that is optional.
  */
 import { readFile, stat } from 'node:fs/promises';
-import Handlebars from 'handlebars';
 import { SwarmplayError, snippetAt } from '../errors.js';
 import type { Playbook, Task, ModuleTask } from '../language/playbook.js';
 import type { Inventory } from '../language/inventory.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { matchHosts } from '../language/host-patterns.js';
-import { renderTemplateSource } from '../language/template-file.js';
+import { checkTemplateFileSyntax } from '../language/template-file.js';
+import { templateOptionsOf } from '../modules/template.js';
 import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
 
 function* moduleTasks(tasks: Task[], conditional: boolean): Generator<{ task: ModuleTask; conditional: boolean }> {
@@ -53,13 +53,7 @@ async function checkTemplate(task: ModuleTask, conditional: boolean, playbookDir
       location: task.location, hint: 'template paths are relative to the templates/ folder beside the playbook, or to the playbook folder',
     });
   }
-  const source = await readFile(found.file, 'utf8');
-  try {
-    Handlebars.parse(source);
-  } catch {
-    // Rendered once to get template-file.ts's own message (file:line:column and snippet) for the syntax error.
-    renderTemplateSource(source, found.file, {});
-  }
+  checkTemplateFileSyntax(await readFile(found.file, 'utf8'), found.file, templateOptionsOf(task.args));
 }
 
 async function checkCopySource(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {

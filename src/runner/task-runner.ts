@@ -99,7 +99,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     fact: (reader, args) => env.fact(reader, args),
     probe: (command, options) => needConn().run(command, { become: env.task.become, ...options }),
     readFile: (file) => needConn().getFile(file, { become: env.task.become }),
-    renderTemplate: (file) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars),
+    renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
   };
 }

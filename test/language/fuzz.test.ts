@@ -1,3 +1,5 @@
+import { renderTemplateSource } from '../../src/language/template-file.js';
+import { renderTemplateString } from '../../src/language/template-string.js';
 /**
  * Fuzzing the three parsers of user input: the playbook loader, the
  * inventory loader and the expression evaluator (and `{{ }}` templates).
@@ -164,6 +166,21 @@ describe('fuzz: parsers of user input throw only SwarmplayError, never crash or 
     );
     await fc.assert(fc.asyncProperty(template, async (text) => {
       await onlySwarmplayErrors('renderValue', text, () => renderValue(text, vars));
+    }), { numRuns: RUNS });
+    figures.fuzzRuns += RUNS;
+  });
+
+  const STATEMENT_BITS = ['{% if x %}', '{% elif y %}', '{% else %}', '{% endif %}', '{% for i in items %}', '{% for k, v in item.items() %}',
+    '{% endfor %}', '{% set z = x %}', '{% set b %}', '{% endset %}', '{% macro m(a, b=1) %}', '{% endmacro %}', '{{ m(1) }}', '{{ m(m) }}',
+    '{% raw %}', '{% endraw %}', '{# c #}', '{#', '#}', '{%-', '-%}', '{{-', '-}}', '{% filter upper %}', '{% endfilter %}', '{{ loop.index }}',
+    '{{ loop.cycle(1, 2) }}', '{% for i in range(100000) %}', '{{ "x" * 1000000 }}', '{% include "x" %}', '#jinja2: trim_blocks: False\n',
+    '{{ i }}', '{{ z }}', 'text', '\n', ' ', '{{ __proto__ }}', '{{ m.constructor }}', "{{ '%s' % x }}"];
+
+  it(`Jinja statements: ${RUNS} generated templates with {% %}, {# #}, raw, macros and whitespace control`, async () => {
+    const template = fc.string({ unit: fc.constantFrom(...STATEMENT_BITS, ...EXPRESSION_BITS), maxLength: 18 });
+    await fc.assert(fc.asyncProperty(template, async (text) => {
+      await onlySwarmplayErrors('renderTemplateString', text, () => renderTemplateString(text, vars));
+      await onlySwarmplayErrors('renderTemplateSource', text, () => renderTemplateSource(text, 'fuzz.j2', vars));
     }), { numRuns: RUNS });
     figures.fuzzRuns += RUNS;
   });
