@@ -176,10 +176,11 @@ export function findConfigFile(lookup: ConfigLookup = {}): { file?: string; warn
   const warnings: string[] = [];
   const candidates: string[] = [];
   const fromEnv = env.ANSIBLE_CONFIG;
+  let envPath: string | undefined;
   if (fromEnv !== undefined) {
-    let path = expandPath(fromEnv, cwd, home);
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'ansible.cfg');
-    candidates.push(path);
+    envPath = expandPath(fromEnv, cwd, home);
+    if (existsSync(envPath) && statSync(envPath).isDirectory()) envPath = join(envPath, 'ansible.cfg');
+    candidates.push(envPath);
   }
   const cwdFile = join(cwd, 'ansible.cfg');
   let skippedCwd = false;
@@ -191,7 +192,7 @@ export function findConfigFile(lookup: ConfigLookup = {}): { file?: string; warn
   }
   candidates.push(join(home, '.ansible.cfg'), '/etc/ansible/ansible.cfg');
   const file = candidates.find((c) => existsSync(c));
-  if (skippedCwd && file !== candidates[0]) {
+  if (skippedCwd && file !== envPath) {
     warnings.push(`the current folder (${cwd}) is world-writable, so its ansible.cfg is ignored (as Ansible does)`);
   }
   return { file, warnings };
