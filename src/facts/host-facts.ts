@@ -31,4 +31,6 @@ export interface HostFacts {
   /** The address of the interface that holds the default route (Ansible's ansible_default_ipv4.address). */
   defaultIpv4?: string;
   docker: DockerFacts;
+  /** The facts under Ansible's names, without the ansible_ prefix (src/facts/ansible-facts.ts). */
+  ansible?: Record<string, unknown>;
 }

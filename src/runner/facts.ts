@@ -10,6 +10,7 @@ import { SwarmplayError } from '../errors.js';
 import type { DockerFacts, HostFacts, InterfaceAddress } from '../facts/host-facts.js';
 import { factKey, type FactReader } from '../facts/types.js';
 import { DOCKER_INFO_COMMAND, parseDockerInfo, type DockerInfo } from '../facts/docker-info.js';
+import { ANSIBLE_FACT_SECTIONS, parseAnsibleFacts } from '../facts/ansible-facts.js';
 
 // ---------------------------------------------------------------------------
 // The gatherer: one remote command prints every section, tolerant of missing
@@ -33,6 +34,7 @@ export const FACTS_COMMAND = [
   `echo ${SECTION}docker-binaries; command -v dockerd 2>/dev/null; command -v docker 2>/dev/null`,
   // One `docker info` gives the server version, swarm state and registry settings; it fails when the daemon is down.
   `echo ${SECTION}docker-info; command -v docker >/dev/null 2>&1 && ${DOCKER_INFO_COMMAND} 2>/dev/null`,
+  ...ANSIBLE_FACT_SECTIONS.map(([name, command]) => `echo ${SECTION}${name}; ${command}`),
   `echo ${SECTION}end`,
   'exit 0',
 ].join('\n');
@@ -60,6 +62,7 @@ export function parseFacts(output: string): HostFacts {
     interfaces,
     ...(defaultIpv4 ? { defaultIpv4 } : {}),
     docker: parseDocker(sections.get('docker-binaries') ?? '', sections.get('docker-info') ?? ''),
+    ansible: parseAnsibleFacts(sections, osRelease, (sections.get('hostname') ?? '').trim()),
   };
 }
 

@@ -52,6 +52,8 @@ function buildFactVars(facts: HostFacts): Record<string, unknown> {
     interfaces: facts.interfaces.map((i) => i.name),
     default_ipv4: facts.defaultIpv4 ? { address: facts.defaultIpv4 } : {},
     all_ipv4_addresses: facts.interfaces.flatMap((i) => i.ipv4),
+    // Ansible's names and values (ansible_distribution is "Debian", not os-release's "debian").
+    ...facts.ansible,
     docker: facts.docker,
   };
   const flat: Record<string, unknown> = { ansible_facts: ansibleFacts };

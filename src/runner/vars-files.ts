@@ -4,27 +4,25 @@
  * those of the files before it).
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { Play } from '../language/playbook.js';
 import { renderValue } from '../language/template-string.js';
+import { readVarsFile } from '../language/vars-dirs.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 
-export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
+/** `vault`: the run's vault passwords, for encrypted files and inline !vault values. */
+export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>, vault?: VaultAccess): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const entry of play.varsFiles) {
     const file = path.resolve(baseDir, String(renderValue(entry, { ...vars, ...out }, play.location)));
-    let text: string;
     try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${file} does not exist`, { location: play.location });
+      Object.assign(out, await readVarsFile(file, vault));
+    } catch (error) {
+      if (error instanceof SwarmplayError && error.code === 'FILE_NOT_FOUND') {
+        throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${file} does not exist`, { location: play.location });
+      }
+      throw error;
     }
-    const data = parseYaml(text) ?? {};
-    if (typeof data !== 'object' || Array.isArray(data)) {
-      throw new SwarmplayError('BAD_PLAYBOOK', `vars_files: ${file} must hold a mapping of variables`, { location: play.location });
-    }
-    Object.assign(out, data);
   }
   return out;
 }

@@ -50,11 +50,13 @@ const CASES: CorpusCase[] = [
   { name: 'inventory: vars given as a list', inventory: 'inventories/vars-is-a-list.yaml', where: at('inventories/vars-is-a-list.yaml', 3, 5), says: /"vars" of group 'all' must be a mapping, not a list/ },
   { name: 'inventory: a port that is not a number', inventory: 'inventories/port-not-a-number.yaml', where: at('inventories/port-not-a-number.yaml', 3, 5), says: /host 'docker01': ansible_port must be a whole number from 1 to 65535, got "twenty-two"/ },
   { name: 'inventory: become that is not a boolean', inventory: 'inventories/become-not-a-boolean.yaml', where: at('inventories/become-not-a-boolean.yaml', 3, 5), says: /ansible_become must be a boolean \(yes\/no, true\/false\), got "perhaps"/ },
-  { name: 'inventory: an INI file', inventory: 'inventories/ini-format.yaml', where: at('inventories/ini-format.yaml', 2, 1), says: /is not a YAML inventory/, hint: /ansible-inventory -i FILE --list -y/ },
+  { name: 'inventory: INI vars of an undefined group', inventory: 'inventories/ini-vars-of-undefined-group.ini', where: at('inventories/ini-vars-of-undefined-group.ini', 2, 1), says: /section \[web:vars\] is not valid for undefined group: web/, hint: /declare the group with a \[web\]/ },
+  { name: 'inventory: INI unclosed quote', inventory: 'inventories/ini-unclosed-quote.ini', where: at('inventories/ini-unclosed-quote.ini', 3, 1), says: /error parsing host definition .*No closing quotation/, hint: /close every quote/ },
   { name: 'inventory: empty file', inventory: 'inventories/empty.yaml', where: at('inventories/empty.yaml', 1, 1), says: /is empty/, hint: /all:/ },
   { name: 'inventory: a bare string', inventory: 'inventories/scalar.yaml', where: at('inventories/scalar.yaml', 1, 1), says: /must be a YAML mapping of groups/ },
   { name: 'inventory: unknown key in a group', inventory: 'inventories/unknown-group-key.yaml', where: at('inventories/unknown-group-key.yaml', 2, 3), says: /unknown key 'hostz' in group 'all'/ },
-  { name: 'inventory: ansible-vault encrypted', inventory: 'inventories/vault-encrypted.yaml', where: /vault-encrypted\.yaml/, says: /encrypted with ansible-vault, which swarmplay does not read/ },
+  { name: 'inventory: ansible-vault encrypted', inventory: 'inventories/vault-encrypted.yaml', where: /vault-encrypted\.yaml/, says: /encrypted with ansible-vault, and no vault password was given/, hint: /--ask-vault-pass/ },
+  { name: 'inventory: INI section of an unknown type', inventory: 'inventories/ini-unknown-section-type.ini', where: at('inventories/ini-unknown-section-type.ini', 4, 1), says: /section \[managers:host\] has unknown type: host/, hint: /\[managers:vars\] or \[managers:children\]/ },
   { name: 'inventory: a binary file', inventory: 'inventories/binary.yaml', where: at('inventories/binary.yaml', 1, 1), says: /must be a YAML mapping of groups/ },
   // Templates and controller files: found and parsed before any host is touched.
   { name: 'template: unclosed {{#if}} block', playbook: 'template-unclosed-block.yaml', where: at('templates/unclosed-block.hbs', 4, 1), says: /Handlebars syntax error .*unclosed-block\.hbs: Parse error on line 4/ },
@@ -63,6 +65,11 @@ const CASES: CorpusCase[] = [
   { name: 'template: file not found', playbook: 'template-missing-file.yaml', where: at('template-missing-file.yaml', 4, 7), says: /template: could not find docker\.service\.hbs \(looked in .*templates\/docker\.service\.hbs/ },
   { name: 'copy: src not found on the controller', playbook: 'copy-src-missing.yaml', where: at('copy-src-missing.yaml', 4, 7), says: /copy: could not find src daemon\.json/, hint: /remote_src: true/ },
   { name: 'vars_files: file not found', playbook: 'vars-file-missing.yaml', where: at('vars-file-missing.yaml', 1, 3), says: /vars_files: .*vars\/cluster\.yaml does not exist/ },
+  // Vault: a wrong or missing password is bad input at the encrypted file or value.
+  { name: 'vault: a wrong password for a vars_files file', playbook: 'vault-vars-file.yaml', args: ['--vault-password-file', path.join(BAD, 'vault/wrong-password.txt')], where: at('vault/secrets.yaml', 1, 1), says: /cannot decrypt vars file .*secrets\.yaml: the vault password is wrong/, hint: /--vault-password-file/ },
+  { name: 'vault: a wrong password for an inline !vault value', playbook: 'vault-inline.yaml', args: ['--vault-id', `${path.join(BAD, 'vault/wrong-password.txt')}`], where: at('vault-inline.yaml', 5, 31), says: /cannot decrypt this !vault value: the vault password is wrong/ },
+  { name: 'vault: an inline !vault value and no password', playbook: 'vault-inline.yaml', where: at('vault-inline.yaml', 5, 31), says: /this !vault value is encrypted with ansible-vault, and no vault password was given/, hint: /--ask-vault-pass/ },
+  { name: 'vault: a password file that does not exist', args: ['--vault-password-file', '/nonexistent/vault-pass'], where: /\/nonexistent\/vault-pass/, says: /the vault password file .* was not found/ },
   // Expressions.
   { name: 'expression: a dangling |', playbook: 'expr-dangling-pipe.yaml', where: at('expr-dangling-pipe.yaml', 4, 14), says: /expected a filter name after '\|'/ },
   { name: 'expression: ==== in when', playbook: 'expr-double-operator.yaml', where: at('expr-double-operator.yaml', 5, 13), says: /unexpected '==' in expression/ },

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { startSshd, type TestSshd } from '../support/sshd.js';
 import { CLI, REPO_ROOT, runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
 import { figures, printFiguresAtEnd, sshRun, writeInventory } from './support.js';
 import { retryFilePath } from '../../src/runner/retry-file.js';
+import { encryptVaultText } from '../../src/vault/vault-format.js';
 
 printFiguresAtEnd();
 
@@ -32,6 +33,10 @@ describe('reliability: secrets never appear in any output', function () {
     'swarm join token': `SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-${randomBytes(12).toString('hex').slice(0, 25)}`,
     'no_log output': `nolog-api-key-${random()}`,
     'no_log fact': `nolog-fact-${random()}`,
+    'vault password': `Vault-pw-${random()}`,
+    'a value of a vault-encrypted vars_files file': `vaulted-file-${random()}`,
+    'an inline !vault value': `vaulted-inline-${random()}`,
+    'a value of a vault-encrypted group_vars file': `vaulted-group-${random()}`,
   };
 
   before(async () => {
@@ -68,15 +73,37 @@ describe('reliability: secrets never appear in any output', function () {
       ansible_user: root
       ansible_password: "${secrets['a wrong password']}"
 `);
+    // Vault: a whole encrypted vars_files file, an inline !vault value, an encrypted group_vars file.
+    const vaultPassword = Buffer.from(secrets['vault password']);
+    await writeFile(path.join(dir, 'vault-pass.txt'), `${secrets['vault password']}\n`);
+    await writeFile(path.join(dir, 'vaulted-vars.yaml'), encryptVaultText(Buffer.from(`registry_password: ${secrets['a value of a vault-encrypted vars_files file']}\n`), vaultPassword));
+    await mkdir(path.join(dir, 'group_vars'), { recursive: true });
+    await writeFile(path.join(dir, 'group_vars/all.yml'), encryptVaultText(Buffer.from(`db_password: ${secrets['a value of a vault-encrypted group_vars file']}\n`), vaultPassword, 'prod'));
+    const inlineVault = encryptVaultText(Buffer.from(secrets['an inline !vault value']), vaultPassword).trimEnd().split('\n').map((l) => `      ${l}`).join('\n');
     const playbook = path.join(dir, 'secrets.yaml');
     await writeFile(playbook, `
 - hosts: all
   gather_facts: false
   become: true
+  vars_files: [vaulted-vars.yaml]
   vars:
     join_token: ${secrets['swarm join token']}
     api_key: ${secrets['no_log output']}
+    inline_secret: !vault |
+${inlineVault}
   tasks:
+    - name: show the vault's values
+      debug:
+        msg: "registry {{ registry_password }} inline {{ inline_secret }} db {{ db_password }}"
+    - name: a file holding the vault's values, shown with --diff
+      copy:
+        dest: /root/vaulted
+        content: "{{ registry_password }} {{ inline_secret }} {{ db_password }}\\n"
+        mode: "0600"
+    - name: a failure whose message holds a vault value
+      fail:
+        msg: "cannot log in with {{ db_password }}"
+      ignore_errors: true
     - name: show the token
       debug:
         msg: "docker swarm join --token {{ join_token }} 10.0.0.1:2377"
@@ -116,7 +143,8 @@ describe('reliability: secrets never appear in any output', function () {
       ignore_errors: true
 `);
     const knownHosts = path.join(dir, 'known_hosts');
-    const base = ['run', playbook, '-i', inventory, '--known-hosts', knownHosts];
+    const vaultArgs = ['--vault-password-file', path.join(dir, 'vault-pass.txt'), '--vault-id', `prod@${path.join(dir, 'vault-pass.txt')}`];
+    const base = ['run', playbook, '-i', inventory, '--known-hosts', knownHosts, ...vaultArgs];
     const env = { SWARMPLAY_PASSWORD: secrets['root password (SWARMPLAY_PASSWORD)'] };
     const outputs: Record<string, string> = {};
     const keep = (name: string, result: CliResult): CliResult => {
@@ -131,11 +159,13 @@ describe('reliability: secrets never appear in any output', function () {
     assert.equal(recap.h3.unreachable, 1);
     for (const host of ['h1', 'h2']) {
       assert.equal(recap[host].failed, 0, `${host}: ${JSON.stringify(recap[host])}\n${json.stdout}`);
-      assert.equal(recap[host].ignored, 2);
+      assert.equal(recap[host].ignored, 3);
     }
     // The run really did the work, with the real values: checked on the hosts.
     assert.equal(await sshRun(root, 'cat /root/join-token'), `${secrets['swarm join token']}\n`);
     assert.equal(await sshRun(sudoHost, 'cat /root/join-token'), `${secrets['swarm join token']}\n`);
+    assert.equal(await sshRun(root, 'cat /root/vaulted'),
+      `${secrets['a value of a vault-encrypted vars_files file']} ${secrets['an inline !vault value']} ${secrets['a value of a vault-encrypted group_vars file']}\n`);
     const noLogEvents = jsonEvents(json.stdout).filter((e) => e.event === 'host_result' && e.status !== 'unreachable' && e.task.startsWith('[no_log]'));
     assert.ok(noLogEvents.length === 6 && noLogEvents.every((e) => e.result?.censored), `no_log results are censored: ${JSON.stringify(noLogEvents)}`);
 
@@ -157,7 +187,7 @@ describe('reliability: secrets never appear in any output', function () {
     // Error messages: a broken inventory whose snippet would show a password line.
     const broken = path.join(dir, 'broken.yaml');
     await writeFile(broken, `all:\n  hosts:\n    h1:\n      ansible_password: ${secrets['login and become password']}\n      ansible_port: [\n`);
-    const bad = keep('error message', await runCli(['run', playbook, '-i', broken, '--known-hosts', knownHosts]));
+    const bad = keep('error message', await runCli(['run', playbook, '-i', broken, '--known-hosts', knownHosts, ...vaultArgs]));
     assert.equal(bad.code, 5, bad.stderr);
     assert.match(bad.stderr, /broken\.yaml:\d+:\d+/);
 
@@ -171,6 +201,7 @@ describe('reliability: secrets never appear in any output', function () {
     // The outputs are not empty: the tasks that would have printed the secrets did print, redacted.
     assert.match(outputs['plain -vvv stdout'], /docker swarm join --token \*+ 10\.0\.0\.1:2377/);
     assert.match(outputs['plain -vvv stdout'], /cannot join with \*+/);
+    assert.match(outputs['plain -vvv stdout'], /registry \*+ inline \*+ db \*+/);
     figures.secretsChecked += Object.keys(secrets).length;
     figures.outputsGrepped += Object.keys(outputs).length;
     assert.equal(checked, Object.keys(secrets).length * Object.keys(outputs).length);
