@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { clusterView, formatClusterView, shortImage, serviceOfTask, taskGroups, type ClusterSnapshot } from '../../src/reporters/cluster-view.js';
-import { parseClusterStatus } from '../../src/cli/status-command.js';
+import { parseClusterSnapshot as parseClusterStatus } from '../../src/facts/cluster-snapshot.js';
 import type { SwarmNode } from '../../src/facts/swarm-nodes.js';
 import type { TaskLine } from '../../src/facts/swarm-service.js';
 import { serviceFixture } from '../fixtures/docker-service/index.js';
@@ -11,7 +11,8 @@ const ESCAPE = /\x1b\[/;
 
 function node(index: number, overrides: Partial<SwarmNode> = {}): SwarmNode {
   const hostname = `docker${String(index).padStart(2, '0')}`;
-  return { id: `id${index}`, hostname, role: 'worker', availability: 'active', labels: {}, status: 'ready', addr: `10.0.0.${index}`, leader: false, ...overrides };
+  return { id: `id${index}`, hostname, role: 'worker', availability: 'active', labels: {}, status: 'ready', addr: `10.0.0.${index}`, leader: false,
+    engineVersion: '20.10.24', engineLabels: {}, nanoCpus: 2e9, memoryBytes: 2 ** 31, ...overrides };
 }
 
 function task(name: string, nodeName: string, image: string, state = 'running', error = ''): TaskLine {
