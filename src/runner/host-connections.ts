@@ -62,6 +62,11 @@ export class HostConnections {
     return this.pool.get(connectionSpecFor(host, vars, this.settings));
   }
 
+  /** Forgets a lost connection, so the next get() connects again. */
+  drop(host: string): Promise<void> {
+    return this.pool.drop(host);
+  }
+
   closeAll(): Promise<void> {
     return this.pool.closeAll();
   }
