@@ -2,11 +2,12 @@
 # Installs the Debian packages swarmplay's lab and tests need, only when missing.
 # ansible (not only ansible-core): the comparisons with Ansible use its json callback (ansible.posix)
 # and the bootstrap benchmark its community.docker modules.
+# chromium: the page tests of `swarmplay ui` drive it headless through playwright-core (never a downloaded browser).
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-for pkg in sudo openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible sshpass openssl util-linux time; do
+for pkg in sudo openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible sshpass openssl util-linux time chromium; do
   have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
