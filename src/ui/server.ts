@@ -84,7 +84,9 @@ export class UiServer {
 
   async close(): Promise<void> {
     for (const client of this.clients) client.end();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
