@@ -162,6 +162,8 @@ function render(state) {
 $('filter-service').addEventListener('change', applyFilters);
 $('filter-label').addEventListener('change', applyFilters);
 
+// The state at once, then every change as it happens.
+fetch('/state').then((response) => response.json()).then((state) => { if (!last) render(state); }, () => {});
 const stream = new EventSource('/events');
 stream.onmessage = (message) => render(JSON.parse(message.data));
 stream.onerror = () => {
