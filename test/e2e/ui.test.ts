@@ -139,8 +139,13 @@ describe('swarmplay ui on the lab (headless Chromium)', function () {
   it('shows a failed update\'s error (an image that does not exist)', async () => {
     await lab.ssh('docker01', `docker service update --detach --image ${registry}/testnginx:9.9 newnginx >/dev/null`);
     const started = Date.now();
-    await page.waitForFunction(() => [...document.querySelectorAll('.card .error, #services .error, #services .dim')]
-      .some((e) => /No such image: .*testnginx:9\.9/.test(e.textContent ?? '')), undefined, { timeout: 30_000 });
+    try {
+      await page.waitForFunction(() => [...document.querySelectorAll('.card .error, #services .error, #services .dim')]
+        .some((e) => /No such image: .*testnginx:9\.9/.test(e.textContent ?? '')), undefined, { timeout: 90_000 });
+    } catch (error) {
+      const tasks = await lab.ssh('docker01', "docker service ps --no-trunc newnginx --format '{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}} {{.Error}}'");
+      throw new Error(`${(error as Error).message}\nthe swarm says:\n${tasks}\nthe page says:\n${await page.locator('.node[data-node] .card[data-service="newnginx"]').allInnerTexts()}`);
+    }
     timings.failedUpdateShown = Date.now() - started;
   });
 
