@@ -10,6 +10,7 @@ import { registerInventoryCommand } from './inventory-command.js';
 import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerVaultCommand } from './vault-command.js';
+import { registerUiCommand } from './ui-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('swarmplay')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerLabCommand(program);
   registerStatusCommand(program);
   registerVaultCommand(program);
+  registerUiCommand(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 /** `swarmplay run` and `swarmplay check`. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { SwarmplayError, EXIT } from '../errors.js';
 import { PlaybookRun, type RunSettings } from '../runner/playbook-run.js';
@@ -9,6 +10,7 @@ import { JsonReporter } from '../reporters/json.js';
 import { parseExtraVars } from './extra-vars.js';
 import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
 import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
+import { saveLastRun } from '../runner/last-run.js';
 import { addConnectionOptions, connectionSettingsFrom, defaultPassword, positiveInt, type ConnectionFlags } from './connection-options.js';
 import { addInventoryOption, inventorySources } from './inventory-option.js';
 import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
@@ -125,8 +127,13 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
         `Waiting for the run that holds the inventory's lock to finish (pid ${owner.pid}, playbook ${owner.playbook})...\n`),
     });
     running = true;
+    const startedAt = new Date().toISOString();
     const outcome = await run.run();
     await reporter.close();
+    await saveLastRun(settings.inventoryPath, {
+      playbook: path.resolve(playbookPath), startedAt, finishedAt: new Date().toISOString(),
+      exitCode: outcome.exitCode, checkMode: settings.checkMode, recap: outcome.recap,
+    }).catch((error: Error) => process.stderr.write(`[WARNING]: cannot record the run for swarmplay ui: ${error.message}\n`));
     // An interrupted run says nothing about which hosts are fine: the retry file stays as it was.
     if (outcome.exitCode !== EXIT.INTERRUPTED) reportRetryFile(await updateRetryFile(playbookPath, outcome.recap).catch(
       (error: Error) => { process.stderr.write(`[WARNING]: cannot write the retry file: ${error.message}\n`); return null; }));

@@ -4,7 +4,7 @@
  * one parser of each output: swarm_node, its promotion wait and `swarmplay
  * status` all read nodes here.
  */
-import { asObject, asString, parseJsonText } from './docker-json.js';
+import { asNumber, asObject, asString, parseJsonText } from './docker-json.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { defineFact, FactError } from './types.js';
 import { outputTail } from '../transport/output-tail.js';
@@ -21,6 +21,12 @@ export interface SwarmNode {
   leader: boolean;
   /** Managers only: "reachable" | "unreachable" | "unknown". */
   reachability?: string;
+  /** The node's dockerd version as the swarm last heard it ("20.10.24+dfsg1"). */
+  engineVersion: string;
+  /** dockerd's own labels (daemon.json "labels"), not the node labels above. */
+  engineLabels: Record<string, string>;
+  nanoCpus: number;
+  memoryBytes: number;
 }
 
 /** Parses `docker node inspect NODE --format '{{json .}}'`. */
@@ -30,18 +36,29 @@ export function parseNodeInspect(stdout: string): SwarmNode {
   const status = asObject(node.Status);
   // A worker has no ManagerStatus (absent, or null in a derived reading).
   const manager = node.ManagerStatus == null ? undefined : asObject(node.ManagerStatus);
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(asObject(spec.Labels))) labels[key] = asString(value);
+  const description = asObject(node.Description);
+  const engine = asObject(description.Engine);
+  const resources = asObject(description.Resources);
+  const stringRecord = (value: unknown): Record<string, string> =>
+    Object.fromEntries(Object.entries(asObject(value)).map(([key, entry]) => [key, asString(entry)]));
+  const labels = stringRecord(spec.Labels);
+  // A manager may report Status.Addr 0.0.0.0 (it listens everywhere); its ManagerStatus.Addr says where others reach it.
+  let addr = asString(status.Addr);
+  if ((addr === '' || addr === '0.0.0.0') && manager) addr = asString(manager.Addr).replace(/:\d+$/, '');
   return {
     id: asString(node.ID),
-    hostname: asString(asObject(node.Description).Hostname),
+    hostname: asString(description.Hostname),
     role: spec.Role === 'manager' ? 'manager' : 'worker',
     availability: (['active', 'pause', 'drain'].includes(asString(spec.Availability)) ? spec.Availability : 'active') as SwarmNode['availability'],
     labels,
     status: asString(status.State),
-    addr: asString(status.Addr),
+    addr,
     leader: manager?.Leader === true,
     ...(manager && { reachability: asString(manager.Reachability) }),
+    engineVersion: asString(engine.EngineVersion),
+    engineLabels: stringRecord(engine.Labels),
+    nanoCpus: asNumber(resources.NanoCPUs) ?? 0,
+    memoryBytes: asNumber(resources.MemoryBytes) ?? 0,
   };
 }
 

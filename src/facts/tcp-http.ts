@@ -33,6 +33,32 @@ export function httpHeadProbe(host: string, port: number, requestPath: string, h
   return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quoteArgs([host, String(port), requestPath, ...headers])}`;
 }
 
+/**
+ * HTTP/1.0 GETs over bash's /dev/tcp, one after the other in one command;
+ * each response (head and body) follows a line `--response N--`. Exit 127
+ * when bash or timeout is missing.
+ */
+export function httpGetProbe(host: string, port: number, requestPaths: string[], seconds = 5): string {
+  const script =
+    'host=$1 port=$2; shift 2; n=0\n' +
+    'for p in "$@"; do printf -- "--response %s--\\n" "$n"; n=$((n+1))\n' +
+    '  (exec 3<>"/dev/tcp/$host/$port" || exit 1\n' +
+    '   printf "GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nAccept: application/json\\r\\n\\r\\n" "$p" "$host" "$port" >&3\n' +
+    '   cat <&3)\n' +
+    'done';
+  return `command -v bash >/dev/null && command -v timeout >/dev/null || exit 127\ntimeout ${seconds} bash -c ${quote(script)} probe ${quoteArgs([host, String(port), ...requestPaths])}`;
+}
+
+/** Splits httpGetProbe's output: each response's status and body, in request order. */
+export function parseHttpResponses(stdout: string): { status?: number; body: string }[] {
+  return stdout.split(/^--response \d+--\n/m).slice(1).map((response) => {
+    const split = response.indexOf('\r\n\r\n');
+    const head = split < 0 ? response : response.slice(0, split);
+    const status = httpStatus(head);
+    return { ...(status !== undefined && { status }), body: split < 0 ? '' : response.slice(split + 4) };
+  });
+}
+
 /** The status code of an HTTP response head, or undefined. */
 export function httpStatus(head: string): number | undefined {
   const match = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head.trim());

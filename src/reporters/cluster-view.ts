@@ -9,27 +9,27 @@
  * the width, piped output is never cut (grep sees everything).
  */
 import { styleText as nodeStyleText } from 'node:util';
-import type { SwarmNode } from '../facts/swarm-nodes.js';
-import type { PublishedPort, ServiceState, TaskLine } from '../facts/swarm-service.js';
+import type { ClusterSnapshot } from '../facts/cluster-snapshot.js';
+import type { PublishedPort, TaskLine } from '../facts/swarm-service.js';
 
-export interface ClusterSnapshot {
-  /** The manager the state was read from (inventory name). */
-  manager: string;
-  takenAt: Date;
-  nodes: SwarmNode[];
-  services: ServiceState[];
-  /** Tasks swarm wants running (desired state running), with their current state. */
-  tasks: TaskLine[];
-}
+export type { ClusterSnapshot };
 
 export interface TaskView {
+  id: string;
   service: string;
   /** "testnginx:2.0": the image without registry and digest. */
   image: string;
   tag: string;
   state: string;
+  /** Hostname of the node it was given to; "" when none yet. */
+  node: string;
+  desiredState: string;
+  /** When it entered its state, from docker's "Running 3 minutes ago" (to that text's precision). */
+  since?: string;
   slot?: number;
   error?: string;
+  /** Read with history only: the slot's earlier tasks, newest first (failed, rejected, shut down). */
+  history?: TaskView[];
 }
 
 export interface NodeView {
@@ -41,16 +41,30 @@ export interface NodeView {
   state: string;
   addr: string;
   labels: Record<string, string>;
+  /** Managers only: reachable | unreachable | unknown. */
+  reachability?: string;
+  engineVersion: string;
+  engineLabels: Record<string, string>;
+  cpus: number;
+  memoryBytes: number;
+  /** The tasks swarm wants running here. */
   tasks: TaskView[];
+  /** Read with history only: tasks that ended in failure here and were not replaced by a running one (their error stays visible). */
+  ended: TaskView[];
 }
 
 export interface ServiceView {
   name: string;
   mode: 'replicated' | 'global';
   image: string;
+  /** As stored: registry, repository, tag and the digest the client pinned. */
+  imageRef: string;
+  digest?: string;
   replicas: { running: number; desired: number };
   ports: string[];
   updateStatus: string | null;
+  updateMessage?: string;
+  labels: Record<string, string>;
   /** Errors of its tasks that are not running (pending, rejected...). */
   errors: string[];
 }
@@ -62,6 +76,38 @@ export interface ClusterView {
   services: ServiceView[];
   /** Tasks no node took yet (pending: "no suitable node ..."). */
   unassigned: TaskView[];
+  quorum: QuorumView;
+}
+
+export interface QuorumView {
+  managers: number;
+  reachable: number;
+  /** How many managers may fail with the quorum kept: (managers - 1) / 2, rounded down. */
+  tolerates: number;
+  /** even: an even count tolerates no more failures than one manager fewer; lost: no majority reachable. */
+  warning?: 'even' | 'lost';
+}
+
+/** Raft needs a majority of the managers. */
+export function quorumOf(nodes: readonly { role: string; reachability?: string }[]): QuorumView {
+  const managers = nodes.filter((node) => node.role === 'manager');
+  const reachable = managers.filter((node) => node.reachability === 'reachable').length;
+  const tolerates = Math.max(0, Math.floor((managers.length - 1) / 2));
+  const warning = managers.length > 0 && reachable <= managers.length / 2 ? 'lost' as const
+    : managers.length > 0 && managers.length % 2 === 0 ? 'even' as const : undefined;
+  return { managers: managers.length, reachable, tolerates, ...(warning && { warning }) };
+}
+
+const UNIT_MS: Record<string, number> = {
+  second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000, year: 31_536_000_000,
+};
+
+/** "Running 3 minutes ago", "Failed about an hour ago", "Rejected less than a second ago" -> when, relative to takenAt. */
+export function sinceOf(currentState: string, takenAt: Date): string | undefined {
+  const match = /(less than a|about an?|an?|\d+) (second|minute|hour|day|week|month|year)s? ago$/i.exec(currentState.trim());
+  if (!match) return undefined;
+  const amount = /^less/i.test(match[1]!) ? 0 : /^\d+$/.test(match[1]!) ? Number(match[1]) : 1;
+  return new Date(takenAt.getTime() - amount * UNIT_MS[match[2]!.toLowerCase()]!).toISOString();
 }
 
 /** "10.0.0.1:5000/testnginx:2.0@sha256:..." -> "testnginx:2.0". */
@@ -82,27 +128,58 @@ function portText(port: PublishedPort): string {
   return `${port.published}->${port.target}/${port.protocol}${port.mode === 'host' ? ' host' : ''}`;
 }
 
-function taskView(task: TaskLine): TaskView {
+function taskView(task: TaskLine, takenAt: Date): TaskView {
   const image = shortImage(task.image);
+  const since = sinceOf(task.currentState, takenAt);
   return {
+    id: task.id,
     service: serviceOfTask(task.name),
     image,
     tag: image.slice(image.lastIndexOf(':') + 1),
     state: task.state,
+    node: task.node,
+    desiredState: task.desiredState,
+    ...(since && { since }),
     ...(task.slot !== undefined && { slot: task.slot }),
     ...(task.error && { error: task.error }),
   };
 }
 
+const ENDED_BADLY = new Set(['failed', 'rejected', 'orphaned']);
+
+/** A replicated task's slot, or a global task's node: where a task and the ones it replaced belong together. */
+function placeOf(task: TaskLine): string {
+  return `${serviceOfTask(task.name)}\u0000${task.slot ?? task.node}`;
+}
+
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+const byServiceAndSlot = (a: TaskView, b: TaskView) => byName(a.service, b.service) || (a.slot ?? 0) - (b.slot ?? 0);
 
 export function clusterView(snapshot: ClusterSnapshot): ClusterView {
   const tasksByNode = new Map<string, TaskView[]>();
+  const endedByNode = new Map<string, TaskView[]>();
   const unassigned: TaskView[] = [];
+  const current = snapshot.tasks.filter((task) => task.desiredState === 'running');
+  // Older tasks by place, newest first (docker lists a slot's tasks newest first).
+  const older = new Map<string, TaskView[]>();
   for (const task of snapshot.tasks) {
-    const view = taskView(task);
+    if (task.desiredState === 'running') continue;
+    const key = placeOf(task);
+    older.set(key, [...(older.get(key) ?? []), taskView(task, snapshot.takenAt)]);
+  }
+  const placed = new Set<string>();
+  for (const task of current) {
+    const history = older.get(placeOf(task));
+    placed.add(placeOf(task));
+    const view = { ...taskView(task, snapshot.takenAt), ...(history && { history }) };
     if (!task.node) unassigned.push(view);
     else tasksByNode.set(task.node, [...(tasksByNode.get(task.node) ?? []), view]);
+  }
+  // A place whose newest task failed and has no running successor (a scaled-down or rolled-back slot): kept with its error.
+  for (const [key, [newest, ...rest]] of older) {
+    if (placed.has(key) || !newest || !(ENDED_BADLY.has(newest.state) || newest.error)) continue;
+    const view = { ...newest, ...(rest.length && { history: rest }) };
+    if (newest.node) endedByNode.set(newest.node, [...(endedByNode.get(newest.node) ?? []), view]);
   }
   const nodes = [...snapshot.nodes].sort((a, b) => byName(a.hostname, b.hostname)).map((node): NodeView => ({
     hostname: node.hostname,
@@ -113,25 +190,36 @@ export function clusterView(snapshot: ClusterSnapshot): ClusterView {
     state: node.status,
     addr: node.addr,
     labels: node.labels,
-    tasks: (tasksByNode.get(node.hostname) ?? []).sort((a, b) => byName(a.service, b.service) || (a.slot ?? 0) - (b.slot ?? 0)),
+    ...(node.reachability && { reachability: node.reachability }),
+    engineVersion: node.engineVersion,
+    engineLabels: node.engineLabels,
+    cpus: node.nanoCpus / 1e9,
+    memoryBytes: node.memoryBytes,
+    tasks: (tasksByNode.get(node.hostname) ?? []).sort(byServiceAndSlot),
+    ended: (endedByNode.get(node.hostname) ?? []).sort(byServiceAndSlot),
   }));
   const services = [...snapshot.services].sort((a, b) => byName(a.name, b.name)).map((service): ServiceView => {
-    const tasks = snapshot.tasks.filter((task) => serviceOfTask(task.name) === service.name);
+    const tasks = current.filter((task) => serviceOfTask(task.name) === service.name);
+    const digest = /@(sha256:[0-9a-f]+)$/.exec(service.image)?.[1];
     const errors = [...new Set(tasks.filter((task) => task.state !== 'running' && task.error).map((task) => task.error))];
     return {
       name: service.name,
       mode: service.mode,
       image: shortImage(service.image),
+      imageRef: service.image,
+      ...(digest && { digest }),
       replicas: {
         running: tasks.filter((task) => task.state === 'running').length,
         desired: service.mode === 'replicated' ? service.replicas ?? 0 : tasks.length,
       },
       ports: service.publish.map(portText),
       updateStatus: service.updateStatus?.state ?? null,
+      ...(service.updateStatus?.message && { updateMessage: service.updateStatus.message }),
+      labels: service.labels,
       errors,
     };
   });
-  return { manager: snapshot.manager, takenAt: snapshot.takenAt.toISOString(), nodes, services, unassigned };
+  return { manager: snapshot.manager, takenAt: snapshot.takenAt.toISOString(), nodes, services, unassigned, quorum: quorumOf(snapshot.nodes) };
 }
 
 export interface FormatOptions {

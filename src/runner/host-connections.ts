@@ -98,6 +98,11 @@ export class HostConnections {
     return this.get(host, vars);
   }
 
+  /** Forgets a lost connection, so the next get() connects again. */
+  drop(host: string): Promise<void> {
+    return this.pool.drop(host);
+  }
+
   closeAll(): Promise<void> {
     return this.pool.closeAll();
   }

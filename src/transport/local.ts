@@ -11,7 +11,7 @@ import { constants as osConstants } from 'node:os';
 import { SwarmplayError } from '../errors.js';
 import { quote } from './shell-quote.js';
 import { getFileWith, putFileWith, type RawRunResult } from './atomic-write.js';
-import type { Connection, PutFileOptions, PutFileResult, RunOptions, RunResult } from './types.js';
+import type { Connection, FollowResult, PutFileOptions, PutFileResult, RunOptions, RunResult } from './types.js';
 
 export class LocalConnection implements Connection {
   readonly host: string;
@@ -32,6 +32,28 @@ export class LocalConnection implements Connection {
 
   getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
     return getFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, options);
+  }
+
+  follow(command: string, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<FollowResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      this.running.add(child);
+      let stderr = '';
+      const onAbort = (): void => killGroup(child, 'SIGTERM');
+      signal.addEventListener('abort', onAbort, { once: true });
+      child.stdout.setEncoding('utf8').on('data', onOutput);
+      child.stderr.setEncoding('utf8').on('data', (text: string) => { if (stderr.length < 65_536) stderr += text; });
+      child.on('error', (error) => {
+        this.running.delete(child);
+        signal.removeEventListener('abort', onAbort);
+        reject(new SwarmplayError('COMMAND_FAILED', `${this.host}: cannot start /bin/sh: ${error.message}`));
+      });
+      child.on('close', (code, exitSignal) => {
+        this.running.delete(child);
+        signal.removeEventListener('abort', onAbort);
+        resolve({ exitCode: code ?? (exitSignal ? 128 + ((osConstants.signals as Record<string, number>)[exitSignal] ?? 127) : 255), stderr });
+      });
+    });
   }
 
   async close(): Promise<void> {

@@ -27,7 +27,7 @@ import { KnownHosts } from './known-hosts.js';
 import { RemoteShellPool, type RemoteShell } from './remote-shell.js';
 import { getFileWith, putFileWith, type RawRunResult } from './atomic-write.js';
 import type {
-  Connection, ConnectionSpec, PutFileOptions, PutFileResult, RunOptions, RunResult,
+  Connection, ConnectionSpec, FollowResult, PutFileOptions, PutFileResult, RunOptions, RunResult,
 } from './types.js';
 
 /** Kills the process group of every other session of this connection (see stopRemoteCommands). */
@@ -176,6 +176,52 @@ export class SshConnection implements Connection {
 
   getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
     return getFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, options);
+  }
+
+  /** One exec channel for the command's whole life; it holds one of the connection's channel slots meanwhile. */
+  follow(command: string, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<FollowResult> {
+    const display = displayed(command);
+    return this.channelSlots(() => new Promise<FollowResult>((resolve, reject) => {
+      if (this.lostError) { reject(this.lostFor(display)); return; }
+      if (this.closing || signal.aborted) { resolve({ exitCode: 130, stderr: '' }); return; }
+      let channel: ClientChannel | undefined;
+      let exitCode: number | undefined;
+      let settled = false;
+      const stderr: Buffer[] = [];
+      const decoder = new TextDecoder();
+      const finish = (error?: SwarmplayError): void => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(onLost);
+        signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve({ exitCode: exitCode ?? (signal.aborted ? 130 : 255), stderr: Buffer.concat(stderr).toString('utf8') });
+      };
+      const onLost = (): void => finish(this.lostFor(display));
+      const onAbort = (): void => {
+        if (channel) stopChannel(channel);
+        finish();
+      };
+      this.inFlight.add(onLost);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.openExecChannel(command).then((opened) => {
+        channel = opened;
+        opened.once('close', () => {
+          this.openChannels -= 1;
+          this.channelClosed.emit('close');
+          if (exitCode === undefined && this.lostError) finish(this.lostFor(display));
+          else finish();
+        });
+        if (settled) { stopChannel(opened); return; }
+        opened.on('data', (chunk: Buffer) => onOutput(decoder.decode(chunk, { stream: true })));
+        opened.stderr.on('data', (chunk: Buffer) => { if (stderr.length < 64) stderr.push(chunk); });
+        opened.on('exit', (code: number | null, exitSignal?: string) => { exitCode = code ?? signalExitCode(exitSignal); });
+        opened.end();
+      }, (error: Error) => {
+        finish(this.lostError ? this.lostFor(display)
+          : new SwarmplayError('CONNECTION_LOST', `${this.host}: cannot open a channel (${error.message}) for: ${display}`));
+      });
+    }));
   }
 
   async close(): Promise<void> {

@@ -52,7 +52,20 @@ export interface Connection {
   putFile(path: string, content: string | Buffer, options?: PutFileOptions): Promise<PutFileResult>;
   /** The file's bytes, or null when it does not exist. */
   getFile(path: string, options?: { become?: boolean }): Promise<Buffer | null>;
+  /**
+   * Runs a long-lived command (`docker events`) and hands its stdout to
+   * `onOutput` as it arrives, until the command ends or `signal` aborts it
+   * (the remote command is then killed). Resolves with its exit code and
+   * stderr; rejects with CONNECTION_LOST when the connection drops.
+   * Optional: a transport that cannot follow output leaves it out.
+   */
+  follow?(command: string, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<FollowResult>;
   close(): Promise<void>;
+}
+
+export interface FollowResult {
+  exitCode: number;
+  stderr: string;
 }
 
 /** How to reach a host, resolved from inventory variables (ansible_host, ansible_port, ...). */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { parseClusterStatus, pickManager, registerStatusCommand, renderStatus, STATUS_SCRIPT } from '../../src/cli/status-command.js';
+import { registerStatusCommand, renderStatus } from '../../src/cli/status-command.js';
+import { clusterSnapshotCommand, parseClusterSnapshot as parseClusterStatus } from '../../src/facts/cluster-snapshot.js';
+import { pickManager } from '../../src/runner/cluster-reader.js';
 import type { Inventory } from '../../src/language/inventory.js';
 import { serviceFixture } from '../fixtures/docker-service/index.js';
 
@@ -16,7 +18,7 @@ describe('swarmplay status', () => {
   });
 
   it('asks only read-only docker commands', () => {
-    const commands = STATUS_SCRIPT.match(/docker \w+ \w+/g);
+    const commands = [clusterSnapshotCommand(), clusterSnapshotCommand({ history: true })].join('\n').match(/docker \w+ \w+/g);
     assert.deepEqual([...new Set(commands)], ['docker node ls', 'docker node inspect', 'docker service ls', 'docker service inspect', 'docker service ps']);
   });
 

@@ -4,7 +4,7 @@ import type { SwarmNode } from '../../src/facts/swarm-nodes.js';
 import type { TaskLine } from '../../src/facts/swarm-service.js';
 
 const node = (hostname: string, extra: Partial<SwarmNode> = {}): SwarmNode => ({
-  id: `id-${hostname}`, hostname, role: 'worker', availability: 'active', labels: {}, status: 'ready', addr: '', leader: false, ...extra,
+  id: `id-${hostname}`, hostname, role: 'worker', availability: 'active', labels: {}, status: 'ready', addr: '', leader: false, engineVersion: '', engineLabels: {}, nanoCpus: 0, memoryBytes: 0, ...extra,
 });
 const task = (hostname: string, state = 'running', desiredState = 'running'): TaskLine =>
   ({ id: '', name: 'w.1', node: hostname, image: 'httpd', desiredState, state, currentState: state, error: '', ports: '' }) as TaskLine;

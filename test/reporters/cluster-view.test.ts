@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { clusterView, formatClusterView, shortImage, serviceOfTask, taskGroups, type ClusterSnapshot } from '../../src/reporters/cluster-view.js';
-import { parseClusterStatus } from '../../src/cli/status-command.js';
+import { clusterView, formatClusterView, quorumOf, shortImage, serviceOfTask, sinceOf, taskGroups, type ClusterSnapshot } from '../../src/reporters/cluster-view.js';
+import { parseClusterSnapshot as parseClusterStatus } from '../../src/facts/cluster-snapshot.js';
 import type { SwarmNode } from '../../src/facts/swarm-nodes.js';
 import type { TaskLine } from '../../src/facts/swarm-service.js';
 import { serviceFixture } from '../fixtures/docker-service/index.js';
@@ -11,7 +11,8 @@ const ESCAPE = /\x1b\[/;
 
 function node(index: number, overrides: Partial<SwarmNode> = {}): SwarmNode {
   const hostname = `docker${String(index).padStart(2, '0')}`;
-  return { id: `id${index}`, hostname, role: 'worker', availability: 'active', labels: {}, status: 'ready', addr: `10.0.0.${index}`, leader: false, ...overrides };
+  return { id: `id${index}`, hostname, role: 'worker', availability: 'active', labels: {}, status: 'ready', addr: `10.0.0.${index}`, leader: false,
+    engineVersion: '20.10.24', engineLabels: {}, nanoCpus: 2e9, memoryBytes: 2 ** 31, ...overrides };
 }
 
 function task(name: string, nodeName: string, image: string, state = 'running', error = ''): TaskLine {
@@ -96,5 +97,43 @@ describe('cluster view', () => {
     assert.match(text, /docker08 .*drain.*down/);
     const piped = formatClusterView(clusterView(snapshot), { color: false });
     assert.match(piped, /docker50 .* service0:1\.0 · service1:1\.1 · service2:1\.2 · service3:1\.3\n/);
+  });
+});
+
+describe('cluster view with task history', () => {
+  const at = new Date('2026-12-02T12:00:00Z');
+  const old = (name: string, nodeName: string, state: string, error = ''): TaskLine => ({
+    ...task(name, nodeName, 'reg:5000/testnginx:9.9@sha256:aa', state, error), id: `${name}-${state}`, desiredState: 'shutdown',
+  });
+
+  it('keeps a slot\'s failed tasks under the running one, and a failed task without successor on its node', () => {
+    const snapshot: ClusterSnapshot = {
+      manager: 'docker01', takenAt: at,
+      nodes: [node(1, { role: 'manager', leader: true, reachability: 'reachable' }), node(2)],
+      services: [],
+      tasks: [
+        task('web.1', 'docker01', 'reg:5000/testnginx:1.0'),
+        old('web.1', 'docker02', 'rejected', 'No such image: reg:5000/testnginx:9.9'),
+        old('web.2', 'docker02', 'failed', 'task: non-zero exit (1)'),
+        old('web.3', 'docker02', 'shutdown'),
+      ],
+    };
+    const view = clusterView(snapshot);
+    const [docker01, docker02] = view.nodes;
+    assert.equal(docker01!.tasks.length, 1);
+    assert.deepEqual(docker01!.tasks[0]!.history!.map((t) => [t.state, t.node, t.error]), [['rejected', 'docker02', 'No such image: reg:5000/testnginx:9.9']]);
+    assert.deepEqual(docker02!.tasks, []);
+    assert.deepEqual(docker02!.ended.map((t) => [t.slot, t.state]), [[2, 'failed']], 'a slot shut down cleanly is not kept');
+    assert.equal(docker01!.tasks[0]!.since, '2026-12-02T11:59:58.000Z');
+  });
+
+  it('reads docker\'s "how long ago" and the quorum', () => {
+    assert.equal(sinceOf('Running about an hour ago', at), '2026-12-02T11:00:00.000Z');
+    assert.equal(sinceOf('Rejected less than a second ago', at), at.toISOString());
+    assert.equal(sinceOf('Pending', at), undefined);
+    const managers = (reachability: string[]) => reachability.map((r) => ({ role: 'manager', reachability: r }));
+    assert.deepEqual(quorumOf(managers(['reachable', 'reachable', 'reachable'])), { managers: 3, reachable: 3, tolerates: 1 });
+    assert.deepEqual(quorumOf(managers(['reachable', 'reachable'])), { managers: 2, reachable: 2, tolerates: 0, warning: 'even' });
+    assert.deepEqual(quorumOf(managers(['reachable', 'unreachable', 'unreachable'])), { managers: 3, reachable: 1, tolerates: 1, warning: 'lost' });
   });
 });
