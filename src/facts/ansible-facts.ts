@@ -18,7 +18,7 @@ export const ANSIBLE_FACT_SECTIONS: Array<[string, string]> = [
   ['route-get', 'ip -4 route get 8.8.8.8 2>/dev/null'],
   ['cpuinfo', 'grep -E "^(processor|cpu cores|physical id)" /proc/cpuinfo 2>/dev/null'],
   ['meminfo', 'grep -E "^(MemTotal|MemFree|SwapTotal)" /proc/meminfo 2>/dev/null'],
-  ['env', 'env -0 | od -An -v -tx1 | tr -d " \\n"'],
+  ['env', 'env -0 | od -An -v -tx1 | tr -d " \\n"; echo'],
   ['user', 'id -un; id -u; id -g'],
   ['init', 'cat /proc/1/comm 2>/dev/null; readlink /sbin/init 2>/dev/null; [ -d /run/systemd/system ] && echo run-systemd'],
   ['pkg', 'for p in apt-get dnf yum apk zypper pacman; do command -v $p >/dev/null 2>&1 && echo $p; done'],
@@ -117,10 +117,11 @@ function lsbFacts(text: string | undefined): Record<string, string> {
   return lsb;
 }
 
+/** Ansible's order: PID 1's name, unless it is init or a shell; then the signs of systemd. */
 function serviceManager(init: string[]): string {
+  const comm = init[0] === 'run-systemd' ? '' : init[0] ?? '';
+  if (comm && comm !== 'init' && !comm.endsWith('sh')) return comm;
   if (init.includes('run-systemd')) return 'systemd';
-  const comm = init[0] ?? '';
-  if (comm === 'systemd') return 'systemd';
   if (/systemd/.test(init[1] ?? '')) return 'systemd';
   if (comm === 'init' && /upstart/.test(init[1] ?? '')) return 'upstart';
   if (comm === 'openrc-init') return 'openrc';
