@@ -22,6 +22,7 @@ import type { Connection } from '../transport/types.js';
 import { HostConnections, type ConnectionSettings } from './host-connections.js';
 import { isPreparedRun, type PreparedRun } from './prepare.js';
 import { loadVarsFiles } from './vars-files.js';
+import { TaskLoader } from '../language/task-loader.js';
 
 export interface RunSettings extends ConnectionSettings {
   playbookPath: string;
@@ -124,6 +125,8 @@ export class PlaybookRun {
     const startAt = settings.startAtTask ? { name: settings.startAtTask, reached: false } : undefined;
     const warned = new Set<string>();
 
+    for (const msg of playbook.warnings ?? []) this.emit({ event: 'warning', msg });
+    const taskFiles = new TaskLoader(this.modules);
     try {
       for (const play of playbook.plays) {
         if (this.abort.signal.aborted) break;
@@ -155,6 +158,7 @@ export class PlaybookRun {
             checkMode: settings.checkMode,
             playbookDir: playbook.dir,
             inventoryFile: settings.inventoryPath,
+            playRoles: play.roles,
           };
           const runner = new PlayRunner(play, scope, {
             emit: this.emit,
@@ -177,6 +181,7 @@ export class PlaybookRun {
             tagFilter,
             startAt,
             signal: this.abort.signal,
+            loadTaskFile: (file, role) => taskFiles.tasksFromFile(file, role, false, []),
           });
           const goOn = await runner.runBatch(batch);
           if (!goOn) break;

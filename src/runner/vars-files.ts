@@ -13,12 +13,16 @@ import { renderValue } from '../language/template-string.js';
 export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const entry of play.varsFiles) {
-    const file = path.resolve(baseDir, String(renderValue(entry, { ...vars, ...out }, play.location)));
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${file} does not exist`, { location: play.location });
+    // A list: the first file that exists (Ansible's first-found form).
+    const candidates = (Array.isArray(entry) ? entry : [entry]).map((e) => path.resolve(baseDir, String(renderValue(e, { ...vars, ...out }, play.location))));
+    let text: string | undefined;
+    let file = candidates[0]!;
+    for (const candidate of candidates) {
+      text = await readFile(candidate, 'utf8').catch(() => undefined);
+      if (text !== undefined) { file = candidate; break; }
+    }
+    if (text === undefined) {
+      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${candidates.length > 1 ? `none of ${candidates.join(', ')} exists` : `${file} does not exist`}`, { location: play.location });
     }
     const data = parseYaml(text) ?? {};
     if (typeof data !== 'object' || Array.isArray(data)) {
