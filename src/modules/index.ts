@@ -32,11 +32,12 @@ import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
 import { dockerService } from './docker-service.js';
 import { dockerNetwork } from './docker-network.js';
+import { includeVars } from './include-vars.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  dockerService, dockerNetwork, meta,
+  dockerService, dockerNetwork, meta, includeVars,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
