@@ -7,13 +7,13 @@
  */
 import type { SourceLocation } from '../errors.js';
 import { parseExpression, type ExpressionNode } from './parser.js';
-import { need, runtimeError, type Scope } from './scope.js';
+import { lookupLocal, need, runtimeError, type Frame, type Scope } from './scope.js';
 import { binary, pythonSlice } from './operators.js';
 import { DICT_METHODS, GLOBAL_FUNCTIONS, LIST_METHODS, STRING_METHODS } from './methods.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { resolveLookup } from './lazy-variables.js';
-import { FORBIDDEN_PROPERTIES, UndefinedValue, isPlainObject, isTruthy, readProperty, typeName } from './values.js';
+import { CallableValue, FORBIDDEN_PROPERTIES, OMIT_TOKEN, UndefinedValue, isPlainObject, isTruthy, readProperty, typeName } from './values.js';
 
 function pathOf(node: ExpressionNode): string {
   switch (node.type) {
@@ -25,12 +25,14 @@ function pathOf(node: ExpressionNode): string {
   }
 }
 
-function evaluate(node: ExpressionNode, scope: Scope): unknown {
+export function evaluate(node: ExpressionNode, scope: Scope): unknown {
   switch (node.type) {
     case 'literal': return node.value;
     case 'name': {
+      const local = lookupLocal(scope.locals, node.name);
+      if (local.found) return local.value;
       const found = readProperty(scope.vars, node.name);
-      if (!found.found) return new UndefinedValue(node.name, `'${node.name}' is undefined`);
+      if (!found.found) return node.name === 'omit' ? OMIT_TOKEN : new UndefinedValue(node.name, `'${node.name}' is undefined`);
       return resolveLookup(scope, scope.vars, found.value, node.name);
     }
     case 'attr': case 'item': {
@@ -66,7 +68,9 @@ function evaluate(node: ExpressionNode, scope: Scope): unknown {
       const input = evaluate(node.input, scope);
       if (!test.acceptsUndefined) need(scope, input);
       const args = node.args.map((a) => need(scope, evaluate(a, scope)));
-      const result = test.apply(input, args, scope);
+      const kwargs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(node.kwargs)) kwargs[k] = need(scope, evaluate(v, scope));
+      const result = test.apply(input, args, scope, kwargs);
       return node.negated ? !result : result;
     }
     case 'unary': {
@@ -114,23 +118,36 @@ function evaluate(node: ExpressionNode, scope: Scope): unknown {
 }
 
 function evaluateCall(node: Extract<ExpressionNode, { type: 'call' }>, scope: Scope): unknown {
-  if (Object.keys(node.kwargs).length > 0) throw runtimeError(scope, 'keyword arguments are only supported for filters');
+  const args = (): unknown[] => node.args.map((a) => need(scope, evaluate(a, scope)));
+  const kwargs = (): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node.kwargs)) out[k] = need(scope, evaluate(v, scope));
+    return out;
+  };
   if (node.callee.type === 'name') {
+    const local = lookupLocal(scope.locals, node.callee.name);
+    if (local.found && local.value instanceof CallableValue) return local.value.invoke(args(), kwargs());
     const fn = Object.hasOwn(GLOBAL_FUNCTIONS, node.callee.name) ? GLOBAL_FUNCTIONS[node.callee.name] : undefined;
     if (!fn) throw runtimeError(scope, `unknown function '${node.callee.name}'`, `Known functions: ${Object.keys(GLOBAL_FUNCTIONS).join(', ')}.`);
-    return fn(node.args.map((a) => need(scope, evaluate(a, scope))), scope);
+    return fn(args(), scope, kwargs());
   }
   if (node.callee.type === 'attr') {
     const self = need(scope, evaluate(node.callee.object, scope));
+    if (isPlainObject(self)) {
+      // `loop.cycle(...)`: a callable the template itself put in a mapping.
+      const own = readProperty(self, node.callee.name);
+      if (own.found && own.value instanceof CallableValue) return own.value.invoke(args(), kwargs());
+    }
+    if (Object.keys(node.kwargs).length > 0) throw runtimeError(scope, 'keyword arguments are only supported for filters, functions and macros');
     const table = typeof self === 'string' ? STRING_METHODS : Array.isArray(self) ? LIST_METHODS : isPlainObject(self) ? DICT_METHODS : undefined;
     const method = table && Object.hasOwn(table, node.callee.name) ? table[node.callee.name] : undefined;
     if (!method) {
       throw runtimeError(scope, `a ${typeName(self)} has no method '${node.callee.name}'`,
         table ? `Methods of a ${typeName(self)}: ${Object.keys(table).join(', ')}.` : undefined);
     }
-    return method(self as never, node.args.map((a) => need(scope, evaluate(a, scope))), scope);
+    return method(self as never, args(), scope);
   }
-  throw runtimeError(scope, 'only named functions and methods can be called');
+  throw runtimeError(scope, 'only named functions, macros and methods can be called');
 }
 
 function applyFilter(node: Extract<ExpressionNode, { type: 'filter' }>, scope: Scope): unknown {
@@ -144,8 +161,8 @@ function applyFilter(node: Extract<ExpressionNode, { type: 'filter' }>, scope: S
 }
 
 /** Parses and evaluates one expression; `stack` is the chain of variables being templated. */
-export function evaluateIn(expr: string, vars: Record<string, unknown>, location: SourceLocation | undefined, stack: readonly string[]): unknown {
+export function evaluateIn(expr: string, vars: Record<string, unknown>, location: SourceLocation | undefined, stack: readonly string[], locals?: Frame): unknown {
   const node = parseExpression(expr, location);
-  const scope: Scope = { vars, text: expr.trim(), location, stack };
+  const scope: Scope = { vars, text: expr.trim(), location, stack, locals };
   return need(scope, evaluate(node, scope));
 }

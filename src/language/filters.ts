@@ -10,6 +10,7 @@ import { need, runtimeError, type Scope } from './scope.js';
 import { binary, compareValues } from './operators.js';
 import { STRING_METHODS } from './methods.js';
 import { regexOf, runTest } from './tests.js';
+import { ANSIBLE_FILTERS } from './ansible-filters.js';
 import {
   FORBIDDEN_PROPERTIES, UndefinedValue, deepEqual, isPlainObject, isTruthy, isUndefined, readProperty, toText, typeName,
 } from './values.js';
@@ -19,14 +20,14 @@ export interface FilterDefinition {
   apply(input: unknown, args: unknown[], kwargs: Record<string, unknown>, scope: Scope): unknown;
 }
 
-function asList(value: unknown, filter: string, scope: Scope): unknown[] {
+export function asList(value: unknown, filter: string, scope: Scope): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') return [...value];
   if (isPlainObject(value)) return Object.keys(value);
   throw runtimeError(scope, `filter '${filter}' needs a list, got ${typeName(value)}`);
 }
 
-function asString(value: unknown, filter: string, scope: Scope): string {
+export function asString(value: unknown, filter: string, scope: Scope): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return toText(value);
   throw runtimeError(scope, `filter '${filter}' needs a string, got ${typeName(value)}`);
@@ -65,7 +66,7 @@ function toBool(value: unknown): boolean {
   return false;
 }
 
-function attributePath(value: unknown, attribute: string): unknown {
+export function attributePath(value: unknown, attribute: string): unknown {
   let current = value;
   for (const part of attribute.split('.')) {
     const found = readProperty(current, part);
@@ -234,5 +235,6 @@ export const FILTERS: Record<string, FilterDefinition> = {
     },
   },
 };
+Object.assign(FILTERS, ANSIBLE_FILTERS);
 FILTERS.d = FILTERS.default!;
 FILTERS.count = FILTERS.length!;

@@ -1,12 +1,16 @@
 /**
- * What an expression may call: the global range(), and the string, dict and
+ * What an expression may call: range(), lookup()/query() (lookups.ts), and the string, dict and
  * list methods Ansible users write (`x.split(',')`, `d.get('k', 0)`).
  * Nothing outside these tables can be called.
  */
 import { runtimeError, type Scope } from './scope.js';
+import { lookup, query } from './lookups.js';
 import { deepEqual, readProperty, toText } from './values.js';
 
-export const GLOBAL_FUNCTIONS: Record<string, (args: unknown[], scope: Scope) => unknown> = {
+export const GLOBAL_FUNCTIONS: Record<string, (args: unknown[], scope: Scope, kwargs: Record<string, unknown>) => unknown> = {
+  lookup: (args, scope, kwargs) => lookup(args, scope, kwargs),
+  query: (args, scope, kwargs) => query(args, scope, kwargs),
+  q: (args, scope, kwargs) => query(args, scope, kwargs),
   range(args, scope) {
     const nums = args.map((a) => { if (typeof a !== 'number' || !Number.isInteger(a)) throw runtimeError(scope, 'range() needs integers'); return a; });
     const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];

@@ -53,6 +53,7 @@ export function referencedNames(expr: string, location?: SourceLocation): { name
         const guards = ['defined', 'undefined', 'none'].includes(node.name);
         walk(node.input, guard || guards);
         node.args.forEach((a) => walk(a, false));
+        Object.values(node.kwargs).forEach((a) => walk(a, false));
         return;
       }
       case 'unary':

@@ -5,6 +5,7 @@
  * the end) and no crossing between booleans, numbers and strings.
  */
 import { runtimeError, type Scope } from './scope.js';
+import { printf } from './python-format.js';
 import { deepEqual, isPlainObject, readProperty, toText, typeName } from './values.js';
 
 export function pythonSlice<T extends unknown[] | string>(value: T, start: number | undefined, stop: number | undefined, step: number | undefined, scope: Scope): T {
@@ -75,7 +76,8 @@ export function binary(op: string, a: unknown, b: unknown, scope: Scope): unknow
       { const [x, y] = numbers(); return x * y; }
     case '/': { const [x, y] = numbers(); if (y === 0) throw runtimeError(scope, 'division by zero'); return x / y; }
     case '//': { const [x, y] = numbers(); if (y === 0) throw runtimeError(scope, 'division by zero'); return Math.floor(x / y); }
-    case '%': { const [x, y] = numbers(); if (y === 0) throw runtimeError(scope, 'division by zero'); return ((x % y) + y) % y; }
+    case '%': if (typeof a === 'string') return printf(a, b, scope);
+    { const [x, y] = numbers(); if (y === 0) throw runtimeError(scope, 'division by zero'); return ((x % y) + y) % y; }
     case '**': { const [x, y] = numbers(); return x ** y; }
   }
   throw runtimeError(scope, `unknown operator '${op}'`);

@@ -19,7 +19,7 @@ export type ExpressionNode =
   | { type: 'slice'; object: ExpressionNode; start?: ExpressionNode; stop?: ExpressionNode; step?: ExpressionNode }
   | { type: 'call'; callee: ExpressionNode; args: ExpressionNode[]; kwargs: Record<string, ExpressionNode>; pos: number }
   | { type: 'filter'; input: ExpressionNode; name: string; args: ExpressionNode[]; kwargs: Record<string, ExpressionNode>; pos: number }
-  | { type: 'test'; input: ExpressionNode; name: string; args: ExpressionNode[]; negated: boolean; pos: number }
+  | { type: 'test'; input: ExpressionNode; name: string; args: ExpressionNode[]; kwargs: Record<string, ExpressionNode>; negated: boolean; pos: number }
   | { type: 'unary'; op: 'not' | '-' | '+'; operand: ExpressionNode }
   | { type: 'binary'; op: string; left: ExpressionNode; right: ExpressionNode; pos: number }
   | { type: 'chain'; first: ExpressionNode; rest: { op: string; right: ExpressionNode; pos: number }[] }
@@ -34,10 +34,37 @@ export const LITERAL_NAMES: Record<string, unknown> = {
 
 const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 
-/** Recursive descent in Jinja2's own precedence order (jinja2/parser.py). */
-class Parser {
+/**
+ * Recursive descent in Jinja2's own precedence order (jinja2/parser.py).
+ * Exported for template statements, which parse their parts with it.
+ */
+export class Parser {
   private index = 0;
   constructor(private readonly text: string, private readonly tokens: Token[], private readonly location?: SourceLocation) {}
+
+  atEnd(): boolean { return this.peek().kind === 'end'; }
+
+  /** A name a statement binds (`for x in`, `set x =`, a macro's parameter). */
+  targetName(): string {
+    const token = this.next();
+    if (token.kind !== 'name' || RESERVED_WORDS.has(token.value) || Object.hasOwn(LITERAL_NAMES, token.value)) {
+      throw this.error(token, token.kind === 'end' ? 'expected a name but the statement ended' : `expected a name but found '${token.value}'`);
+    }
+    return token.value;
+  }
+
+  expectWord(word: string): void {
+    if (!this.isWord(word)) {
+      const token = this.peek();
+      throw this.error(token, token.kind === 'end' ? `expected '${word}' but the statement ended` : `expected '${word}' but found '${token.value}'`);
+    }
+    this.next();
+  }
+
+  expectEnd(): void {
+    const rest = this.peek();
+    if (rest.kind !== 'end') throw this.error(rest, `unexpected '${rest.value}'`);
+  }
 
   parse(): ExpressionNode {
     if (this.peek().kind === 'end') throw this.error(this.peek(), 'empty expression');
@@ -47,20 +74,20 @@ class Parser {
     return node;
   }
 
-  private peek(offset = 0): Token { return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)]!; }
-  private next(): Token { return this.tokens[this.index++]!; }
-  private isOp(value: string, offset = 0): boolean { const t = this.peek(offset); return t.kind === 'op' && t.value === value; }
-  private isWord(value: string, offset = 0): boolean { const t = this.peek(offset); return t.kind === 'name' && t.value === value; }
-  private expectOp(value: string): Token {
+  peek(offset = 0): Token { return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)]!; }
+  next(): Token { return this.tokens[this.index++]!; }
+  isOp(value: string, offset = 0): boolean { const t = this.peek(offset); return t.kind === 'op' && t.value === value; }
+  isWord(value: string, offset = 0): boolean { const t = this.peek(offset); return t.kind === 'name' && t.value === value; }
+  expectOp(value: string): Token {
     const token = this.peek();
     if (token.kind !== 'op' || token.value !== value) {
       throw this.error(token, token.kind === 'end' ? `expected '${value}' but the expression ended` : `expected '${value}' but found '${token.value}'`);
     }
     return this.next();
   }
-  private error(token: Token, what: string): SwarmplayError { return syntaxError(this.text, token.pos, what, this.location); }
+  error(token: Token, what: string): SwarmplayError { return syntaxError(this.text, token.pos, what, this.location); }
 
-  private expression(): ExpressionNode {
+  expression(): ExpressionNode {
     const value = this.or();
     if (this.isWord('if')) {
       this.next();
@@ -72,7 +99,7 @@ class Parser {
     return value;
   }
 
-  private or(): ExpressionNode {
+  or(): ExpressionNode {
     let left = this.and();
     while (this.isWord('or')) { this.next(); left = { type: 'or', left, right: this.and() }; }
     return left;
@@ -309,9 +336,10 @@ class Parser {
           });
         }
         let args: ExpressionNode[] = [];
-        if (this.isOp('(')) { this.next(); args = this.callArguments().args; }
+        let kwargs: Record<string, ExpressionNode> = {};
+        if (this.isOp('(')) { this.next(); ({ args, kwargs } = this.callArguments()); }
         else if (TESTS_WITH_ONE_ARGUMENT.has(testName) && startsOperand(this.peek())) args = [this.unary(false)];
-        node = { type: 'test', input: node, name: LITERAL_TEST_NAMES[testName] ?? testName, args, negated, pos: nameToken.pos };
+        node = { type: 'test', input: node, name: LITERAL_TEST_NAMES[testName] ?? testName, args, kwargs, negated, pos: nameToken.pos };
       } else {
         return node;
       }
@@ -334,6 +362,11 @@ const LITERAL_TEST_NAMES: Record<string, string> = {
 
 const parseCache = new Map<string, ExpressionNode>();
 const PARSE_CACHE_LIMIT = 2000;
+
+/** A parser over the text of one template statement (`for x in xs if x`). */
+export function statementParser(text: string, location?: SourceLocation): Parser {
+  return new Parser(text, tokenize(text, location), location);
+}
 
 /** The syntax tree of an expression; throws EXPRESSION_SYNTAX (unknown filters and tests included). */
 export function parseExpression(expr: string, location?: SourceLocation): ExpressionNode {

@@ -8,8 +8,24 @@ import { SwarmplayError, type SourceLocation } from '../errors.js';
 import { resolveContainer } from './lazy-variables.js';
 import { UndefinedValue, isUndefined } from './values.js';
 
+/**
+ * Names a template statement binds ({% for %} targets, `loop`, {% set %},
+ * macros and their parameters), searched before the variables. A chain of
+ * Maps, never a copy of the variables: those may hold lazy getters.
+ */
+export interface Frame {
+  names: Map<string, unknown>;
+  parent?: Frame;
+}
+
+export function lookupLocal(frame: Frame | undefined, name: string): { found: true; value: unknown } | { found: false } {
+  for (let f = frame; f; f = f.parent) if (f.names.has(name)) return { found: true, value: f.names.get(name) };
+  return { found: false };
+}
+
 export interface Scope {
   vars: Record<string, unknown>;
+  locals?: Frame;
   text: string;
   location?: SourceLocation;
   /** Variables being templated right now (lazy `{{ }}` in variables), outermost first. */

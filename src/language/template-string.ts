@@ -7,13 +7,23 @@
 import { SwarmplayError, type SourceLocation } from '../errors.js';
 import { evaluateIn } from './evaluator.js';
 import { parseExpression } from './parser.js';
-import { isPlainObject, toText } from './values.js';
+import { OMIT_TOKEN, isPlainObject, toTemplateText, toText } from './values.js';
+import { compileTemplate, parseTemplateTree } from './jinja-template.js';
 
 export type TemplatePart = { kind: 'text'; text: string } | { kind: 'expression'; expression: string; offset: number };
 
-/** Whether a string needs templating: it holds `{{` or a (rejected) `{%`. */
+/** Whether a string needs templating: it holds `{{`, `{%` or `{#`, as Ansible decides. */
 export function containsTemplateMarker(text: string): boolean {
-  return text.includes('{{') || text.includes('{%');
+  return text.includes('{{') || text.includes('{%') || text.includes('{#');
+}
+
+/**
+ * Whether a string needs the whole Jinja engine (statements, comments,
+ * whitespace control) rather than the `{{ }}`-only fast path, which keeps a
+ * whole `{{ expr }}`'s type.
+ */
+export function needsStatements(text: string): boolean {
+  return text.includes('{%') || text.includes('{#') || text.includes('{{-') || text.includes('-}}');
 }
 
 function templateError(text: string, offset: number, what: string, hint: string, location?: SourceLocation): SwarmplayError {
@@ -29,10 +39,6 @@ export function parseTemplateString(text: string, location?: SourceLocation): Te
   let textStart = 0;
   let i = 0;
   while (i < text.length) {
-    if (text.startsWith('{%', i)) {
-      throw templateError(text, i, "Jinja statements '{% ... %}' are not supported", 
-        "Use the task keywords instead: 'when:' for if, 'loop:' for for; inside '{{ }}' use 'a if cond else b' or filters.", location);
-    }
     if (!text.startsWith('{{', i)) { i++; continue; }
     if (i > textStart) parts.push({ kind: 'text', text: text.slice(textStart, i) });
     const start = i + 2;
@@ -63,11 +69,7 @@ export function parseTemplateString(text: string, location?: SourceLocation): Te
   return parts;
 }
 
-/** How a value reads inside a larger string, as Ansible renders it (none is empty, booleans True/False). */
-export function toTemplateText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return toText(value);
-}
+export { toTemplateText } from './values.js';
 
 /**
  * Renders a string holding `{{ }}`. A string that is one whole `{{ expr }}`
@@ -75,6 +77,7 @@ export function toTemplateText(value: unknown): string {
  * joined as text. `stack` is the chain of variables being templated.
  */
 export function renderTemplateString(text: string, vars: Record<string, unknown>, location?: SourceLocation, stack: readonly string[] = []): unknown {
+  if (needsStatements(text)) return compileTemplate(text, { location }).render(vars, stack);
   const parts = parseTemplateString(text, location);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expression') return evaluateIn(only.expression, vars, location, stack);
@@ -92,12 +95,14 @@ export function containsTemplate(value: unknown): value is string {
  */
 export function renderValue(value: unknown, vars: Record<string, unknown>, location?: SourceLocation): unknown {
   if (typeof value === 'string') return containsTemplateMarker(value) ? renderTemplateString(value, vars, location) : value;
-  if (Array.isArray(value)) return value.map((item) => renderValue(item, vars, location));
+  // `x | default(omit)`: the item or argument is left out, as Ansible leaves it out.
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, vars, location)).filter((item) => item !== OMIT_TOKEN);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const renderedKey = containsTemplateMarker(key) ? toText(renderTemplateString(key, vars, location)) : key;
-      out[renderedKey] = renderValue(item, vars, location);
+      const rendered = renderValue(item, vars, location);
+      if (rendered !== OMIT_TOKEN) out[renderedKey] = rendered;
     }
     return out;
   }
@@ -105,13 +110,14 @@ export function renderValue(value: unknown, vars: Record<string, unknown>, locat
 }
 
 /**
- * Static check of every template in a value: `{{` closed, no `{% %}`, each
+ * Static check of every template in a value: tags closed, statements well formed, each
  * expression parses and names known filters and tests. Throws
  * TEMPLATE_SYNTAX or EXPRESSION_SYNTAX at `location`.
  */
 export function checkTemplateSyntax(value: unknown, location?: SourceLocation): void {
   if (typeof value === 'string') {
     if (!containsTemplateMarker(value)) return;
+    if (needsStatements(value)) { parseTemplateTree(value, { location }); return; }
     for (const part of parseTemplateString(value, location)) {
       if (part.kind === 'expression') parseExpression(part.expression, location);
     }

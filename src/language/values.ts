@@ -18,6 +18,20 @@ export class UndefinedValue {
   ) {}
 }
 
+/**
+ * A macro or `loop.cycle`: something a template defined that an expression
+ * may call. Its body is template text, never JavaScript from the playbook.
+ */
+export class CallableValue {
+  constructor(readonly name: string, readonly invoke: (args: unknown[], kwargs: Record<string, unknown>) => unknown) {}
+}
+
+/**
+ * What `omit` reads as: a module argument (or list item) rendered to exactly
+ * this is left out, as Ansible leaves it out.
+ */
+export const OMIT_TOKEN = '__omit_place_holder__swarmplay';
+
 export function isUndefined(value: unknown): value is UndefinedValue {
   return value instanceof UndefinedValue || value === undefined;
 }
@@ -59,6 +73,7 @@ export function readProperty(object: unknown, key: unknown): { found: true; valu
 export function typeName(value: unknown): string {
   if (value === null || value === undefined) return 'none';
   if (value instanceof UndefinedValue) return 'undefined';
+  if (value instanceof CallableValue) return 'macro';
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'object') return 'dict';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
@@ -88,14 +103,62 @@ export function toDisplayJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Jinja's str(): what `~` and the `string` filter produce. */
-export function toText(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
+/** Python's str() of a number: `1e-05`, `1e+16`, `inf`, as Jinja prints them. */
+export function numberText(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return BigInt(value).toString();
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
+    const sign = exponent.startsWith('-') ? '-' : '+';
+    return `${mantissa}e${sign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
+  }
+  return String(value);
+}
+
+/** Python's repr() of a string: the quote it picks, and its escapes. */
+export function stringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) {
+      const code = ch.codePointAt(0)!;
+      out += code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : code < 0x10000 ? `\\u${code.toString(16).padStart(4, '0')}` : `\\U${code.toString(16).padStart(8, '0')}`;
+    } else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python's repr(): how Jinja prints a list or mapping inside text (`['a', 1, None]`, `{'k': True}`). */
+export function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined || value instanceof UndefinedValue) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
+  if (typeof value === 'string') return stringRepr(value);
+  if (typeof value === 'number') return numberText(value);
+  if (value instanceof Map) return pythonRepr(Object.fromEntries(value));
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  if (value instanceof CallableValue) return `<Macro '${value.name}'>`;
+  return stringRepr(String(value));
+}
+
+/** Jinja's str(): what `~` and the `string` filter produce. */
+export function toText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return toDisplayJson(value);
+  return pythonRepr(value);
+}
+
+/** How a value reads inside a larger string, as Ansible renders it (none is empty, booleans True/False). */
+export function toTemplateText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return toText(value);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
