@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'UNDEFINED_VARIABLE'
   | 'EXPRESSION_SYNTAX'
   | 'TEMPLATE_SYNTAX'
+  /** vault data that cannot be decrypted: no password, a wrong one, damaged text */
+  | 'BAD_VAULT'
   // runtime, per host
   | 'EXPRESSION_ERROR'
   | 'CONNECT_FAILED'
@@ -47,7 +49,7 @@ export const EXIT = {
 const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'YAML_SYNTAX', 'FILE_NOT_FOUND', 'UNKNOWN_MODULE', 'UNKNOWN_KEYWORD', 'BAD_ARGUMENT',
   'BAD_PLAYBOOK', 'BAD_INVENTORY', 'BAD_PATTERN', 'BAD_OPTION', 'UNDEFINED_VARIABLE',
-  'EXPRESSION_SYNTAX', 'TEMPLATE_SYNTAX',
+  'EXPRESSION_SYNTAX', 'TEMPLATE_SYNTAX', 'BAD_VAULT',
 ]);
 
 export interface SourceLocation {

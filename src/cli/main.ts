@@ -9,6 +9,7 @@ import { registerRunCommands } from './run-command.js';
 import { registerInventoryCommand } from './inventory-command.js';
 import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerVaultCommand } from './vault-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('swarmplay')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerLabCommand(program);
   registerStatusCommand(program);
+  registerVaultCommand(program);
   return program;
 }
 

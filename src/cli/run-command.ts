@@ -10,11 +10,14 @@ import { parseExtraVars } from './extra-vars.js';
 import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
 import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
 import { addConnectionOptions, connectionSettingsFrom, defaultPassword, positiveInt, type ConnectionFlags } from './connection-options.js';
+import { addInventoryOption, inventorySources } from './inventory-option.js';
+import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
+import { loadAnsibleConfig, type AnsibleConfig } from '../config/ansible-config.js';
 
-export const DEFAULT_INVENTORY = 'inventory/hosts.yaml';
+export { DEFAULT_INVENTORY } from './inventory-option.js';
 
-interface RunFlags extends ConnectionFlags {
-  inventory: string;
+interface RunFlags extends ConnectionFlags, VaultFlags {
+  inventory: string[];
   limit?: string;
   tags: string[];
   skipTags: string[];
@@ -32,20 +35,36 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const collectList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const count = (_: string, previous: number): number => previous + 1;
 
-export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassword?: string): RunSettings {
+/** The run's settings: the command line over ansible.cfg and the ANSIBLE_* environment. */
+export async function settingsFrom(playbookPath: string, flags: RunFlags, config: AnsibleConfig, defaultPassword?: string): Promise<RunSettings> {
+  const inventoryPaths = inventorySources(flags.inventory, config);
+  const forks = flags.forks === undefined ? config.forks : positiveInt(flags.forks, '--forks');
+  if (forks !== undefined && forks < 1) throw new SwarmplayError('BAD_OPTION', `forks ${forks} in ${config.file ?? 'ANSIBLE_FORKS'}: expected at least 1`);
   return {
     playbookPath,
-    inventoryPath: flags.inventory,
+    inventoryPath: inventoryPaths[0]!,
+    inventoryPaths,
     limit: flags.limit === undefined ? undefined : expandFailedLimit(flags.limit, playbookPath),
     tags: flags.tags,
     skipTags: flags.skipTags,
     checkMode: Boolean(flags.check),
     diffMode: Boolean(flags.diff),
-    forks: positiveInt(flags.forks, '--forks'),
+    forks,
     extraVars: parseExtraVars(flags.extraVars),
     startAtTask: flags.startAtTask,
-    ...connectionSettingsFrom(flags, defaultPassword),
+    vault: await vaultKeyringFor(flags, config),
+    ...(await connectionSettingsFrom(flags, defaultPassword, config)),
   };
+}
+
+/** With -v: which ansible.cfg is read (as Ansible says it) and, once, the settings in it swarmplay does not need. */
+function reportConfig(config: AnsibleConfig, verbose: number): void {
+  for (const warning of config.warnings) process.stderr.write(`[WARNING]: ${warning}\n`);
+  if (verbose < 1 || !config.file) return;
+  process.stderr.write(`Using ${config.file} as config file\n`);
+  if (config.unused.length > 0) {
+    process.stderr.write(`Accepted from ${config.file}, not needed by swarmplay:\n${config.unused.map((u) => `  ${u}\n`).join('')}`);
+  }
 }
 
 async function pickReporter(flags: RunFlags): Promise<{ onEvent: (e: never) => void; close(): Promise<void> }> {
@@ -64,9 +83,23 @@ function reportRetryFile(retryFile: string | null): void {
 }
 
 async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
-  const password = await defaultPassword(flags);
-  const reporter = await pickReporter(flags);
   const redactor = new Redactor();
+  let config: AnsibleConfig;
+  let password: string | undefined;
+  let settings: RunSettings;
+  try {
+    config = loadAnsibleConfig();
+    reportConfig(config, flags.verbose);
+    password = await defaultPassword(flags, config);
+    settings = await settingsFrom(playbookPath, flags, config, password);
+  } catch (error) {
+    if (error instanceof SwarmplayError) {
+      process.stderr.write(`ERROR: ${redactSecretAssignments(error.format())}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+  const reporter = await pickReporter(flags);
   let run: PlaybookRun | undefined;
   let lock: RunLock | undefined;
   let running = false;
@@ -81,7 +114,7 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const settings = settingsFrom(playbookPath, flags, password);
+    redactor.add(settings.hostDefaults?.becomePassword);
     // Bad input is reported before waiting on another run's lock, and before any connection.
     const prepared = await prepareRun(settings, { redactor });
     run = new PlaybookRun(prepared, reporter.onEvent as never);
@@ -113,8 +146,7 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
 }
 
 function addRunOptions(cmd: Command): Command {
-  return cmd
-    .option('-i, --inventory <file>', 'inventory file (Ansible YAML format)', process.env.SWARMPLAY_INVENTORY ?? DEFAULT_INVENTORY)
+  return addVaultOptions(addInventoryOption(cmd))
     .option('-l, --limit <pattern>', 'further limit the hosts (a pattern, or @file of host names)')
     .option('-e, --extra-vars <vars>', 'k=v pairs, a JSON/YAML mapping, or @file (repeatable)', collect, [])
     .option('-t, --tags <tags>', 'only run tasks with these tags (comma separated, repeatable)', collectList, [])
@@ -141,7 +173,8 @@ export function registerRunCommands(program: Command): void {
     .action(async (playbook: string, flags: RunFlags) => {
       const redactor = new Redactor();
       try {
-        const { playbook: loaded } = await prepareRun(settingsFrom(playbook, { ...flags, verbose: 0 }), { redactor });
+        const config = loadAnsibleConfig();
+        const { playbook: loaded } = await prepareRun(await settingsFrom(playbook, { ...flags, verbose: 0 }, config), { redactor });
         process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
         process.exitCode = EXIT.OK;
       } catch (error) {

@@ -14,7 +14,9 @@ import type { Connection } from '../transport/types.js';
 import { parseNodeInspect } from '../facts/swarm-nodes.js';
 import { parseServiceInspect, parseServicePs } from '../facts/swarm-service.js';
 import { clusterView, formatClusterView, type ClusterSnapshot } from '../reporters/cluster-view.js';
-import { DEFAULT_INVENTORY } from './run-command.js';
+import { addInventoryOption, inventorySources } from './inventory-option.js';
+import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
+import { loadAnsibleConfig } from '../config/ansible-config.js';
 
 /**
  * Nodes, services and the tasks swarm wants running, between marker lines.
@@ -80,8 +82,8 @@ export function pickManager(inventory: Inventory, inventoryPath: string, request
   return managers[0]!;
 }
 
-interface StatusFlags extends ConnectionFlags {
-  inventory: string;
+interface StatusFlags extends ConnectionFlags, VaultFlags {
+  inventory: string[];
   manager?: string;
   watch?: boolean;
   interval: string;
@@ -103,9 +105,11 @@ export function renderStatus(snapshot: ClusterSnapshot, flags: { json?: boolean 
 }
 
 async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void> {
-  const inventory = await loadInventory(flags.inventory);
-  const manager = pickManager(inventory, flags.inventory, flags.manager);
-  const connections = new HostConnections(inventory, connectionSettingsFrom(flags, await defaultPassword(flags)));
+  const config = loadAnsibleConfig();
+  const sources = inventorySources(flags.inventory, config);
+  const inventory = await loadInventory(sources, { vault: { keyring: await vaultKeyringFor(flags, config) } });
+  const manager = pickManager(inventory, sources.join(', '), flags.manager);
+  const connections = new HostConnections(inventory, await connectionSettingsFrom(flags, await defaultPassword(flags, config), config));
   const intervalMs = Math.max(0.5, Number(flags.interval) || 2) * 1000;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -130,9 +134,8 @@ async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void
 }
 
 export function registerStatusCommand(program: Command): void {
-  const status = program.command('status')
+  const status = addVaultOptions(addInventoryOption(program.command('status')))
     .description('show the swarm: nodes (role, availability, state, labels) with their tasks, services with replicas running/desired')
-    .option('-i, --inventory <file>', 'inventory file (Ansible YAML format)', process.env.SWARMPLAY_INVENTORY ?? DEFAULT_INVENTORY)
     .option('--manager <name>', 'ask this host (default: the first host of group managers)')
     .option('-w, --watch', 'show it again every --interval seconds until interrupted')
     .option('--interval <seconds>', 'seconds between snapshots with --watch', '2')

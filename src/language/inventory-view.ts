@@ -46,6 +46,10 @@ export function inventoryListText(inv: Inventory): string {
 }
 
 function sortKeys(value: unknown): unknown {
+  // An encrypted value shows as Ansible shows it ({"__ansible_vault": ...}).
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function' && !(value instanceof Date)) {
+    value = (value as { toJSON(): unknown }).toJSON();
+  }
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(

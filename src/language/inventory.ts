@@ -1,6 +1,7 @@
 /**
- * The inventory: Ansible's YAML inventory format read unchanged, so an
- * Ansible user's hosts.yaml works as it is. The model, the variable
+ * The inventory: Ansible's YAML and INI inventory formats read unchanged
+ * (one file, a folder of them, several -i), so an Ansible user's inventory
+ * works as it is. The model, the variable
  * precedence and every ordering follow ansible-core 2.14 (the yaml inventory
  * plugin, InventoryData.reconcile_inventory, Group/Host, VariableManager), and
  * test/language/inventory.test.ts compares the result with ansible-inventory
@@ -34,8 +35,10 @@
  *  - one host given two different ansible_host values in two places of the
  *    inventory file is BAD_INVENTORY naming both; Ansible keeps the last;
  *  - an empty inventory file is BAD_INVENTORY; Ansible goes on with no hosts;
- *  - INI inventories, inventory plugins (`plugin:`), directories of
- *    inventories and ansible-vault files are refused with a clear message;
+ *  - inventory plugins (`plugin:`) and inventory scripts are refused with a
+ *    clear message (INI files, folders, host lists and vault files are read);
+ *  - an inline `!vault` value that cannot be decrypted stops the run before
+ *    any host is contacted; Ansible fails only when a task uses it;
  *  - no implicit `localhost`: a pattern naming an undefined localhost
  *    matches nothing (with the usual warning);
  *  - where Ansible's own order is arbitrary (a group's hosts reached through
@@ -43,15 +46,22 @@
  *    from run to run), swarmplay walks child groups in the order they are
  *    written, level by level. Where Ansible's order is fixed, it is the same.
  */
-import { dirname, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { isMap } from 'yaml';
 import { SwarmplayError, type SourceLocation } from '../errors.js';
 import type { PatternSource } from './host-patterns.js';
-import { INI_HINT, InventoryParser, looksLikeIni, type GroupRecord, type HostRecord } from './inventory-parser.js';
+import { parseAddress } from './host-patterns.js';
+import { InventoryBuilder, type GroupRecord, type HostRecord } from './inventory-builder.js';
+import { InventoryParser } from './inventory-parser.js';
 import { loadEntityVars, parseAnsibleYaml, readSourceFile, type ParsedYaml, type VarsRecord } from './vars-dirs.js';
+import { applyVaultAccess, cloneData, decryptFileText, revealStrings, type VaultAccess } from '../vault/vaulted-value.js';
 
 export interface LoadInventoryOptions {
   /** The playbook's folder: its group_vars/ and host_vars/ win over the inventory's. */
   playbookDir?: string;
+  /** Vault passwords, and whether inline !vault values are decrypted (a run) or kept (inventory --list). */
+  vault?: VaultAccess;
 }
 
 interface FolderVars {
@@ -59,8 +69,10 @@ interface FolderVars {
   playbookDir: VarsRecord;
 }
 export class Inventory implements PatternSource {
-  /** Absolute path of the inventory file. */
+  /** Absolute path of the (first) inventory source. */
   readonly path: string;
+  /** Every inventory source, in the order given (-i a -i b). */
+  readonly sources: string[];
   readonly playbookDir?: string;
   /** Things worth telling the user that do not stop the run. */
   readonly warnings: string[];
@@ -74,6 +86,7 @@ export class Inventory implements PatternSource {
   /** Use loadInventory(); this is public for tests and for loaders of other formats. */
   constructor(init: {
     path: string;
+    sources?: string[];
     playbookDir?: string;
     groups: Map<string, GroupRecord>;
     hosts: Map<string, HostRecord>;
@@ -82,6 +95,7 @@ export class Inventory implements PatternSource {
     warnings: string[];
   }) {
     this.path = init.path;
+    this.sources = init.sources ?? [init.path];
     this.playbookDir = init.playbookDir;
     this.groups = init.groups;
     this.hosts = init.hosts;
@@ -182,7 +196,7 @@ export class Inventory implements PatternSource {
     layer(record.vars);
     layer(this.hostFolderVars.get(host)?.inventoryDir);
     layer(this.hostFolderVars.get(host)?.playbookDir);
-    return structuredClone(merged);
+    return cloneData(merged);
   }
 
   /** Where the host is first listed in the inventory file. */
@@ -217,52 +231,128 @@ function compareGroupsForVars(a: GroupRecord, b: GroupRecord): number {
   return a.depth - b.depth || a.priority - b.priority || compareNames(a.name, b.name);
 }
 
-/**
- * Reads an inventory file in Ansible's YAML format, with the group_vars/ and
- * host_vars/ folders beside it and beside `options.playbookDir`.
- * Errors: FILE_NOT_FOUND, YAML_SYNTAX, BAD_INVENTORY (with file:line:column).
- */
-export async function loadInventory(path: string, options: LoadInventoryOptions = {}): Promise<Inventory> {
-  const file = resolve(path);
-  const source = await readSourceFile(file, 'inventory file');
-  if (source.startsWith('$ANSIBLE_VAULT')) {
-    throw new SwarmplayError('BAD_INVENTORY', `${file} is encrypted with ansible-vault, which swarmplay does not read`);
-  }
-  let parsed: ParsedYaml;
-  try {
-    parsed = parseAnsibleYaml(file, source);
-  } catch (err) {
-    if (err instanceof SwarmplayError && looksLikeIni(source)) {
-      throw new SwarmplayError('BAD_INVENTORY', `${file} is not a YAML inventory`, {
-        location: err.location,
-        snippet: err.snippet,
-        hint: INI_HINT,
-      });
-    }
-    throw err;
-  }
-  const parser = new InventoryParser(parsed);
-  parser.parseTop();
-  parser.reconcile();
+/** Files Ansible skips in an inventory folder (INVENTORY_IGNORE_EXTS, IGNORED_ALWAYS). */
+const IGNORED_EXTENSIONS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
+const IGNORED_NAMES = /^(?:\..*|host_vars|group_vars|vars_plugins)$/;
+const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
-  const inventoryDir = dirname(file);
+async function kindOf(path: string): Promise<'dir' | 'file' | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One inventory file, YAML or INI, as Ansible's plugins pick: a .yml, .yaml,
+ * .json or extension-less file that holds a YAML mapping is YAML; another
+ * file, or one that looks like INI, is INI.
+ */
+async function parseInventoryFile(file: string, builder: InventoryBuilder, vault: VaultAccess | undefined): Promise<void> {
+  const raw = await readSourceFile(file, 'inventory file');
+  const { text: source, encrypted } = decryptFileText(raw, file, vault, 'inventory file');
+  if (encrypted) builder.onVarSet = (value) => revealStrings(value, vault?.keyring);
+  try {
+    const ext = extname(file).toLowerCase();
+    if (ext === '' || YAML_EXTENSIONS.includes(ext)) {
+      let parsed: ParsedYaml | undefined;
+      let yamlError: unknown;
+      try {
+        parsed = parseAnsibleYaml(file, source);
+      } catch (error) {
+        yamlError = error;
+      }
+      const ini = await import('./inventory-ini.js');
+      const yamlLike = parsed ? isMap(parsed.doc.contents) : /^\s*[\w.-]+:\s*$/m.test(source);
+      if (!ini.looksLikeIni(source) && (yamlLike || ext !== '')) {
+        if (yamlError) throw yamlError;
+        const parser = new InventoryParser(parsed!, builder);
+        parser.parseTop();
+        return;
+      }
+      ini.parseIniInventory(file, source, builder);
+      return;
+    }
+    // INI code is loaded only for an INI inventory: most runs never need it.
+    (await import('./inventory-ini.js')).parseIniInventory(file, source, builder);
+  } finally {
+    builder.onVarSet = undefined;
+  }
+}
+
+/** A folder of inventories: every file in name order, subfolders too, skipping what Ansible skips. */
+async function parseInventoryDir(dir: string, builder: InventoryBuilder, vault: VaultAccess | undefined): Promise<void> {
+  for (const name of (await readdir(dir)).sort()) {
+    if (IGNORED_NAMES.test(name) || IGNORED_EXTENSIONS.some((ext) => name.endsWith(ext))) continue;
+    const full = join(dir, name);
+    const kind = await kindOf(full);
+    if (kind === 'dir') await parseInventoryDir(full, builder, vault);
+    else if (kind === 'file') await parseInventoryFile(full, builder, vault);
+  }
+}
+
+/** `-i host1,host2:2222,`: Ansible's host_list plugin. */
+function parseHostList(list: string, builder: InventoryBuilder): void {
+  const ungrouped = builder.groups.get('ungrouped')!;
+  for (const entry of list.split(',').map((h) => h.trim()).filter(Boolean)) {
+    const address = parseAddress(entry);
+    const name = address ? address.host : entry;
+    if (!builder.hosts.has(name)) builder.addHost(name, ungrouped, { file: '<-i host list>', line: 1, column: 1 }, address?.port);
+  }
+}
+
+/**
+ * Reads inventory sources (each a YAML or INI file, a folder of them, or a
+ * comma-separated host list), in order, into one inventory, with the
+ * group_vars/ and host_vars/ folders beside each source and beside
+ * `options.playbookDir`.
+ * Errors: FILE_NOT_FOUND, YAML_SYNTAX, BAD_INVENTORY, BAD_VAULT (with file:line:column).
+ */
+export async function loadInventory(paths: string | readonly string[], options: LoadInventoryOptions = {}): Promise<Inventory> {
+  const sources = (typeof paths === 'string' ? [paths] : [...paths]).map((p) => (p.includes(',') && !p.includes('/') ? p : resolve(p)));
+  if (sources.length === 0) throw new SwarmplayError('BAD_OPTION', 'no inventory given', { hint: 'pass -i FILE' });
+  const builder = new InventoryBuilder();
+  const varsDirs: string[] = [];
+  for (const source of sources) {
+    const kind = await kindOf(source);
+    if (kind === undefined && source.includes(',')) {
+      parseHostList(source, builder);
+    } else if (kind === 'dir') {
+      await parseInventoryDir(source, builder, options.vault);
+      varsDirs.push(source);
+    } else {
+      await parseInventoryFile(source, builder, options.vault);
+      varsDirs.push(dirname(source));
+    }
+  }
+  builder.reconcile();
+  for (const group of builder.groups.values()) applyVaultAccess(group.vars, options.vault, group.location ?? { file: sources[0]!, line: 1, column: 1 });
+  for (const host of builder.hosts.values()) applyVaultAccess(host.vars, options.vault, host.location);
+
   const playbookDir = options.playbookDir === undefined ? undefined : resolve(options.playbookDir);
-  const folderVars = async (kind: 'group_vars' | 'host_vars', name: string): Promise<FolderVars> => ({
-    inventoryDir: (await loadEntityVars(inventoryDir, kind, name)).vars,
-    playbookDir: playbookDir === undefined ? {} : (await loadEntityVars(playbookDir, kind, name)).vars,
-  });
+  const folderVars = async (kind: 'group_vars' | 'host_vars', name: string): Promise<FolderVars> => {
+    const inventoryDir: VarsRecord = {};
+    for (const dir of varsDirs) Object.assign(inventoryDir, (await loadEntityVars(dir, kind, name, options.vault)).vars);
+    return {
+      inventoryDir,
+      playbookDir: playbookDir === undefined ? {} : (await loadEntityVars(playbookDir, kind, name, options.vault)).vars,
+    };
+  };
   const groupFolderVars = new Map<string, FolderVars>();
-  for (const name of parser.groups.keys()) groupFolderVars.set(name, await folderVars('group_vars', name));
+  for (const name of builder.groups.keys()) groupFolderVars.set(name, await folderVars('group_vars', name));
   const hostFolderVars = new Map<string, FolderVars>();
-  for (const name of parser.hosts.keys()) hostFolderVars.set(name, await folderVars('host_vars', name));
+  for (const name of builder.hosts.keys()) hostFolderVars.set(name, await folderVars('host_vars', name));
 
   return new Inventory({
-    path: file,
+    path: sources[0]!,
+    sources,
     playbookDir,
-    groups: parser.groups,
-    hosts: parser.hosts,
+    groups: builder.groups,
+    hosts: builder.hosts,
     groupFolderVars,
     hostFolderVars,
-    warnings: parser.warnings,
+    warnings: builder.warnings,
   });
 }

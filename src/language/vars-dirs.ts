@@ -17,6 +17,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Document, LineCounter, parseDocument } from 'yaml';
 import { SwarmplayError, snippetAt } from '../errors.js';
+import { applyVaultAccess, decryptFileText, locateVaultedValues, revealStrings, vaultTag, type VaultAccess } from '../vault/vaulted-value.js';
 
 export type VarsRecord = Record<string, unknown>;
 
@@ -37,6 +38,7 @@ export function parseAnsibleYaml(file: string, source: string): ParsedYaml {
     lineCounter: lines,
     prettyErrors: true,
     ...(isJson ? { version: '1.2' as const } : { version: '1.1' as const }),
+    customTags: [vaultTag],
   });
   const first = doc.errors[0];
   if (first) {
@@ -47,6 +49,7 @@ export function parseAnsibleYaml(file: string, source: string): ParsedYaml {
       snippet: snippetAt(source, at.line, at.col),
     });
   }
+  locateVaultedValues(doc, lines, file);
   return { file, source, doc, lines };
 }
 
@@ -64,15 +67,13 @@ export async function readSourceFile(file: string, what: string): Promise<string
   }
 }
 
-/** One vars file: a mapping of variables (an empty file is no variables). */
-export async function readVarsFile(file: string): Promise<VarsRecord> {
-  const source = await readSourceFile(file, 'vars file');
-  if (source.startsWith('$ANSIBLE_VAULT')) {
-    throw new SwarmplayError('BAD_INVENTORY', `${file} is encrypted with ansible-vault, which swarmplay does not read`, {
-      location: { file, line: 1, column: 1 },
-      hint: 'decrypt it (ansible-vault decrypt) or pass secrets through the environment or -e @file',
-    });
-  }
+/**
+ * One vars file: a mapping of variables (an empty file is no variables). A
+ * whole-file ansible-vault file is decrypted and its strings marked secret;
+ * inline `!vault` values are handled as `vault` says.
+ */
+export async function readVarsFile(file: string, vault?: VaultAccess): Promise<VarsRecord> {
+  const { text: source, encrypted } = decryptFileText(await readSourceFile(file, 'vars file'), file, vault, 'vars file');
   const parsed = parseAnsibleYaml(file, source);
   const value: unknown = parsed.doc.toJS({ maxAliasCount: 1000 });
   if (value === null || value === undefined) return {};
@@ -85,7 +86,8 @@ export async function readVarsFile(file: string): Promise<VarsRecord> {
       hint: 'write it as "name: value" lines',
     });
   }
-  return value as VarsRecord;
+  if (encrypted) revealStrings(value, vault?.keyring);
+  return applyVaultAccess(value as VarsRecord, vault, { file, line: 1, column: 1 });
 }
 
 async function kindOf(path: string): Promise<'file' | 'dir' | undefined> {
@@ -134,11 +136,11 @@ export interface EntityVars {
  * The variables group_vars/NAME or host_vars/NAME (per `kind`) gives beside
  * `baseDir`; empty when there is no such file.
  */
-export async function loadEntityVars(baseDir: string, kind: 'group_vars' | 'host_vars', name: string): Promise<EntityVars> {
+export async function loadEntityVars(baseDir: string, kind: 'group_vars' | 'host_vars', name: string, vault?: VaultAccess): Promise<EntityVars> {
   // A name with a path separator cannot name a file of its own (Ansible skips it too).
   if (name.includes('/') || name === '.' || name === '..') return { vars: {}, files: [] };
   const files = await findVarsFiles(join(baseDir, kind), name);
   const vars: VarsRecord = {};
-  for (const file of files) Object.assign(vars, await readVarsFile(file));
+  for (const file of files) Object.assign(vars, await readVarsFile(file, vault));
   return { vars, files };
 }

@@ -25,13 +25,16 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { SwarmplayError, snippetAt, type ErrorCode, type SourceLocation } from '../errors.js';
+import { locateVaultedValues, vaultTag } from '../vault/vaulted-value.js';
 
 export class SourceFile {
   readonly lineCounter = new LineCounter();
   readonly doc: Document.Parsed;
 
   constructor(readonly file: string, readonly text: string) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, merge: true, prettyErrors: true, uniqueKeys: true });
+    // Inline `!vault` values stay encrypted here; the run's prepare step decrypts them.
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, merge: true, prettyErrors: true, uniqueKeys: true, customTags: [vaultTag] });
+    locateVaultedValues(this.doc, this.lineCounter, file);
   }
 
   locationOf(node: YamlNode | Pair | null | undefined): SourceLocation {

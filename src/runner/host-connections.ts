@@ -17,6 +17,36 @@ export interface ConnectionSettings {
   connectTimeoutMs?: number;
   /** Password for hosts that have none in the inventory (--ask-pass, SWARMPLAY_PASSWORD). */
   defaultPassword?: string;
+  /**
+   * ansible.cfg's remote_user, private_key_file, become and the become
+   * password asked for by become_ask_pass: used where a host's variables say nothing.
+   */
+  hostDefaults?: HostDefaults;
+}
+
+export interface HostDefaults {
+  user?: string;
+  privateKeyPath?: string;
+  become?: boolean;
+  becomePassword?: string;
+}
+
+/** The variable names (with their aliases) each default stands for, as connection-vars.ts reads them. */
+const DEFAULTED_VARS: Array<[keyof HostDefaults, string[]]> = [
+  ['user', ['ansible_user', 'ansible_ssh_user']],
+  ['privateKeyPath', ['ansible_ssh_private_key_file', 'ansible_private_key_file']],
+  ['become', ['ansible_become']],
+  ['becomePassword', ['ansible_become_password', 'ansible_become_pass']],
+];
+
+function withDefaults(vars: Record<string, unknown>, defaults: HostDefaults | undefined): Record<string, unknown> {
+  if (!defaults) return vars;
+  const out = { ...vars };
+  for (const [field, names] of DEFAULTED_VARS) {
+    const value = defaults[field];
+    if (value !== undefined && names.every((n) => vars[n] === undefined || vars[n] === null || vars[n] === '')) out[names[0]!] = value;
+  }
+  return out;
 }
 
 /**
@@ -33,7 +63,7 @@ export function knownHostsPathFor(inventory: Inventory, settings: Pick<Connectio
 
 /** The host's ConnectionSpec from its variables, with the command line's password and timeout applied. */
 export function connectionSpecFor(host: string, vars: Record<string, unknown>, settings: ConnectionSettings): ConnectionSpec {
-  const spec = resolveConnectionSpec(host, vars);
+  const spec = resolveConnectionSpec(host, withDefaults(vars, settings.hostDefaults));
   if (!spec.password && settings.defaultPassword) spec.password = settings.defaultPassword;
   if (settings.connectTimeoutMs) spec.connectTimeoutMs = settings.connectTimeoutMs;
   return spec;

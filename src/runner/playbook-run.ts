@@ -23,10 +23,16 @@ import { HostConnections, type ConnectionSettings } from './host-connections.js'
 import { isPreparedRun, type PreparedRun } from './prepare.js';
 import { loadVarsFiles } from './vars-files.js';
 import { TaskLoader } from '../language/task-loader.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 export interface RunSettings extends ConnectionSettings {
   playbookPath: string;
+  /** The first inventory source (the run lock and inventory_file name it). */
   inventoryPath: string;
+  /** Every inventory source (-i a -i b, a folder, ansible.cfg's list); default [inventoryPath]. */
+  inventoryPaths?: string[];
+  /** The vault passwords given (none: vault data is an error naming its file:line). */
+  vault?: VaultKeyring;
   limit?: string;
   tags: string[];
   skipTags: string[];
@@ -144,7 +150,7 @@ export class PlaybookRun {
         }
         for (const h of playHosts) this.recap.touch(h.name);
         // Play vars stay as written: they are templated lazily, per host, when a task reads them.
-        const varsFilesVars = await loadVarsFiles(play, playbook.dir, { ...play.vars, ...settings.extraVars, groups: inventory.groupsMap() });
+        const varsFilesVars = await loadVarsFiles(play, playbook.dir, { ...play.vars, ...settings.extraVars, groups: inventory.groupsMap() }, { keyring: settings.vault });
         for (const batch of splitBatches(playHosts, play.serial)) {
           const scope: PlayScope = {
             playVars: play.vars,

@@ -25,6 +25,7 @@ import { checkUndefinedVariables } from '../language/undefined-variables.js';
 import { checkConnectionVars, checkControllerFiles, checkHostPatterns } from './static-checks.js';
 import { loadVarsFiles } from './vars-files.js';
 import { Redactor } from './redactor.js';
+import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
 
 /** Secrets that ride in inventory variables. */
 const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'swarmplay_password'];
@@ -55,7 +56,7 @@ export interface PrepareOptions {
   modules?: ModuleCatalog;
   /** The loaders; tests substitute them (to count reads, or to give a catalog of stand-in modules). */
   loadPlaybook?: (file: string) => Promise<Playbook>;
-  loadInventory?: (file: string, options: LoadInventoryOptions) => Promise<Inventory>;
+  loadInventory?: (file: string | readonly string[], options: LoadInventoryOptions) => Promise<Inventory>;
 }
 
 const prepared = new WeakSet<object>();
@@ -68,8 +69,17 @@ export function isPreparedRun(value: unknown): value is PreparedRun {
 /** Loads the playbook and inventory once and runs every check that needs no host. */
 export async function prepareRun(settings: RunSettings, options: PrepareOptions = {}): Promise<PreparedRun> {
   const redactor = options.redactor ?? new Redactor();
+  // Every value decrypted from now on is a secret the redactor knows.
+  const vault: VaultAccess = { keyring: settings.vault };
+  if (settings.vault) {
+    settings.vault.secrets.forEach((s) => redactor.add(s.password.toString('utf8')));
+    settings.vault.revealedSoFar().forEach((s) => redactor.add(s));
+    settings.vault.onReveal = (s) => redactor.add(s);
+  }
   const playbook = await (options.loadPlaybook ?? ((file) => loadPlaybook(file, { modules: options.modules })))(settings.playbookPath);
-  const inventory = await (options.loadInventory ?? loadInventory)(settings.inventoryPath, { playbookDir: playbook.dir });
+  // Inline !vault values of the playbook (play, block and task vars, arguments) are decrypted once, here.
+  applyVaultAccess(playbook, vault, { file: playbook.file, line: 1, column: 1 });
+  const inventory = await (options.loadInventory ?? loadInventory)(settings.inventoryPaths ?? settings.inventoryPath, { playbookDir: playbook.dir, vault });
   for (const host of inventory.hostNames()) {
     const vars = inventory.hostVars(host);
     for (const name of SECRET_VARS) redactor.add(vars[name]);
@@ -83,7 +93,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
       varsFilesKnown = false; // names they define cannot be known before the run
       continue;
     }
-    varsFilesKeys.push(...Object.keys(await loadVarsFiles(play, playbook.dir, {})));
+    varsFilesKeys.push(...Object.keys(await loadVarsFiles(play, playbook.dir, {}, vault)));
   }
   if (varsFilesKnown) checkUndefinedVariables(playbook, inventory, settings.extraVars, varsFilesKeys);
 

@@ -3,32 +3,34 @@
  * later files win. A path may be templated with the play's variables (and
  * those of the files before it).
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { Play } from '../language/playbook.js';
 import { renderValue } from '../language/template-string.js';
+import { readVarsFile } from '../language/vars-dirs.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 
-export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>): Promise<Record<string, unknown>> {
+/** `vault`: the run's vault passwords, for encrypted files and inline !vault values. */
+export async function loadVarsFiles(play: Play, baseDir: string, vars: Record<string, unknown>, vault?: VaultAccess): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const entry of play.varsFiles) {
     // A list: the first file that exists (Ansible's first-found form).
     const candidates = (Array.isArray(entry) ? entry : [entry]).map((e) => path.resolve(baseDir, String(renderValue(e, { ...vars, ...out }, play.location))));
-    let text: string | undefined;
-    let file = candidates[0]!;
-    for (const candidate of candidates) {
-      text = await readFile(candidate, 'utf8').catch(() => undefined);
-      if (text !== undefined) { file = candidate; break; }
+    const file = (await firstExisting(candidates)) ?? candidates[0]!;
+    try {
+      Object.assign(out, await readVarsFile(file, vault));
+    } catch (error) {
+      if (error instanceof SwarmplayError && error.code === 'FILE_NOT_FOUND') {
+        throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${candidates.length > 1 ? `none of ${candidates.join(', ')} exists` : `${file} does not exist`}`, { location: play.location });
+      }
+      throw error;
     }
-    if (text === undefined) {
-      throw new SwarmplayError('FILE_NOT_FOUND', `vars_files: ${candidates.length > 1 ? `none of ${candidates.join(', ')} exists` : `${file} does not exist`}`, { location: play.location });
-    }
-    const data = parseYaml(text) ?? {};
-    if (typeof data !== 'object' || Array.isArray(data)) {
-      throw new SwarmplayError('BAD_PLAYBOOK', `vars_files: ${file} must hold a mapping of variables`, { location: play.location });
-    }
-    Object.assign(out, data);
   }
   return out;
+}
+
+async function firstExisting(files: string[]): Promise<string | undefined> {
+  for (const file of files) if (await stat(file).then((st) => st.isFile(), () => false)) return file;
+  return undefined;
 }

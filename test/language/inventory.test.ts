@@ -215,10 +215,11 @@ describe('inventory: bad input', () => {
     assert.equal(err.location?.line, 3);
   });
 
-  it('an INI inventory is refused with a hint to convert it', async () => {
+  it('an INI inventory with a group_vars section for no group is BAD_INVENTORY at its line', async () => {
     const err = await loadError(bad('ini.ini'));
     assert.equal(err.code, 'BAD_INVENTORY');
-    assert.match(err.hint ?? '', /INI inventory/);
+    assert.match(err.message, /section \[managers:vars\] is not valid for undefined group: managers/);
+    assert.equal(err.location?.line, 1);
   });
 
   it('a group_vars file that is not a mapping is BAD_INVENTORY naming that file', async () => {
