@@ -21,6 +21,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import type { Play, Playbook, Task, VarsPrompt } from './playbook.js';
 import { PlayRoles, applyRole, roleSearchPath, type RoleSearchPath } from './roles.js';
 import { containsTemplate } from './template-string.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 import { PLAY_KEYWORDS, checkKeyword } from './keywords.js';
 import {
   checkTemplates, readBecomeMethod, readBoolean, readEnvironment, readHostPattern, readModuleDefaults, readPercentage, readSerial, readStrategy,
@@ -40,6 +41,8 @@ export interface LoadPlaybookOptions {
   modules?: ModuleCatalog;
   /** roles_path from the configuration (ANSIBLE_ROLES_PATH wins over it, as in Ansible). */
   rolesPath?: string[];
+  /** Vault passwords, for encrypted role defaults and vars. */
+  vault?: VaultAccess;
 }
 
 const MAX_PLAYBOOK_IMPORTS = 20;
@@ -59,7 +62,7 @@ export async function loadPlaybook(file: string, options: LoadPlaybookOptions = 
   const warnings: string[] = [];
   const loader = new TaskLoader(modules);
   loader.warnings = warnings;
-  const search = roleSearchPath(path.dirname(absolute), options.rolesPath);
+  const search = { ...roleSearchPath(path.dirname(absolute), options.rolesPath), vault: options.vault };
   const plays = await readPlays(source, loader, search, [absolute]);
   return { file: absolute, dir: path.dirname(absolute), plays, warnings };
 }

@@ -28,6 +28,7 @@ import { isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { BlockTask, Handler, RawValue, RoleInstance, Task } from './playbook.js';
 import { readVarsFile } from './vars-dirs.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 import { containsTemplate } from './template-string.js';
 import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile } from './yaml-source.js';
 
@@ -36,6 +37,8 @@ export interface RoleSearchPath {
   rolesPath: string[];
   /** Folders that hold ansible_collections/. */
   collectionsPath: string[];
+  /** Vault passwords, for encrypted defaults/ and vars/ files. */
+  vault?: VaultAccess;
 }
 
 /** The default search path for a playbook in `playbookDir` (configured: ansible.cfg's roles_path). */
@@ -183,8 +186,8 @@ export async function applyRole(
   const role: RoleInstance = {
     name: roleDisplayName(request.name, rolePath),
     path: rolePath,
-    defaults: defaultsFile ? await readVarsFile(defaultsFile) : {},
-    vars: { ...request.vars, ...(varsFile ? await readVarsFile(varsFile) : {}) },
+    defaults: defaultsFile ? await readVarsFile(defaultsFile, play.search.vault) : {},
+    vars: { ...request.vars, ...(varsFile ? await readVarsFile(varsFile, play.search.vault) : {}) },
     params: request.params,
     parents,
     public: request.public,

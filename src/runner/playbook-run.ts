@@ -33,6 +33,8 @@ export interface RunSettings extends ConnectionSettings {
   inventoryPaths?: string[];
   /** The vault passwords given (none: vault data is an error naming its file:line). */
   vault?: VaultKeyring;
+  /** roles_path from ansible.cfg or ANSIBLE_ROLES_PATH (undefined: Ansible's default). */
+  rolesPath?: string[];
   limit?: string;
   tags: string[];
   skipTags: string[];

@@ -76,7 +76,7 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
     settings.vault.revealedSoFar().forEach((s) => redactor.add(s));
     settings.vault.onReveal = (s) => redactor.add(s);
   }
-  const playbook = await (options.loadPlaybook ?? ((file) => loadPlaybook(file, { modules: options.modules })))(settings.playbookPath);
+  const playbook = await (options.loadPlaybook ?? ((file) => loadPlaybook(file, { modules: options.modules, rolesPath: settings.rolesPath, vault })))(settings.playbookPath);
   // Inline !vault values of the playbook (play, block and task vars, arguments) are decrypted once, here.
   applyVaultAccess(playbook, vault, { file: playbook.file, line: 1, column: 1 });
   const inventory = await (options.loadInventory ?? loadInventory)(settings.inventoryPaths ?? settings.inventoryPath, { playbookDir: playbook.dir, vault });
