@@ -477,7 +477,10 @@ export class PlayRunner {
       }
     }
     // Variables win over keywords for become settings, as in Ansible.
-    const pick = (name: string, keyword: string | undefined): string | undefined => (typeof vars[name] === 'string' ? (vars[name] as string) : keyword);
+    const pick = (name: string, keyword: string | undefined): string | undefined => {
+      const value = typeof vars[name] === 'string' ? (vars[name] as string) : keyword;
+      return value === undefined ? undefined : toText(renderValue(value, vars, task.location));
+    };
     const becomeUser = pick('ansible_become_user', scope.becomeUser);
     const method = pick('ansible_become_method', scope.becomeMethod);
     if (method !== undefined && method !== 'sudo' && method !== 'su') {

@@ -123,7 +123,7 @@ export class PlaybookRun {
     const connections = this.connections;
     const connect = (hostName: string): Promise<Connection> => {
       const host = hosts.get(hostName);
-      return connections.get(hostName, { ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}) });
+      return connections.get(hostName, connectionVars({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }));
     };
     // Facts are data: a `{{` in a hostname or an OS name is never templated.
     const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
@@ -204,6 +204,18 @@ export class PlaybookRun {
     this.emit({ event: 'recap', hosts: snapshot, elapsedMs, interrupted: interrupted || undefined });
     return { exitCode: exitCodeFor(snapshot, interrupted), recap: snapshot, elapsedMs };
   }
+}
+
+/**
+ * Connection variables written as templates (`ansible_password: "{{ vault_pw }}"`,
+ * a lookup) are rendered with the host's variables, as Ansible renders them.
+ */
+function connectionVars(vars: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...vars };
+  for (const [key, value] of Object.entries(vars)) {
+    if (key.startsWith('ansible_') && typeof value === 'string' && value.includes('{{')) out[key] = renderValue(value, vars);
+  }
+  return out;
 }
 
 /** As ansible-playbook: unreachable (4) wins over failed (2). */

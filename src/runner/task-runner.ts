@@ -183,7 +183,8 @@ function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
   // Both are judged whatever the module said, changed_when first, as Ansible does.
   if (task.changedWhen) {
     const changed = task.changedWhen.every((cond) => evaluateCondition(cond, vars, task.location));
-    status = changed ? 'changed' : 'ok';
+    // A failure stays a failure: changed_when only says whether it changed (failed_when may clear it below).
+    if (status !== 'failed') status = changed ? 'changed' : 'ok';
     result.changed = changed;
   }
   if (task.failedWhen) {
