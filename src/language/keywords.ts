@@ -32,6 +32,11 @@ export const INCLUDE_KEYWORDS = [
   ...COMMON_TASK_KEYWORDS, 'args', 'loop', 'with_items', 'with_list', 'loop_control', 'register',
   'import_tasks', 'include_tasks', 'include', 'import_role', 'include_role', 'apply',
 ] as const;
+/** What Ansible's include_tasks / include_role take (TaskInclude's VALID_INCLUDE_KEYWORDS): no become, no environment. */
+export const DYNAMIC_INCLUDE_KEYWORDS = [
+  'name', 'when', 'tags', 'vars', 'args', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'ignore_errors',
+  'no_log', 'run_once', 'collections', 'debugger', 'timeout', 'apply', 'include_tasks', 'include', 'include_role',
+] as const;
 export const HANDLER_KEYWORDS = [...MODULE_TASK_KEYWORDS, 'listen'] as const;
 export const ALL_TASK_KEYWORDS = new Set<string>([...HANDLER_KEYWORDS, ...BLOCK_KEYWORDS, ...INCLUDE_KEYWORDS]);
 

@@ -19,7 +19,7 @@ import type { ModuleDefinition } from '../modules/types.js';
 import type { BlockTask, Handler, IncludeTask, ModuleTask, RawValue, RoleInstance, Task } from './playbook.js';
 import type { ModuleCatalog } from './playbook-loader.js';
 import {
-  ALL_TASK_KEYWORDS, BLOCK_KEYWORDS, HANDLER_KEYWORDS, INCLUDE_KEYWORDS, MODULE_TASK_KEYWORDS, UNSUPPORTED_ANSIBLE_KEYWORDS, checkKeyword,
+  ALL_TASK_KEYWORDS, BLOCK_KEYWORDS, DYNAMIC_INCLUDE_KEYWORDS, HANDLER_KEYWORDS, INCLUDE_KEYWORDS, MODULE_TASK_KEYWORDS, UNSUPPORTED_ANSIBLE_KEYWORDS, checkKeyword,
   rejectUnsupported,
 } from './keywords.js';
 import {
@@ -260,7 +260,7 @@ export class TaskLoader {
   /** include_tasks and the legacy include: decided per host at run time; a literal file is read now. */
   private async dynamicInclude(node: YAMLMap, entries: Entry[], entry: Entry, ctx: TaskContext): Promise<IncludeTask> {
     const { source } = ctx;
-    for (const e of entries) checkKeyword(source, e, INCLUDE_KEYWORDS, moduleName(entry.key));
+    for (const e of entries) checkKeyword(source, moduleKeyed(e), DYNAMIC_INCLUDE_KEYWORDS, moduleName(entry.key));
     const action = moduleName(entry.key);
     if (action === 'include') {
       ctx.warnings?.push(`${source.file}:${source.locationOf(node).line}: 'include' is deprecated (as in Ansible 2.16): use include_tasks (or import_tasks)`);
@@ -299,7 +299,7 @@ export class TaskLoader {
   private async roleInclude(node: YAMLMap, entries: Entry[], entry: Entry, ctx: TaskContext): Promise<Task> {
     const { source } = ctx;
     const action = moduleName(entry.key) as 'import_role' | 'include_role';
-    for (const e of entries) checkKeyword(source, e, INCLUDE_KEYWORDS, action);
+    for (const e of entries) checkKeyword(source, moduleKeyed(e), action === 'include_role' ? DYNAMIC_INCLUDE_KEYWORDS : INCLUDE_KEYWORDS, action);
     if (!ctx.playRoles) throw source.error('BAD_PLAYBOOK', `${action} cannot be used here`, entry.keyNode, "Use it in a play's tasks.");
     if (!isMap(entry.value)) throw typeError(source, entry, "a mapping with the role's name", `'${entry.key}: {name: docker}'`);
     const args = entriesOf(source, entry.value);
@@ -421,6 +421,11 @@ export class TaskLoader {
     }
     return task;
   }
+}
+
+/** An entry with a collection-prefixed action (ansible.builtin.include_tasks) checked under its short name. */
+function moduleKeyed(entry: Entry): Entry {
+  return { ...entry, key: moduleName(entry.key) };
 }
 
 function includePath(source: SourceFile, entry: Entry): string {

@@ -272,7 +272,10 @@ export class PlayRunner {
           run.perHost.set(host.name, { ...(scope.perHost?.get(host.name) ?? {}), ...itemVars });
           runs.set(key, run);
         });
-        this.report(host, name, { status: 'ok', result: { changed: false, include: task.target } }, own);
+        // Ansible counts an include_tasks once per loop item, an include_role not at all.
+        const counted = task.action === 'include_tasks' ? items.length : 0;
+        for (let n = 0; n < counted; n++) this.deps.recap.record(host.name, 'ok');
+        this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'ok', result: { changed: false, include: task.target } });
       } catch (error) {
         const msg = error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error);
         this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);

@@ -130,6 +130,8 @@ export function taskVars(
   Object.assign(vars, own.vars);
   for (const layer of blockAndTaskVars) Object.assign(vars, layer);
   Object.assign(vars, host.runtimeVars, own.params, scope.extraVars);
+  // Ansible's magic variables of a role's task.
+  if (role) Object.assign(vars, { role_name: role.name, role_path: role.path });
   Object.assign(vars, {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],

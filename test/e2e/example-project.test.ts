@@ -43,7 +43,8 @@ describe('examples/swarm-cluster: an Ansible project runs unchanged under swarmp
   });
 
   async function swarmplay(): Promise<{ code: number; recap: Recap; output: string }> {
-    const result = await runCli(['run', 'site.yml', '--json'], { cwd: project, env, timeoutMs: 300_000 });
+    // This lab's host keys are recorded in the project's own file, not the user's ~/.ssh/known_hosts.
+    const result = await runCli(['run', 'site.yml', '--json', '--known-hosts', path.join(project, 'known_hosts')], { cwd: project, env, timeoutMs: 300_000 });
     const recap = jsonEvents(result.stdout).find((e) => e.event === 'recap')?.hosts;
     assert.ok(recap, `no recap from swarmplay:\n${result.stdout}\n${result.stderr}`);
     return { code: result.code, recap, output: result.stdout + result.stderr };
@@ -53,6 +54,7 @@ describe('examples/swarm-cluster: an Ansible project runs unchanged under swarmp
     const run = await exec('ansible-playbook', ['site.yml'], {
       cwd: project, env: { ...process.env, ...env, ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_NOCOLOR: '1' }, maxBuffer: 64 << 20,
     }).then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e) => ({ code: Number(e.code), stdout: String(e.stdout), stderr: String(e.stderr) }));
+    assert.ok(run.stdout.includes('{'), `ansible-playbook gave no report (exit ${run.code}):\n${run.stderr}`);
     const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{')));
     const recap: Recap = {};
     for (const [host, s] of Object.entries<any>(report.stats)) {
