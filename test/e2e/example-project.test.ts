@@ -34,7 +34,11 @@ describe('examples/swarm-cluster: an Ansible project runs unchanged under swarmp
     let text = await readFile(ini, 'utf8');
     for (const [host, address] of Object.entries(lab.hosts)) text = text.replace(new RegExp(`^${host} ansible_host=\\S+`, 'm'), `${host} ansible_host=${address}`);
     await writeFile(ini, text);
-    env = { LAB_PASSWORD: lab.password, ANSIBLE_CONFIG: path.join(project, 'ansible.cfg') };
+    env = {
+      LAB_PASSWORD: lab.password, ANSIBLE_CONFIG: path.join(project, 'ansible.cfg'),
+      // Ansible's own scratch folders inside the project, not under the user's ~/.ansible.
+      ANSIBLE_LOCAL_TEMP: path.join(project, '.ansible-tmp'), ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(project, '.ansible-cp'),
+    };
   });
 
   after(async () => {
