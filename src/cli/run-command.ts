@@ -55,6 +55,7 @@ export async function settingsFrom(playbookPath: string, flags: RunFlags, config
     extraVars: parseExtraVars(flags.extraVars),
     startAtTask: flags.startAtTask,
     vault: await vaultKeyringFor(flags, config),
+    rolesPath: config.rolesPath,
     ...(await connectionSettingsFrom(flags, defaultPassword, config)),
   };
 }

@@ -169,16 +169,76 @@ export function readLoop(source: SourceFile, entry: Entry): unknown {
     `For example '${entry.key}: [a, b]' or '${entry.key}: "{{ groups.workers }}"'.` + (typeof v === 'string' ? ` To loop over the variable '${v}', write "{{ ${v} }}".` : ''));
 }
 
-export function readLoopControl(source: SourceFile, entry: Entry): string {
+export interface LoopControl {
+  loopVar: string;
+  indexVar?: string;
+}
+
+const LOOP_CONTROL_KEYWORDS = ['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'];
+
+export function readLoopControl(source: SourceFile, entry: Entry): LoopControl {
   if (!isMap(entry.value)) throw typeError(source, entry, 'a mapping', "'loop_control: {loop_var: node}'");
-  let loopVar = 'item';
+  const control: LoopControl = { loopVar: 'item' };
   for (const e of entriesOf(source, entry.value)) {
-    // `label` only changes what Ansible prints; accepted so playbooks work unchanged.
-    if (e.key === 'label') continue;
-    if (e.key !== 'loop_var') {
-      throw source.error('UNKNOWN_KEYWORD', `unknown loop_control keyword '${e.key}'`, e.keyNode, didYouMean(e.key, ['loop_var', 'label'], { otherwise: 'loop_control takes loop_var (and label).' }));
+    // label, pause and extended only change what Ansible prints or how fast it goes; accepted so playbooks work unchanged.
+    if (e.key === 'loop_var') control.loopVar = readIdentifier(source, e);
+    else if (e.key === 'index_var') control.indexVar = readIdentifier(source, e);
+    else if (!LOOP_CONTROL_KEYWORDS.includes(e.key)) {
+      throw source.error('UNKNOWN_KEYWORD', `unknown loop_control keyword '${e.key}'`, e.keyNode, didYouMean(e.key, LOOP_CONTROL_KEYWORDS, { otherwise: 'loop_control takes loop_var, index_var and label.' }));
     }
-    loopVar = readIdentifier(source, e);
   }
-  return loopVar;
+  return control;
+}
+
+/** `environment:` a mapping of names to values, or one `{{ }}` that gives one (templated per host). */
+export function readEnvironment(source: SourceFile, entry: Entry): unknown {
+  const v = source.value(entry.value);
+  if (v === null) return undefined;
+  if (typeof v === 'string' && containsTemplate(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  if (Array.isArray(v) && v.every((e) => (e && typeof e === 'object' && !Array.isArray(e)) || (typeof e === 'string' && containsTemplate(e)))) {
+    // Ansible merges a list of mappings, later ones winning.
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    throw typeError(source, entry, 'a mapping of environment variable names to values', "'environment: {HTTP_PROXY: \"http://proxy:3128\"}'");
+  }
+  for (const key of Object.keys(v)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw source.error('BAD_PLAYBOOK', `'${key}' is not a valid environment variable name`, entry.value, 'Names are letters, digits and underscores, not starting with a digit.');
+    }
+  }
+  checkTemplates(source, v, entry.value);
+  return v;
+}
+
+export function readBecomeMethod(source: SourceFile, entry: Entry): 'sudo' | 'su' {
+  const v = source.value(entry.value);
+  if (v === 'sudo' || v === 'su') return v;
+  const hint = typeof v === 'string' ? didYouMean(v, ['sudo', 'su']) : '';
+  throw source.error('BAD_PLAYBOOK', `'become_method' must be 'sudo' or 'su', got ${describeNode(entry.value)}`, entry.value ?? entry.keyNode,
+    `${hint ? `${hint} ` : ''}swarmplay becomes another user with sudo (the default) or su.`);
+}
+
+/** `module_defaults`: {module: {arg: value}} or a list of such mappings; `group/...` names are kept as written. */
+export function readModuleDefaults(source: SourceFile, entry: Entry): Record<string, Record<string, unknown>> {
+  const v = source.value(entry.value);
+  const maps = Array.isArray(v) ? v : [v];
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of maps) {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) {
+      throw typeError(source, entry, 'a mapping of module names to their default arguments', "'module_defaults: {command: {chdir: /srv}}'");
+    }
+    for (const [module, args] of Object.entries(m as Record<string, unknown>)) {
+      if (!args || typeof args !== 'object' || Array.isArray(args)) {
+        throw source.error('BAD_PLAYBOOK', `module_defaults for '${module}' must be a mapping of arguments`, entry.value, `For example '${module}: {chdir: /srv}'.`);
+      }
+      out[module.replace(/^ansible\.(?:builtin|legacy)\./, '')] = { ...(out[module] ?? {}), ...(args as Record<string, unknown>) };
+    }
+  }
+  checkTemplates(source, out, entry.value);
+  return out;
 }

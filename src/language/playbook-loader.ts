@@ -16,15 +16,19 @@
  *   module-arguments.ts a task's module arguments against the module's schema
  */
 import path from 'node:path';
-import { isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import type { ModuleDefinition } from '../modules/types.js';
-import type { Play, Playbook } from './playbook.js';
+import type { Play, Playbook, Task, VarsPrompt } from './playbook.js';
+import { PlayRoles, applyRole, roleSearchPath, type RoleSearchPath } from './roles.js';
+import { containsTemplate } from './template-string.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 import { PLAY_KEYWORDS, checkKeyword } from './keywords.js';
 import {
-  checkTemplates, readBoolean, readHostPattern, readPercentage, readSerial, readStrategy, readString, readStringList, readVars,
+  checkTemplates, readBecomeMethod, readBoolean, readEnvironment, readHostPattern, readModuleDefaults, readPercentage, readSerial, readStrategy,
+  readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
 import { TaskLoader, type TaskContext } from './task-loader.js';
-import { deref, describeNode, entriesOf, readSource, type SourceFile } from './yaml-source.js';
+import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile } from './yaml-source.js';
 
 /** The modules a playbook may use. The real one is src/modules/index.ts. */
 export interface ModuleCatalog {
@@ -35,7 +39,13 @@ export interface ModuleCatalog {
 export interface LoadPlaybookOptions {
   /** Defaults to the module registry of src/modules/index.ts. */
   modules?: ModuleCatalog;
+  /** roles_path from the configuration (ANSIBLE_ROLES_PATH wins over it, as in Ansible). */
+  rolesPath?: string[];
+  /** Vault passwords, for encrypted role defaults and vars. */
+  vault?: VaultAccess;
 }
+
+const MAX_PLAYBOOK_IMPORTS = 20;
 
 /** The module registry, loaded lazily so this file compiles and its tests run without it. */
 async function defaultCatalog(): Promise<ModuleCatalog> {
@@ -49,14 +59,18 @@ export async function loadPlaybook(file: string, options: LoadPlaybookOptions = 
   const modules = options.modules ?? (await defaultCatalog());
   const absolute = path.resolve(file);
   const source = await readSource(absolute);
-  const plays = await readPlays(source, new TaskLoader(modules));
-  return { file: absolute, dir: path.dirname(absolute), plays };
+  const warnings: string[] = [];
+  const loader = new TaskLoader(modules);
+  loader.warnings = warnings;
+  const search = { ...roleSearchPath(path.dirname(absolute), options.rolesPath), vault: options.vault };
+  const plays = await readPlays(source, loader, search, [absolute]);
+  return { file: absolute, dir: path.dirname(absolute), plays, warnings };
 }
 
 /** Loads and validates without running: what `swarmplay check` needs. Throws the first problem found. */
 export const validatePlaybookStatically = loadPlaybook;
 
-async function readPlays(source: SourceFile, tasks: TaskLoader): Promise<Play[]> {
+async function readPlays(source: SourceFile, tasks: TaskLoader, search: RoleSearchPath, chain: string[]): Promise<Play[]> {
   const root = deref(source, source.doc.contents);
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
     throw source.error('BAD_PLAYBOOK', 'the playbook is empty', null, 'A playbook is a YAML list of plays, e.g.\n- hosts: all\n  tasks:\n    - debug: {msg: hello}');
@@ -67,11 +81,41 @@ async function readPlays(source: SourceFile, tasks: TaskLoader): Promise<Play[]>
   }
   if (root.items.length === 0) throw source.error('BAD_PLAYBOOK', 'the playbook is an empty list: it has no plays', root, 'Add a play: "- hosts: all".');
   const plays: Play[] = [];
-  for (const item of root.items) plays.push(await readPlay(source, deref(source, item), tasks));
+  for (const item of root.items) {
+    const node = deref(source, item);
+    const imported = isMap(node) ? entriesOf(source, node).find((e) => ['import_playbook', 'include'].includes(e.key.replace(/^ansible\.builtin\./, ''))) : undefined;
+    if (imported && isMap(node)) plays.push(...(await importPlaybook(source, node, imported, tasks, search, chain)));
+    else plays.push(await readPlay(source, node, tasks, search));
+  }
   return plays;
 }
 
-async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLoader): Promise<Play> {
+const IMPORT_PLAYBOOK_KEYWORDS = ['import_playbook', 'ansible.builtin.import_playbook', 'include', 'name', 'vars', 'tags'];
+
+/** `- import_playbook: other.yml`: its plays in place, with the import's vars and tags. */
+async function importPlaybook(
+  source: SourceFile, node: YAMLMap, entry: Entry, tasks: TaskLoader, search: RoleSearchPath, chain: string[],
+): Promise<Play[]> {
+  const entries = entriesOf(source, node);
+  for (const e of entries) checkKeyword(source, e, IMPORT_PLAYBOOK_KEYWORDS, 'import_playbook');
+  if (entry.key === 'include') tasks.warnings?.push(`${source.file}:${source.locationOf(node).line}: 'include' of a playbook is deprecated: use import_playbook`);
+  const relative = readString(source, entry);
+  if (containsTemplate(relative)) {
+    throw source.error('BAD_PLAYBOOK', "the path of import_playbook cannot hold '{{ }}': playbooks are read before they run", entry.value, 'Write the path literally, relative to this file.');
+  }
+  const file = path.resolve(path.dirname(source.file), relative);
+  if (chain.includes(file) || chain.length > MAX_PLAYBOOK_IMPORTS) {
+    throw source.error('BAD_PLAYBOOK', `circular import_playbook: ${[...chain, file].map((f) => path.basename(f)).join(' -> ')}`, entry.value, 'A playbook must not import itself, directly or through others.');
+  }
+  const imported = await readSource(file, { source, node: entry.value });
+  const plays = await readPlays(imported, tasks, search, [...chain, file]);
+  const get = (key: string) => entries.find((e) => e.key === key);
+  const vars = get('vars') ? readVars(source, get('vars')!) : {};
+  const tags = get('tags') ? readStringList(source, get('tags')!, true) : [];
+  return plays.map((play) => ({ ...play, vars: { ...play.vars, ...vars }, tags: [...tags, ...play.tags] }));
+}
+
+async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLoader, search: RoleSearchPath): Promise<Play> {
   if (!isMap(node)) {
     throw source.error('BAD_PLAYBOOK', `each play must be a mapping of play keywords, got ${describeNode(node)}`, node, 'A play looks like "- hosts: all" followed by "tasks:".');
   }
@@ -83,25 +127,90 @@ async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLo
     throw source.error('BAD_PLAYBOOK', "this play has no 'hosts'", node, "Say which hosts it runs on: 'hosts: all', a group, or a pattern like 'managers:&docker01'.");
   }
   const hosts = readHostPattern(source, hostsEntry);
-  const ctx: TaskContext = { source, chain: [source.file], handlers: false };
+  const playRoles = new PlayRoles(search);
+  tasks.playRoles = playRoles;
+  const ctx: TaskContext = { source, chain: [source.file], handlers: false, playRoles, warnings: tasks.warnings };
+  const preTasks = get('pre_tasks') ? await tasks.taskList(get('pre_tasks')!, ctx) : [];
+  // roles: run after pre_tasks and before tasks, in the same section as tasks (handlers flush after both).
+  const roleBlocks: Task[] = [];
+  const rolesEntry = get('roles');
+  if (rolesEntry && !(rolesEntry.value === null || (isScalar(rolesEntry.value) && rolesEntry.value.value === null))) {
+    if (!isSeq(rolesEntry.value)) {
+      throw source.error('BAD_PLAYBOOK', `'roles' must be a list of roles, got ${describeNode(rolesEntry.value)}`, rolesEntry.value,
+        "For example:\nroles:\n  - common\n  - role: docker\n    docker_port: 2375");
+    }
+    for (const item of rolesEntry.value.items) {
+      const request = tasks.readRoleRequest(source, deref(source, item), 'role');
+      roleBlocks.push(await applyRole(request, playRoles, tasks, tasks.readRoleRequest));
+    }
+  }
+  const playTasks = get('tasks') ? await tasks.taskList(get('tasks')!, ctx) : [];
+  const postTasks = get('post_tasks') ? await tasks.taskList(get('post_tasks')!, ctx) : [];
+  const playHandlers = get('handlers') ? await tasks.handlerList(get('handlers')!, { ...ctx, handlers: true }) : [];
   const play: Play = {
     name: get('name') ? readString(source, get('name')!) : hosts,
     location: source.locationOf(node),
     hosts,
     vars: get('vars') ? readVars(source, get('vars')!) : {},
-    varsFiles: get('vars_files') ? readStringList(source, get('vars_files')!, false) : [],
+    varsFiles: get('vars_files') ? readVarsFilesList(source, get('vars_files')!) : [],
     gatherFacts: get('gather_facts') ? readBoolean(source, get('gather_facts')!) : true,
     serial: get('serial') ? readSerial(source, get('serial')!) : [],
     anyErrorsFatal: get('any_errors_fatal') ? readBoolean(source, get('any_errors_fatal')!) : false,
     maxFailPercentage: get('max_fail_percentage') ? readPercentage(source, get('max_fail_percentage')!) : undefined,
     strategy: get('strategy') ? readStrategy(source, get('strategy')!) : 'linear',
     become: get('become') ? readBoolean(source, get('become')!) : undefined,
+    becomeUser: get('become_user') ? readString(source, get('become_user')!) : undefined,
+    becomeMethod: get('become_method') ? readBecomeMethod(source, get('become_method')!) : undefined,
+    becomeFlags: get('become_flags') ? readString(source, get('become_flags')!) : undefined,
+    environment: get('environment') ? readEnvironment(source, get('environment')!) : undefined,
+    moduleDefaults: get('module_defaults') ? readModuleDefaults(source, get('module_defaults')!) : undefined,
+    varsPrompt: get('vars_prompt') ? readVarsPrompt(source, get('vars_prompt')!) : [],
+    roles: playRoles.roles,
     tags: get('tags') ? readStringList(source, get('tags')!, true) : [],
-    preTasks: get('pre_tasks') ? await tasks.taskList(get('pre_tasks')!, ctx) : [],
-    tasks: get('tasks') ? await tasks.taskList(get('tasks')!, ctx) : [],
-    postTasks: get('post_tasks') ? await tasks.taskList(get('post_tasks')!, ctx) : [],
-    handlers: get('handlers') ? await tasks.handlerList(get('handlers')!, { ...ctx, handlers: true }) : [],
+    preTasks,
+    tasks: [...roleBlocks, ...playTasks],
+    postTasks,
+    // Role handlers first, then the play's, as Ansible orders them.
+    handlers: [...playRoles.handlers, ...playHandlers],
   };
   if (get('name')) checkTemplates(source, play.name, get('name')!.value);
   return play;
+}
+
+/** vars_files: each entry a path, or a list of paths of which the first that exists is read. */
+function readVarsFilesList(source: SourceFile, entry: Entry): (string | string[])[] {
+  const v = source.value(entry.value);
+  const items = Array.isArray(v) ? v : [v];
+  return items.map((item) => {
+    const ok = (x: unknown): x is string => typeof x === 'string' && x.trim() !== '';
+    if (ok(item)) return item;
+    if (Array.isArray(item) && item.length > 0 && item.every(ok)) return item;
+    throw typeError(source, entry, 'a list of file paths (an entry may be a list of candidates: the first found is read)', "'vars_files: [vars/common.yml, [\"vars/{{ env }}.yml\", vars/default.yml]]'");
+  }).map((item) => { checkTemplates(source, item, entry.value); return item; });
+}
+
+const VARS_PROMPT_KEYS = ['name', 'prompt', 'private', 'default', 'confirm', 'encrypt', 'salt_size', 'salt', 'unsafe'];
+
+function readVarsPrompt(source: SourceFile, entry: Entry): VarsPrompt[] {
+  if (!isSeq(entry.value)) throw typeError(source, entry, 'a list of prompts', "'vars_prompt: [{name: admin_password, prompt: Password?, private: true}]'");
+  return entry.value.items.map((item) => {
+    const node = deref(source, item);
+    if (!isMap(node)) throw source.error('BAD_PLAYBOOK', `each vars_prompt entry must be a mapping, got ${describeNode(node)}`, node, "For example '- name: admin_password' with 'prompt: Password?'.");
+    const entries = entriesOf(source, node);
+    for (const e of entries) checkKeyword(source, e, VARS_PROMPT_KEYS, 'vars_prompt');
+    const get = (key: string) => entries.find((e) => e.key === key);
+    if (!get('name')) throw source.error('BAD_PLAYBOOK', "this vars_prompt entry has no 'name'", node, "Add 'name: the_variable'.");
+    const name = readString(source, get('name')!);
+    for (const key of ['encrypt', 'salt_size', 'salt']) {
+      if (get(key)) throw source.error('UNKNOWN_KEYWORD', `vars_prompt's '${key}' is not supported by swarmplay`, get(key)!.keyNode, "Hash the value in a task instead, e.g. with 'password_hash' in a set_fact.");
+    }
+    return {
+      name,
+      prompt: get('prompt') ? readString(source, get('prompt')!) : name,
+      private: get('private') ? readBoolean(source, get('private')!) : true,
+      default: get('default') ? source.value(get('default')!.value) : undefined,
+      confirm: get('confirm') ? readBoolean(source, get('confirm')!) : false,
+      location: source.locationOf(node),
+    };
+  });
 }

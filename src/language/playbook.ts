@@ -28,6 +28,45 @@ export interface TaskBase {
    */
   checkMode?: boolean;
   vars: Record<string, RawValue>;
+  /** `become_user`, `become_method` (sudo | su), `become_flags`: inherited like become. */
+  becomeUser?: string;
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  /** `environment:` a mapping (or a `{{ }}` giving one) exported for the task's commands. */
+  environment?: RawValue;
+  /** The role this task came from: its variables, files/ and templates/. */
+  role?: RoleInstance;
+  /** `any_errors_fatal` on a task or block. */
+  anyErrorsFatal?: boolean;
+  /** `ignore_unreachable`: an unreachable host counts as ignored and stays in the play. */
+  ignoreUnreachable?: boolean;
+  /** `throttle`: at most this many hosts run the task at once. */
+  throttle?: number;
+  /** `module_defaults`: arguments a module takes when the task does not give them, by module name. */
+  moduleDefaults?: Record<string, Record<string, RawValue>>;
+}
+
+export type BecomeMethod = 'sudo' | 'su';
+
+/**
+ * One application of a role: its folder, its files' variables and the
+ * parameters it was given. Tasks of the role point at it; the play keeps every
+ * role it applies (their defaults and vars are visible play-wide, as Ansible's).
+ */
+export interface RoleInstance {
+  name: string;
+  /** The role's folder. */
+  path: string;
+  /** defaults/main: the lowest precedence. */
+  defaults: Record<string, RawValue>;
+  /** vars/main: above play vars. */
+  vars: Record<string, RawValue>;
+  /** Parameters of the roles: entry or include_role: above set_fact. */
+  params: Record<string, RawValue>;
+  /** The roles this one was applied through (meta dependencies), outermost first. */
+  parents: RoleInstance[];
+  /** Exposed to the play: roles:, import_role, include_role with public: true. */
+  public: boolean;
 }
 
 export interface ModuleTask extends TaskBase {
@@ -40,12 +79,19 @@ export interface ModuleTask extends TaskBase {
   /** A list expression or a literal list; `item` (or loop_control.loop_var) per element. */
   loop?: RawValue;
   loopVar: string;
+  /** loop_control.index_var: the item's index, from 0. */
+  indexVar?: string;
   changedWhen?: string[];
   failedWhen?: string[];
   until?: string[];
   retries: number;
   /** Seconds. */
   delay: number;
+  /** `async: seconds` with `poll`: poll > 0 waits for the end; poll 0 starts it and async_status finds the result. */
+  async?: number;
+  poll?: number;
+  /** `delegate_facts`: set_fact results go to the delegated host. */
+  delegateFacts?: boolean;
 }
 
 export interface BlockTask extends TaskBase {
@@ -55,7 +101,29 @@ export interface BlockTask extends TaskBase {
   always: Task[];
 }
 
-export type Task = ModuleTask | BlockTask;
+/**
+ * include_tasks / include_role resolved per host at run time: a templated
+ * path, or a loop over the include. Literal paths were loaded and checked
+ * when the playbook loaded (`loaded`).
+ */
+export interface IncludeTask extends TaskBase {
+  kind: 'include';
+  /** include_tasks or include_role. */
+  action: 'include_tasks' | 'include_role';
+  /** The file (or role name) as written; may hold `{{ }}`. */
+  target: string;
+  /** Where a relative path resolves. */
+  baseDir: string;
+  loop?: RawValue;
+  loopVar: string;
+  indexVar?: string;
+  /** The tasks of a literal target, loaded once when the playbook loaded. */
+  loaded?: Task[];
+  /** include_role's tasks_from, vars_from, defaults_from, handlers_from, public, apply. */
+  roleOptions?: Record<string, RawValue>;
+}
+
+export type Task = ModuleTask | BlockTask | IncludeTask;
 
 export interface Handler extends ModuleTask {
   /** `listen:` topics, besides its name. */
@@ -68,7 +136,8 @@ export interface Play {
   /** A host pattern (possibly templated). */
   hosts: string;
   vars: Record<string, RawValue>;
-  varsFiles: string[];
+  /** A path, or a list of candidate paths of which the first found is read. */
+  varsFiles: (string | string[])[];
   gatherFacts: boolean;
   /** Batch sizes: numbers or "30%" strings; empty = all hosts at once. */
   serial: (number | string)[];
@@ -76,6 +145,15 @@ export interface Play {
   maxFailPercentage?: number;
   strategy: Strategy;
   become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  environment?: RawValue;
+  moduleDefaults?: Record<string, Record<string, RawValue>>;
+  /** Roles applied by `roles:` and import_role, in order: their defaults and vars are play-wide. */
+  roles: RoleInstance[];
+  /** vars_prompt entries: asked on a terminal, else their default. */
+  varsPrompt: VarsPrompt[];
   tags: string[];
   preTasks: Task[];
   tasks: Task[];
@@ -83,9 +161,20 @@ export interface Play {
   handlers: Handler[];
 }
 
+export interface VarsPrompt {
+  name: string;
+  prompt: string;
+  private: boolean;
+  default?: RawValue;
+  confirm: boolean;
+  location: SourceLocation;
+}
+
 export interface Playbook {
   file: string;
   /** Folder of the playbook file. */
   dir: string;
   plays: Play[];
+  /** Said once when the run starts (deprecated spellings). */
+  warnings: string[];
 }

@@ -4,29 +4,41 @@
  * `ansible.builtin.` dropped); an unknown key is a misspelt keyword when a
  * module is present, otherwise most likely a misspelt module.
  *
- * import_tasks and include_tasks are both expanded when the playbook loads
- * (include_tasks is dynamic in Ansible; here it is static, so its path cannot
- * hold `{{ }}`): the included tasks become a block carrying the include's
- * name, when, tags and vars, which is what Ansible's import does.
+ * import_tasks and import_role are expanded when the playbook loads: the
+ * included tasks become a block carrying the import's keywords, which is what
+ * Ansible's import does. include_tasks, include_role and the legacy `include`
+ * stay includes, decided per host when they run, as in Ansible: their `when`
+ * and `tags` are the include's own (`apply:` gives keywords to the tasks
+ * inside), they may loop, and a path may hold `{{ }}`. A literal path is
+ * still read and checked now, so a broken file stops the run before any host.
  */
 import path from 'node:path';
 import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap, type YAMLSeq } from 'yaml';
 import { SwarmplayError, snippetAt } from '../errors.js';
 import type { ModuleDefinition } from '../modules/types.js';
-import type { BlockTask, Handler, ModuleTask, Task } from './playbook.js';
+import type { BlockTask, Handler, IncludeTask, ModuleTask, RawValue, RoleInstance, Task } from './playbook.js';
 import type { ModuleCatalog } from './playbook-loader.js';
 import {
-  ALL_TASK_KEYWORDS, BLOCK_KEYWORDS, HANDLER_KEYWORDS, INCLUDE_KEYWORDS, MODULE_TASK_KEYWORDS, UNSUPPORTED_ANSIBLE_KEYWORDS, checkKeyword,
+  ALL_TASK_KEYWORDS, BLOCK_KEYWORDS, DYNAMIC_INCLUDE_KEYWORDS, HANDLER_KEYWORDS, INCLUDE_KEYWORDS, MODULE_TASK_KEYWORDS, UNSUPPORTED_ANSIBLE_KEYWORDS, checkKeyword,
+  rejectUnsupported,
 } from './keywords.js';
 import {
-  checkTemplates, readBoolean, readConditions, readIdentifier, readInteger, readLoop, readLoopControl, readString, readStringList, readVars, typeError,
+  checkTemplates, readBecomeMethod, readBoolean, readConditions, readEnvironment, readIdentifier, readInteger, readLoop, readLoopControl,
+  readModuleDefaults, readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
+import { applyRole, type PlayRoles, type RoleRequest } from './roles.js';
 import { readModuleArgs } from './module-arguments.js';
+import { stat } from 'node:fs/promises';
 import { closestName, didYouMean } from './suggest.js';
 import { containsTemplate } from './template-string.js';
 import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile } from './yaml-source.js';
 
 const COLLECTION_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.'];
+const INCLUDE_ACTIONS = ['import_tasks', 'include_tasks', 'include', 'import_role', 'include_role'];
+/** Keywords of a roles: entry or a dependency; every other key is a role parameter. */
+const ROLE_ENTRY_KEYWORDS = new Set<string>([...BLOCK_KEYWORDS.filter((k) => !['block', 'rescue', 'always', 'name'].includes(k)), 'role']);
+/** include_role / import_role arguments. */
+const ROLE_INCLUDE_ARGS = ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'apply', 'allow_duplicates', 'rolespec_validate'];
 const MAX_INCLUDE_DEPTH = 20;
 
 export interface TaskContext {
@@ -35,6 +47,12 @@ export interface TaskContext {
   chain: string[];
   /** Handlers may carry `listen`; tasks may not. */
   handlers: boolean;
+  /** The role whose files these are. */
+  role?: RoleInstance;
+  /** The play's roles and their handlers (import_role and include_role add to them). */
+  playRoles?: PlayRoles;
+  /** Said once the playbook is loaded (the legacy `include`). */
+  warnings?: string[];
 }
 
 export class TaskLoader {
@@ -57,7 +75,10 @@ export class TaskLoader {
   }
 
   async handlerList(entry: Entry, ctx: TaskContext): Promise<Handler[]> {
-    const tasks = await this.taskList(entry, ctx);
+    return this.asHandlers(await this.taskList(entry, ctx), ctx);
+  }
+
+  private asHandlers(tasks: Task[], ctx: TaskContext): Handler[] {
     return tasks.map((task) => {
       if (task.kind !== 'module') {
         throw new SwarmplayError('BAD_PLAYBOOK', 'a handler must be a single module task, not a block or an import', {
@@ -77,10 +98,64 @@ export class TaskLoader {
     }
     const entries = entriesOf(source, node);
     const has = (key: string) => entries.some((e) => e.key === key);
-    if (has('import_tasks') || has('include_tasks')) return this.include(node, entries, ctx);
+    const include = entries.find((e) => INCLUDE_ACTIONS.includes(moduleName(e.key)));
+    if (include) {
+      const action = moduleName(include.key);
+      if (action === 'import_role' || action === 'include_role') return this.roleInclude(node, entries, include, ctx);
+      if (action === 'import_tasks') return this.include(node, entries, ctx);
+      return this.dynamicInclude(node, entries, include, ctx);
+    }
     if (has('block')) return this.block(node, entries, ctx);
     return this.moduleTask(node, entries, ctx);
   }
+
+  /** Reads a task file of a role (tasks/ or handlers/): every task in it belongs to the role. */
+  async tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], parent?: TaskContext): Promise<Task[]> {
+    const source = await readSource(file);
+    const root = deref(source, source.doc.contents);
+    if (root === null || (isScalar(root) && root.value === null)) return [];
+    if (!isSeq(root)) {
+      throw source.error('BAD_PLAYBOOK', `a task file must be a list of tasks, got ${describeNode(root)}`, root,
+        "Start each task with '- ', e.g. '- name: install docker' then 'command: ...'.");
+    }
+    const ctx: TaskContext = { source, chain: [...chain, file], handlers, role, playRoles: parent?.playRoles ?? this.playRoles, warnings: parent?.warnings ?? this.warnings };
+    const tasks = await this.tasksOf(root, ctx);
+    if (handlers) return this.asHandlers(tasks, ctx);
+    return tasks;
+  }
+
+  /** Set by the playbook loader for each play: where roles go and what warnings to say. */
+  playRoles?: PlayRoles;
+  warnings?: string[];
+
+  /** A `roles:` entry, a meta dependency: a name, or a mapping with role (or name), keywords and parameters. */
+  readRoleRequest = (source: SourceFile, node: YamlNode | null, what: string): RoleRequest => {
+    if (isScalar(node) && typeof node.value === 'string' && node.value.trim() !== '') {
+      return { name: node.value.trim(), source, node, params: {}, vars: {}, wrapper: { location: source.locationOf(node), when: [], tags: [], ignoreErrors: false, noLog: false, runOnce: false, vars: {} }, public: true };
+    }
+    if (!isMap(node)) {
+      throw source.error('BAD_PLAYBOOK', `each ${what} must be a role name or a mapping with 'role:', got ${describeNode(node)}`, node,
+        "For example '- common' or '- role: docker' with its parameters below it.");
+    }
+    const entries = entriesOf(source, node);
+    const nameEntry = entries.find((e) => e.key === 'role') ?? entries.find((e) => e.key === 'name');
+    if (!nameEntry) {
+      throw source.error('BAD_PLAYBOOK', `this ${what} does not say which role: it has no 'role:'`, node, "Add 'role: NAME' (the role's folder name).");
+    }
+    const name = readString(source, nameEntry);
+    const keywordEntries = entries.filter((e) => e !== nameEntry && ROLE_ENTRY_KEYWORDS.has(e.key));
+    for (const entry of keywordEntries) rejectUnsupported(source, entry, 'role');
+    const params: Record<string, RawValue> = {};
+    for (const entry of entries) {
+      if (entry === nameEntry || ROLE_ENTRY_KEYWORDS.has(entry.key) || entry.key === 'name') continue;
+      const value = source.value(entry.value);
+      checkTemplates(source, value, entry.value);
+      params[entry.key] = value;
+    }
+    const wrapper = this.base(node, keywordEntries, source);
+    const vars = wrapper.vars;
+    return { name, source, node: nameEntry.value, params, vars, wrapper: { ...wrapper, vars: {} }, public: true };
+  };
 
   private base(node: YAMLMap, entries: Entry[], source: SourceFile): Omit<ModuleTask, 'kind' | 'module' | 'args' | 'notify' | 'loopVar' | 'retries' | 'delay'> {
     const get = (key: string) => entries.find((e) => e.key === key);
@@ -102,6 +177,14 @@ export class TaskLoader {
       become: get('become') ? readBoolean(source, get('become')!) : undefined,
       checkMode: get('check_mode') ? readBoolean(source, get('check_mode')!) : undefined,
       vars: get('vars') ? readVars(source, get('vars')!) : {},
+      becomeUser: get('become_user') ? readString(source, get('become_user')!) : undefined,
+      becomeMethod: get('become_method') ? readBecomeMethod(source, get('become_method')!) : undefined,
+      becomeFlags: get('become_flags') ? readString(source, get('become_flags')!) : undefined,
+      environment: get('environment') ? readEnvironment(source, get('environment')!) : undefined,
+      anyErrorsFatal: get('any_errors_fatal') ? readBoolean(source, get('any_errors_fatal')!) : undefined,
+      ignoreUnreachable: get('ignore_unreachable') ? readBoolean(source, get('ignore_unreachable')!) : undefined,
+      throttle: get('throttle') ? readInteger(source, get('throttle')!, 0) || undefined : undefined,
+      moduleDefaults: get('module_defaults') ? readModuleDefaults(source, get('module_defaults')!) : undefined,
     };
   }
 
@@ -127,20 +210,36 @@ export class TaskLoader {
   private async include(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<BlockTask> {
     const { source } = ctx;
     for (const entry of entries) checkKeyword(source, entry, INCLUDE_KEYWORDS, 'import_tasks');
-    const includes = entries.filter((e) => e.key === 'import_tasks' || e.key === 'include_tasks');
+    const includes = entries.filter((e) => INCLUDE_ACTIONS.includes(moduleName(e.key)));
     if (includes.length > 1) {
       throw source.error('BAD_PLAYBOOK', 'a task can import only one file', includes[1]!.keyNode, 'Write one import_tasks per task.');
     }
-    const entry = includes[0]!;
-    const relative = source.value(entry.value);
-    if (typeof relative !== 'string' || relative.trim() === '') {
-      throw typeError(source, entry, 'the path of a task file', `'${entry.key}: tasks/docker.yaml'`);
+    for (const key of ['loop', 'with_items', 'with_list']) {
+      const looping = entries.find((e) => e.key === key);
+      if (looping) throw source.error('BAD_PLAYBOOK', `import_tasks cannot '${key}': it is read before the play runs`, looping.keyNode, 'Use include_tasks to loop over a task file.');
     }
+    const entry = includes[0]!;
+    const relative = includePath(source, entry);
     if (containsTemplate(relative)) {
       throw source.error('BAD_PLAYBOOK', `the path of '${entry.key}' cannot hold '{{ }}': task files are read before the play runs`, entry.value,
         'Write the path literally, relative to this file.');
     }
-    const file = path.resolve(path.dirname(source.file), relative);
+    const file = await this.resolveTaskFile(relative, ctx);
+    const block = await this.readTaskFile(file, entry, ctx);
+    const base = this.base(node, entries, source);
+    return { ...base, role: ctx.role, name: base.name ?? `${entry.key}: ${relative}`, kind: 'block', block, rescue: [], always: [] };
+  }
+
+  /** A relative task file: beside the including file, then (in a role) in the role's tasks/ and the role itself. */
+  private async resolveTaskFile(relative: string, ctx: TaskContext): Promise<string> {
+    const candidates = [path.resolve(path.dirname(ctx.source.file), relative)];
+    if (ctx.role) candidates.push(path.resolve(ctx.role.path, 'tasks', relative), path.resolve(ctx.role.path, relative));
+    for (const candidate of candidates) if (await stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
+    return candidates[0]!;
+  }
+
+  private async readTaskFile(file: string, entry: Entry, ctx: TaskContext): Promise<Task[]> {
+    const { source } = ctx;
     if (ctx.chain.includes(file)) {
       const cycle = [...ctx.chain, file].map((f) => path.relative(path.dirname(ctx.chain[0]!), f) || path.basename(f)).join(' -> ');
       throw source.error('BAD_PLAYBOOK', `circular ${entry.key}: ${cycle}`, entry.value, 'A task file must not import itself, directly or through others.');
@@ -150,15 +249,101 @@ export class TaskLoader {
     }
     const included = await readSource(file, { source, node: entry.value });
     const root = deref(included, included.doc.contents);
-    let block: Task[] = [];
-    if (isSeq(root)) {
-      block = await this.tasksOf(root, { ...ctx, source: included, chain: [...ctx.chain, file] });
-    } else if (!(root === null || (isScalar(root) && root.value === null))) {
+    if (isSeq(root)) return this.tasksOf(root, { ...ctx, source: included, chain: [...ctx.chain, file] });
+    if (!(root === null || (isScalar(root) && root.value === null))) {
       throw included.error('BAD_PLAYBOOK', `a task file must be a list of tasks, got ${describeNode(root)}`, root,
         "Start each task with '- ', e.g. '- name: install docker' then 'command: ...'.");
     }
+    return [];
+  }
+
+  /** include_tasks and the legacy include: decided per host at run time; a literal file is read now. */
+  private async dynamicInclude(node: YAMLMap, entries: Entry[], entry: Entry, ctx: TaskContext): Promise<IncludeTask> {
+    const { source } = ctx;
+    for (const e of entries) checkKeyword(source, moduleKeyed(e), DYNAMIC_INCLUDE_KEYWORDS, moduleName(entry.key));
+    const action = moduleName(entry.key);
+    if (action === 'include') {
+      ctx.warnings?.push(`${source.file}:${source.locationOf(node).line}: 'include' is deprecated (as in Ansible 2.16): use include_tasks (or import_tasks)`);
+    }
+    const target = includePath(source, entry);
     const base = this.base(node, entries, source);
-    return { ...base, name: base.name ?? `${entry.key}: ${relative}`, kind: 'block', block, rescue: [], always: [] };
+    const loop = this.loopOf(entries, source);
+    const applyEntry = entries.find((e) => e.key === 'apply');
+    const task: IncludeTask = {
+      ...base, role: ctx.role, name: base.name ?? `${action}: ${target}`, kind: 'include', action: 'include_tasks', target,
+      baseDir: path.dirname(source.file), ...loop,
+    };
+    if (applyEntry) task.roleOptions = { apply: this.applyKeywords(applyEntry, source) };
+    if (!containsTemplate(target)) {
+      task.loaded = await this.readTaskFile(await this.resolveTaskFile(target, ctx), entry, ctx);
+    }
+    return task;
+  }
+
+  private loopOf(entries: Entry[], source: SourceFile): { loop?: RawValue; loopVar: string; indexVar?: string } {
+    const get = (key: string) => entries.find((e) => e.key === key);
+    const loopEntry = get('loop') ?? get('with_items') ?? get('with_list');
+    const control = get('loop_control') ? readLoopControl(source, get('loop_control')!) : { loopVar: 'item' };
+    return { loop: loopEntry ? readLoop(source, loopEntry) : undefined, loopVar: control.loopVar, indexVar: control.indexVar };
+  }
+
+  /** `apply:` of include_tasks / include_role: keywords given to every task inside. */
+  private applyKeywords(entry: Entry, source: SourceFile): Omit<BlockTask, 'kind' | 'block' | 'rescue' | 'always'> {
+    if (!isMap(entry.value)) throw typeError(source, entry, 'a mapping of task keywords', "'apply: {tags: [docker], become: true}'");
+    const entries = entriesOf(source, entry.value);
+    for (const e of entries) checkKeyword(source, e, BLOCK_KEYWORDS.filter((k) => !['block', 'rescue', 'always'].includes(k)), 'apply');
+    return this.base(entry.value, entries, source);
+  }
+
+  /** import_role (static: expanded now) and include_role (per host at run time; a literal name is read now). */
+  private async roleInclude(node: YAMLMap, entries: Entry[], entry: Entry, ctx: TaskContext): Promise<Task> {
+    const { source } = ctx;
+    const action = moduleName(entry.key) as 'import_role' | 'include_role';
+    for (const e of entries) checkKeyword(source, moduleKeyed(e), action === 'include_role' ? DYNAMIC_INCLUDE_KEYWORDS : INCLUDE_KEYWORDS, action);
+    if (!ctx.playRoles) throw source.error('BAD_PLAYBOOK', `${action} cannot be used here`, entry.keyNode, "Use it in a play's tasks.");
+    if (!isMap(entry.value)) throw typeError(source, entry, "a mapping with the role's name", `'${entry.key}: {name: docker}'`);
+    const args = entriesOf(source, entry.value);
+    const arg = (key: string) => args.find((e) => e.key === key);
+    for (const a of args) {
+      if (!ROLE_INCLUDE_ARGS.includes(a.key)) {
+        throw source.error('BAD_ARGUMENT', `unknown ${action} argument '${a.key}'`, a.keyNode,
+          didYouMean(a.key, ROLE_INCLUDE_ARGS, { listPrefix: `${action} takes: ` }) || `Role parameters go under 'vars:' of the task.`);
+      }
+    }
+    if (!arg('name')) throw source.error('BAD_ARGUMENT', `${action} needs the role's 'name'`, entry.value, `'${entry.key}: {name: docker}'`);
+    if (action === 'import_role' && arg('public')) {
+      throw source.error('BAD_ARGUMENT', "import_role does not take 'public': its variables are always visible to the play", arg('public')!.keyNode, "Remove 'public', or use include_role.");
+    }
+    const name = readString(source, arg('name')!);
+    const from = (key: string): string | undefined => (arg(key) ? readString(source, arg(key)!) : undefined);
+    const base = this.base(node, entries, source);
+    const isPublic = action === 'import_role' || (arg('public') ? readBoolean(source, arg('public')!) : false);
+    const apply = arg('apply') ? this.applyKeywords(arg('apply')!, source) : undefined;
+    const request: RoleRequest = {
+      name, source, node: arg('name')!.value, params: base.vars, vars: {},
+      wrapper: action === 'import_role' ? { ...base, vars: {} } : { ...(apply ?? { location: base.location, when: [], tags: [], ignoreErrors: false, noLog: false, runOnce: false }), vars: {} },
+      tasksFrom: from('tasks_from'), varsFrom: from('vars_from'), defaultsFrom: from('defaults_from'), handlersFrom: from('handlers_from'),
+      public: isPublic, allowDuplicates: true,
+    };
+    if (action === 'import_role') {
+      if (containsTemplate(name)) {
+        throw source.error('BAD_PLAYBOOK', "import_role's name cannot hold '{{ }}': it is read before the play runs", arg('name')!.value, 'Use include_role for a name chosen at run time.');
+      }
+      const block = await applyRole(request, ctx.playRoles, this, this.readRoleRequest);
+      return { ...block, name: base.name ?? `import_role: ${name}`, vars: {} };
+    }
+    const task: IncludeTask = {
+      ...base, vars: {}, role: ctx.role, name: base.name ?? `include_role : ${name}`, kind: 'include', action: 'include_role', target: name,
+      baseDir: path.dirname(source.file), ...this.loopOf(entries, source), roleOptions: { public: isPublic },
+    };
+    if (!containsTemplate(name) && task.loop === undefined) {
+      const block = await applyRole(request, ctx.playRoles, this, this.readRoleRequest);
+      task.loaded = [block];
+    } else {
+      throw source.error('BAD_PLAYBOOK', `include_role with ${containsTemplate(name) ? "a name holding '{{ }}'" : "'loop'"} is not supported yet`, entry.keyNode,
+        "Write one include_role per role (or per loop item), each with its own 'when'.");
+    }
+    return task;
   }
 
   private async moduleTask(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<ModuleTask | Handler> {
@@ -167,7 +352,10 @@ export class TaskLoader {
     const moduleEntries: { entry: Entry; module: ModuleDefinition }[] = [];
     const unknown: Entry[] = [];
     for (const entry of entries) {
-      if ((keywords as readonly string[]).includes(entry.key)) continue;
+      if ((keywords as readonly string[]).includes(entry.key)) {
+        rejectUnsupported(source, entry, 'task');
+        continue;
+      }
       const module = this.modules.find(moduleName(entry.key));
       if (module) moduleEntries.push({ entry, module });
       else unknown.push(entry);
@@ -187,7 +375,7 @@ export class TaskLoader {
       const nearKeyword = closestName(entry.key, [...keywords]);
       const nearModule = closestName(moduleName(entry.key), this.modules.names());
       // With a module present, an unknown key is a misspelt keyword; without one, it is most likely the module.
-      if (moduleEntries.length > 0 || (nearKeyword && !nearModule) || UNSUPPORTED_ANSIBLE_KEYWORDS.has(entry.key)) {
+      if (moduleEntries.length > 0 || (nearKeyword && !nearModule)) {
         checkKeyword(source, entry, keywords, 'task');
       }
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
@@ -200,9 +388,9 @@ export class TaskLoader {
     const { entry: moduleEntry, module } = moduleEntries[0]!;
     const get = (key: string) => entries.find((e) => e.key === key);
     const args = readModuleArgs(source, moduleEntry, module, get('args'));
-    const loopEntry = get('loop') ?? get('with_items');
-    if (get('loop') && get('with_items')) {
-      throw source.error('BAD_PLAYBOOK', "use either 'loop' or 'with_items', not both", get('with_items')!.keyNode, "Keep 'loop'.");
+    const loops = entries.filter((e) => ['loop', 'with_items', 'with_list'].includes(e.key));
+    if (loops.length > 1) {
+      throw source.error('BAD_PLAYBOOK', `use one of 'loop', 'with_items' and 'with_list', not both`, loops[1]!.keyNode, "Keep 'loop'.");
     }
     const untilEntry = get('until');
     const task: ModuleTask = {
@@ -212,14 +400,17 @@ export class TaskLoader {
       args,
       register: get('register') ? readIdentifier(source, get('register')!) : undefined,
       notify: get('notify') ? readStringList(source, get('notify')!, false) : [],
-      loop: loopEntry ? readLoop(source, loopEntry) : undefined,
-      loopVar: get('loop_control') ? readLoopControl(source, get('loop_control')!) : 'item',
+      ...this.loopOf(entries, source),
       changedWhen: get('changed_when') ? readConditions(source, get('changed_when')!) : undefined,
       failedWhen: get('failed_when') ? readConditions(source, get('failed_when')!) : undefined,
       until: untilEntry ? readConditions(source, untilEntry) : undefined,
       // Ansible's defaults once `until` is given.
       retries: get('retries') ? readInteger(source, get('retries')!, 0) : 3,
       delay: get('delay') ? readInteger(source, get('delay')!, 0) : 5,
+      async: get('async') ? readInteger(source, get('async')!, 0) : undefined,
+      poll: get('poll') ? readInteger(source, get('poll')!, 0) : undefined,
+      delegateFacts: get('delegate_facts') ? readBoolean(source, get('delegate_facts')!) : undefined,
+      role: ctx.role,
     };
     if (ctx.handlers) {
       const handler: Handler = { ...task, listen: get('listen') ? readStringList(source, get('listen')!, false) : [] };
@@ -230,6 +421,21 @@ export class TaskLoader {
     }
     return task;
   }
+}
+
+/** An entry with a collection-prefixed action (ansible.builtin.include_tasks) checked under its short name. */
+function moduleKeyed(entry: Entry): Entry {
+  return { ...entry, key: moduleName(entry.key) };
+}
+
+function includePath(source: SourceFile, entry: Entry): string {
+  let relative = source.value(entry.value);
+  // `include_tasks: {file: x.yml}` is the long form.
+  if (relative && typeof relative === 'object' && !Array.isArray(relative)) relative = (relative as Record<string, unknown>).file;
+  if (typeof relative !== 'string' || relative.trim() === '') {
+    throw typeError(source, entry, 'the path of a task file', `'${entry.key}: tasks/docker.yaml'`);
+  }
+  return relative.trim();
 }
 
 function moduleName(key: string): string {

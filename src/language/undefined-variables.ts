@@ -24,11 +24,14 @@ const MAGIC_VARIABLES = [
   'inventory_file', 'ansible_facts', 'omit',
 ];
 
+const RUNTIME_DEFINERS = ['include_vars', 'add_host', 'group_by'];
+
 function tasksOf(play: Play): Task[] {
   const all: Task[] = [];
   const visit = (tasks: Task[]): void => {
     for (const task of tasks) {
       all.push(task);
+      if (task.kind === 'include') visit(task.loaded ?? []);
       if (task.kind === 'block') {
         visit(task.block);
         visit(task.rescue);
@@ -45,11 +48,18 @@ function definedNames(playbook: Playbook, inventory: Inventory, extraVars: Recor
   for (const host of inventory.hostNames()) for (const name of Object.keys(inventory.hostVars(host))) known.add(name);
   for (const play of playbook.plays) {
     for (const name of Object.keys(play.vars)) known.add(name);
+    for (const prompt of play.varsPrompt) known.add(prompt.name);
     for (const task of tasksOf(play)) {
       for (const name of Object.keys(task.vars)) known.add(name);
+      // A role's defaults, vars and parameters, and those of the roles it came through.
+      for (let role = task.role; role; role = undefined) {
+        for (const r of [...role.parents, role]) for (const layer of [r.defaults, r.vars, r.params]) for (const name of Object.keys(layer)) known.add(name);
+      }
+      if (task.kind === 'block') continue;
+      if (task.loop !== undefined) known.add(task.loopVar);
+      if (task.indexVar) known.add(task.indexVar);
       if (task.kind !== 'module') continue;
       if (task.register) known.add(task.register);
-      if (task.loop !== undefined) known.add(task.loopVar);
       if (task.module === 'set_fact') for (const name of Object.keys(task.args)) known.add(name);
     }
   }
@@ -71,6 +81,12 @@ function expressionsOf(task: Task, templates: string[] = []): string[] {
   strings(task.name);
   strings(task.delegateTo);
   strings(task.vars);
+  strings(task.environment);
+  if (task.kind === 'include') {
+    strings(task.target);
+    if (typeof task.loop === 'string' && !task.loop.includes('{{')) out.push(task.loop);
+    else strings(task.loop);
+  }
   if (task.kind === 'module') {
     strings(task.args);
     if (typeof task.loop === 'string' && !task.loop.includes('{{')) out.push(task.loop);
@@ -99,6 +115,8 @@ function failAt(name: string, location: SourceLocation, known: Set<string>): nev
 export function checkUndefinedVariables(
   playbook: Playbook, inventory: Inventory, extraVars: Record<string, unknown>, varsFilesKeys: string[],
 ): void {
+  // Variables a file read at run time defines (include_vars, add_host, a templated include) cannot be known now.
+  if (playbook.plays.some((play) => tasksOf(play).some((t) => (t.kind === 'module' && RUNTIME_DEFINERS.includes(t.module)) || (t.kind === 'include' && !t.loaded)))) return;
   const known = definedNames(playbook, inventory, extraVars, varsFilesKeys);
   const isKnown = (name: string): boolean => known.has(name) || name.startsWith('ansible_');
   for (const play of playbook.plays) {

@@ -49,9 +49,11 @@ const copyArgs = z
 export type CopyArgs = z.infer<typeof copyArgs>;
 
 /** Where a relative controller `src` is looked for, in order. */
-export function controllerFileCandidates(playbookDir: string, src: string, folder: string): string[] {
+/** Where a relative src may be, as Ansible searches: each folder's files/ (or templates/), then the folder itself. */
+export function controllerFileCandidates(searchDirs: string | readonly string[], src: string, folder: string): string[] {
   if (path.isAbsolute(src)) return [src];
-  return [path.resolve(playbookDir, folder, src), path.resolve(playbookDir, src)];
+  const dirs = typeof searchDirs === 'string' ? [searchDirs] : searchDirs;
+  return dirs.flatMap((dir) => [path.resolve(dir, folder, src), path.resolve(dir, src)]);
 }
 
 /** The first candidate that is a file, or undefined. */
@@ -78,7 +80,7 @@ async function readSource(ctx: ModuleContext, args: CopyArgs): Promise<Source | 
     if (content === null) return { failed: `Source ${args.src} not found on the host` };
     return { content };
   }
-  const candidates = controllerFileCandidates(ctx.playbookDir, args.src, 'files');
+  const candidates = controllerFileCandidates(ctx.searchDirs, args.src, 'files');
   const found = await findControllerFile(candidates);
   if (!found) {
     const isFolder = (file: string) => fs.stat(file).then((stat) => stat.isDirectory(), () => false);

@@ -121,7 +121,7 @@ function unitFlags(data: UnitData): string[] {
 }
 
 async function findTemplate(ctx: ModuleContext, template: string): Promise<string | { error: string }> {
-  const candidates = controllerFileCandidates(ctx.playbookDir, template, 'templates');
+  const candidates = controllerFileCandidates(ctx.searchDirs, template, 'templates');
   if (!path.isAbsolute(template)) {
     candidates.push(path.resolve(ctx.playbookDir, '..', 'templates', template));
     const own = packageTemplatesDir();

@@ -44,7 +44,7 @@ export const template = defineModule({
   name: 'template',
   schema: templateArgs,
   async plan(ctx, args): Promise<Plan> {
-    const candidates = controllerFileCandidates(ctx.playbookDir, args.src, 'templates');
+    const candidates = controllerFileCandidates(ctx.searchDirs, args.src, 'templates');
     const found = await findControllerFile(candidates);
     if (!found) return { steps: [], failed: `could not find template ${args.src} (looked in ${candidates.join(', ')})` };
     const content = await ctx.renderTemplate(found.file, { trimBlocks: args.trim_blocks, lstripBlocks: args.lstrip_blocks });

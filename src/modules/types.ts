@@ -22,6 +22,8 @@ export interface ModuleContext {
   readonly vars: Readonly<Record<string, unknown>>;
   /** Folder of the playbook (relative `src:` and template paths resolve against it). */
   readonly playbookDir: string;
+  /** Folders a relative `src:` is searched in, in order: the task's role (files/, templates/), then the playbook's. */
+  readonly searchDirs: readonly string[];
   /** Facts of the host, read through the host's fact cache; fresh after a change. */
   facts(): Promise<HostFacts>;
   /** One named fact, read through the host's fact cache (src/facts/): fresh after a change on the host. */

@@ -4,9 +4,10 @@
  * with rescue and always, run_once, delegate_to, any_errors_fatal and
  * max_fail_percentage.
  */
+import path from 'node:path';
 import pLimit from 'p-limit';
 import { SwarmplayError } from '../errors.js';
-import type { Play, Task, ModuleTask, BlockTask, Handler } from '../language/playbook.js';
+import type { Play, Task, ModuleTask, BlockTask, Handler, IncludeTask, RoleInstance, BecomeMethod, RawValue } from '../language/playbook.js';
 import type { RunnerEvent, HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Recap } from './recap.js';
@@ -16,8 +17,10 @@ import type { FactReader } from '../facts/types.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
-import { evaluateCondition, markRawData } from '../language/expressions.js';
+import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
+import { toText } from '../language/values.js';
+import { shapesCommands, withTaskContext, type TaskCommandContext } from './task-connection.js';
 
 export interface TagFilter {
   tags: string[];
@@ -46,6 +49,8 @@ export interface PlayRunnerDeps {
   /** Task name to start at (--start-at-task); cleared once reached. */
   startAt?: { name: string; reached: boolean };
   signal: AbortSignal;
+  /** Reads a task file an include names at run time (a templated path); bad input throws. */
+  loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
 }
 
 /** How a task list inherits from the blocks around it. */
@@ -59,6 +64,16 @@ interface Scope {
   ignoreErrors: boolean;
   noLog: boolean;
   checkMode?: boolean;
+  becomeUser?: string;
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  /** environment: of the play and each block around, outermost first. */
+  environment: RawValue[];
+  moduleDefaults: Record<string, Record<string, RawValue>>[];
+  anyErrorsFatal: boolean;
+  ignoreUnreachable: boolean;
+  /** Per-host variables of an include's loop item (loop var, index var). */
+  perHost?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 const META_MODULE = 'meta';
@@ -75,7 +90,15 @@ export function tagsSelect(taskTags: string[], filter: TagFilter): boolean {
 }
 
 function displayName(task: ModuleTask): string {
-  return task.name ?? `${task.module}${typeof task.args._raw === 'string' ? ` ${task.args._raw}` : ''}`;
+  const name = task.name ?? `${task.module}${typeof task.args._raw === 'string' ? ` ${task.args._raw}` : ''}`;
+  // Ansible's "role : task" for a role's tasks.
+  return task.role ? `${task.role.name} : ${name}` : name;
+}
+
+/** The folders a task's relative files are searched in: its role's (then the roles it came through), then the playbook's. */
+export function searchDirs(role: RoleInstance | undefined, playbookDir: string): string[] {
+  if (!role) return [playbookDir];
+  return [role.path, ...[...role.parents].reverse().map((r) => r.path), playbookDir];
 }
 
 /** What may hold a no_log task's secret: its output and facts, not its bookkeeping (changed, rc, times). */
@@ -91,6 +114,8 @@ export class PlayRunner {
   private endedPlay = false;
   /** The batch running now (max_fail_percentage counts its hosts). */
   private batch: HostState[] = [];
+  /** Hosts that reached meta: end_host: done with this play, not failed. */
+  private readonly endedHosts = new Set<HostState>();
 
   constructor(
     private readonly play: Play,
@@ -109,6 +134,9 @@ export class PlayRunner {
     const { play } = this;
     const base: Scope = {
       vars: [], tags: play.tags, when: [], become: play.become, rescuable: false, ignoreErrors: false, noLog: false,
+      becomeUser: play.becomeUser, becomeMethod: play.becomeMethod, becomeFlags: play.becomeFlags,
+      environment: play.environment === undefined ? [] : [play.environment], moduleDefaults: play.moduleDefaults ? [play.moduleDefaults] : [],
+      anyErrorsFatal: false, ignoreUnreachable: false,
     };
     this.batch = batch;
     if (play.gatherFacts) await this.gatherFacts(batch);
@@ -116,14 +144,18 @@ export class PlayRunner {
     for (const section of sections) {
       if (this.aborted) return false;
       if (play.strategy === 'free') {
-        await Promise.all(batch.filter((h) => h.active).map((h) => this.runList(section, [h], base)));
+        await Promise.all(batch.filter((h) => this.running(h)).map((h) => this.runList(section, [h], base)));
       } else {
-        await this.runList(section, batch.filter((h) => h.active), base);
+        await this.runList(section, batch.filter((h) => this.running(h)), base);
       }
       await this.flushHandlers(batch, base);
       if (this.shouldStop(batch)) return false;
     }
     return !this.shouldStop(batch);
+  }
+
+  private running(host: HostState): boolean {
+    return host.active && !this.endedHosts.has(host);
   }
 
   private shouldStop(batch: HostState[]): boolean {
@@ -156,7 +188,7 @@ export class PlayRunner {
       }
     })));
     function base(): Scope {
-      return { vars: [], tags: [], when: [], rescuable: false, ignoreErrors: false, noLog: false };
+      return { vars: [], tags: [], when: [], rescuable: false, ignoreErrors: false, noLog: false, environment: [], moduleDefaults: [], anyErrorsFatal: false, ignoreUnreachable: false };
     }
   }
 
@@ -171,19 +203,21 @@ export class PlayRunner {
   /** Runs a task list on these hosts; returns the hosts that failed in it (and were not rescued). */
   private async runList(tasks: Task[], hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
     const failed = new Set<HostState>();
-    let active = hosts.filter((h) => h.active);
+    let active = hosts.filter((h) => this.running(h));
     for (const task of tasks) {
       if (this.aborted || this.endedPlay || active.length === 0) break;
       // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
       if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
       const newlyFailed = task.kind === 'block'
         ? await this.runBlock(task, active, scope)
-        : await this.runModuleTask(task, active, scope);
+        : task.kind === 'include'
+          ? await this.runInclude(task, active, scope)
+          : await this.runModuleTask(task, active, scope);
       for (const h of newlyFailed) failed.add(h);
-      if (newlyFailed.size && this.play.anyErrorsFatal) {
+      if (newlyFailed.size && (this.play.anyErrorsFatal || scope.anyErrorsFatal || task.anyErrorsFatal)) {
         for (const h of active) failed.add(h);
       }
-      active = active.filter((h) => !failed.has(h) && !h.unreachable);
+      active = active.filter((h) => !failed.has(h) && !h.unreachable && !this.endedHosts.has(h));
     }
     return failed;
   }
@@ -198,7 +232,86 @@ export class PlayRunner {
       ignoreErrors: scope.ignoreErrors || task.ignoreErrors,
       noLog: scope.noLog || task.noLog,
       checkMode: task.checkMode ?? scope.checkMode,
+      becomeUser: task.becomeUser ?? scope.becomeUser,
+      becomeMethod: task.becomeMethod ?? scope.becomeMethod,
+      becomeFlags: task.becomeFlags ?? scope.becomeFlags,
+      environment: task.environment === undefined ? scope.environment : [...scope.environment, task.environment],
+      moduleDefaults: task.moduleDefaults ? [...scope.moduleDefaults, task.moduleDefaults] : scope.moduleDefaults,
+      anyErrorsFatal: task.anyErrorsFatal ?? scope.anyErrorsFatal,
+      ignoreUnreachable: task.ignoreUnreachable ?? scope.ignoreUnreachable,
+      perHost: scope.perHost,
     };
+  }
+
+  /**
+   * include_tasks / include_role: the include's own when and tags decide, per
+   * host; each host (and loop item) then runs the tasks of the file its
+   * variables name, item by item, as Ansible's linear strategy does.
+   */
+  private async runInclude(task: IncludeTask, hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
+    const failed = new Set<HostState>();
+    if (!tagsSelect([...scope.tags, ...task.tags], this.deps.tagFilter)) return failed;
+    const name = task.role && task.action === 'include_tasks' ? `${task.role.name} : ${task.name}` : task.name!;
+    this.deps.emit({ event: 'task_start', name, module: task.action, location: `${task.location.file}:${task.location.line}`, hosts: hosts.map((h) => h.name) });
+    const own = this.childScope(scope, { ...task, tags: [], when: [] });
+    /** (item index, file) -> hosts, with each host's loop variables. */
+    const runs = new Map<string, { index: number; file: string; hosts: HostState[]; perHost: Map<string, Record<string, unknown>> }>();
+    for (const host of hosts) {
+      const vars = taskVars(host, this.scope, this.layers(own, host), task.role);
+      try {
+        const conditions = [...scope.when, ...task.when];
+        if (conditions.length && !conditions.every((c) => evaluateCondition(c, vars, task.location))) {
+          this.report(host, name, { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, own);
+          continue;
+        }
+        const items = task.loop === undefined ? [undefined] : loopItems(task.loop, vars, task.location);
+        items.forEach((item, index) => {
+          const itemVars: Record<string, unknown> = task.loop === undefined ? {} : { [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
+          const file = String(renderValue(task.target, { ...vars, ...itemVars }, task.location));
+          const key = `${index}\0${file}`;
+          const run = runs.get(key) ?? { index, file, hosts: [] as HostState[], perHost: new Map<string, Record<string, unknown>>() };
+          run.hosts.push(host);
+          run.perHost.set(host.name, { ...(scope.perHost?.get(host.name) ?? {}), ...itemVars });
+          runs.set(key, run);
+        });
+        // Ansible counts an include_tasks once per loop item, an include_role not at all.
+        const counted = task.action === 'include_tasks' ? items.length : 0;
+        for (let n = 0; n < counted; n++) this.deps.recap.record(host.name, 'ok');
+        this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'ok', result: { changed: false, include: task.target } });
+      } catch (error) {
+        const msg = error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error);
+        this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
+        if (!own.ignoreErrors) { host.failed = true; failed.add(host); }
+      }
+    }
+    const apply = task.roleOptions?.apply as Task | undefined;
+    for (const run of [...runs.values()].sort((a, b) => a.index - b.index)) {
+      const runHosts = run.hosts.filter((h) => this.running(h) && !failed.has(h));
+      if (!runHosts.length) continue;
+      let tasks = task.loaded;
+      if (!tasks) {
+        try {
+          tasks = await this.deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role);
+        } catch (error) {
+          const msg = error instanceof SwarmplayError ? error.format() : String(error);
+          for (const host of runHosts) {
+            this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
+            if (!own.ignoreErrors) { host.failed = true; failed.add(host); }
+          }
+          continue;
+        }
+      }
+      const inner: Scope = { ...own, tags: scope.tags, when: [], perHost: run.perHost };
+      const body = apply ? [{ ...apply, kind: 'block' as const, block: tasks, rescue: [], always: [] }] : tasks;
+      for (const h of await this.runList(body, runHosts, inner)) failed.add(h);
+    }
+    return failed;
+  }
+
+  /** The block and task variable layers of a scope for one host. */
+  private layers(scope: Scope, host: HostState): Record<string, unknown>[] {
+    const perHost = scope.perHost?.get(host.name);
+    return perHost ? [...scope.vars, perHost] : scope.vars;
   }
 
   private async runBlock(block: BlockTask, hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
@@ -254,7 +367,7 @@ export class PlayRunner {
       event: 'task_start', name, module: task.module, handler,
       location: `${task.location.file}:${task.location.line}`, hosts: targets.map((h) => h.name),
     });
-    await Promise.all(targets.map((host) => this.limit(async () => {
+    const runOne = async (host: HostState): Promise<void> => {
       if (this.aborted) return;
       const outcome = await this.runOnHost(task, module, host, taskScope);
       if (!outcome) return;
@@ -271,7 +384,10 @@ export class PlayRunner {
         if (task.runOnce) for (const other of hosts) { other.failed = true; failed.add(other); }
       }
       if (outcome.status === 'unreachable') failed.add(host);
-    })));
+    };
+    // throttle: at most that many hosts at once for this task.
+    const throttle = task.throttle ? pLimit(task.throttle) : undefined;
+    await Promise.all(targets.map((host) => this.limit(() => (throttle ? throttle(() => runOne(host)) : runOne(host)))));
     return failed;
   }
 
@@ -287,7 +403,7 @@ export class PlayRunner {
         return null;
       }
     }
-    const vars = taskVars(host, this.scope, scope.vars);
+    const vars = taskVars(host, this.scope, this.layers(scope, host), task.role);
     let delegateHost: string | undefined;
     let outcome: TaskResult;
     try {
@@ -295,15 +411,22 @@ export class PlayRunner {
         outcome = { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
       } else {
         if (task.delegateTo) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
+        const become = task.become ?? scope.become;
+        const commandContext = this.commandContext(scope, vars, task);
+        const defaults = Object.assign({}, ...scope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
         outcome = await runTask({
           module,
-          task: { ...task, become: task.become ?? scope.become },
+          task: { ...task, become, args: Object.keys(defaults).length ? { ...defaults, ...task.args } : task.args },
           host: host.name,
           vars,
           checkMode: scope.checkMode ?? this.deps.checkMode,
           diffMode: this.deps.diffMode,
           playbookDir: this.scope.playbookDir,
-          connect: () => this.deps.connect(delegateHost ?? host.name),
+          searchDirs: searchDirs(task.role, this.scope.playbookDir),
+          connect: async () => {
+            const conn = await this.deps.connect(delegateHost ?? host.name);
+            return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
+          },
           facts: () => this.deps.facts(delegateHost ?? host.name),
           fact: (reader, args) => this.deps.fact(delegateHost ?? host.name, reader, args),
           addSecret: (v) => this.deps.addSecret(v),
@@ -314,6 +437,14 @@ export class PlayRunner {
         });
       }
     } catch (error) {
+      if (error instanceof UnreachableError && scope.ignoreUnreachable) {
+        // ignore_unreachable: counted ok and ignored, as Ansible counts it; the host stays in the play.
+        const msg = error.reason.format();
+        this.deps.recap.record(host.name, 'ok');
+        this.deps.recap.record(host.name, 'failed', 'ignored', false);
+        this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'unreachable', ignored: true, msg });
+        return { status: 'ok', result: { unreachable: true, changed: false, msg } };
+      }
       if (error instanceof UnreachableError) {
         this.markUnreachable(host, name, error);
         return null;
@@ -326,7 +457,9 @@ export class PlayRunner {
       this.deps.invalidateFacts(delegateHost ?? host.name);
       for (const topic of task.notify) host.notified.add(topic);
     }
-    if (outcome.setFacts && outcome.status !== 'failed') Object.assign(host.runtimeVars, outcome.setFacts);
+    // delegate_facts: what the task sets belongs to the host it was delegated to.
+    const factsHost = task.delegateFacts && delegateHost ? this.scope.hosts.get(delegateHost) ?? host : host;
+    if (outcome.setFacts && outcome.status !== 'failed') Object.assign(factsHost.runtimeVars, outcome.setFacts);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
     // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
@@ -334,6 +467,32 @@ export class PlayRunner {
     for (const warning of outcome.warnings ?? []) this.deps.warnOnce(warning);
     this.report(host, name, outcome, scope, delegateHost);
     return outcome;
+  }
+
+  /** environment (every layer, templated and merged) and become_user as the task's commands need them. */
+  private commandContext(scope: Scope, vars: Record<string, unknown>, task: ModuleTask): TaskCommandContext {
+    const environment: Record<string, string> = {};
+    for (const layer of scope.environment) {
+      const rendered = renderValue(layer, vars, task.location);
+      for (const mapping of Array.isArray(rendered) ? rendered : [rendered]) {
+        if (mapping === null || mapping === undefined) continue;
+        if (typeof mapping !== 'object') {
+          throw new SwarmplayError('BAD_ARGUMENT', `environment must give a mapping of names to values, got ${typeof mapping}`, { location: task.location });
+        }
+        for (const [key, value] of Object.entries(mapping as Record<string, unknown>)) environment[key] = toText(value);
+      }
+    }
+    // Variables win over keywords for become settings, as in Ansible.
+    const pick = (name: string, keyword: string | undefined): string | undefined => {
+      const value = typeof vars[name] === 'string' ? (vars[name] as string) : keyword;
+      return value === undefined ? undefined : toText(renderValue(value, vars, task.location));
+    };
+    const becomeUser = pick('ansible_become_user', scope.becomeUser);
+    const method = pick('ansible_become_method', scope.becomeMethod);
+    if (method !== undefined && method !== 'sudo' && method !== 'su') {
+      throw new SwarmplayError('BAD_ARGUMENT', `become_method '${method}' is not supported`, { location: task.location, hint: 'use sudo (the default) or su' });
+    }
+    return { environment, becomeUser, becomeMethod: method, becomeFlags: pick('ansible_become_flags', scope.becomeFlags) };
   }
 
   private report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope, delegatedTo?: string): void {
@@ -360,15 +519,30 @@ export class PlayRunner {
     else if (action === 'end_play') this.endedPlay = true;
     // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
-    else if (action !== 'noop') {
+    else if (action === 'end_host') {
+      const vars = (h: HostState) => taskVars(h, this.scope, this.layers(scope, h), task.role);
+      const conditions = [...scope.when, ...task.when];
+      for (const h of hosts) if (conditions.every((c) => evaluateCondition(c, vars(h), task.location))) this.endedHosts.add(h);
+    }
+    // Connections are per host for the whole run and the inventory is read once: nothing to redo.
+    else if (action !== 'noop' && action !== 'reset_connection' && action !== 'refresh_inventory' && action !== 'clear_host_errors') {
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
-        location: task.location, hint: 'use flush_handlers, end_play, clear_facts or noop',
+        location: task.location, hint: 'use flush_handlers, end_play, end_host, clear_facts, reset_connection, refresh_inventory or noop',
       });
     }
   }
 
+  /**
+   * Whether `handler` answers `topic`: every handler listening to it, and of
+   * the handlers named so (also "role : name" for a role's), the last one
+   * loaded, as Ansible picks it (a role applied with other parameters
+   * brings its handlers again).
+   */
   private handlerMatches(handler: Handler, topic: string): boolean {
-    return handler.name === topic || handler.listen.includes(topic);
+    if (handler.listen.includes(topic)) return true;
+    const named = (h: Handler) => h.name === topic || (h.role !== undefined && `${h.role.name} : ${h.name}` === topic);
+    if (!named(handler)) return false;
+    return [...this.play.handlers].reverse().find(named) === handler;
   }
 
   /** Runs notified handlers once per host, in the order they are defined; handlers may notify later ones. */
@@ -377,10 +551,14 @@ export class PlayRunner {
       let ranAny = false;
       for (const handler of this.play.handlers) {
         if (this.aborted) return;
-        const notifiedHosts = hosts.filter((h) => h.active && [...h.notified].some((t) => this.handlerMatches(handler, t)));
+        const notifiedHosts = hosts.filter((h) => this.running(h) && [...h.notified].some((t) => this.handlerMatches(handler, t)));
         if (!notifiedHosts.length) continue;
+        const later = this.play.handlers.slice(this.play.handlers.indexOf(handler) + 1);
         for (const h of notifiedHosts) {
-          for (const topic of [...h.notified]) if (this.handlerMatches(handler, topic)) h.notified.delete(topic);
+          for (const topic of [...h.notified]) {
+            // A topic stays until the last handler listening to it has run.
+            if (this.handlerMatches(handler, topic) && !later.some((other) => this.handlerMatches(other, topic))) h.notified.delete(topic);
+          }
         }
         ranAny = true;
         await this.runModuleTask(handler, notifiedHosts, scope, true);
@@ -388,4 +566,10 @@ export class PlayRunner {
       if (!ranAny) return;
     }
   }
+}
+
+function loopItems(loop: unknown, vars: Record<string, unknown>, location: ModuleTask['location']): unknown[] {
+  const items = typeof loop === 'string' && !loop.includes('{{') ? evaluateExpression(loop, vars, location) : renderValue(loop, vars, location);
+  if (!Array.isArray(items)) throw new SwarmplayError('EXPRESSION_ERROR', `${location.file}:${location.line}: loop must be a list, got ${items === null ? 'null' : typeof items}`, { location });
+  return items;
 }

@@ -22,6 +22,7 @@ import type { Connection } from '../transport/types.js';
 import { HostConnections, type ConnectionSettings } from './host-connections.js';
 import { isPreparedRun, type PreparedRun } from './prepare.js';
 import { loadVarsFiles } from './vars-files.js';
+import { TaskLoader } from '../language/task-loader.js';
 import type { VaultKeyring } from '../vault/keyring.js';
 
 export interface RunSettings extends ConnectionSettings {
@@ -32,6 +33,8 @@ export interface RunSettings extends ConnectionSettings {
   inventoryPaths?: string[];
   /** The vault passwords given (none: vault data is an error naming its file:line). */
   vault?: VaultKeyring;
+  /** roles_path from ansible.cfg or ANSIBLE_ROLES_PATH (undefined: Ansible's default). */
+  rolesPath?: string[];
   limit?: string;
   tags: string[];
   skipTags: string[];
@@ -120,11 +123,11 @@ export class PlaybookRun {
     const connections = this.connections;
     const connect = (hostName: string): Promise<Connection> => {
       const host = hosts.get(hostName);
-      return connections.get(hostName, { ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}) });
+      return connections.get(hostName, connectionVars({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }));
     };
     const reconnect = (hostName: string): Promise<Connection> => {
       const host = hosts.get(hostName);
-      return connections.reconnect(hostName, { ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}) });
+      return connections.reconnect(hostName, connectionVars({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }));
     };
     // Facts are data: a `{{` in a hostname or an OS name is never templated.
     const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
@@ -136,6 +139,8 @@ export class PlaybookRun {
 
     // any_errors_fatal: a failure ends the whole run, as in Ansible ("NO MORE HOSTS LEFT"): later plays run on no host.
     let fatal = false;
+    for (const msg of playbook.warnings ?? []) this.emit({ event: 'warning', msg });
+    const taskFiles = new TaskLoader(this.modules);
     try {
       for (const play of playbook.plays) {
         if (this.abort.signal.aborted || fatal) break;
@@ -167,6 +172,7 @@ export class PlaybookRun {
             checkMode: settings.checkMode,
             playbookDir: playbook.dir,
             inventoryFile: settings.inventoryPath,
+            playRoles: play.roles,
           };
           const runner = new PlayRunner(play, scope, {
             emit: this.emit,
@@ -190,6 +196,7 @@ export class PlaybookRun {
             tagFilter,
             startAt,
             signal: this.abort.signal,
+            loadTaskFile: (file, role) => taskFiles.tasksFromFile(file, role, false, []),
           });
           const goOn = await runner.runBatch(batch);
           if (!goOn) {
@@ -207,6 +214,18 @@ export class PlaybookRun {
     this.emit({ event: 'recap', hosts: snapshot, elapsedMs, interrupted: interrupted || undefined });
     return { exitCode: exitCodeFor(snapshot, interrupted), recap: snapshot, elapsedMs };
   }
+}
+
+/**
+ * Connection variables written as templates (`ansible_password: "{{ vault_pw }}"`,
+ * a lookup) are rendered with the host's variables, as Ansible renders them.
+ */
+function connectionVars(vars: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...vars };
+  for (const [key, value] of Object.entries(vars)) {
+    if (key.startsWith('ansible_') && typeof value === 'string' && value.includes('{{')) out[key] = renderValue(value, vars);
+  }
+  return out;
 }
 
 /** As ansible-playbook: unreachable (4) wins over failed (2). */

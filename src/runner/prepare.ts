@@ -25,6 +25,7 @@ import { checkUndefinedVariables } from '../language/undefined-variables.js';
 import { checkConnectionVars, checkControllerFiles, checkHostPatterns } from './static-checks.js';
 import { loadVarsFiles } from './vars-files.js';
 import { Redactor } from './redactor.js';
+import { answerPrompts } from './vars-prompt.js';
 import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
 
 /** Secrets that ride in inventory variables. */
@@ -76,7 +77,8 @@ export async function prepareRun(settings: RunSettings, options: PrepareOptions 
     settings.vault.revealedSoFar().forEach((s) => redactor.add(s));
     settings.vault.onReveal = (s) => redactor.add(s);
   }
-  const playbook = await (options.loadPlaybook ?? ((file) => loadPlaybook(file, { modules: options.modules })))(settings.playbookPath);
+  const playbook = await (options.loadPlaybook ?? ((file) => loadPlaybook(file, { modules: options.modules, rolesPath: settings.rolesPath, vault })))(settings.playbookPath);
+  for (const answer of await answerPrompts(playbook, settings.extraVars)) redactor.add(answer);
   // Inline !vault values of the playbook (play, block and task vars, arguments) are decrypted once, here.
   applyVaultAccess(playbook, vault, { file: playbook.file, line: 1, column: 1 });
   const inventory = await (options.loadInventory ?? loadInventory)(settings.inventoryPaths ?? settings.inventoryPath, { playbookDir: playbook.dir, vault });

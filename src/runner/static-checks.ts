@@ -23,11 +23,14 @@ import { matchHosts } from '../language/host-patterns.js';
 import { checkTemplateFileSyntax } from '../language/template-file.js';
 import { templateOptionsOf } from '../modules/template.js';
 import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
+import { searchDirs } from './play-runner.js';
 
 function* moduleTasks(tasks: Task[], conditional: boolean): Generator<{ task: ModuleTask; conditional: boolean }> {
   for (const task of tasks) {
     const guarded = conditional || task.when.length > 0;
-    if (task.kind === 'block') {
+    if (task.kind === 'include') {
+      yield* moduleTasks(task.loaded ?? [], guarded);
+    } else if (task.kind === 'block') {
       yield* moduleTasks(task.block, guarded);
       // rescue runs only on a failure: as good as conditional.
       yield* moduleTasks(task.rescue, true);
@@ -45,7 +48,7 @@ function literalPath(value: unknown): string | undefined {
 async function checkTemplate(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {
   const src = literalPath(task.args.src);
   if (!src) return;
-  const candidates = controllerFileCandidates(playbookDir, src, 'templates');
+  const candidates = controllerFileCandidates(searchDirs(task.role, playbookDir), src, 'templates');
   const found = await findControllerFile(candidates);
   if (!found) {
     if (conditional) return;
@@ -60,7 +63,7 @@ async function checkCopySource(task: ModuleTask, conditional: boolean, playbookD
   const src = literalPath(task.args.src);
   const remote = task.args.remote_src;
   if (!src || conditional || remote === true || (typeof remote === 'string' && remote !== 'false' && remote !== 'no')) return;
-  const candidates = controllerFileCandidates(playbookDir, src, 'files');
+  const candidates = controllerFileCandidates(searchDirs(task.role, playbookDir), src, 'files');
   // A file or a folder (copy takes both).
   const exists = await Promise.all(candidates.map((file) => stat(file).then(() => true, () => false)));
   if (!exists.some(Boolean)) {

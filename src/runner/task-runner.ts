@@ -40,6 +40,8 @@ export interface TaskRunEnv {
   checkMode: boolean;
   diffMode: boolean;
   playbookDir: string;
+  /** Where relative files/ and templates/ are searched: the task's role folders, then the playbook's. */
+  searchDirs?: string[];
   /** Opens (or reuses) the connection the task runs over; throws a SwarmplayError when unreachable. */
   connect(): Promise<Connection>;
   facts(): Promise<HostFacts>;
@@ -95,6 +97,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     host: env.host,
     vars: env.vars,
     playbookDir: env.playbookDir,
+    searchDirs: env.searchDirs ?? [env.playbookDir],
     facts: env.facts,
     fact: (reader, args) => env.fact(reader, args),
     probe: (command, options) => needConn().run(command, { become: env.task.become, ...options }),
@@ -185,7 +188,8 @@ function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
   // Both are judged whatever the module said, changed_when first, as Ansible does.
   if (task.changedWhen) {
     const changed = task.changedWhen.every((cond) => evaluateCondition(cond, vars, task.location));
-    status = changed ? 'changed' : 'ok';
+    // A failure stays a failure: changed_when only says whether it changed (failed_when may clear it below).
+    if (status !== 'failed') status = changed ? 'changed' : 'ok';
     result.changed = changed;
   }
   if (task.failedWhen) {
@@ -271,8 +275,8 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   let allSkipped = items.length > 0;
   const setFacts: Record<string, unknown> = {};
   const steps: string[] = [];
-  for (const item of items) {
-    const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item } });
+  for (const [index, item] of items.entries()) {
+    const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) } });
     if (outcome.steps) steps.push(...outcome.steps);
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);

@@ -1,9 +1,12 @@
 /**
  * Builds the variables a task sees on one host, in Ansible's precedence
- * order (lowest first): inventory (group then host vars), facts, play vars,
- * vars_files, block vars, task vars, set_fact/registered, extra vars; then
- * the magic variables, which nothing overrides.
+ * order (lowest first): role defaults (every role of the play, then the
+ * task's own role's), inventory (group then host vars), facts, play vars,
+ * vars_files, role vars (the play's roles, then the task's own role's),
+ * block vars, task vars, set_fact/registered/include_vars, role parameters,
+ * extra vars; then the magic variables, which nothing overrides.
  */
+import type { RoleInstance } from '../language/playbook.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { HostState } from './host-state.js';
 
@@ -20,6 +23,34 @@ export interface PlayScope {
   checkMode: boolean;
   playbookDir: string;
   inventoryFile: string;
+  /** defaults/ and vars/ of the roles the play applies (roles:, import_role): visible to all its tasks. */
+  playRoles?: RoleInstance[];
+}
+
+/** The role-dependent layers of one task's variables. */
+export interface RoleLayers {
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  params: Record<string, unknown>;
+}
+
+const NO_ROLE: RoleLayers = { defaults: {}, vars: {}, params: {} };
+const layersOf = new WeakMap<RoleInstance, RoleLayers>();
+
+/** A role's layers as Ansible's get_default_vars/get_vars/get_role_params give them: the roles it came through first. */
+export function roleLayers(role: RoleInstance | undefined): RoleLayers {
+  if (!role) return NO_ROLE;
+  let layers = layersOf.get(role);
+  if (!layers) {
+    const chain = [...role.parents, role];
+    layers = {
+      defaults: Object.assign({}, ...chain.map((r) => r.defaults)),
+      vars: Object.assign({}, ...chain.map((r) => r.vars)),
+      params: Object.assign({}, ...chain.map((r) => r.params)),
+    };
+    layersOf.set(role, layers);
+  }
+  return layers;
 }
 
 /** factVars of each facts reading: built once per gathering, not once per task. */
@@ -93,15 +124,19 @@ export function taskVars(
   host: HostState,
   scope: PlayScope,
   blockAndTaskVars: Record<string, unknown>[],
+  role?: RoleInstance,
 ): Record<string, unknown> {
-  const vars: Record<string, unknown> = {
-    ...host.inventoryVars,
-    ...factVars(host.facts),
-    ...scope.playVars,
-    ...scope.varsFilesVars,
-  };
+  const own = roleLayers(role);
+  const playRoles = scope.playRoles ?? [];
+  const vars: Record<string, unknown> = {};
+  for (const r of playRoles) Object.assign(vars, r.defaults);
+  Object.assign(vars, own.defaults, host.inventoryVars, factVars(host.facts), scope.playVars, scope.varsFilesVars);
+  for (const r of playRoles) Object.assign(vars, r.vars);
+  Object.assign(vars, own.vars);
   for (const layer of blockAndTaskVars) Object.assign(vars, layer);
-  Object.assign(vars, host.runtimeVars, scope.extraVars);
+  Object.assign(vars, host.runtimeVars, own.params, scope.extraVars);
+  // Ansible's magic variables of a role's task.
+  if (role) Object.assign(vars, { role_name: role.name, role_path: role.path });
   Object.assign(vars, {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],

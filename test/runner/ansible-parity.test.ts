@@ -92,6 +92,8 @@ const CASES: { playbook: string; args?: string[] }[] = [
   { playbook: 'tags.yaml', args: ['--tags', 'debugonly'] },
   { playbook: 'tags.yaml', args: ['--limit', 'workers:!h3'] },
   { playbook: 'until.yaml' },
+  { playbook: 'roles.yaml' },
+  { playbook: 'roles.yaml', args: ['--tags', 'app'] },
 ];
 
 describe('runner semantics: the same as ansible-playbook on the same playbooks', function () {

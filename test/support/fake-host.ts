@@ -98,6 +98,7 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
     host,
     vars: options.vars ?? {},
     playbookDir: options.playbookDir ?? '/playbooks',
+    searchDirs: [options.playbookDir ?? '/playbooks'],
     files,
     stats,
     probed,
