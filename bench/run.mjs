@@ -40,7 +40,7 @@ const WORK_DIR = path.join(BENCH_DIR, 'tmp');
  * the repository's node_modules (the copy lives inside the repository).
  */
 const DIST = path.join(WORK_DIR, 'dist');
-const CLI = path.join(DIST, 'src/cli/main.js');
+const CLI = path.join(DIST, 'cli/swarmplay.mjs');
 /** What the playbooks leave in /root/bench: 9 command markers, 10 copies, 5 templates, lines.conf. */
 const FILES_AFTER_FIRST_RUN = 25;
 const TASKS = 30;
@@ -539,8 +539,8 @@ async function main() {
     return;
   }
   if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
-  const builtCli = path.join(REPO_ROOT, 'dist/src/cli/main.js');
-  if (!existsSync(builtCli)) fail(`${builtCli} is missing: build first (npx tsc -p .)`);
+  const builtCli = path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs');
+  if (!existsSync(builtCli)) fail(`${builtCli} is missing: build first (npm run build)`);
   if (!existsSync('/usr/bin/time')) fail('/usr/bin/time is missing: apt-get install time (scripts/setup-machine.sh installs it)');
   mkdirSync(WORK_DIR, { recursive: true });
   rmSync(DIST, { recursive: true, force: true });

@@ -1,8 +1,6 @@
 /** `swarmplay inventory --list | --graph [--host NAME]`, shaped like ansible-inventory's output. */
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
-import { loadInventory } from '../language/inventory.js';
-import { inventoryListText, inventoryGraph } from '../language/inventory-view.js';
 import { DEFAULT_INVENTORY } from './run-command.js';
 
 interface InventoryFlags {
@@ -20,6 +18,8 @@ export function registerInventoryCommand(program: Command): void {
     .option('--graph', 'the group tree')
     .option('--host <name>', "one host's variables, as JSON")
     .action(async (flags: InventoryFlags) => {
+      const [{ loadInventory }, { inventoryListText, inventoryGraph }] = await Promise.all([
+        import('../language/inventory.js'), import('../language/inventory-view.js')]);
       const inventory = await loadInventory(flags.inventory);
       if (flags.host) {
         if (!inventory.hasHost(flags.host)) throw new SwarmplayError('BAD_OPTION', `--host ${flags.host}: no such host in ${flags.inventory}`);

@@ -1,14 +1,9 @@
 /** `swarmplay run` and `swarmplay check`. */
 import type { Command } from 'commander';
 import { SwarmplayError, EXIT } from '../errors.js';
-import { PlaybookRun, type RunSettings } from '../runner/playbook-run.js';
-import { prepareRun } from '../runner/prepare.js';
-import { Redactor, redactSecretAssignments } from '../runner/redactor.js';
-import { PlainReporter } from '../reporters/plain.js';
-import { JsonReporter } from '../reporters/json.js';
-import { parseExtraVars } from './extra-vars.js';
-import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
-import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
+import type { PlaybookRun, RunSettings } from '../runner/playbook-run.js';
+import type { RunLock } from '../runner/run-lock.js';
+import type { Redactor } from '../runner/redactor.js';
 import { addConnectionOptions, connectionSettingsFrom, defaultPassword, positiveInt, type ConnectionFlags } from './connection-options.js';
 
 export const DEFAULT_INVENTORY = 'inventory/hosts.yaml';
@@ -32,7 +27,23 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const collectList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const count = (_: string, previous: number): number => previous + 1;
 
-export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassword?: string): RunSettings {
+/**
+ * What a run or check needs beyond commander: loaded when the command runs, so that
+ * `--version`, `--help` and the other commands start without the runner, the
+ * playbook language and the SSH transport.
+ */
+async function loadRunner() {
+  const [playbookRun, prepare, redactor, runLock, retryFile, extraVars] = await Promise.all([
+    import('../runner/playbook-run.js'), import('../runner/prepare.js'), import('../runner/redactor.js'),
+    import('../runner/run-lock.js'), import('../runner/retry-file.js'), import('./extra-vars.js'),
+  ]);
+  return { ...playbookRun, ...prepare, ...redactor, ...runLock, ...retryFile, ...extraVars };
+}
+type Runner = Awaited<ReturnType<typeof loadRunner>>;
+
+export function settingsFrom(
+  { expandFailedLimit, parseExtraVars }: Runner, playbookPath: string, flags: RunFlags, defaultPassword?: string,
+): RunSettings {
   return {
     playbookPath,
     inventoryPath: flags.inventory,
@@ -49,13 +60,13 @@ export function settingsFrom(playbookPath: string, flags: RunFlags, defaultPassw
 }
 
 async function pickReporter(flags: RunFlags): Promise<{ onEvent: (e: never) => void; close(): Promise<void> }> {
-  if (flags.json) return new JsonReporter();
+  if (flags.json) return new (await import('../reporters/json.js')).JsonReporter();
   if (process.stdout.isTTY && !process.env.CI) {
     // listr2 and ora are loaded only for a terminal: pipes and CI start faster without them.
     const { InteractiveReporter } = await import('../reporters/interactive.js');
     return new InteractiveReporter(flags.verbose > 0);
   }
-  return new PlainReporter(undefined, flags.verbose > 0);
+  return new (await import('../reporters/plain.js')).PlainReporter(undefined, flags.verbose > 0);
 }
 
 /** stderr, so that --json keeps stdout pure JSON lines. */
@@ -65,8 +76,10 @@ function reportRetryFile(retryFile: string | null): void {
 
 async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
   const password = await defaultPassword(flags);
+  const runner = await loadRunner();
+  const { prepareRun, acquireRunLock, updateRetryFile, redactSecretAssignments } = runner;
   const reporter = await pickReporter(flags);
-  const redactor = new Redactor();
+  const redactor: Redactor = new runner.Redactor();
   let run: PlaybookRun | undefined;
   let lock: RunLock | undefined;
   let running = false;
@@ -81,10 +94,10 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const settings = settingsFrom(playbookPath, flags, password);
+    const settings = settingsFrom(runner, playbookPath, flags, password);
     // Bad input is reported before waiting on another run's lock, and before any connection.
     const prepared = await prepareRun(settings, { redactor });
-    run = new PlaybookRun(prepared, reporter.onEvent as never);
+    run = new runner.PlaybookRun(prepared, reporter.onEvent as never);
     lock = await acquireRunLock(settings.inventoryPath, {
       playbook: playbookPath,
       wait: Boolean(flags.waitLock),
@@ -139,9 +152,11 @@ export function registerRunCommands(program: Command): void {
   addRunOptions(program.command('check').argument('<playbook>', 'playbook file (YAML)'))
     .description('check syntax, modules, arguments and inventory without connecting to any host')
     .action(async (playbook: string, flags: RunFlags) => {
-      const redactor = new Redactor();
+      const runner = await loadRunner();
+      const { prepareRun, redactSecretAssignments } = runner;
+      const redactor = new runner.Redactor();
       try {
-        const { playbook: loaded } = await prepareRun(settingsFrom(playbook, { ...flags, verbose: 0 }), { redactor });
+        const { playbook: loaded } = await prepareRun(settingsFrom(runner, playbook, { ...flags, verbose: 0 }), { redactor });
         process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
         process.exitCode = EXIT.OK;
       } catch (error) {

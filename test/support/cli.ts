@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The bundled command line that `npm run build` makes and package.json's bin names. */
+export const CLI = path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs');
 
 export interface CliResult {
   code: number;
