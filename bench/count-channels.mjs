@@ -1,21 +1,30 @@
 /**
- * Preloaded into the measured swarmplay process (node --import): records how
- * many SSH channels each host's connection opened (SshConnection's
- * channelsOpened, read when the connection closes) and writes them as JSON to
- * $SWARMPLAY_BENCH_CHANNELS on exit. Reading a counter costs nothing, so the
- * timed runs carry it; swarmplay's own code is unchanged.
+ * Preloaded into the measured swarmplay process (node --import): counts the SSH
+ * channels (exec, shell, sftp) each connection opens, by wrapping ssh2's Client,
+ * which the bundled CLI loads from node_modules like this file does, and writes
+ * them as JSON, per host address, to $SWARMPLAY_BENCH_CHANNELS on exit.
+ * Counting costs nothing measurable, so the timed runs carry it; swarmplay's own
+ * code is unchanged.
  */
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const output = process.env.SWARMPLAY_BENCH_CHANNELS;
 if (output) {
-  // The same module file the measured CLI loads (the bench runs a copy of dist/), so the patch reaches its connections.
-  const { SshConnection } = await import(process.env.SWARMPLAY_BENCH_SSH_MODULE ?? new URL('../dist/src/transport/ssh.js', import.meta.url).pathname);
+  const { Client } = createRequire(import.meta.url)('ssh2');
   const channelsPerHost = {};
-  const close = SshConnection.prototype.close;
-  SshConnection.prototype.close = function closeAndCount(...args) {
-    channelsPerHost[this.host] = this.channelsOpened;
-    return close.apply(this, args);
+  const connect = Client.prototype.connect;
+  Client.prototype.connect = function connectAndName(config, ...rest) {
+    this.benchHost = `${config.host}:${config.port ?? 22}`;
+    channelsPerHost[this.benchHost] = 0;
+    return connect.call(this, config, ...rest);
   };
+  for (const method of ['exec', 'shell', 'sftp', 'subsys']) {
+    const original = Client.prototype[method];
+    Client.prototype[method] = function countChannel(...args) {
+      channelsPerHost[this.benchHost] = (channelsPerHost[this.benchHost] ?? 0) + 1;
+      return original.apply(this, args);
+    };
+  }
   process.on('exit', () => writeFileSync(output, `${JSON.stringify(channelsPerHost)}\n`));
 }

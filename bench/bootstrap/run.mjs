@@ -39,7 +39,7 @@ const REPO_ROOT = path.resolve(HERE, '..', '..');
 const WORK_DIR = path.join(REPO_ROOT, 'bench', 'tmp');
 /** A copy of dist/ taken at the start: other work may rebuild dist/ during the bench. */
 const DIST = path.join(WORK_DIR, 'bootstrap-dist');
-const CLI = path.join(DIST, 'src/cli/main.js');
+const CLI = path.join(DIST, 'cli/swarmplay.mjs');
 const SECTION_TITLE = '## No-change bootstrap on the 3-node docker lab';
 const PLAYBOOK = path.join(REPO_ROOT, 'playbooks', 'bootstrap.yaml');
 const ANSIBLE_PLAYBOOK = path.join(HERE, 'ansible-bootstrap.yaml');
@@ -348,7 +348,7 @@ async function labCli(args, timeoutMs = 300_000) {
 
 async function main() {
   if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
-  if (!existsSync(path.join(REPO_ROOT, 'dist/src/cli/main.js'))) fail('dist/src/cli/main.js is missing: build first (npx tsc -p .)');
+  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs'))) fail('dist/cli/swarmplay.mjs is missing: build first (npm run build)');
   ensureAnsible();
   mkdirSync(WORK_DIR, { recursive: true });
   rmSync(DIST, { recursive: true, force: true });

@@ -1,8 +1,6 @@
 /** `swarmplay inventory --list | --graph [--host NAME]`, shaped like ansible-inventory's output. */
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
-import { loadInventory } from '../language/inventory.js';
-import { inventoryListText, inventoryGraph } from '../language/inventory-view.js';
 import { loadAnsibleConfig } from '../config/ansible-config.js';
 import { addInventoryOption, inventorySources } from './inventory-option.js';
 import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
@@ -21,6 +19,8 @@ export function registerInventoryCommand(program: Command): void {
     .option('--graph', 'the group tree')
     .option('--host <name>', "one host's variables, as JSON")
     .action(async (flags: InventoryFlags) => {
+      const [{ loadInventory }, { inventoryListText, inventoryGraph }] = await Promise.all([
+        import('../language/inventory.js'), import('../language/inventory-view.js')]);
       const config = loadAnsibleConfig();
       const sources = inventorySources(flags.inventory, config);
       // Inline !vault values stay encrypted in the output, as ansible-inventory shows them.

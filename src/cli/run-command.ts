@@ -2,15 +2,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { SwarmplayError, EXIT } from '../errors.js';
-import { PlaybookRun, type RunSettings } from '../runner/playbook-run.js';
-import { prepareRun } from '../runner/prepare.js';
-import { Redactor, redactSecretAssignments } from '../runner/redactor.js';
-import { PlainReporter } from '../reporters/plain.js';
-import { JsonReporter } from '../reporters/json.js';
-import { parseExtraVars } from './extra-vars.js';
-import { acquireRunLock, type RunLock } from '../runner/run-lock.js';
-import { expandFailedLimit, updateRetryFile } from '../runner/retry-file.js';
-import { saveLastRun } from '../runner/last-run.js';
+import type { PlaybookRun, RunSettings } from '../runner/playbook-run.js';
+import type { RunLock } from '../runner/run-lock.js';
+import type { Redactor } from '../runner/redactor.js';
 import { addConnectionOptions, connectionSettingsFrom, defaultPassword, positiveInt, type ConnectionFlags } from './connection-options.js';
 import { addInventoryOption, inventorySources } from './inventory-option.js';
 import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
@@ -37,8 +31,24 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const collectList = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const count = (_: string, previous: number): number => previous + 1;
 
+/**
+ * What a run or check needs beyond commander: loaded when the command runs, so that
+ * `--version`, `--help` and the other commands start without the runner, the
+ * playbook language and the SSH transport.
+ */
+async function loadRunner() {
+  const [playbookRun, prepare, redactor, runLock, retryFile, lastRun, extraVars] = await Promise.all([
+    import('../runner/playbook-run.js'), import('../runner/prepare.js'), import('../runner/redactor.js'),
+    import('../runner/run-lock.js'), import('../runner/retry-file.js'), import('../runner/last-run.js'), import('./extra-vars.js'),
+  ]);
+  return { ...playbookRun, ...prepare, ...redactor, ...runLock, ...retryFile, ...lastRun, ...extraVars };
+}
+type Runner = Awaited<ReturnType<typeof loadRunner>>;
+
 /** The run's settings: the command line over ansible.cfg and the ANSIBLE_* environment. */
-export async function settingsFrom(playbookPath: string, flags: RunFlags, config: AnsibleConfig, defaultPassword?: string): Promise<RunSettings> {
+export async function settingsFrom(
+  { expandFailedLimit, parseExtraVars }: Runner, playbookPath: string, flags: RunFlags, config: AnsibleConfig, defaultPassword?: string,
+): Promise<RunSettings> {
   const inventoryPaths = inventorySources(flags.inventory, config);
   const forks = flags.forks === undefined ? config.forks : positiveInt(flags.forks, '--forks');
   if (forks !== undefined && forks < 1) throw new SwarmplayError('BAD_OPTION', `forks ${forks} in ${config.file ?? 'ANSIBLE_FORKS'}: expected at least 1`);
@@ -71,13 +81,13 @@ function reportConfig(config: AnsibleConfig, verbose: number): void {
 }
 
 async function pickReporter(flags: RunFlags): Promise<{ onEvent: (e: never) => void; close(): Promise<void> }> {
-  if (flags.json) return new JsonReporter();
+  if (flags.json) return new (await import('../reporters/json.js')).JsonReporter();
   if (process.stdout.isTTY && !process.env.CI) {
     // listr2 and ora are loaded only for a terminal: pipes and CI start faster without them.
     const { InteractiveReporter } = await import('../reporters/interactive.js');
     return new InteractiveReporter(flags.verbose > 0);
   }
-  return new PlainReporter(undefined, flags.verbose > 0);
+  return new (await import('../reporters/plain.js')).PlainReporter(undefined, flags.verbose > 0);
 }
 
 /** stderr, so that --json keeps stdout pure JSON lines. */
@@ -86,7 +96,9 @@ function reportRetryFile(retryFile: string | null): void {
 }
 
 async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<number> {
-  const redactor = new Redactor();
+  const runner = await loadRunner();
+  const { prepareRun, acquireRunLock, updateRetryFile, redactSecretAssignments, saveLastRun } = runner;
+  const redactor: Redactor = new runner.Redactor();
   let config: AnsibleConfig;
   let password: string | undefined;
   let settings: RunSettings;
@@ -94,7 +106,7 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
     config = loadAnsibleConfig();
     reportConfig(config, flags.verbose);
     password = await defaultPassword(flags, config);
-    settings = await settingsFrom(playbookPath, flags, config, password);
+    settings = await settingsFrom(runner, playbookPath, flags, config, password);
   } catch (error) {
     if (error instanceof SwarmplayError) {
       process.stderr.write(`ERROR: ${redactSecretAssignments(error.format())}\n`);
@@ -120,7 +132,7 @@ async function runPlaybook(playbookPath: string, flags: RunFlags): Promise<numbe
     redactor.add(settings.hostDefaults?.becomePassword);
     // Bad input is reported before waiting on another run's lock, and before any connection.
     const prepared = await prepareRun(settings, { redactor });
-    run = new PlaybookRun(prepared, reporter.onEvent as never);
+    run = new runner.PlaybookRun(prepared, reporter.onEvent as never);
     lock = await acquireRunLock(settings.inventoryPath, {
       playbook: playbookPath,
       wait: Boolean(flags.waitLock),
@@ -179,10 +191,12 @@ export function registerRunCommands(program: Command): void {
   addRunOptions(program.command('check').argument('<playbook>', 'playbook file (YAML)'))
     .description('check syntax, modules, arguments and inventory without connecting to any host')
     .action(async (playbook: string, flags: RunFlags) => {
-      const redactor = new Redactor();
+      const runner = await loadRunner();
+      const { prepareRun, redactSecretAssignments } = runner;
+      const redactor = new runner.Redactor();
       try {
         const config = loadAnsibleConfig();
-        const { playbook: loaded } = await prepareRun(await settingsFrom(playbook, { ...flags, verbose: 0 }, config), { redactor });
+        const { playbook: loaded } = await prepareRun(await settingsFrom(runner, playbook, { ...flags, verbose: 0 }, config), { redactor });
         process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
         process.exitCode = EXIT.OK;
       } catch (error) {

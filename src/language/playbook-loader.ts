@@ -47,11 +47,9 @@ export interface LoadPlaybookOptions {
 
 const MAX_PLAYBOOK_IMPORTS = 20;
 
-/** The module registry, loaded lazily so this file compiles and its tests run without it. */
+/** The module registry, loaded when a playbook is, not when the command line starts. */
 async function defaultCatalog(): Promise<ModuleCatalog> {
-  // A computed specifier: the registry may not exist yet while this file is built alone.
-  const specifier = '../modules/index.js';
-  const registry = (await import(specifier)) as { findModule(name: string): ModuleDefinition | undefined; moduleNames(): string[] };
+  const registry = await import('../modules/index.js');
   return { find: (name) => registry.findModule(name), names: () => registry.moduleNames() };
 }
 

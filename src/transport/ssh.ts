@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { readFile, stat } from 'node:fs/promises';
-import { NodeSSH, type Config as NodeSshConfig } from 'node-ssh';
+import type { NodeSSH, Config as NodeSshConfig } from 'node-ssh';
 import type { Client, ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { SwarmplayError } from '../errors.js';
@@ -143,7 +143,9 @@ export class SshConnection implements Connection {
       }
     };
 
-    const ssh = new NodeSSH();
+    // node-ssh and ssh2 are loaded with the first connection: a run that connects nowhere
+    // (check, a play with no hosts, --version) does not pay for them.
+    const ssh = new (await import('node-ssh')).NodeSSH();
     // ssh2's readyTimeout does not cover a TCP connect that never answers (a dropped SYN): guard it ourselves.
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {

@@ -1,11 +1,28 @@
 /** Runs the built swarmplay CLI as a user would, and captures what it prints. */
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The bundled command line that `npm run build` makes and package.json's bin names. */
+export const CLI = path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs');
+
+/**
+ * The tests run the bundle, as users do; after a plain `tsc` it would be older than the
+ * code under test, and the tests would pass or fail on yesterday's code. Refuse that loudly.
+ */
+function assertBundleIsCurrent(): void {
+  const bundled = statSync(CLI, { throwIfNoEntry: false })?.mtimeMs;
+  const compiled = readdirSync(path.join(REPO_ROOT, 'dist/src'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
+    .reduce((newest, entry) => Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs), 0);
+  if (bundled === undefined || bundled < compiled) {
+    throw new Error(`${CLI} is missing or older than dist/src: run \`npm run build\` (tsc, then the bundle)`);
+  }
+}
+assertBundleIsCurrent();
 
 export interface CliResult {
   code: number;
