@@ -191,7 +191,9 @@ export const apt = defineModule({
     const packageWork = wanted.length > 0 || deb !== undefined || args.upgrade !== 'no' || args.autoremove;
     if (refresh) {
       steps.push({
-        ...aptStep(args, 'refresh the package lists', ['update'], 'update'),
+        // --error-on=any: a source that cannot be fetched fails the refresh, naming it, as
+        // Ansible's apt fails; plain apt-get update only warns and installs from stale lists.
+        ...aptStep(args, 'refresh the package lists', ['update', '--error-on=any'], 'update'),
         ...(packageWork && { countsAsChange: false as const }),
         retry: { whileOutputMatches: 'Temporary failure|Could not connect|Failed to fetch|Could not get lock', attempts: args.updateCacheRetries, delayMs: 2000 },
       });

@@ -51,6 +51,6 @@ describe('swarmplay status', () => {
     const program = new Command('swarmplay');
     registerStatusCommand(program);
     const status = program.commands.find((command) => command.name() === 'status')!;
-    assert.deepEqual(status.options.map((option) => option.long), ['--inventory', '--manager', '--watch', '--interval', '--json', '--strict-host-keys', '--known-hosts', '--ask-pass', '--timeout']);
+    assert.deepEqual(status.options.map((option) => option.long), ['--inventory', '--ask-vault-pass', '--vault-password-file', '--vault-id', '--manager', '--watch', '--interval', '--json', '--strict-host-keys', '--known-hosts', '--ask-pass', '--timeout']);
   });
 });
