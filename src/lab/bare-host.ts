@@ -19,11 +19,10 @@
 import { chmodSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { SwarmplayError } from '../errors.js';
 import { ADMIN_USER, STANDIN_DIR } from './bare-root.js';
 import { freshEtcHosts } from './host-root.js';
+import { spawnInHostNamespaces } from './sshd.js';
 import { runLocal } from './local-command.js';
 import { mirrorSourcesLine } from './package-mirror.js';
 
@@ -135,29 +134,10 @@ exec /usr/sbin/sshd -D -e
 
 /** Starts the host; it keeps running after this program exits. The returned pid is its sshd's (nsenter, unshare and sh exec). */
 export function spawnBareHost(netns: string, hostName: string, paths: BareHostPaths, image: string, standInScript: string): number {
-  const log = openSync(paths.initLog, 'a', 0o600);
-  try {
-    const child = spawn('nsenter', [
-      `--net=/run/netns/${netns}`, '--',
-      'unshare', '--mount', '--uts', '--propagation', 'private', '--',
-      '/bin/sh', '-c', BARE_HOST_INIT_SCRIPT,
-    ], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      cwd: '/',
-      env: {
-        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        LANG: 'C.UTF-8',
-        LAB_DIR: realpathSync(paths.dir),
-        LAB_IMAGE: image,
-        LAB_NODE: realpathSync(process.execPath),
-        LAB_STANDIN: standInScript,
-      },
-    });
-    child.unref();
-    if (child.pid === undefined) throw new SwarmplayError('LAB_FAILED', `cannot start lab host ${hostName}: nsenter did not start`);
-    return child.pid;
-  } finally {
-    closeSync(log);
-  }
+  return spawnInHostNamespaces(netns, hostName, BARE_HOST_INIT_SCRIPT, paths.initLog, {
+    LAB_DIR: realpathSync(paths.dir),
+    LAB_IMAGE: image,
+    LAB_NODE: realpathSync(process.execPath),
+    LAB_STANDIN: standInScript,
+  });
 }

@@ -17,12 +17,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
 import { DEBIAN_SOURCES, labCacheDir } from './bare-root.js';
 import { runLocal } from './local-command.js';
 import { buildCachedOnce } from './cache-build.js';
+import { portAnswers } from './sshd.js';
 
 export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'tree'];
 export const MIRROR_PORT = 80;
@@ -102,20 +102,6 @@ export async function ensureMirror(root: string, onProgress: (message: string) =
 export interface MirrorProcess {
   pid: number;
   url: string;
-}
-
-function portAnswers(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port, timeout: 500 }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.on('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** Serves the mirror on the bridge address only; keeps running after this program exits (lab down stops it by pid). */

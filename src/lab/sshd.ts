@@ -40,35 +40,43 @@ export interface HostProcess {
   pid: number;
 }
 
-/** Spawns the host; it keeps running after this program exits. */
-export function spawnHost(netns: string, hostname: string, paths: HostRootPaths, systemctlWrapper: string): HostProcess {
-  const log = openSync(paths.initLog, 'a', 0o600);
+/**
+ * Runs a lab host's init script in the host's network namespace and a new mount and UTS
+ * namespace of its own; it keeps running after this program exits. Returns its pid.
+ */
+export function spawnInHostNamespaces(netns: string, hostname: string, initScript: string, initLog: string, env: Record<string, string>): number {
+  const log = openSync(initLog, 'a', 0o600);
   try {
     const child = spawn('nsenter', [
       `--net=/run/netns/${netns}`, '--',
       'unshare', '--mount', '--uts', '--propagation', 'private', '--',
-      '/bin/sh', '-c', HOST_INIT_SCRIPT,
+      '/bin/sh', '-c', initScript,
     ], {
       detached: true,
       stdio: ['ignore', log, log],
       cwd: '/',
-      env: {
-        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        LANG: 'C.UTF-8',
-        LAB_HOSTNAME: hostname,
-        LAB_DIR: realpathSync(paths.dir),
-        LAB_SYSTEMCTL: systemctlWrapper,
-      },
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...env },
     });
     child.unref();
     if (child.pid === undefined) throw new SwarmplayError('LAB_FAILED', `cannot start lab host ${hostname}: nsenter did not start`);
-    return { pid: child.pid };
+    return child.pid;
   } finally {
     closeSync(log);
   }
 }
 
-function portAnswers(address: string, port: number): Promise<boolean> {
+/** Spawns the host; it keeps running after this program exits. */
+export function spawnHost(netns: string, hostname: string, paths: HostRootPaths, systemctlWrapper: string): HostProcess {
+  const pid = spawnInHostNamespaces(netns, hostname, HOST_INIT_SCRIPT, paths.initLog, {
+    LAB_HOSTNAME: hostname,
+    LAB_DIR: realpathSync(paths.dir),
+    LAB_SYSTEMCTL: systemctlWrapper,
+  });
+  return { pid };
+}
+
+/** Whether a TCP port accepts a connection within half a second. */
+export function portAnswers(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: address, port, timeout: 500 }, () => {
       socket.destroy();

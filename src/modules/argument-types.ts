@@ -41,17 +41,19 @@ export const pathAliasesShape = {
   name: z.string().min(1).optional(),
 };
 
-/** Exactly one of path/dest/destfile/name must be given. */
+/** Exactly one of path and its aliases (by default dest, destfile, name: the file-editing modules') must be given. */
 export function checkOnePathAlias(
   args: { path?: string; dest?: string; destfile?: string; name?: string },
   refinement: z.RefinementCtx,
+  aliases: readonly ('dest' | 'destfile' | 'name')[] = ['dest', 'destfile', 'name'],
 ): void {
-  const paths = [args.path, args.dest, args.destfile, args.name].filter((value) => value !== undefined).length;
+  const paths = [args.path, ...aliases.map((alias) => args[alias])].filter((value) => value !== undefined).length;
   if (paths !== 1) {
+    const named = `${aliases.slice(0, -1).join(', ')} and ${aliases.at(-1)}`;
     refinement.addIssue({
       code: z.ZodIssueCode.custom,
       path: ['path'],
-      message: paths === 0 ? 'path is required (or its aliases dest, destfile, name)' : 'give path only once',
+      message: paths === 0 ? `path is required (or its aliases ${aliases.join(', ')})` : `give path only once (${named} are its aliases)`,
     });
   }
 }

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
-import { accountArg, booleanArg } from './argument-types.js';
+import { accountArg, booleanArg, checkOnePathAlias } from './argument-types.js';
 import { isAbsoluteMode, modeSchema, resolveMode } from './file-mode.js';
 import { attributeChanges, statPath, type PathStat, type WantedAttributes } from './file-content.js';
 
@@ -41,14 +41,7 @@ const fileArgs = z
   })
   .strict()
   .superRefine((args, refinement) => {
-    const paths = [args.path, args.dest, args.name].filter((value) => value !== undefined).length;
-    if (paths !== 1) {
-      refinement.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['path'],
-        message: paths === 0 ? 'path is required (or its aliases dest, name)' : 'give path only once (dest and name are its aliases)',
-      });
-    }
+    checkOnePathAlias(args, refinement, ['dest', 'name']);
     if (args.state === 'link' && args.src === undefined) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['src'], message: 'state link needs src, the target of the link' });
     }

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { booleanArg } from './argument-types.js';
+import { booleanArg, checkOnePathAlias } from './argument-types.js';
 import { CHECKSUM_ALGORITHMS, pathInfo, type PathInfo } from '../facts/path-info.js';
 
 const statArgs = z
@@ -27,14 +27,7 @@ const statArgs = z
   })
   .strict()
   .superRefine((args, refinement) => {
-    const paths = [args.path, args.dest, args.name].filter((value) => value !== undefined).length;
-    if (paths !== 1) {
-      refinement.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['path'],
-        message: paths === 0 ? 'path is required (or its aliases dest, name)' : 'give path only once (dest and name are its aliases)',
-      });
-    }
+    checkOnePathAlias(args, refinement, ['dest', 'name']);
     const algorithms = [args.checksum_algorithm, args.checksum, args.checksum_algo].filter((value) => value !== undefined).length;
     if (algorithms > 1) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['checksum_algorithm'], message: 'give checksum_algorithm only once (checksum and checksum_algo are its aliases)' });
