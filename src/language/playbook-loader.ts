@@ -24,7 +24,7 @@ import { containsTemplate } from './template-string.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import { PLAY_KEYWORDS, checkKeyword } from './keywords.js';
 import {
-  checkTemplates, readBecomeMethod, readBoolean, readEnvironment, readHostPattern, readModuleDefaults, readPercentage, readSerial, readStrategy,
+  checkTemplates, readBecomeMethod, readBoolean, readConditions, readEnvironment, readHostPattern, readModuleDefaults, readPercentage, readSerial, readStrategy,
   readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
 import { TaskLoader, type TaskContext } from './task-loader.js';
@@ -56,10 +56,11 @@ async function defaultCatalog(): Promise<ModuleCatalog> {
 export async function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): Promise<Playbook> {
   const modules = options.modules ?? (await defaultCatalog());
   const absolute = path.resolve(file);
-  const source = await readSource(absolute);
+  const source = await readSource(absolute, undefined, options.vault);
   const warnings: string[] = [];
   const loader = new TaskLoader(modules);
   loader.warnings = warnings;
+  loader.vault = options.vault;
   const search = { ...roleSearchPath(path.dirname(absolute), options.rolesPath), vault: options.vault };
   const plays = await readPlays(source, loader, search, [absolute]);
   return { file: absolute, dir: path.dirname(absolute), plays, warnings };
@@ -88,9 +89,13 @@ async function readPlays(source: SourceFile, tasks: TaskLoader, search: RoleSear
   return plays;
 }
 
-const IMPORT_PLAYBOOK_KEYWORDS = ['import_playbook', 'ansible.builtin.import_playbook', 'include', 'name', 'vars', 'tags'];
+const IMPORT_PLAYBOOK_KEYWORDS = ['import_playbook', 'ansible.builtin.import_playbook', 'include', 'name', 'vars', 'tags', 'when'];
 
-/** `- import_playbook: other.yml`: its plays in place, with the import's vars and tags. */
+/**
+ * `- import_playbook: other.yml`: its plays in place, with the import's vars
+ * and tags. Its `when` guards each play's fact gathering and every task of
+ * pre_tasks, roles, tasks and post_tasks (not handlers), as Ansible's does.
+ */
 async function importPlaybook(
   source: SourceFile, node: YAMLMap, entry: Entry, tasks: TaskLoader, search: RoleSearchPath, chain: string[],
 ): Promise<Play[]> {
@@ -105,12 +110,16 @@ async function importPlaybook(
   if (chain.includes(file) || chain.length > MAX_PLAYBOOK_IMPORTS) {
     throw source.error('BAD_PLAYBOOK', `circular import_playbook: ${[...chain, file].map((f) => path.basename(f)).join(' -> ')}`, entry.value, 'A playbook must not import itself, directly or through others.');
   }
-  const imported = await readSource(file, { source, node: entry.value });
+  const imported = await readSource(file, { source, node: entry.value }, tasks.vault);
   const plays = await readPlays(imported, tasks, search, [...chain, file]);
   const get = (key: string) => entries.find((e) => e.key === key);
   const vars = get('vars') ? readVars(source, get('vars')!) : {};
   const tags = get('tags') ? readStringList(source, get('tags')!, true) : [];
-  return plays.map((play) => ({ ...play, vars: { ...play.vars, ...vars }, tags: [...tags, ...play.tags] }));
+  const when = get('when') ? readConditions(source, get('when')!) : [];
+  return plays.map((play) => ({
+    ...play, vars: { ...play.vars, ...vars }, tags: [...tags, ...play.tags],
+    ...(when.length && { importedWhen: [...when, ...(play.importedWhen ?? [])] }),
+  }));
 }
 
 async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLoader, search: RoleSearchPath): Promise<Play> {

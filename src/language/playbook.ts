@@ -4,6 +4,7 @@
  * (templated per host at run time); every node keeps its source location.
  */
 import type { SourceLocation } from '../errors.js';
+import type { RoleRequest } from './roles.js';
 
 export type Strategy = 'linear' | 'free';
 
@@ -121,6 +122,10 @@ export interface IncludeTask extends TaskBase {
   loaded?: Task[];
   /** include_role's tasks_from, vars_from, defaults_from, handlers_from, public, apply. */
   roleOptions?: Record<string, RawValue>;
+  /** include_role whose name (or *_from) holds `{{ }}`: the role is read per host when the include runs. */
+  roleRequest?: RoleRequest;
+  /** The handlers of a literal include_role's role: they join the play's when the include runs. */
+  roleHandlers?: Handler[];
 }
 
 export type Task = ModuleTask | BlockTask | IncludeTask;
@@ -159,6 +164,8 @@ export interface Play {
   tasks: Task[];
   postTasks: Task[];
   handlers: Handler[];
+  /** The `when` of the import_playbook that brought this play: per host, it guards fact gathering and every task. */
+  importedWhen?: string[];
 }
 
 export interface VarsPrompt {

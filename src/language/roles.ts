@@ -117,12 +117,14 @@ export interface RoleTaskReader {
 
 /** What applying roles adds to a play: its roles (for play-wide variables) and their handlers. */
 export class PlayRoles {
-  readonly roles: RoleInstance[] = [];
-  readonly handlers: Handler[] = [];
   private readonly applied = new Set<string>();
   private readonly handlersOf = new Set<string>();
 
-  constructor(readonly search: RoleSearchPath) {}
+  /**
+   * `roles` and `handlers` are the play's own lists when an include_role is
+   * applied while the play runs: its public role and its handlers join them.
+   */
+  constructor(readonly search: RoleSearchPath, readonly roles: RoleInstance[] = [], readonly handlers: Handler[] = []) {}
 
   /** True the first time this key is seen: a role with the same parameters is applied once. */
   firstTime(key: string): boolean {
@@ -176,7 +178,7 @@ export async function applyRole(
     throw source.error('BAD_PLAYBOOK', `role dependency cycle: ${names}`, node,
       'A role must not depend on itself, directly or through its dependencies: remove one of these dependencies from meta/main.yml.');
   }
-  const meta = await readMeta(rolePath, readRequest);
+  const meta = await readMeta(rolePath, readRequest, play.search.vault);
   const key = JSON.stringify([rolePath, request.tasksFrom, request.params, request.vars, request.wrapper.when, request.wrapper.tags]);
   const blockOf = (tasks: Task[]): BlockTask => ({ ...request.wrapper, kind: 'block', block: tasks, rescue: [], always: [] });
   if (!(request.allowDuplicates ?? meta.allowDuplicates) && !play.firstTime(key)) return blockOf([]);
@@ -235,10 +237,10 @@ async function listing(dir: string): Promise<string> {
   return names.length ? names.sort().join(', ') : '(none)';
 }
 
-async function readMeta(rolePath: string, readRequest: RoleRequestReader): Promise<RoleMeta> {
+async function readMeta(rolePath: string, readRequest: RoleRequestReader, vault: VaultAccess | undefined): Promise<RoleMeta> {
   const file = await findRoleFile(rolePath, 'meta');
   if (!file) return { dependencies: [], allowDuplicates: false };
-  const source = await readSource(file);
+  const source = await readSource(file, undefined, vault);
   const root = deref(source, source.doc.contents);
   if (root === null || (isScalar(root) && root.value === null)) return { dependencies: [], allowDuplicates: false };
   if (!isMap(root)) {

@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap, type YAMLSeq } from 'yaml';
-import { SwarmplayError, snippetAt } from '../errors.js';
+import { SwarmplayError } from '../errors.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import type { BlockTask, Handler, IncludeTask, ModuleTask, RawValue, RoleInstance, Task } from './playbook.js';
 import type { ModuleCatalog } from './playbook-loader.js';
@@ -29,6 +29,7 @@ import {
 import { applyRole, type PlayRoles, type RoleRequest } from './roles.js';
 import { readModuleArgs } from './module-arguments.js';
 import { stat } from 'node:fs/promises';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 import { closestName, didYouMean } from './suggest.js';
 import { containsTemplate } from './template-string.js';
 import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile } from './yaml-source.js';
@@ -82,7 +83,7 @@ export class TaskLoader {
     return tasks.map((task) => {
       if (task.kind !== 'module') {
         throw new SwarmplayError('BAD_PLAYBOOK', 'a handler must be a single module task, not a block or an import', {
-          location: task.location, snippet: snippetAt(ctx.source.text, task.location.line, task.location.column),
+          location: task.location, snippet: ctx.source.snippet(task.location),
           hint: 'Give the handler one module (e.g. systemd) and notify it by its name.',
         });
       }
@@ -111,7 +112,7 @@ export class TaskLoader {
 
   /** Reads a task file of a role (tasks/ or handlers/): every task in it belongs to the role. */
   async tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], parent?: TaskContext): Promise<Task[]> {
-    const source = await readSource(file);
+    const source = await readSource(file, undefined, this.vault);
     const root = deref(source, source.doc.contents);
     if (root === null || (isScalar(root) && root.value === null)) return [];
     if (!isSeq(root)) {
@@ -127,6 +128,8 @@ export class TaskLoader {
   /** Set by the playbook loader for each play: where roles go and what warnings to say. */
   playRoles?: PlayRoles;
   warnings?: string[];
+  /** The run's vault passwords: a whole-file encrypted task file is decrypted as it is read. */
+  vault?: VaultAccess;
 
   /** A `roles:` entry, a meta dependency: a name, or a mapping with role (or name), keywords and parameters. */
   readRoleRequest = (source: SourceFile, node: YamlNode | null, what: string): RoleRequest => {
@@ -247,7 +250,7 @@ export class TaskLoader {
     if (ctx.chain.length > MAX_INCLUDE_DEPTH) {
       throw source.error('BAD_PLAYBOOK', `${entry.key} nested more than ${MAX_INCLUDE_DEPTH} files deep`, entry.value);
     }
-    const included = await readSource(file, { source, node: entry.value });
+    const included = await readSource(file, { source, node: entry.value }, this.vault);
     const root = deref(included, included.doc.contents);
     if (isSeq(root)) return this.tasksOf(root, { ...ctx, source: included, chain: [...ctx.chain, file] });
     if (!(root === null || (isScalar(root) && root.value === null))) {
@@ -336,13 +339,16 @@ export class TaskLoader {
       ...base, vars: {}, role: ctx.role, name: base.name ?? `include_role : ${name}`, kind: 'include', action: 'include_role', target: name,
       baseDir: path.dirname(source.file), ...this.loopOf(entries, source), roleOptions: { public: isPublic },
     };
-    if (!containsTemplate(name) && task.loop === undefined) {
-      const block = await applyRole(request, ctx.playRoles, this, this.readRoleRequest);
-      task.loaded = [block];
-    } else {
-      throw source.error('BAD_PLAYBOOK', `include_role with ${containsTemplate(name) ? "a name holding '{{ }}'" : "'loop'"} is not supported yet`, entry.keyNode,
-        "Write one include_role per role (or per loop item), each with its own 'when'.");
+    const templated = [name, request.tasksFrom, request.varsFrom, request.defaultsFrom, request.handlersFrom].some((v) => v !== undefined && containsTemplate(v));
+    // A literal role is read now (each loop item runs the same tasks); a templated one when the play runs, per host.
+    if (templated) {
+      task.roleRequest = request;
+      return task;
     }
+    // Its handlers join the play when the include runs, after those already there (the last loaded wins, as in Ansible).
+    const before = ctx.playRoles.handlers.length;
+    task.loaded = [await applyRole(request, ctx.playRoles, this, this.readRoleRequest)];
+    task.roleHandlers = ctx.playRoles.handlers.splice(before);
     return task;
   }
 

@@ -21,7 +21,7 @@ import { didYouMean } from './suggest.js';
 const MAGIC_VARIABLES = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts',
   'ansible_play_hosts', 'ansible_play_batch', 'ansible_play_hosts_all', 'ansible_check_mode', 'playbook_dir',
-  'inventory_file', 'ansible_facts', 'omit',
+  'inventory_file', 'inventory_dir', 'role_name', 'role_path', 'ansible_facts', 'omit',
 ];
 
 const RUNTIME_DEFINERS = ['include_vars', 'add_host', 'group_by'];
@@ -31,7 +31,7 @@ function tasksOf(play: Play): Task[] {
   const visit = (tasks: Task[]): void => {
     for (const task of tasks) {
       all.push(task);
-      if (task.kind === 'include') visit(task.loaded ?? []);
+      if (task.kind === 'include') visit([...(task.loaded ?? []), ...(task.roleHandlers ?? [])]);
       if (task.kind === 'block') {
         visit(task.block);
         visit(task.rescue);

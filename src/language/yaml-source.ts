@@ -25,13 +25,14 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { SwarmplayError, snippetAt, type ErrorCode, type SourceLocation } from '../errors.js';
-import { locateVaultedValues, vaultTag } from '../vault/vaulted-value.js';
+import { decryptFileText, locateVaultedValues, vaultTag, type VaultAccess } from '../vault/vaulted-value.js';
 
 export class SourceFile {
   readonly lineCounter = new LineCounter();
   readonly doc: Document.Parsed;
 
-  constructor(readonly file: string, readonly text: string) {
+  /** `encrypted`: the text was decrypted from an ansible-vault file, so errors never show it. */
+  constructor(readonly file: string, readonly text: string, readonly encrypted = false) {
     // Inline `!vault` values stay encrypted here; the run's prepare step decrypts them.
     this.doc = parseDocument(text, { lineCounter: this.lineCounter, merge: true, prettyErrors: true, uniqueKeys: true, customTags: [vaultTag] });
     locateVaultedValues(this.doc, this.lineCounter, file);
@@ -45,7 +46,7 @@ export class SourceFile {
 
   error(code: ErrorCode, message: string, node: YamlNode | Pair | null | undefined, hint?: string): SwarmplayError {
     const location = this.locationOf(node);
-    return new SwarmplayError(code, message, { location, hint, snippet: snippetAt(this.text, location.line, location.column) });
+    return new SwarmplayError(code, message, { location, hint, snippet: this.snippet(location) });
   }
 
   /** Adds this file's snippet to an error raised by the expression checks. */
@@ -53,8 +54,13 @@ export class SourceFile {
     if (!(error instanceof SwarmplayError)) return error;
     const location = this.locationOf(node);
     return new SwarmplayError(error.code, error.message, {
-      location, hint: error.hint, snippet: snippetAt(this.text, location.line, location.column), cause: error,
+      location, hint: error.hint, snippet: this.snippet(location), cause: error,
     });
+  }
+
+  /** The lines around a location; none from a decrypted vault file (its text is secret). */
+  snippet(location: SourceLocation): string | undefined {
+    return this.encrypted ? undefined : snippetAt(this.text, location.line, location.column);
   }
 
   /** The plain value of a node, aliases and merges resolved. */
@@ -122,7 +128,11 @@ export function describeNode(node: YamlNode | null): string {
   return 'something else';
 }
 
-export async function readSource(file: string, referencedFrom?: { source: SourceFile; node: YamlNode | null }): Promise<SourceFile> {
+/**
+ * Reads a playbook, task or meta file. A whole-file ansible-vault file is
+ * decrypted with `vault`'s passwords, as Ansible decrypts any YAML it loads.
+ */
+export async function readSource(file: string, referencedFrom?: { source: SourceFile; node: YamlNode | null }, vault?: VaultAccess): Promise<SourceFile> {
   let buffer: Buffer;
   try {
     buffer = await readFile(file);
@@ -141,8 +151,8 @@ export async function readSource(file: string, referencedFrom?: { source: Source
       hint: 'A playbook is a YAML text file: a list of plays.',
     });
   }
-  const text = buffer.toString('utf8').replace(/^\uFEFF/, '');
-  const source = new SourceFile(file, text);
+  const { text, encrypted } = decryptFileText(buffer.toString('utf8').replace(/^\uFEFF/, ''), file, vault, 'file');
+  const source = new SourceFile(file, text, encrypted);
   const problem = source.doc.errors[0];
   if (problem) {
     const offset = yamlErrorOffset(text, problem.code, problem.message, problem.pos[0]);
@@ -151,7 +161,7 @@ export async function readSource(file: string, referencedFrom?: { source: Source
     const lineText = text.split('\n')[pos.line - 1] ?? '';
     throw new SwarmplayError('YAML_SYNTAX', `YAML syntax error: ${firstLine}`, {
       location: { file, line: pos.line, column: pos.col },
-      snippet: snippetAt(text, pos.line, pos.col),
+      snippet: source.snippet({ file, line: pos.line, column: pos.col }),
       hint: /^\s*\t/.test(lineText) ? 'YAML indentation uses spaces, never tabs.' : yamlHint(problem.code, problem.message),
     });
   }

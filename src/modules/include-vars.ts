@@ -5,7 +5,8 @@
  * `files_matching` a regular expression, `depth` levels deep, `extensions`),
  * optionally under one `name`. A relative path is searched in the task's
  * role (vars/, then the role itself), then beside the playbook (vars/, then
- * the folder itself). Nothing changes on the host: the task is ok.
+ * the folder itself). A vault-encrypted file (or value) is decrypted with the
+ * run's passwords. Nothing changes on the host: the task is ok.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -75,7 +76,7 @@ export const includeVars = defineModule({
       });
     }
     const vars: Record<string, unknown> = {};
-    for (const file of files) Object.assign(vars, await readVarsFile(file));
+    for (const file of files) Object.assign(vars, await readVarsFile(file, ctx.vault));
     const facts = args.name ? { [args.name]: vars } : vars;
     return { steps: [], setFacts: facts, result: { ansible_facts: facts, ansible_included_var_files: files } };
   },

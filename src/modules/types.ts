@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { RunOptions, RunResult } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 
 /** Read-only access to one host, given to plan(). */
 export interface ModuleContext {
@@ -36,6 +37,8 @@ export interface ModuleContext {
   renderTemplate(path: string, options?: TemplateOptions): Promise<string>;
   /** Set when the run is interrupted: a plan that waits on the controller (pause) stops. */
   readonly signal?: AbortSignal;
+  /** The run's vault passwords, for encrypted files read on the controller (include_vars). */
+  readonly vault?: VaultAccess;
 }
 
 /**

@@ -21,6 +21,8 @@ import { evaluateCondition, evaluateExpression, markRawData } from '../language/
 import { renderValue } from '../language/template-string.js';
 import { toText } from '../language/values.js';
 import { shapesCommands, withTaskContext, type TaskCommandContext } from './task-connection.js';
+import type { RoleRequest } from '../language/roles.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 
 export interface TagFilter {
   tags: string[];
@@ -51,6 +53,10 @@ export interface PlayRunnerDeps {
   signal: AbortSignal;
   /** Reads a task file an include names at run time (a templated path); bad input throws. */
   loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
+  /** Reads a role an include_role names at run time (a templated name); its handlers and public variables join the play. */
+  loadRole(request: RoleRequest): Promise<Task[]>;
+  /** The run's vault passwords, for encrypted controller files (include_vars). */
+  vault?: VaultAccess;
 }
 
 /** How a task list inherits from the blocks around it. */
@@ -141,12 +147,14 @@ export class PlayRunner {
     this.batch = batch;
     if (play.gatherFacts) await this.gatherFacts(batch);
     const sections: Task[][] = [play.preTasks, play.tasks, play.postTasks];
+    // An import_playbook's `when` is on every task, not on the handlers.
+    const tasksScope: Scope = { ...base, when: play.importedWhen ?? [] };
     for (const section of sections) {
       if (this.aborted) return false;
       if (play.strategy === 'free') {
-        await Promise.all(batch.filter((h) => this.running(h)).map((h) => this.runList(section, [h], base)));
+        await Promise.all(batch.filter((h) => this.running(h)).map((h) => this.runList(section, [h], tasksScope)));
       } else {
-        await this.runList(section, batch.filter((h) => this.running(h)), base);
+        await this.runList(section, batch.filter((h) => this.running(h)), tasksScope);
       }
       await this.flushHandlers(batch, base);
       if (this.shouldStop(batch)) return false;
@@ -179,6 +187,7 @@ export class PlayRunner {
     if (!hosts.length) return;
     this.deps.emit({ event: 'task_start', name: 'Gathering Facts', module: 'setup', location: '', hosts: hosts.map((h) => h.name) });
     await Promise.all(hosts.map((host) => this.limit(async () => {
+      if (!this.importGuardHolds(host, base())) return;
       try {
         host.facts = await this.deps.facts(host.name);
         host.factsGathered = true;
@@ -190,6 +199,20 @@ export class PlayRunner {
     function base(): Scope {
       return { vars: [], tags: [], when: [], rescuable: false, ignoreErrors: false, noLog: false, environment: [], moduleDefaults: [], anyErrorsFatal: false, ignoreUnreachable: false };
     }
+  }
+
+  /** An import_playbook's `when` for one host: false skips its fact gathering; an error fails the host. */
+  private importGuardHolds(host: HostState, scope: Scope): boolean {
+    const guard = this.play.importedWhen ?? [];
+    try {
+      if (guard.every((c) => evaluateCondition(c, taskVars(host, this.scope, [], undefined), this.play.location))) return true;
+      this.report(host, 'Gathering Facts', { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, scope);
+    } catch (error) {
+      const msg = error instanceof SwarmplayError ? error.format() : String(error);
+      this.report(host, 'Gathering Facts', { status: 'failed', msg, result: { failed: true, changed: false, msg } }, scope);
+      host.failed = true;
+    }
+    return false;
   }
 
   private markUnreachable(host: HostState, taskName: string, error: unknown): void {
@@ -254,8 +277,8 @@ export class PlayRunner {
     const name = task.role && task.action === 'include_tasks' ? `${task.role.name} : ${task.name}` : task.name!;
     this.deps.emit({ event: 'task_start', name, module: task.action, location: `${task.location.file}:${task.location.line}`, hosts: hosts.map((h) => h.name) });
     const own = this.childScope(scope, { ...task, tags: [], when: [] });
-    /** (item index, file) -> hosts, with each host's loop variables. */
-    const runs = new Map<string, { index: number; file: string; hosts: HostState[]; perHost: Map<string, Record<string, unknown>> }>();
+    /** (item index, file or role) -> hosts, with each host's loop variables. */
+    const runs = new Map<string, { index: number; file: string; role?: RoleRequest; hosts: HostState[]; perHost: Map<string, Record<string, unknown>> }>();
     for (const host of hosts) {
       const vars = taskVars(host, this.scope, this.layers(own, host), task.role);
       try {
@@ -267,9 +290,14 @@ export class PlayRunner {
         const items = task.loop === undefined ? [undefined] : loopItems(task.loop, vars, task.location);
         items.forEach((item, index) => {
           const itemVars: Record<string, unknown> = task.loop === undefined ? {} : { [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
-          const file = String(renderValue(task.target, { ...vars, ...itemVars }, task.location));
-          const key = `${index}\0${file}`;
-          const run = runs.get(key) ?? { index, file, hosts: [] as HostState[], perHost: new Map<string, Record<string, unknown>>() };
+          const render = (value: string | undefined) => (value === undefined ? undefined : String(renderValue(value, { ...vars, ...itemVars }, task.location)));
+          const file = render(task.target)!;
+          const role = task.roleRequest && {
+            ...task.roleRequest, name: file, tasksFrom: render(task.roleRequest.tasksFrom), varsFrom: render(task.roleRequest.varsFrom),
+            defaultsFrom: render(task.roleRequest.defaultsFrom), handlersFrom: render(task.roleRequest.handlersFrom),
+          };
+          const key = `${index}\0${file}\0${role ? JSON.stringify([role.tasksFrom, role.varsFrom, role.defaultsFrom, role.handlersFrom]) : ''}`;
+          const run = runs.get(key) ?? { index, file, role, hosts: [] as HostState[], perHost: new Map<string, Record<string, unknown>>() };
           run.hosts.push(host);
           run.perHost.set(host.name, { ...(scope.perHost?.get(host.name) ?? {}), ...itemVars });
           runs.set(key, run);
@@ -284,6 +312,13 @@ export class PlayRunner {
         if (!own.ignoreErrors) { host.failed = true; failed.add(host); }
       }
     }
+    if (runs.size && task.roleHandlers) {
+      for (const handler of task.roleHandlers) {
+        const at = this.play.handlers.indexOf(handler);
+        if (at >= 0) this.play.handlers.splice(at, 1);
+        this.play.handlers.push(handler);
+      }
+    }
     const apply = task.roleOptions?.apply as Task | undefined;
     for (const run of [...runs.values()].sort((a, b) => a.index - b.index)) {
       const runHosts = run.hosts.filter((h) => this.running(h) && !failed.has(h));
@@ -291,7 +326,7 @@ export class PlayRunner {
       let tasks = task.loaded;
       if (!tasks) {
         try {
-          tasks = await this.deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role);
+          tasks = run.role ? await this.deps.loadRole(run.role) : await this.deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role);
         } catch (error) {
           const msg = error instanceof SwarmplayError ? error.format() : String(error);
           for (const host of runHosts) {
@@ -431,6 +466,7 @@ export class PlayRunner {
           fact: (reader, args) => this.deps.fact(delegateHost ?? host.name, reader, args),
           addSecret: (v) => this.deps.addSecret(v),
           signal: this.deps.signal,
+          vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
           invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
           ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(delegateHost ?? host.name) }),

@@ -4,6 +4,7 @@
  * each play over its hosts in batches, keep the recap, and decide the exit
  * code as ansible-playbook does.
  */
+import path from 'node:path';
 import { EXIT } from '../errors.js';
 import type { RunnerEvent, EventListener } from './events.js';
 import { Recap } from './recap.js';
@@ -24,6 +25,9 @@ import { isPreparedRun, type PreparedRun } from './prepare.js';
 import { loadVarsFiles } from './vars-files.js';
 import { TaskLoader } from '../language/task-loader.js';
 import type { VaultKeyring } from '../vault/keyring.js';
+import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
+import { PlayRoles, applyRole, roleSearchPath } from '../language/roles.js';
+import type { Task } from '../language/playbook.js';
 
 export interface RunSettings extends ConnectionSettings {
   playbookPath: string;
@@ -140,7 +144,12 @@ export class PlaybookRun {
     // any_errors_fatal: a failure ends the whole run, as in Ansible ("NO MORE HOSTS LEFT"): later plays run on no host.
     let fatal = false;
     for (const msg of playbook.warnings ?? []) this.emit({ event: 'warning', msg });
+    // Task files and roles an include names at run time (a templated path or name).
+    const vault: VaultAccess = { keyring: settings.vault };
     const taskFiles = new TaskLoader(this.modules);
+    taskFiles.vault = vault;
+    const roleSearch = { ...roleSearchPath(playbook.dir, settings.rolesPath), vault };
+    const readAtRunTime = (tasks: Task[], file: string): Task[] => applyVaultAccess(tasks, vault, { file, line: 1, column: 1 });
     try {
       for (const play of playbook.plays) {
         if (this.abort.signal.aborted || fatal) break;
@@ -157,6 +166,8 @@ export class PlaybookRun {
           continue;
         }
         for (const h of playHosts) this.recap.touch(h.name);
+        const playRoles = new PlayRoles(roleSearch, play.roles, play.handlers);
+        taskFiles.playRoles = playRoles;
         // Play vars stay as written: they are templated lazily, per host, when a task reads them.
         const varsFilesVars = await loadVarsFiles(play, playbook.dir, { ...play.vars, ...settings.extraVars, groups: inventory.groupsMap() }, { keyring: settings.vault });
         for (const batch of splitBatches(playHosts, play.serial)) {
@@ -171,7 +182,11 @@ export class PlaybookRun {
             playBatch: batch.map((h) => h.name),
             checkMode: settings.checkMode,
             playbookDir: playbook.dir,
-            inventoryFile: settings.inventoryPath,
+            inventoryFileOf: (h) => {
+              const file = inventory.hostLocation(h)?.file;
+              return file === undefined ? null : path.resolve(file);
+            },
+            playName: play.name,
             playRoles: play.roles,
           };
           const runner = new PlayRunner(play, scope, {
@@ -196,7 +211,9 @@ export class PlaybookRun {
             tagFilter,
             startAt,
             signal: this.abort.signal,
-            loadTaskFile: (file, role) => taskFiles.tasksFromFile(file, role, false, []),
+            loadTaskFile: async (file, role) => readAtRunTime(await taskFiles.tasksFromFile(file, role, false, []), file),
+            loadRole: async (request) => readAtRunTime([await applyRole(request, playRoles, taskFiles, taskFiles.readRoleRequest)], request.source.file),
+            vault,
           });
           const goOn = await runner.runBatch(batch);
           if (!goOn) {

@@ -30,6 +30,8 @@ function* moduleTasks(tasks: Task[], conditional: boolean): Generator<{ task: Mo
     const guarded = conditional || task.when.length > 0;
     if (task.kind === 'include') {
       yield* moduleTasks(task.loaded ?? [], guarded);
+      // An included role's handlers run only when notified: conditional by nature.
+      yield* moduleTasks(task.roleHandlers ?? [], true);
     } else if (task.kind === 'block') {
       yield* moduleTasks(task.block, guarded);
       // rescue runs only on a failure: as good as conditional.

@@ -11,6 +11,7 @@ import type { ModuleTask } from '../language/playbook.js';
 import { changesHost, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
+import type { VaultAccess } from '../vault/vaulted-value.js';
 import { describeStep, executeSteps } from './step-executor.js';
 import type { Connection } from '../transport/types.js';
 import type { HostStatus } from './events.js';
@@ -57,6 +58,8 @@ export interface TaskRunEnv {
   reconnect?(): Promise<Connection>;
   /** Drops the host's cached facts (a plan that waited for the host to settle plans again). */
   invalidateFacts?(): void;
+  /** The run's vault passwords, for encrypted controller files. */
+  vault?: VaultAccess;
 }
 
 function isUnreachableError(error: unknown): boolean {
@@ -104,6 +107,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     readFile: (file) => needConn().getFile(file, { become: env.task.become }),
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
+    vault: env.vault,
   };
 }
 

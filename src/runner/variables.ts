@@ -6,6 +6,7 @@
  * block vars, task vars, set_fact/registered/include_vars, role parameters,
  * extra vars; then the magic variables, which nothing overrides.
  */
+import path from 'node:path';
 import type { RoleInstance } from '../language/playbook.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { HostState } from './host-state.js';
@@ -22,7 +23,10 @@ export interface PlayScope {
   playBatch: string[];
   checkMode: boolean;
   playbookDir: string;
-  inventoryFile: string;
+  /** The inventory file that first named the host (absolute); null for a host add_host made, as in Ansible. */
+  inventoryFileOf(host: string): string | null;
+  /** The play's name, for ansible_play_name. */
+  playName?: string;
   /** defaults/ and vars/ of the roles the play applies (roles:, import_role): visible to all its tasks. */
   playRoles?: RoleInstance[];
 }
@@ -112,12 +116,19 @@ function hostvarsView(scope: PlayScope): Record<string, unknown> {
         ...scope.varsFilesVars,
         ...host.runtimeVars,
         ...scope.extraVars,
+        ...inventoryPlace(scope, name),
         inventory_hostname: name,
         group_names: scope.groupNamesOf(name),
       }),
     });
   }
   return view;
+}
+
+/** inventory_file and inventory_dir: host variables in Ansible, set where the inventory first names the host. */
+function inventoryPlace(scope: PlayScope, host: string): { inventory_file: string | null; inventory_dir: string | null } {
+  const file = scope.inventoryFileOf(host);
+  return { inventory_file: file, inventory_dir: file === null ? null : path.dirname(file) };
 }
 
 export function taskVars(
@@ -137,19 +148,23 @@ export function taskVars(
   Object.assign(vars, host.runtimeVars, own.params, scope.extraVars);
   // Ansible's magic variables of a role's task.
   if (role) Object.assign(vars, { role_name: role.name, role_path: role.path });
+  // As Ansible's: a host that failed or is unreachable leaves ansible_play_hosts and ansible_play_batch; _all keeps it.
+  const stillIn = (name: string): boolean => scope.hosts.get(name)?.active ?? true;
+  const batch = scope.playBatch.filter(stillIn);
   Object.assign(vars, {
+    ...inventoryPlace(scope, host.name),
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
     group_names: scope.groupNamesOf(host.name),
     groups: scope.groups,
     hostvars: hostvarsView(scope),
-    play_hosts: scope.playBatch,
-    ansible_play_hosts: scope.playBatch,
-    ansible_play_batch: scope.playBatch,
+    play_hosts: batch,
+    ansible_play_hosts: scope.playHosts.filter(stillIn),
+    ansible_play_batch: batch,
     ansible_play_hosts_all: scope.playHosts,
     ansible_check_mode: scope.checkMode,
     playbook_dir: scope.playbookDir,
-    inventory_file: scope.inventoryFile,
+    ...(scope.playName !== undefined && { ansible_play_name: scope.playName }),
   });
   return vars;
 }
