@@ -20,7 +20,7 @@ export const ANSIBLE_FACT_SECTIONS: Array<[string, string]> = [
   ['meminfo', 'grep -E "^(MemTotal|MemFree|SwapTotal)" /proc/meminfo 2>/dev/null'],
   ['env', 'env -0 | od -An -v -tx1 | tr -d " \\n"; echo'],
   ['user', 'id -un; id -u; id -g'],
-  ['init', 'cat /proc/1/comm 2>/dev/null; readlink /sbin/init 2>/dev/null; [ -d /run/systemd/system ] && echo run-systemd'],
+  ['init', 'cat /proc/1/comm 2>/dev/null; echo ":link $(readlink /sbin/init 2>/dev/null)"; [ -d /run/systemd/system ] && echo :systemd-booted; [ -x /sbin/openrc ] && echo :openrc; [ -d /etc/init.d ] && echo :init.d'],
   ['pkg', 'for p in apt-get dnf yum apk zypper pacman; do command -v $p >/dev/null 2>&1 && echo $p; done'],
   ['date', "date +'%Y|%m|%A|%w|%W|%d|%H|%M|%S|%s|%Z|%z|%N'; date -u +'%Y-%m-%dT%H:%M:%S|%Y%m%dT%H%M%S|%N'"],
   ['virt', '[ -f /.dockerenv ] && echo dockerenv; [ -f /run/.containerenv ] && echo containerenv; grep -qa "docker\\|kubepods" /proc/1/cgroup 2>/dev/null && echo cgroup-docker; tr "\\0" "\\n" 2>/dev/null </proc/1/environ | grep "^container="; cat /sys/devices/virtual/dmi/id/product_name /sys/devices/virtual/dmi/id/sys_vendor 2>/dev/null'],
@@ -117,16 +117,24 @@ function lsbFacts(text: string | undefined): Record<string, string> {
   return lsb;
 }
 
-/** Ansible's order: PID 1's name, unless it is init or a shell; then the signs of systemd. */
+/** Inits Ansible names otherwise than their process (its proc_1_map). */
+const RENAMED_INITS: Record<string, string> = { procd: 'openwrt_init', 'runit-init': 'runit', svscan: 'svc', 'openrc-init': 'openrc' };
+
+/**
+ * Ansible's ansible_service_mgr: PID 1's name (or /sbin/init's target when
+ * it cannot be read) unless it is init or a shell; then systemd when booted
+ * with it, upstart, openrc, sysvinit with /etc/init.d, else "service".
+ */
 function serviceManager(init: string[]): string {
-  const comm = init[0] === 'run-systemd' ? '' : init[0] ?? '';
-  if (comm && comm !== 'init' && !comm.endsWith('sh')) return comm;
-  if (init.includes('run-systemd')) return 'systemd';
-  if (/systemd/.test(init[1] ?? '')) return 'systemd';
-  if (comm === 'init' && /upstart/.test(init[1] ?? '')) return 'upstart';
-  if (comm === 'openrc-init') return 'openrc';
-  if (comm === 'init') return 'sysvinit';
-  return comm || 'service';
+  const link = init.find((l) => l.startsWith(':link'))?.slice(':link'.length).trim() ?? '';
+  let pid1 = init.find((l) => !l.startsWith(':')) ?? link.split('/').pop() ?? '';
+  if (pid1 === 'init' || pid1.endsWith('sh')) pid1 = '';
+  if (pid1) return RENAMED_INITS[pid1] ?? pid1;
+  if (init.includes(':systemd-booted') || /systemd/.test(link)) return 'systemd';
+  if (/upstart/.test(link)) return 'upstart';
+  if (init.includes(':openrc')) return 'openrc';
+  if (init.includes(':init.d')) return 'sysvinit';
+  return 'service';
 }
 
 function virtualization(virt: string[]): { type: string; role: string } {

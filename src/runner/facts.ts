@@ -28,9 +28,6 @@ export const FACTS_COMMAND = [
   `echo ${SECTION}arch; uname -m`,
   `echo ${SECTION}addresses; ip -o -4 addr show 2>/dev/null`,
   `echo ${SECTION}default-route; ip -4 route show default 2>/dev/null`,
-  // The service manager as Ansible names it: PID 1's name, or systemd when booted with it, or sysvinit.
-  `echo ${SECTION}init; cat /proc/1/comm 2>/dev/null; [ -d /run/systemd/system ] && echo :systemd-booted; [ -x /sbin/openrc ] && echo :openrc; [ -d /etc/init.d ] && echo :init.d`,
-  `echo ${SECTION}package-managers; command -v apt-get dnf yum zypper apk pacman 2>/dev/null`,
   `echo ${SECTION}docker-binaries; command -v dockerd 2>/dev/null; command -v docker 2>/dev/null`,
   // One `docker info` gives the server version, swarm state and registry settings; it fails when the daemon is down.
   `echo ${SECTION}docker-info; command -v docker >/dev/null 2>&1 && ${DOCKER_INFO_COMMAND} 2>/dev/null`,
@@ -47,6 +44,7 @@ export function parseFacts(output: string): HostFacts {
   const defaultDevice = /\bdev\s+(\S+)/.exec(sections.get('default-route') ?? '')?.[1];
   const defaultSource = /\bsrc\s+(\S+)/.exec(sections.get('default-route') ?? '')?.[1];
   const defaultIpv4 = defaultSource ?? interfaces.find((i) => i.name === defaultDevice)?.ipv4[0];
+  const ansible = parseAnsibleFacts(sections, osRelease, (sections.get('hostname') ?? '').trim());
   return {
     hostname: (sections.get('hostname') ?? '').trim(),
     os: {
@@ -56,13 +54,14 @@ export function parseFacts(output: string): HostFacts {
       kernel: (sections.get('kernel') ?? '').trim(),
       arch: (sections.get('arch') ?? '').trim(),
     },
-    osFamily: osFamily(osRelease),
-    pkgMgr: packageManager(osRelease, sections.get('package-managers') ?? ''),
-    serviceMgr: serviceManager(sections.get('init') ?? ''),
+    // The modules read these three; Ansible's facts (one parser, ansible-facts.ts) give them, as ansible_* shows them.
+    osFamily: String(ansible.os_family),
+    pkgMgr: String(ansible.pkg_mgr),
+    serviceMgr: String(ansible.service_mgr),
     interfaces,
     ...(defaultIpv4 ? { defaultIpv4 } : {}),
     docker: parseDocker(sections.get('docker-binaries') ?? '', sections.get('docker-info') ?? ''),
-    ansible: parseAnsibleFacts(sections, osRelease, (sections.get('hostname') ?? '').trim()),
+    ansible,
   };
 }
 
@@ -166,40 +165,6 @@ function parseOsRelease(text: string): Record<string, string> {
     values[match[1]!] = value;
   }
   return values;
-}
-
-/** Ansible's ansible_os_family from os-release's ID and ID_LIKE. */
-function osFamily(osRelease: Record<string, string>): string {
-  const ids = [osRelease.ID ?? '', ...(osRelease.ID_LIKE ?? '').split(/\s+/)].map((id) => id.toLowerCase());
-  if (ids.some((id) => id === 'debian' || id === 'ubuntu')) return 'Debian';
-  if (ids.some((id) => ['rhel', 'fedora', 'centos', 'rocky', 'almalinux', 'amzn'].includes(id))) return 'RedHat';
-  if (ids.some((id) => id.includes('suse'))) return 'Suse';
-  if (ids.includes('alpine')) return 'Alpine';
-  if (ids.includes('arch')) return 'Archlinux';
-  return osRelease.ID ? osRelease.ID.charAt(0).toUpperCase() + osRelease.ID.slice(1) : 'unknown';
-}
-
-/** Ansible's ansible_pkg_mgr: apt on Debian's family, dnf before yum, else the first tool found. */
-function packageManager(osRelease: Record<string, string>, found: string): string {
-  const tools = found.split('\n').map((line) => line.trim().split('/').pop()!).filter(Boolean);
-  const order = osFamily(osRelease) === 'Debian' ? ['apt-get'] : ['dnf', 'yum', 'zypper', 'apk', 'pacman', 'apt-get'];
-  const tool = order.find((name) => tools.includes(name)) ?? tools[0];
-  return tool === undefined ? 'unknown' : tool === 'apt-get' ? 'apt' : tool;
-}
-
-/**
- * Ansible's ansible_service_mgr: PID 1's name unless it is a shell or plain
- * "init"; then systemd when booted with it, openrc, sysvinit with /etc/init.d, else "service".
- */
-function serviceManager(section: string): string {
-  const lines = section.split('\n').map((line) => line.trim()).filter(Boolean);
-  const pid1 = lines.find((line) => !line.startsWith(':'));
-  const renamed: Record<string, string> = { procd: 'openwrt_init', 'runit-init': 'runit', svscan: 'svc', 'openrc-init': 'openrc' };
-  if (pid1 && pid1 !== 'init' && !pid1.endsWith('sh')) return renamed[pid1] ?? pid1;
-  if (lines.includes(':systemd-booted')) return 'systemd';
-  if (lines.includes(':openrc')) return 'openrc';
-  if (lines.includes(':init.d')) return 'sysvinit';
-  return 'service';
 }
 
 /** `ip -o -4 addr show` lines: "2: eth0    inet 10.0.0.5/24 brd ... scope global eth0\ ...". */

@@ -33,10 +33,11 @@ ${S}default-route
 default via 192.168.20.2 dev ens33 proto static metric 100
 ${S}init
 systemd
+:link /lib/systemd/systemd
 :systemd-booted
 :init.d
-${S}package-managers
-/usr/bin/apt-get
+${S}pkg
+apt-get
 ${S}docker-binaries
 /usr/bin/dockerd
 /usr/bin/docker
@@ -106,14 +107,17 @@ describe('facts', () => {
 
     it('names the package and service managers as Ansible does', () => {
       const facts = (osRelease: string, init: string, tools: string) =>
-        parseFacts(`${S}os-release\n${osRelease}\n${S}init\n${init}\n${S}package-managers\n${tools}\n${S}end\n`);
+        parseFacts(`${S}os-release\n${osRelease}\n${S}init\n${init}\n${S}pkg\n${tools}\n${S}end\n`);
       // A container whose PID 1 is its own program: Ansible names that program (this machine's /proc/1/comm).
-      const container = facts('ID=debian', 'process_api\n:init.d', '/usr/bin/apt-get');
+      const container = facts('ID=debian', 'process_api\n:link\n:init.d', 'apt-get');
       assert.deepEqual([container.osFamily, container.pkgMgr, container.serviceMgr], ['Debian', 'apt', 'process_api']);
       // PID 1 a shell or plain init: /etc/init.d makes it sysvinit.
-      const sysv = facts('ID=ubuntu\nID_LIKE=debian', 'init\n:init.d', '/usr/bin/apt-get');
+      const sysv = facts('ID=ubuntu\nID_LIKE=debian', 'init\n:link\n:init.d', 'apt-get');
       assert.deepEqual([sysv.osFamily, sysv.pkgMgr, sysv.serviceMgr], ['Debian', 'apt', 'sysvinit']);
-      const rocky = facts('ID="rocky"\nID_LIKE="rhel centos fedora"', 'systemd\n:systemd-booted', '/usr/bin/dnf\n/usr/bin/yum');
+      const rocky = facts('ID="rocky"\nID_LIKE="rhel centos fedora"', 'systemd\n:link /lib/systemd/systemd\n:systemd-booted', 'dnf\nyum');
+      // A shell as PID 1 (a container) is not a service manager: Ansible looks further, as for plain init.
+      const shell = facts('ID=debian', 'bash\n:link', 'apt-get');
+      assert.deepEqual([shell.serviceMgr, facts('ID=alpine', 'init\n:link\n:openrc', 'apk').serviceMgr, facts('ID=debian', 'procd\n:link', '').serviceMgr], ['service', 'openrc', 'openwrt_init']);
       assert.deepEqual([rocky.osFamily, rocky.pkgMgr, rocky.serviceMgr], ['RedHat', 'dnf', 'systemd']);
     });
 
