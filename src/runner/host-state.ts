@@ -4,12 +4,13 @@
  * that failed or was unreachable takes no part in later tasks or plays.
  */
 import type { HostFacts } from '../facts/host-facts.js';
+import type { Handler } from '../language/playbook.js';
 
 export class HostState {
   /** Variables set by set_fact and register; above play and task vars. */
   readonly runtimeVars: Record<string, unknown> = {};
-  /** Handler names (or listen topics) notified and not yet run. */
-  readonly notified = new Set<string>();
+  /** Handlers notified and not yet run (chosen when notified). */
+  readonly notified = new Set<Handler>();
   /**
    * The facts `ansible_*` show: the host's latest reading from the fact
    * cache, taken again before each of its tasks once facts were gathered

@@ -491,7 +491,7 @@ export class PlayRunner {
     }
     if (outcome.status === 'changed') {
       this.deps.invalidateFacts(delegateHost ?? host.name);
-      for (const topic of task.notify) host.notified.add(topic);
+      for (const topic of task.notify) for (const handler of this.handlersFor(topic)) host.notified.add(handler);
     }
     // delegate_facts: what the task sets belongs to the host it was delegated to.
     const factsHost = task.delegateFacts && delegateHost ? this.scope.hosts.get(delegateHost) ?? host : host;
@@ -569,16 +569,15 @@ export class PlayRunner {
   }
 
   /**
-   * Whether `handler` answers `topic`: every handler listening to it, and of
-   * the handlers named so (also "role : name" for a role's), the last one
-   * loaded, as Ansible picks it (a role applied with other parameters
-   * brings its handlers again).
+   * The handlers a notification reaches, chosen when it is made, as Ansible
+   * chooses them: every handler listening to the topic, and of the handlers
+   * named so (also "role : name" for a role's), the last one loaded by then
+   * (an include_role run since may have brought another of the same name).
    */
-  private handlerMatches(handler: Handler, topic: string): boolean {
-    if (handler.listen.includes(topic)) return true;
+  private handlersFor(topic: string): Handler[] {
     const named = (h: Handler) => h.name === topic || (h.role !== undefined && `${h.role.name} : ${h.name}` === topic);
-    if (!named(handler)) return false;
-    return [...this.play.handlers].reverse().find(named) === handler;
+    const last = [...this.play.handlers].reverse().find(named);
+    return [...this.play.handlers.filter((h) => h.listen.includes(topic)), ...(last ? [last] : [])];
   }
 
   /** Runs notified handlers once per host, in the order they are defined; handlers may notify later ones. */
@@ -587,15 +586,9 @@ export class PlayRunner {
       let ranAny = false;
       for (const handler of this.play.handlers) {
         if (this.aborted) return;
-        const notifiedHosts = hosts.filter((h) => this.running(h) && [...h.notified].some((t) => this.handlerMatches(handler, t)));
+        const notifiedHosts = hosts.filter((h) => this.running(h) && h.notified.has(handler));
         if (!notifiedHosts.length) continue;
-        const later = this.play.handlers.slice(this.play.handlers.indexOf(handler) + 1);
-        for (const h of notifiedHosts) {
-          for (const topic of [...h.notified]) {
-            // A topic stays until the last handler listening to it has run.
-            if (this.handlerMatches(handler, topic) && !later.some((other) => this.handlerMatches(other, topic))) h.notified.delete(topic);
-          }
-        }
+        for (const h of notifiedHosts) h.notified.delete(handler);
         ranAny = true;
         await this.runModuleTask(handler, notifiedHosts, scope, true);
       }
