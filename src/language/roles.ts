@@ -30,6 +30,7 @@ import type { BlockTask, Handler, RawValue, RoleInstance, Task } from './playboo
 import { readVarsFile } from './vars-dirs.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import { containsTemplate } from './template-string.js';
+import { closestName } from './suggest.js';
 import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile } from './yaml-source.js';
 
 export interface RoleSearchPath {
@@ -250,8 +251,9 @@ async function readMeta(rolePath: string, readRequest: RoleRequestReader, vault:
   const entries = entriesOf(source, root);
   for (const entry of entries) {
     if (!META_KEYS.includes(entry.key)) {
+      const near = closestName(entry.key, META_KEYS);
       throw source.error('BAD_PLAYBOOK', `unknown key '${entry.key}' in a role's meta/main.yml`, entry.keyNode,
-        `meta/main.yml takes: ${META_KEYS.join(', ')}.`);
+        `${near ? `Did you mean '${near}'? ` : ''}meta/main.yml takes: ${META_KEYS.join(', ')}.`);
     }
   }
   const deps = entries.find((e) => e.key === 'dependencies');

@@ -12,6 +12,7 @@ const CASES: { playbook: string; says: RegExp; at: string }[] = [
   { playbook: 'no_main.yaml', says: /role 'no_main' has no tasks\/main\.yml[\s\S]*Files in .*no_main\/tasks: mian\.yml/, at: 'no_main.yaml:4:7' },
   { playbook: 'cycle_a.yaml', says: /role dependency cycle: cycle_a -> cycle_b -> cycle_a/, at: 'cycle_b/meta/main.yml:2:11' },
   { playbook: 'bad_meta.yaml', says: /'dependencies' must be a list of roles, got the string "common"/, at: 'bad_meta/meta/main.yml:3:15' },
+  { playbook: 'meta_typo.yaml', says: /unknown key 'dependancies' in a role's meta\/main\.yml[\s\S]*Did you mean 'dependencies'\? meta\/main\.yml takes: dependencies, allow_duplicates/, at: 'meta_typo/meta/main.yml:4:1' },
   { playbook: 'nosuch_role.yaml', says: /the role 'nosuch_role' was not found[\s\S]*ANSIBLE_ROLES_PATH/, at: 'nosuch_role.yaml:4:7' },
 ];
 
