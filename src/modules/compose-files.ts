@@ -18,6 +18,7 @@
  * Interpolation is done on the parsed YAML's values, as docker does, so a
  * `$` in a comment means nothing.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -83,8 +84,20 @@ export function interpolateString(value: string, env: Readonly<Record<string, st
   });
 }
 
+/** A value that is one reference alone (`replicas: ${WEB_REPLICAS}`). */
+const WHOLE_REFERENCE = /^\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)$/;
+
 function interpolateValues(node: unknown, env: Readonly<Record<string, string>>, missing: Set<string>): unknown {
-  if (typeof node === 'string') return interpolateString(node, env, missing);
+  if (typeof node === 'string') {
+    const value = interpolateString(node, env, missing);
+    // docker casts such values to the type the field wants (replicas: an integer); the file we send is
+    // not interpolated again for it, so write integers and booleans as YAML would read them.
+    if (WHOLE_REFERENCE.test(node)) {
+      if (/^-?\d+$/.test(value)) return Number(value);
+      if (value === 'true' || value === 'false') return value === 'true';
+    }
+    return value;
+  }
   if (Array.isArray(node)) return node.map((item) => interpolateValues(item, env, missing));
   if (node && typeof node === 'object') {
     return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, interpolateValues(value, env, missing)]));
@@ -174,16 +187,30 @@ export function composeServices(files: readonly ComposeFile[]): ComposeService[]
 }
 
 /**
- * The last compose file docker_stack adds: the digest label on every
- * service, so the next run can tell, without deploying, whether the
- * services run this rendering. A label of the service, not of its tasks:
+ * The last compose file docker_stack adds: each service's digest
+ * (serviceDigests) as a label, so the next run can tell, without
+ * deploying, whether the service runs this rendering of its definition. A label of the service, not of its tasks:
  * changing it restarts no task. It keeps the first file's `version:`
  * (Debian 12's docker 20.10 refuses files without one, or with different ones).
  */
-export function digestOverlay(files: readonly ComposeFile[], services: readonly ComposeService[], label: string, digest: string): string {
+export function digestOverlay(files: readonly ComposeFile[], digests: ReadonlyMap<string, string>, label: string): string {
   const version = files[0]?.document.version;
   return stringify({
     ...(version !== undefined && { version }),
-    services: Object.fromEntries(services.map((service) => [service.name, { deploy: { labels: { [label]: digest } } }])),
+    services: Object.fromEntries([...digests].map(([service, digest]) => [service, { deploy: { labels: { [label]: digest } } }])),
   });
+}
+
+/**
+ * Each service's digest: of its own definitions in every file, and of
+ * everything outside services: (networks, configs, secrets, volumes, which
+ * any service may use). A change to one service's definition changes that
+ * service's digest only.
+ */
+export function serviceDigests(files: readonly ComposeFile[], services: readonly ComposeService[]): Map<string, string> {
+  const shared = JSON.stringify(files.map((file) => ({ ...file.document, services: undefined })));
+  return new Map(services.map((service) => {
+    const own = JSON.stringify(files.map((file) => asRecord(file.document.services)[service.name] ?? null));
+    return [service.name, createHash('sha256').update(shared).update('\n').update(own).digest('hex').slice(0, 16)];
+  }));
 }

@@ -16,9 +16,9 @@
  * unchanged stack is not touched (a `docker stack deploy` of the same file
  * replaces no task, but still rewrites every service and so overwrites the
  * previous spec `docker service rollback` would go back to). Each deploy
- * labels the services with a digest of the rendered files (a service
+ * labels each service with a digest of its rendered definition (a service
  * label: no task restarts for it); the stack is as wanted when every
- * compose service exists with that digest, runs the image and replica
+ * compose service exists with its digest, runs the image and replica
  * count the files say (a manual `docker service update --image` shows),
  * and, with `prune`, no other service is left in the stack.
  *
@@ -26,13 +26,12 @@
  * deploy created or whose tasks it replaces, and fails naming the service
  * (and swarm's message when swarm rolled the update back).
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan, type Step, type WaitStep } from './types.js';
 import { booleanArg } from './argument-types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { composeServices, digestOverlay, loadComposeFiles, type ComposeService } from './compose-files.js';
+import { composeServices, digestOverlay, loadComposeFiles, serviceDigests, type ComposeService } from './compose-files.js';
 import { STACK_DIGEST_LABEL, stackState, type StackService, type StackState } from '../facts/stack-state.js';
 import { sameImage, serviceTasks } from '../facts/swarm-service.js';
 import type { StackConvergedArgs, StackConvergedResult } from './conditions/stack-converged.js';
@@ -72,7 +71,9 @@ export type DockerStackArgs = z.infer<typeof dockerStackArgs>;
 const CONVERGENCE_POLL_MS = 500;
 
 /** What differs between the compose files and the running stack; empty when nothing does. */
-export function stackDifferences(stack: string, wanted: readonly ComposeService[], state: StackState, digest: string, prune: boolean): string[] {
+export function stackDifferences(
+  stack: string, wanted: readonly ComposeService[], state: StackState, digests: ReadonlyMap<string, string>, prune: boolean,
+): string[] {
   const differences: string[] = [];
   const running = new Map(state.services.map((service) => [service.name, service]));
   const created = wanted.filter((service) => !running.has(`${stack}_${service.name}`)).map((service) => service.name);
@@ -83,12 +84,12 @@ export function stackDifferences(stack: string, wanted: readonly ComposeService[
     if (!current) continue;
     const drift = driftOf(service, current);
     if (drift) differences.push(`${service.name}: ${drift}`);
-    else if (current.labels[STACK_DIGEST_LABEL] !== digest) changed.push(service.name);
+    else if (current.labels[STACK_DIGEST_LABEL] !== digests.get(service.name)) changed.push(service.name);
   }
-  if (changed.length) differences.push(`compose files changed for ${changed.join(', ')}`);
+  if (changed.length) differences.push(`definition changed: ${changed.join(', ')}`);
   if (prune) {
     const names = new Set(wanted.map((service) => `${stack}_${service.name}`));
-    const extra = state.services.filter((service) => !names.has(service.name)).map((service) => service.name);
+    const extra = state.services.filter((service) => !names.has(service.name)).map((service) => shortName(stack, service.name));
     if (extra.length) differences.push(`remove ${extra.join(', ')} (prune)`);
   }
   return differences;
@@ -112,8 +113,13 @@ function deployCommand(args: DockerStackArgs, files: readonly string[]): string 
   return quoteArgs(words);
 }
 
+/** "shop_web" -> "web", as the compose file names it. */
+function shortName(stack: string, service: string): string {
+  return service.startsWith(`${stack}_`) ? service.slice(stack.length + 1) : service;
+}
+
 function describeStack(stack: string, state: StackState) {
-  return Object.fromEntries(state.services.map((service) => [service.name.startsWith(`${stack}_`) ? service.name.slice(stack.length + 1) : service.name, {
+  return Object.fromEntries(state.services.map((service) => [shortName(stack, service.name), {
     image: service.image.split('@')[0],
     mode: service.mode,
     ...(service.replicas !== undefined && { replicas: service.replicas }),
@@ -145,7 +151,8 @@ async function planAbsent(ctx: ModuleContext, args: DockerStackArgs, state: Stac
       waitingFor: `stack ${args.name}'s services and networks to be gone`,
     });
   }
-  return { steps, result, msg: `remove stack ${args.name} (${state.services.length} services, ${state.networks.length} networks)` };
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return { steps, result, msg: `remove stack ${args.name} (${count(state.services.length, 'service')}, ${count(state.networks.length, 'network')})` };
 }
 
 export const dockerStack = defineModule({
@@ -165,8 +172,8 @@ export const dockerStack = defineModule({
       return { steps: [], result, failed: `service ${withoutImage.map((s) => s.name).join(', ')} of stack ${args.name} has no image: (swarm does not build images)` };
     }
 
-    const digest = createHash('sha256').update(JSON.stringify(files.map((file) => file.text))).digest('hex').slice(0, 16);
-    const differences = stackDifferences(args.name, wanted, state, digest, args.prune);
+    const digests = serviceDigests(files, wanted);
+    const differences = stackDifferences(args.name, wanted, state, digests, args.prune);
     result.services = describeStack(args.name, state);
     if (differences.length === 0) {
       const inProgress = state.services.filter((service) => service.updateStatus?.state === 'updating' || service.updateStatus?.state === 'rollback_started');
@@ -196,7 +203,7 @@ export const dockerStack = defineModule({
     const steps: Step[] = [
       { kind: 'command', description: `mkdir -p ${folder}`, command: quoteArgs(['mkdir', '-p', '-m', '0700', folder]) },
       ...files.map((file, index): Step => ({ kind: 'write', description: `write ${paths[index]} (from ${file.source})`, path: paths[index]!, content: file.text, mode: '0600' })),
-      { kind: 'write', description: `write ${overlayPath} (the digest label)`, path: overlayPath, content: digestOverlay(files, wanted, STACK_DIGEST_LABEL, digest), mode: '0600' },
+      { kind: 'write', description: `write ${overlayPath} (the digest label)`, path: overlayPath, content: digestOverlay(files, digests, STACK_DIGEST_LABEL), mode: '0600' },
       {
         kind: 'command',
         id: 'deploy',
