@@ -15,6 +15,9 @@
  *    naming the service and swarm's message; web runs the previous tag;
  * 5. remove, then deploy again at once: no "network ... not found".
  *
+ * Before all that, compose files that are not YAML or not there stop the
+ * run with exit 5 before any host is touched.
+ *
  * Every check is made with docker over OpenSSH, outside swarmplay.
  */
 import { strict as assert } from 'node:assert';
@@ -22,6 +25,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 import { runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
+import { EXIT } from '../../src/errors.js';
 
 const COMPOSE = `version: "3.8"
 services:
@@ -107,10 +111,24 @@ describe('docker_stack on the lab: deploy, unchanged redeploy, new tag, rollback
   });
 
   after(async () => {
+    // The lab's hosts share the machine's /var/lib (only /var/lib/docker is their own): leave nothing behind.
+    await lab?.ssh('docker01', 'rm -rf /var/lib/swarmplay/stacks/shop').catch(() => undefined);
     const started = Date.now();
     await lab?.down();
     timings.labDown = Date.now() - started;
     console.log(`      stacks timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  it('a compose file that is not YAML or not there: exit 5 naming the task, before any host is touched', async () => {
+    await writeFile(path.join(dir, 'files', 'broken.yaml'), 'services:\n  web: [unclosed\n');
+    for (const [compose, said] of [['broken.yaml', /stack\.yaml:\d+:\d+: docker_stack: compose file .*broken\.yaml is not valid YAML/], ['gone.yaml', /could not find compose file gone\.yaml/]] as const) {
+      const playbook = path.join(dir, `bad-${compose}`);
+      await writeFile(playbook, PLAYBOOK.replace('[shop.yaml]', `[${compose}]`));
+      const result = await runCli(['run', playbook, '-i', lab.inventory], { timeoutMs: 60_000 });
+      assert.equal(result.code, EXIT.BAD_INPUT, output(result));
+      assert.match(result.stderr.replace(`bad-${compose}`, 'stack.yaml'), said, output(result));
+    }
+    assert.equal((await manager('ls -d /var/lib/swarmplay/stacks/shop 2>/dev/null | wc -l')).trim(), '0', 'nothing written on the host');
   });
 
   it('deploys: every service converged when the run ends, the one-shot service completed, progress reported', async () => {
@@ -182,6 +200,8 @@ describe('docker_stack on the lab: deploy, unchanged redeploy, new tag, rollback
 
     const redeploy = await deploy('redeployAfterRemove', 'v2');
     assert.equal(redeploy.code, 0, output(redeploy));
+    const progress = jsonEvents(redeploy.stdout).filter((event) => event.event === 'task_progress').map((event) => event.msg as string);
+    console.log(`      redeploy progress: ${progress.join(' | ')}`);
     assert.doesNotMatch(redeploy.stdout, /not found/);
     assert.equal((await stackServices()).shop_web, `3/3 ${registry}/httpd:v2`);
   });
