@@ -4,7 +4,13 @@
  * docker where it must stay one; merged services and per-service digests.
  */
 import assert from 'node:assert/strict';
-import { composeServices, interpolateString, parseDotEnv, serviceDigests, type ComposeFile } from '../../src/modules/compose-files.js';
+import path from 'node:path';
+import {
+  composeServices, interpolateString, loadComposeFiles, parseDotEnv, serviceDigests, type ComposeFile,
+} from '../../src/modules/compose-files.js';
+import { renderTemplateFile } from '../../src/language/template-file.js';
+import { REPO_ROOT } from '../support/cli.js';
+import { fakeHost } from '../support/fake-host.js';
 
 const file = (document: Record<string, unknown>): ComposeFile => ({ source: 'test', text: '', document });
 
@@ -47,5 +53,20 @@ describe('compose files for docker_stack', () => {
     assert.equal(webChanged.get('api'), before.get('api'));
     const networkChanged = digests({ ...base, networks: { front: { driver: 'overlay' } } });
     assert.notEqual(networkChanged.get('api'), before.get('api'));
+  });
+
+  it('a .j2 compose file is rendered with the play\'s variables first, then interpolated with the .env beside it', async () => {
+    const vars = { tiers: ['web', 'api'] };
+    const host = fakeHost({
+      playbookDir: path.join(REPO_ROOT, 'test', 'fixtures', 'stacks'),
+      vars,
+      templates: () => { throw new Error('rendered below'); },
+    });
+    const files = await loadComposeFiles({ ...host, renderTemplate: (file) => renderTemplateFile(file, vars) }, ['web.yaml.j2'], {});
+    assert.ok(!('failed' in files), JSON.stringify(files));
+    assert.deepEqual(files[0]!.document.services, {
+      web: { image: 'registry.invalid:5000/httpd:latest', hostname: '{{.Task.Slot}}' },
+      api: { image: 'registry.invalid:5000/httpd:latest', hostname: '{{.Task.Slot}}' },
+    });
   });
 });
