@@ -8,9 +8,19 @@
  * rendered with the play's variables, `${VAR}` from a `.env` beside the
  * file and from `env:`), then written atomically on the host under
  * /var/lib/swarmplay/stacks/NAME/ (mode 0600: they may hold values from a
- * vault) and deployed from there. One difference from community.docker: a
- * `compose:` path names a file on the controller, as `copy`'s `src:` does,
- * not one already on the host.
+ * vault) and deployed from there.
+ *
+ * Differences from community.docker.docker_stack (3.4, read from its
+ * source), each a choice: a `compose:` path names a file on the
+ * controller, as `copy`'s `src:` does, not one already on the host; it
+ * deploys every time and compares `docker service inspect` before and
+ * after, so it cannot run in check mode (ours can) and returns before
+ * anything runs (ours waits); its `absent_retries` runs `docker stack rm`
+ * again until it says "Nothing found", ours always waits until the
+ * services and networks are gone and runs `docker stack rm` again only
+ * when it reported something it failed to remove. The result holds
+ * `services`, `differences` and, after a deploy, what each service
+ * converged to, instead of its rc/stdout/stack_spec_diff.
  *
  * Changed or not is decided before deploying, so `--check` is exact and an
  * unchanged stack is not touched (a `docker stack deploy` of the same file
