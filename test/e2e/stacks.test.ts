@@ -112,7 +112,7 @@ describe('docker_stack on the lab: deploy, unchanged redeploy, new tag, rollback
 
   after(async () => {
     // The lab's hosts share the machine's /var/lib (only /var/lib/docker is their own): leave nothing behind.
-    await lab?.ssh('docker01', 'rm -rf /var/lib/swarmplay/stacks/shop').catch(() => undefined);
+    await lab?.ssh('docker01', 'rm -rf /var/lib/swarmplay/stacks/shop; rmdir /var/lib/swarmplay/stacks 2>/dev/null; true').catch(() => undefined);
     const started = Date.now();
     await lab?.down();
     timings.labDown = Date.now() - started;
