@@ -84,7 +84,10 @@ function oneShotFollower(service: StackService, short: string, before: Before | 
       if (completed >= goal && (wanted !== undefined || fresh.every((task) => task.state === 'complete'))) {
         return { state: 'done', result: { summary: `${completed}/${goal} completed` } };
       }
-      return { state: 'waiting', progress: `${short} ${completed}/${goal} completed` };
+      const states = new Map<string, number>();
+      for (const task of fresh.filter((t) => t.state !== 'complete')) states.set(task.state, (states.get(task.state) ?? 0) + 1);
+      const detail = [...states].map(([state, count]) => `${count} ${state}`).join(', ');
+      return { state: 'waiting', progress: `${short} ${completed}/${goal} completed${detail ? ` (${detail})` : ''}` };
     },
   };
 }

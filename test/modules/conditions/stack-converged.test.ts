@@ -17,6 +17,7 @@ import { serviceFixture } from '../../fixtures/docker-service/index.js';
 
 const SHOP = fixture('stack-state-shop.txt');
 const ONCE_COMPLETE = fixture('service-ps-shop-once.txt');
+const ONCE_PREPARING = ONCE_COMPLETE.replace(/"CurrentState":"Complete [^"]*"/, '"CurrentState":"Preparing 1 second ago"');
 const ONCE_FAILED = ONCE_COMPLETE
   .replace(/"CurrentState":"Complete [^"]*"/, '"CurrentState":"Failed 2 seconds ago"')
   .replace(/"Error":""/, '"Error":"task: non-zero exit (3)"');
@@ -63,12 +64,13 @@ describe('stack_converged and stack_removed conditions', () => {
   });
 
   it('a new one-shot service is done when its task completed', async () => {
-    const { verdict } = await runWait(
+    const { verdict, progress } = await runWait(
       start({ stack: 'shop', services: [{ name: 'shop_once', oneShot: true }] }),
-      { [stackStateCommand('shop')]: [SHOP], [servicePsCommand('shop_once')]: ['', ONCE_COMPLETE] },
+      { [stackStateCommand('shop')]: [SHOP], [servicePsCommand('shop_once')]: ['', ONCE_PREPARING, ONCE_COMPLETE] },
     );
     assert.equal(verdict.state, 'done');
-    assert.deepEqual((verdict as { result: Record<string, unknown> }).result, { services: { once: '1/1 completed' }, rolledOut: ['once'], seconds: 0.5 });
+    assert.deepEqual(progress, ['shop: once 0/1 completed', 'shop: once 0/1 completed (1 preparing)']);
+    assert.deepEqual((verdict as { result: Record<string, unknown> }).result, { services: { once: '1/1 completed' }, rolledOut: ['once'], seconds: 1 });
   });
 
   it('a one-shot service whose task failed (restart condition none) fails the wait with the task\'s error', async () => {
