@@ -31,6 +31,7 @@ import { dockerRegistry } from './registry.js';
 import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
 import { dockerService } from './docker-service.js';
+import { dockerStack } from './docker-stack.js';
 import { dockerNetwork } from './docker-network.js';
 import { includeVars } from './include-vars.js';
 // Files, HTTP, archives, reboots, pauses and firewalls (stat ... firewalld): one block, kept together.
@@ -78,13 +79,14 @@ import { cron } from './cron.js';
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  dockerService, dockerNetwork, meta, includeVars, ...FILES_HTTP_FIREWALL_MODULES,
+  dockerService, dockerStack, dockerNetwork, meta, includeVars, ...FILES_HTTP_FIREWALL_MODULES,
   // System modules.
   apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
   hostname, sysctl, modprobe, timezone, mount, cron,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = {
+  'community.docker.docker_stack': 'docker_stack',
   systemd_service: 'systemd',
   // System modules' names in their collections.
   'ansible.posix.authorized_key': 'authorized_key',

@@ -6,6 +6,7 @@
  * - template files: found, and their syntax parses, Jinja or Handlebars by extension (a render
  *   needs a host's variables; the syntax does not);
  * - copy's controller `src`: found;
+ * - docker_stack's compose files: found, and YAML (a `.j2` one: its Jinja syntax);
  * - connection variables (ansible_port, ansible_become...): well typed;
  * - each play's host pattern parses (else it would stop the run at that
  *   play, after the plays before it ran), reported at the play.
@@ -15,6 +16,7 @@
  * a guarded task may well name a file that is optional.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { SwarmplayError, snippetAt } from '../errors.js';
 import type { Playbook, Task, ModuleTask } from '../language/playbook.js';
 import type { Inventory } from '../language/inventory.js';
@@ -75,7 +77,34 @@ async function checkCopySource(task: ModuleTask, conditional: boolean, playbookD
   }
 }
 
-/** Template files exist and parse; copy sources exist. Throws FILE_NOT_FOUND or TEMPLATE_SYNTAX at the task. */
+async function checkComposeFiles(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {
+  const compose = task.args.compose;
+  const paths = (Array.isArray(compose) ? compose : [compose]).map(literalPath).filter((file): file is string => file !== undefined);
+  for (const file of paths) {
+    const candidates = controllerFileCandidates(searchDirs(task.role, playbookDir), file, 'files');
+    const found = await findControllerFile(candidates);
+    if (!found) {
+      if (conditional) continue;
+      throw new SwarmplayError('FILE_NOT_FOUND', `docker_stack: could not find compose file ${file} (looked in ${candidates.join(', ')})`, {
+        location: task.location, hint: 'compose paths are relative to the files/ folder beside the playbook, or to the playbook folder',
+      });
+    }
+    const text = await readFile(found.file, 'utf8');
+    if (found.file.endsWith('.j2')) {
+      checkTemplateFileSyntax(text, found.file);
+      continue;
+    }
+    try {
+      parseYaml(text);
+    } catch (error) {
+      throw new SwarmplayError('YAML_SYNTAX', `docker_stack: compose file ${found.file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
+        location: task.location, hint: 'fix the compose file; docker stack deploy reads YAML',
+      });
+    }
+  }
+}
+
+/** Template files exist and parse; copy sources and compose files exist. Throws FILE_NOT_FOUND, TEMPLATE_SYNTAX or YAML_SYNTAX at the task. */
 export async function checkControllerFiles(playbook: Playbook): Promise<void> {
   for (const play of playbook.plays) {
     for (const { task, conditional } of moduleTasks([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers], false)) {
@@ -83,6 +112,7 @@ export async function checkControllerFiles(playbook: Playbook): Promise<void> {
       const isHandler = play.handlers.includes(task as never);
       if (task.module === 'template') await checkTemplate(task, conditional || isHandler, playbook.dir);
       else if (task.module === 'copy') await checkCopySource(task, conditional || isHandler, playbook.dir);
+      else if (task.module === 'docker_stack') await checkComposeFiles(task, conditional || isHandler, playbook.dir);
     }
   }
 }

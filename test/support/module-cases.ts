@@ -34,6 +34,8 @@ export interface ModuleCase {
   name: string;
   file: string;
   host?: string;
+  /** The playbook's folder, relative to the case file (where a relative `src:` or compose file is looked for). */
+  playbookDir?: string;
   args: Record<string, unknown>;
   vars?: Record<string, unknown>;
   hostFacts?: Partial<HostFacts>;
@@ -89,6 +91,7 @@ export function loadCases(module?: string): ModuleCase[] {
 export function caseHost(c: ModuleCase) {
   return fakeHost({
     host: c.host ?? 'docker01',
+    ...(c.playbookDir !== undefined && { playbookDir: path.resolve(path.dirname(c.file), c.playbookDir) }),
     vars: c.vars,
     facts: c.hostFacts,
     files: c.files,

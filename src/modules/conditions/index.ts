@@ -6,10 +6,12 @@ import { nodeDrained } from './node-drained.js';
 import { nodeReachableManager } from './node-reachable-manager.js';
 import { registryAnswers } from './registry-answers.js';
 import { serviceConverged } from './service-converged.js';
+import { stackConverged } from './stack-converged.js';
+import { stackRemoved } from './stack-removed.js';
 import { swarmMemberSettled } from './swarm-member-settled.js';
 
 const CONDITIONS: readonly ConditionDefinition[] = [
-  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, swarmMemberSettled,
+  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, stackConverged, stackRemoved, swarmMemberSettled,
 ];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
