@@ -26,21 +26,13 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { bringUpLab, until, tasksRunningOn, DOCKERD_PID, type TestLab } from '../support/lab.js';
 import { runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
 const exec = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The host's dockerd by the pid its stand-in systemctl recorded, checked to be a dockerd of that host, killed. */
-const KILL_DOCKERD = [
-  'pid=$(sed -n \'s/.*"mainPid":\\([0-9][0-9]*\\).*/\\1/p\' /run/systemctl-standin/docker.service.json)',
-  'test -n "$pid" || { echo "no dockerd pid recorded" >&2; exit 1; }',
-  'tr "\\0" " " < /proc/$pid/cmdline | grep -q "^/usr/sbin/dockerd " || { echo "pid $pid is not dockerd" >&2; exit 1; }',
-  'test "$(readlink /proc/$pid/ns/net)" = "$(readlink /proc/self/ns/net)" || { echo "pid $pid is not in this host" >&2; exit 1; }',
-  'kill -KILL "$pid" && echo "$pid"',
-].join('\n');
+const KILL_DOCKERD = `${DOCKERD_PID}\nkill -KILL "$pid" && echo "$pid"`;
 
 /** ssh-keygen's fingerprint of one `type base64` key. */
 async function fingerprint(key: string): Promise<string> {
@@ -72,21 +64,7 @@ describe('day two on bare hosts: a reinstalled host rejoins; a swarm that lost i
   const nodeLines = async () => (await manager("docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")).trim().split('\n').sort();
   const messages = (result: CliResult) => jsonEvents(result.stdout).map((e) => String(e.msg ?? '')).join('\n');
 
-  async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-      await sleep(500);
-    }
-  }
-
-  /** Nodes running a task of the service (desired and current state running), sorted. */
-  async function runningOn(service: string): Promise<string[]> {
-    const out = await manager(`docker service ps ${service} --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'`);
-    return out.trim().split('\n').filter((line) => / Running /.test(line)).map((line) => line.split(' ')[0]!).sort();
-  }
+  const runningOn = (service: string) => tasksRunningOn(manager, service);
 
   /** Three managers (docker01 leading), each host listed once, w and m at their counts, m on docker03. */
   async function assertWholeCluster(what: string): Promise<void> {
@@ -170,7 +148,7 @@ describe('day two on bare hosts: a reinstalled host rejoins; a swarm that lost i
 
     const forget = await runCli(command.split(' ').slice(1));
     assert.equal(forget.code, 0, forget.stdout + forget.stderr);
-    assert.match(forget.stdout, new RegExp(`^removed ${userKnownHosts}:4: docker03 ssh-ed25519 ${await fingerprint(oldKey)}$`, 'm'));
+    assert.ok(forget.stdout.split('\n').includes(`removed ${userKnownHosts}:4: docker03 ssh-ed25519 ${await fingerprint(oldKey)}`), forget.stdout);
     assert.match(forget.stdout, /^removed .*:6: \|1\|\S+ ssh-ed25519 \S+ \(hashed, for 10\.203\.34\.13\)$/m);
     const lines = before.split('\n');
     assert.equal(readFileSync(userKnownHosts, 'utf8'), [...lines.slice(0, 3), lines[4], ...lines.slice(6)].join('\n'), 'only docker03\'s entries left');
@@ -183,7 +161,7 @@ describe('day two on bare hosts: a reinstalled host rejoins; a swarm that lost i
     const removal = jsonEvents(rejoin.stdout).find((e) => e.event === 'host_result' && e.host === 'docker03' && /stale Down entries/.test(e.task));
     assert.equal(removal?.status, 'changed', output(rejoin));
     assert.match(await lab.ssh('docker03', 'dpkg -s docker.io'), /^Status: install ok installed$/m, 'Docker installed again from the mirror');
-    assert.match(await knownHostsLookup(lab.hosts.docker03!, userKnownHosts), new RegExp(newKey.split(' ')[1]!.replace(/[+/]/g, '\\$&')), 'the new key recorded');
+    assert.ok((await knownHostsLookup(lab.hosts.docker03!, userKnownHosts)).includes(newKey), 'the new key recorded');
     await assertWholeCluster('after the reinstall');
     timings.reinstalledBack = Date.now() - started;
   });
