@@ -11,6 +11,7 @@ import { registerLabCommand } from './lab-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerVaultCommand } from './vault-command.js';
 import { registerUiCommand } from './ui-command.js';
+import { registerKnownHostsCommand } from './known-hosts-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('swarmplay')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerVaultCommand(program);
   registerUiCommand(program);
+  registerKnownHostsCommand(program);
   return program;
 }
 

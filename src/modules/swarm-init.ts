@@ -14,6 +14,18 @@
  * Every run with it rotates again (changed). A swarm just initialised has
  * fresh tokens: nothing is rotated there.
  *
+ * `force_new_cluster: true` is the way back after the swarm lost its raft
+ * quorum (most managers gone: `docker node ls` says the swarm "does not have
+ * a leader"): `docker swarm init --force-new-cluster` on this manager makes it
+ * the only manager of the same swarm (services, networks, workers and the
+ * cluster ID kept), then waits until it lists the nodes again. It is refused
+ * while this manager still sees a leader and an unreachable manager (the
+ * swarm has quorum: forcing would throw the reachable managers' state
+ * away), and it changes nothing when every manager it lists is reachable
+ * (nothing to recover: a second run, or a recovery already done). The result
+ * names the other managers of the lost quorum (`former_managers`, their
+ * addresses) so that a playbook clears their state before they join again.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
@@ -25,6 +37,9 @@ import { quoteArgs } from '../transport/shell-quote.js';
 import { hostOfAddress, isIpAddress, withDefaultPort } from './network-address.js';
 import { dockerInfo, isReconnectingMember, parseDockerInfo, DOCKER_INFO_COMMAND } from '../facts/docker-info.js';
 import { swarmJoinToken } from '../facts/swarm-join-token.js';
+import { nodeList, NODE_LIST_COMMAND, type NodeListEntry } from '../facts/swarm-nodes.js';
+import { FactError } from '../facts/types.js';
+import { booleanArg } from './argument-types.js';
 
 export const SWARM_PORT = 2377;
 
@@ -36,6 +51,10 @@ const swarmInitArgs = z
     /** Seconds to wait for a member that reads "pending" (reconnecting after a daemon restart) to reach its managers. */
     reconnect_timeout: z.number().int().positive().default(60),
     rotate_tokens: z.enum(['worker', 'manager', 'both']).nullish().transform((v) => v ?? undefined),
+    /** After the swarm lost its quorum: make this manager the only one of the same swarm. */
+    force_new_cluster: booleanArg.default(false),
+    /** Seconds the recovered manager may take to list the nodes again. */
+    recover_timeout: z.number().int().positive().default(60),
   })
   .strict();
 
@@ -91,6 +110,96 @@ export function waitForReconnectingMember(reconnectTimeout: number, leaveHint: b
   };
 }
 
+/** `docker swarm init`, or its --force-new-cluster form that recovers a swarm from one manager. */
+function initStep(host: string, advertise: string, listenAddr: string | undefined, force: boolean): Step {
+  const words = ['docker', 'swarm', 'init', ...(force ? ['--force-new-cluster'] : []), '--advertise-addr', advertise];
+  return {
+    kind: 'command',
+    id: 'init',
+    description: words.join(' '),
+    command: quoteArgs([...words, ...(listenAddr ? ['--listen-addr', listenAddr] : [])]),
+    timeoutMs: 60_000,
+    failMessage: `${words.slice(0, 3).join(' ')}${force ? ' --force-new-cluster' : ''} failed on ${host}`,
+  };
+}
+
+/** What the other nodes need to join, read after an init. The tokens are in the output only (the runner masks SWMTKN-...). */
+function readJoinSteps(host: string): Step[] {
+  return [
+    ...(['worker', 'manager'] as const).map((role): Step => ({
+      kind: 'command',
+      id: TOKEN_STEP_ID[role],
+      description: `read the ${role} join token`,
+      command: swarmJoinToken.command({ role }),
+      failMessage: `cannot read the ${role} join token on ${host}`,
+    })),
+    {
+      kind: 'command',
+      id: 'info',
+      description: 'read the swarm\'s node and cluster IDs',
+      command: DOCKER_INFO_COMMAND,
+      // The swarm exists by now: a failed read only leaves node_id and cluster_id empty.
+      okExitCodes: 'any',
+    },
+  ];
+}
+
+const NO_LEADER = /does not have a leader/i;
+const REACHABLE_MANAGER = new Set(['Leader', 'Reachable']);
+
+/**
+ * force_new_cluster on an active manager: undefined when the swarm needs no
+ * recovery (every manager this one lists is reachable: the caller plans as
+ * for any manager); a refusal while the swarm has quorum; else the forced
+ * init and the wait for a working single-manager swarm.
+ */
+async function planRecovery(
+  ctx: ModuleContext, args: SwarmInitArgs, remoteManagers: readonly { nodeId: string; addr: string }[], selfId: string,
+): Promise<Plan | undefined> {
+  let nodes: NodeListEntry[] | undefined;
+  try {
+    nodes = await ctx.fact(nodeList, {});
+  } catch (error) {
+    if (!(error instanceof FactError)) throw error;
+    if (!NO_LEADER.test(error.message)) {
+      return { steps: [], failed: `cannot tell whether the swarm lost its quorum: ${error.message}; nothing was changed (a manager just lost answers this way for a few seconds: run again)` };
+    }
+  }
+  if (nodes) {
+    const managers = nodes.filter((n) => n.managerStatus !== '');
+    const unreachable = managers.filter((n) => !REACHABLE_MANAGER.has(n.managerStatus));
+    if (unreachable.length === 0) return undefined;
+    const reachable = managers.length - unreachable.length;
+    return {
+      steps: [],
+      failed: `the swarm still has its quorum: ${ctx.host} sees a leader and ${reachable} of ${managers.length} managers reachable ` +
+        `(unreachable: ${unreachable.map((n) => n.hostname).join(', ')}); --force-new-cluster is only for a swarm that lost it, ` +
+        'and would throw the reachable managers\' state away. Bring the unreachable managers back, or remove them (swarm_node state: absent) and rejoin them with bootstrap.yaml; nothing was changed',
+    };
+  }
+  const resolved = resolveAdvertiseAddress(ctx.host, await ctx.facts(), args.advertise_addr);
+  if ('error' in resolved) return { steps: [], failed: resolved.error };
+  const formerManagers = remoteManagers.filter((m) => m.nodeId !== selfId).map((m) => m.addr);
+  return {
+    steps: [
+      initStep(ctx.host, resolved.address, args.listen_addr, true),
+      {
+        kind: 'wait',
+        id: 'recovered',
+        description: `wait until ${ctx.host} lists the swarm's nodes as its only manager`,
+        condition: 'command_succeeds',
+        args: { command: `${NODE_LIST_COMMAND} >/dev/null`, timeoutMs: 10_000 },
+        intervalMs: 1000,
+        timeoutMs: args.recover_timeout * 1000,
+        waitingFor: `${ctx.host} to lead the recovered swarm`,
+      },
+      ...readJoinSteps(ctx.host),
+    ],
+    msg: `the swarm lost its quorum (${ctx.host} sees no leader): recover it on ${ctx.host}, advertising ${resolved.address}, as its only manager`,
+    result: { manager_addr: managerAddress('', resolved.address), former_managers: formerManagers },
+  };
+}
+
 function managerAddress(nodeAddr: string, fallback: string): string {
   return withDefaultPort(nodeAddr || hostOfAddress(fallback), SWARM_PORT);
 }
@@ -110,6 +219,10 @@ export const swarmInit = defineModule({
     const { swarm } = await ctx.fact(dockerInfo, {});
     // Its timeout message never advises leaving: the node holds swarm state that a leave would throw away.
     if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, false)], planAgain: true };
+    if (args.force_new_cluster && swarm.state === 'active' && swarm.isManager) {
+      const recovery = await planRecovery(ctx, args, swarm.remoteManagers, swarm.nodeId);
+      if (recovery) return recovery;
+    }
     if (swarm.state === 'active' && swarm.isManager) {
       const tokens = {
         join_token_worker: await ctx.fact(swarmJoinToken, { role: 'worker' }),
@@ -126,8 +239,12 @@ export const swarmInit = defineModule({
       return {
         steps: rotations,
         msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}` +
-          (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : ''),
-        result: { ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '' },
+          (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : '') +
+          (args.force_new_cluster ? '; it has a leader and every manager it lists is reachable: nothing to recover' : ''),
+        result: {
+          ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '',
+          ...(args.force_new_cluster && { former_managers: [] }),
+        },
       };
     }
     if (swarm.state === 'active') {
@@ -136,40 +253,14 @@ export const swarmInit = defineModule({
     if (swarm.state !== 'inactive') {
       return { steps: [], failed: `${ctx.host}'s swarm state is '${swarm.state}'${swarm.error ? ` (${swarm.error})` : ''}: leave it first (swarm_leave with force: true)` };
     }
+    if (args.force_new_cluster) {
+      return { steps: [], failed: `${ctx.host} is in no swarm (swarm state: ${swarm.state}): force_new_cluster recovers a swarm from one of its managers; name a host that was a manager` };
+    }
     const resolved = resolveAdvertiseAddress(ctx.host, await ctx.facts(), args.advertise_addr);
     if ('error' in resolved) return { steps: [], failed: resolved.error };
     const advertise = resolved.address;
-    const steps: Step[] = [
-      {
-        kind: 'command',
-        id: 'init',
-        description: `docker swarm init --advertise-addr ${advertise}`,
-        command: quoteArgs([
-          'docker', 'swarm', 'init', '--advertise-addr', advertise,
-          ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
-        ]),
-        timeoutMs: 60_000,
-        failMessage: `docker swarm init failed on ${ctx.host}`,
-      },
-      // What the other nodes need to join. The tokens are in the output only (the runner masks SWMTKN-...).
-      ...(['worker', 'manager'] as const).map((role): Step => ({
-        kind: 'command',
-        id: TOKEN_STEP_ID[role],
-        description: `read the ${role} join token`,
-        command: swarmJoinToken.command({ role }),
-        failMessage: `cannot read the ${role} join token on ${ctx.host}`,
-      })),
-      {
-        kind: 'command',
-        id: 'info',
-        description: 'read the new swarm\'s node and cluster IDs',
-        command: DOCKER_INFO_COMMAND,
-        // The swarm exists by now: a failed read only leaves node_id and cluster_id empty.
-        okExitCodes: 'any',
-      },
-    ];
     return {
-      steps,
+      steps: [initStep(ctx.host, advertise, args.listen_addr, false), ...readJoinSteps(ctx.host)],
       msg: `initialise a swarm on ${ctx.host} advertising ${advertise}`,
       result: { manager_addr: managerAddress('', advertise) },
     };
@@ -199,6 +290,7 @@ export const swarmInit = defineModule({
     return {
       ...result,
       manager_addr: swarm?.nodeAddr ? managerAddress(swarm.nodeAddr, '') : plan.result?.manager_addr,
+      ...(plan.result?.former_managers !== undefined && { former_managers: plan.result.former_managers }),
       node_id: swarm?.nodeId ?? '',
       cluster_id: swarm?.clusterId ?? '',
     };

@@ -22,7 +22,9 @@
  *
  * `state: absent` with `stale_only: true` removes only the entries of that
  * hostname that are not Ready (what a reinstalled host left behind) and
- * leaves a Ready one alone: bootstrap runs it before a host joins.
+ * leaves a Ready one alone: bootstrap runs it before a host joins. A
+ * manager's entry is demoted first, unless it is no longer in the managers'
+ * raft group (what `--force-new-cluster` leaves of the other managers).
  */
 import { z } from 'zod';
 import { defineModule, type Step, type ModuleContext, type Plan } from './types.js';
@@ -178,7 +180,9 @@ async function planRemoval(ctx: ModuleContext, args: SwarmNodeArgs, nodes: NodeL
         failed: `node ${args.node} (${node.id}) is still up: make it leave the swarm first (swarm_leave on it), or pass force: true`,
       };
     }
-    if (node.role === 'manager') {
+    // A manager entry --force-new-cluster left behind is out of the raft group (no manager status):
+    // docker refuses to demote it ("can't find manager in raft memberlist") and removes it as it is.
+    if (node.role === 'manager' && node.reachability !== undefined) {
       if (node.leader || candidate.id === selfId) {
         return { steps: [], failed: `node ${args.node} is the manager this task runs on; remove it from another manager, or make the last manager leave with swarm_leave force: true` };
       }

@@ -4,10 +4,13 @@
  * variables (resolveConnectionSpec), the known_hosts file, the password for
  * hosts that have none and the connect timeout, so the two cannot drift.
  */
+import path from 'node:path';
 import type { Inventory } from '../language/inventory.js';
+import { SwarmplayError } from '../errors.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { ConnectionPool, type ConnectionPoolOptions } from '../transport/connection-pool.js';
-import { KnownHosts, defaultKnownHostsPath } from '../transport/known-hosts.js';
+import { KnownHosts, defaultKnownHostsPath, type ForgetResult } from '../transport/known-hosts.js';
+import { quoteArgs } from '../transport/shell-quote.js';
 import type { Connection, ConnectionSpec } from '../transport/types.js';
 
 /** What the command line says about connecting (--strict-host-keys, --known-hosts, --ask-pass, --timeout). */
@@ -61,6 +64,40 @@ export function knownHostsPathFor(inventory: Inventory, settings: Pick<Connectio
   return typeof value === 'string' && value ? value : defaultKnownHostsPath();
 }
 
+/** A path as the user would type it here: relative below the working folder, else absolute. */
+function typedPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/**
+ * The exact command that forgets one host's keys in the known_hosts file this
+ * command reads: the same inventories, and --known-hosts when it was given.
+ */
+export function forgetCommandFor(inventory: Inventory, settings: Pick<ConnectionSettings, 'knownHostsPath'>, host: string): string {
+  return quoteArgs([
+    'swarmplay', 'known-hosts', 'forget', host,
+    ...inventory.sources.flatMap((source) => ['-i', source.includes(',') && !source.includes('/') ? source : typedPath(source)]),
+    ...(settings.knownHostsPath ? ['--known-hosts', settings.knownHostsPath] : []),
+  ]);
+}
+
+/**
+ * `swarmplay known-hosts forget HOST`: removes the entries of the host's
+ * inventory name and of the address it is reached at (on its SSH port) from
+ * the known_hosts file the inventory uses, so that the next run records the
+ * key of a reinstalled host. Nothing is connected to.
+ */
+export function forgetHostKeys(inventory: Inventory, host: string, settings: ConnectionSettings): ForgetResult {
+  if (!inventory.hasHost(host)) {
+    throw new SwarmplayError('BAD_OPTION', `no host ${host} in ${inventory.sources.join(', ')}`, {
+      hint: `its hosts: ${inventory.hostNames().join(', ')}`,
+    });
+  }
+  const spec = connectionSpecFor(host, inventory.hostVars(host), settings);
+  return new KnownHosts(knownHostsPathFor(inventory, settings)).forget([host, spec.address], spec.port);
+}
+
 /** The host's ConnectionSpec from its variables, with the command line's password and timeout applied. */
 export function connectionSpecFor(host: string, vars: Record<string, unknown>, settings: ConnectionSettings): ConnectionSpec {
   const spec = resolveConnectionSpec(host, withDefaults(vars, settings.hostDefaults));
@@ -81,7 +118,9 @@ export class HostConnections {
   ) {
     this.pool = new ConnectionPool({
       strictHostKeys: settings.strictHostKeys,
-      knownHosts: new KnownHosts(knownHostsPathFor(inventory, settings)),
+      knownHosts: new KnownHosts(knownHostsPathFor(inventory, settings), {
+        forgetCommand: (host) => forgetCommandFor(inventory, settings, host),
+      }),
       connectTimeoutMs: settings.connectTimeoutMs,
       ...poolOptions,
     });

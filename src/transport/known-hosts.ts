@@ -10,10 +10,16 @@
  *
  * Policy (OpenSSH's StrictHostKeyChecking=accept-new by default): a known key
  * passes, an unknown host is recorded and accepted (refused in strict mode), a
- * changed key is always refused with both fingerprints and the line to fix.
+ * changed key is always refused with both fingerprints and the command that
+ * accepts the new key for that host only.
+ *
+ * forget() removes a host's entries (`swarmplay known-hosts forget`), as
+ * `ssh-keygen -R` does, with two differences that keep it to that host: a
+ * comma list naming other hosts too keeps the line for them, and wildcard
+ * patterns and @revoked lines are left alone and reported.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
@@ -36,6 +42,37 @@ interface KnownHostsEntry {
 export interface KnownHostsOptions {
   /** Write newly accepted hosts hashed, like OpenSSH's HashKnownHosts yes. Default false: readable entries. */
   hashNewEntries?: boolean;
+  /**
+   * The command that accepts a changed key for one host (its inventory name),
+   * named in the refusal. Default: OpenSSH's `ssh-keygen -R` on the file.
+   */
+  forgetCommand?: (host: string) => string;
+}
+
+/** One entry (or one name of a comma list) that forget() took out of the file. */
+export interface ForgottenEntry {
+  line: number;
+  /** The host field as written: a name, a comma list, or `|1|...` for a hashed entry. */
+  hosts: string;
+  /** The name that matched it. */
+  matched: string;
+  keyType: string;
+  fingerprint: string;
+  /** A comma list naming other hosts as well: only `matched` left it, the line stays for the others. */
+  partial?: boolean;
+}
+
+/** A line forget() matched but did not change, and why. */
+export interface KeptEntry {
+  line: number;
+  hosts: string;
+  reason: string;
+}
+
+export interface ForgetResult {
+  file: string;
+  removed: ForgottenEntry[];
+  kept: KeptEntry[];
 }
 
 export function defaultKnownHostsPath(): string {
@@ -63,12 +100,14 @@ export function keyTypeOfBlob(keyBlob: Buffer): string {
 export class KnownHosts {
   readonly path: string;
   private readonly hashNewEntries: boolean;
+  private readonly forgetCommand?: (host: string) => string;
   private entries: KnownHostsEntry[] | undefined;
   private lineCount = 0;
 
   constructor(filePath: string = defaultKnownHostsPath(), options: KnownHostsOptions = {}) {
     this.path = filePath;
     this.hashNewEntries = options.hashNewEntries ?? false;
+    this.forgetCommand = options.forgetCommand;
   }
 
   /**
@@ -145,10 +184,34 @@ export class KnownHosts {
         `${host}: host key for ${where} (${keyType} ${offered}) is marked @revoked in ${verdict.file}:${verdict.line}`,
         { hint: 'The host offers a key that was revoked: do not connect until its owner replaces it.' });
     }
+    const accept = this.forgetCommand?.(host) ?? `ssh-keygen -R '${where}' -f ${verdict.file}`;
     throw new SwarmplayError('HOST_KEY_CHANGED',
-      `${host}: HOST KEY CHANGED for ${where}: known_hosts has ${verdict.changed}, the host offered ${keyType} ${offered}. ` +
+      `${host}: HOST KEY CHANGED for ${where}: ${verdict.file}:${verdict.line} has ${verdict.changed}, the host offered ${keyType} ${offered}. ` +
       'Someone could be intercepting the connection (or the host was reinstalled).',
-      { hint: `If the change is expected, remove line ${verdict.line} of ${verdict.file} (ssh-keygen -R '${where}' -f ${verdict.file}) and run again.` });
+      { hint: `If the change is expected (check the new fingerprint with the host's console), forget the old key of ${host} only: ${accept}; the next run records the new one.` });
+  }
+
+  /**
+   * Removes the entries naming any of `hostnames` (each as `knownHostsName(name, port)`),
+   * hashed ones included, and rewrites the file in one rename (mode kept).
+   * Nothing else in the file changes.
+   */
+  forget(hostnames: readonly string[], port: number): ForgetResult {
+    const names = [...new Set(hostnames.map((name) => knownHostsName(name, port)))];
+    let text = '';
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const edit = forgetInText(text, names);
+    if (edit.removed.length > 0) {
+      const temp = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;
+      writeFileSync(temp, edit.text, { mode: statSync(this.path).mode & 0o777 });
+      renameSync(temp, this.path);
+      this.entries = undefined;
+    }
+    return { file: this.path, removed: edit.removed, kept: edit.kept };
   }
 
   private load(): KnownHostsEntry[] {
@@ -168,6 +231,50 @@ export class KnownHosts {
     });
     return this.entries;
   }
+}
+
+/** forget() on the file's text: the new text, what left it and what matched but stayed. */
+export function forgetInText(text: string, names: readonly string[]): { text: string; removed: ForgottenEntry[]; kept: KeptEntry[] } {
+  const removed: ForgottenEntry[] = [];
+  const kept: KeptEntry[] = [];
+  const lines = text.split('\n');
+  const out: string[] = [];
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    const entry = parseLine(raw, line);
+    const matched = entry && names.find((name) => hostFieldMatches(entry.hosts, name));
+    if (!entry || !matched) {
+      out.push(raw);
+      return;
+    }
+    const described = { line, hosts: entry.hosts, matched, keyType: entry.keyType, fingerprint: fingerprintSha256(entry.keyBlob) };
+    if (entry.marker) {
+      kept.push({ line, hosts: entry.hosts, reason: `${entry.marker} line: a deliberate mark, edit it by hand if it must go` });
+      out.push(raw);
+      return;
+    }
+    if (entry.hosts.startsWith('|1|')) {
+      removed.push(described);
+      return;
+    }
+    const patterns = entry.hosts.split(',');
+    const isOurs = (pattern: string) => names.some((name) => pattern.toLowerCase() === name.toLowerCase());
+    const wildcards = patterns.filter((pattern) => !isOurs(pattern) && /[*?]/.test(pattern) && !pattern.startsWith('!'));
+    const others = patterns.filter((pattern) => !isOurs(pattern));
+    if (others.length === patterns.length) {
+      // Matched only through a wildcard: the line stands for other hosts too.
+      kept.push({ line, hosts: entry.hosts, reason: `matches through the pattern ${wildcards.join(',') || entry.hosts}, which names other hosts too: edit it by hand` });
+      out.push(raw);
+      return;
+    }
+    if (others.length === 0) {
+      removed.push(described);
+      return;
+    }
+    removed.push({ ...described, partial: true });
+    out.push(raw.replace(entry.hosts, others.join(',')));
+  });
+  return { text: out.join('\n'), removed, kept };
 }
 
 function parseLine(text: string, line: number): KnownHostsEntry | undefined {

@@ -25,19 +25,9 @@
 import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { bringUpLab, until, tasksRunningOn, DOCKERD_PID, type TestLab } from '../support/lab.js';
 import { runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** docker03's dockerd by the pid its stand-in systemctl recorded, checked to be a dockerd of docker03 itself. */
-const DOCKERD_PID = [
-  'pid=$(sed -n \'s/.*"mainPid":\\([0-9][0-9]*\\).*/\\1/p\' /run/systemctl-standin/docker.service.json)',
-  'test -n "$pid" || { echo "no dockerd pid recorded" >&2; exit 1; }',
-  'tr "\\0" " " < /proc/$pid/cmdline | grep -q "^/usr/sbin/dockerd " || { echo "pid $pid is not dockerd" >&2; exit 1; }',
-  'test "$(readlink /proc/$pid/ns/net)" = "$(readlink /proc/self/ns/net)" || { echo "pid $pid is not in this host" >&2; exit 1; }',
-].join('\n');
 
 describe('day two on the lab: worker loss and rebalance, maintenance, quorum, token rotation and rejoin', function () {
   this.timeout(600_000);
@@ -55,21 +45,8 @@ describe('day two on the lab: worker loss and rebalance, maintenance, quorum, to
   const output = (result: CliResult) => `\n--- stdout ---\n${result.stdout.slice(-4000)}\n--- stderr ---\n${result.stderr.slice(-2000)}`;
   const manager = (command: string) => lab.ssh('docker01', command);
 
-  async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-      await sleep(300);
-    }
-  }
-
   /** Nodes running a task of the service (desired and current state running), sorted. */
-  async function runningOn(service: string): Promise<string[]> {
-    const out = await manager(`docker service ps ${service} --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'`);
-    return out.trim().split('\n').filter((line) => / Running /.test(line)).map((line) => line.split(' ')[0]!).sort();
-  }
+  const runningOn = (service: string) => tasksRunningOn(manager, service);
   const count = (nodes: string[], host: string) => nodes.filter((n) => n === host).length;
   const nodeLines = async () => (await manager("docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")).trim().split('\n').sort();
 

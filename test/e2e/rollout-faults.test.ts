@@ -16,7 +16,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { bringUpLab, httpGet, type TestLab } from '../support/lab.js';
+import { bringUpLab, httpGet, until, type TestLab } from '../support/lab.js';
 import { CLI, REPO_ROOT, jsonEvents, recapOf, type CliResult } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
@@ -53,8 +53,6 @@ function startCli(args: string[], timeoutMs: number): BackgroundRun {
   return { done, exited: () => exited };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('dockerd killed on a worker during a rolling update (lab e2eroll)', function () {
   this.timeout(300_000);
   let lab: TestLab;
@@ -68,16 +66,6 @@ describe('dockerd killed on a worker during a rolling update (lab e2eroll)', fun
     return result;
   };
   const output = (result: CliResult) => `\n--- stdout ---\n${result.stdout.slice(-4000)}\n--- stderr ---\n${result.stderr.slice(-2000)}`;
-
-  async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-      await sleep(300);
-    }
-  }
 
   async function pages(): Promise<string[]> {
     return Promise.all(HOSTS.map(async (host) => (/<h1>([^<]*)<\/h1>/.exec(await httpGet(lab.hosts[host]!, 80)) ?? [])[1] ?? '(no page)'));

@@ -98,3 +98,31 @@ export function httpGet(address: string, port: number): Promise<string> {
     request.on('error', reject);
   });
 }
+
+/** Polls `probe` until it gives a value (errors count as "not yet"); fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Nodes running a task of the service (desired and current state running), sorted, as a manager lists them. */
+export async function tasksRunningOn(manager: (command: string) => Promise<string>, service: string): Promise<string[]> {
+  const out = await manager(`docker service ps ${service} --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'`);
+  return out.trim().split('\n').filter((line) => / Running /.test(line)).map((line) => line.split(' ')[0]!).sort();
+}
+
+/**
+ * A lab host's dockerd, by the pid its stand-in systemctl recorded, checked to be a dockerd
+ * of that host itself, in $pid (a shell snippet run on the host).
+ */
+export const DOCKERD_PID = [
+  'pid=$(sed -n \'s/.*"mainPid":\\([0-9][0-9]*\\).*/\\1/p\' /run/systemctl-standin/docker.service.json)',
+  'test -n "$pid" || { echo "no dockerd pid recorded" >&2; exit 1; }',
+  'tr "\\0" " " < /proc/$pid/cmdline | grep -q "^/usr/sbin/dockerd " || { echo "pid $pid is not dockerd" >&2; exit 1; }',
+  'test "$(readlink /proc/$pid/ns/net)" = "$(readlink /proc/self/ns/net)" || { echo "pid $pid is not in this host" >&2; exit 1; }',
+].join('\n');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,5 +122,46 @@ describe('KnownHosts', () => {
     assert.throws(() => new KnownHosts(file).check('h', '10.0.0.11', 22, a!.blob, true),
       (e: unknown) => e instanceof SwarmplayError && e.code === 'HOST_KEY_UNKNOWN' && e.message.includes(a!.fingerprint));
     await assert.rejects(stat(file), /ENOENT/);
+  });
+
+  it('a changed key names both fingerprints and the command that forgets that host only', async () => {
+    const [a, , c] = keys;
+    const file = await fileWith(`10.0.0.12 ${a!.type} ${a!.base64}\n`);
+    const kh = new KnownHosts(file, { forgetCommand: (host) => `swarmplay known-hosts forget ${host} -i inv.yaml` });
+    assert.throws(() => kh.check('docker03', '10.0.0.12', 22, c!.blob, false), (e: unknown) => e instanceof SwarmplayError &&
+      e.code === 'HOST_KEY_CHANGED' && e.message.includes(`${file}:1 has ${a!.fingerprint}, the host offered ssh-ed25519 ${c!.fingerprint}`) &&
+      e.hint!.includes('forget the old key of docker03 only: swarmplay known-hosts forget docker03 -i inv.yaml'));
+  });
+
+  it('forget removes a host by name and address, hashed entries too, and touches nothing else', async () => {
+    const [a, b] = keys;
+    const hashed = await fileWith(`10.0.0.13 ${a!.type} ${a!.base64}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', hashed], { stdio: 'ignore' });
+    const hashedLine = (await readFile(hashed, 'utf8')).trim();
+    const others = [
+      '# my hosts',
+      `docker01 ${b!.type} ${b!.base64}`,
+      `[10.0.0.13]:2222 ${b!.type} ${b!.base64}`,
+      `*.lab ${b!.type} ${b!.base64}`,
+      `@revoked docker03 ${b!.type} ${b!.base64}`,
+    ];
+    const file = await fileWith([others[0], `docker03,10.0.0.13 ${a!.type} ${a!.base64} old comment`, others[1], hashedLine,
+      `docker03,docker04 ${a!.type} ${a!.base64}`, ...others.slice(2), ''].join('\n'));
+    execFileSync('chmod', ['0640', file]);
+    const result = new KnownHosts(file).forget(['docker03', '10.0.0.13'], 22);
+    assert.deepEqual(result.removed.map((r) => [r.line, r.matched, r.partial ?? false, r.fingerprint]), [
+      [2, 'docker03', false, a!.fingerprint], [4, '10.0.0.13', false, a!.fingerprint], [5, 'docker03', true, a!.fingerprint]]);
+    assert.deepEqual(result.kept.map((k) => k.line), [8]);
+    assert.equal(await readFile(file, 'utf8'),
+      [others[0], others[1], `docker04 ${a!.type} ${a!.base64}`, ...others.slice(2), ''].join('\n'));
+    assert.equal((await stat(file)).mode & 0o777, 0o640);
+    // OpenSSH's own reader finds nothing left for the host.
+    const found = (name: string) => spawnSync('ssh-keygen', ['-F', name, '-f', file]).stdout.toString();
+    assert.match(found('docker03'), /^# Host docker03 found: line 6 REVOKED\n@revoked /);
+    assert.equal(found('docker03').split('\n').filter((l) => l && !l.startsWith('#')).length, 1, 'only the @revoked line');
+    assert.equal(found('10.0.0.13'), '');
+    // A second forget finds nothing and writes nothing.
+    const again = new KnownHosts(file).forget(['docker03', '10.0.0.13'], 22);
+    assert.deepEqual(again.removed, []);
   });
 });
