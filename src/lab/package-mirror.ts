@@ -1,7 +1,9 @@
 /**
  * The bare lab's package mirror: a flat apt repository of the .deb files the
  * bare hosts may install (docker.io with containerd, runc and every dependency
- * the bare root lacks; chrony; tree, a small package for tests), downloaded
+ * the bare root lacks; chrony; ufw with the python3 it runs on, so a run can
+ * meet an active firewall; gpg, which apt_key needs; tree, a small package
+ * for tests), downloaded
  * once per machine by the controller's apt-get and indexed with
  * apt-ftparchive, then served on the lab bridge by busybox's httpd. The hosts'
  * sources point at it and they reach nothing else: an air-gapped site.
@@ -24,7 +26,7 @@ import { runLocal } from './local-command.js';
 import { buildCachedOnce } from './cache-build.js';
 import { portAnswers } from './sshd.js';
 
-export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'tree'];
+export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'ufw', 'gpg', 'tree'];
 export const MIRROR_PORT = 80;
 
 export function mirrorPath(root: string): string {

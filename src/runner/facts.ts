@@ -9,7 +9,7 @@ import type { Connection } from '../transport/types.js';
 import { SwarmplayError } from '../errors.js';
 import type { DockerFacts, HostFacts, InterfaceAddress } from '../facts/host-facts.js';
 import { factKey, type FactReader } from '../facts/types.js';
-import { DOCKER_INFO_COMMAND, parseDockerInfo, type DockerInfo } from '../facts/docker-info.js';
+import { DOCKER_INFO_COMMAND, dockerInfo, parseDockerInfo, type DockerInfo } from '../facts/docker-info.js';
 import { ANSIBLE_FACT_SECTIONS, parseAnsibleFacts } from '../facts/ansible-facts.js';
 
 // ---------------------------------------------------------------------------
@@ -45,7 +45,7 @@ export function parseFacts(output: string): HostFacts {
   const defaultSource = /\bsrc\s+(\S+)/.exec(sections.get('default-route') ?? '')?.[1];
   const defaultIpv4 = defaultSource ?? interfaces.find((i) => i.name === defaultDevice)?.ipv4[0];
   const ansible = parseAnsibleFacts(sections, osRelease, (sections.get('hostname') ?? '').trim());
-  return {
+  const facts: HostFacts = {
     hostname: (sections.get('hostname') ?? '').trim(),
     os: {
       id: osRelease.ID ?? '',
@@ -63,7 +63,18 @@ export function parseFacts(output: string): HostFacts {
     docker: parseDocker(sections.get('docker-binaries') ?? '', sections.get('docker-info') ?? ''),
     ansible,
   };
+  const info = readDockerInfo(sections.get('docker-info') ?? '');
+  if (facts.docker.daemonRunning && info) gatheredDockerInfo.set(facts, info);
+  return facts;
 }
+
+/**
+ * The whole `docker info` the gathering read, for hosts whose daemon
+ * answered: the fact cache keeps it as the host's docker_info reading, so
+ * the modules that read docker_info next (docker_daemon, swarm_init,
+ * swarm_join, swarm_node...) cost no second `docker info` round trip.
+ */
+const gatheredDockerInfo = new WeakMap<HostFacts, DockerInfo>();
 
 /** Reads all facts of a host in one round trip. */
 export async function gatherFacts(conn: Connection): Promise<HostFacts> {
@@ -94,7 +105,13 @@ export class FactCache {
 
   /** The host facts (ansible_*), gathered in one round trip. */
   get(host: string): Promise<HostFacts> {
-    return this.remember(host, HOST_FACTS_KEY, async () => this.gather(await this.connect(host)));
+    return this.remember(host, HOST_FACTS_KEY, async () => {
+      const facts = await this.gather(await this.connect(host));
+      const info = gatheredDockerInfo.get(facts);
+      // Read in the same round trip, so as fresh as the facts: a change drops both.
+      if (info) this.remember(host, factKey(dockerInfo.name, {}), async () => info);
+      return facts;
+    });
   }
 
   /** One named fact of the host, read with its own command and parser. */

@@ -4,8 +4,9 @@
  * from the lab's mirror) to a working swarm with its registry. First the
  * faults, which must change nothing (two hosts wanting one name, a skewed
  * clock) or leave no half-installed package (a mirror that does not answer,
- * dpkg locked by another apt); then the cluster as admin with become, a
- * second run as root that changes nothing, and `lab reimage`.
+ * dpkg locked by another apt); then the cluster as admin with become (one
+ * host behind an active ufw, whose ports bootstrap opens), a second run as
+ * root that changes nothing, and `lab reimage`.
  * Every check is made on the hosts with OpenSSH's client, not through
  * swarmplay's report.
  */
@@ -131,7 +132,10 @@ describe('playbooks/bootstrap.yaml from bare hosts (lab up --bare)', function ()
     await lab.ssh('docker03', 'apt-get purge -y -qq tree >/dev/null');
   });
 
-  it('as admin with become: bare hosts to a 3-node swarm with its registry', async () => {
+  it('as admin with become: bare hosts to a 3-node swarm with its registry; ufw active on docker02 gets the swarm\'s ports', async () => {
+    // docker02 runs an active firewall, as many installs do: ufw from the mirror, SSH allowed, all else denied.
+    await lab.ssh('docker02', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ufw >/dev/null && ufw allow 22/tcp >/dev/null && ufw --force enable >/dev/null');
+    assert.match(await lab.ssh('docker02', 'ufw status verbose'), /^Status: active\nLogging: .*\nDefault: deny \(incoming\)/m);
     const run = await playbook(asAdmin());
     timings.firstRun = run.ms;
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -141,9 +145,15 @@ describe('playbooks/bootstrap.yaml from bare hosts (lab up --bare)', function ()
       assert.equal((await lab.ssh(host, 'hostname')).trim(), host);
       assert.match(await lab.ssh(host, 'getent hosts $(hostname)'), new RegExp(`\\s${host}$`, 'm'), `${host} resolves its own name`);
       assert.match(await lab.ssh(host, 'dpkg -s docker.io'), /^Status: install ok installed$/m);
-      // No firewall is active on a fresh Debian: no ufw, no firewalld, the kernel's INPUT chain accepts all.
-      assert.equal((await lab.ssh(host, 'command -v ufw firewall-cmd; iptables -S INPUT')).trim(), '-P INPUT ACCEPT');
     }
+    // No firewall is active on a fresh Debian: no ufw, no firewalld, the kernel's INPUT chain accepts all.
+    for (const host of ['docker01', 'docker03']) assert.equal((await lab.ssh(host, 'command -v ufw firewall-cmd; iptables -S INPUT')).trim(), '-P INPUT ACCEPT');
+    // ufw's own listing on docker02: the swarm's ports and the registry's, allowed; docker02 being a
+    // reachable manager (above) shows 2377/tcp and gossip really pass its firewall.
+    const allowed = (await lab.ssh('docker02', 'ufw status')).split('\n').filter((line) => /ALLOW/.test(line) && !/\(v6\)/.test(line))
+      .map((line) => line.split(/\s+/)[0]);
+    assert.deepEqual(allowed, ['22/tcp', '2377/tcp', '7946/tcp', '7946/udp', '4789/udp', '5000/tcp']);
+    assert.match(await lab.ssh('docker02', 'ufw status verbose'), /^Status: active$/m);
     const registry = `${lab.hosts.docker01}:5000`;
     assert.match(await lab.ssh('docker03', `docker image inspect ${registry}/httpd:latest --format '{{.Id}}'`), /^sha256:/);
   });

@@ -8,9 +8,14 @@
  * same recap, same end state. A second run changes nothing; --check after a
  * change made by hand reports it and changes nothing; a package that does
  * not exist fails with apt's own message and installs nothing.
+ * Then, with swarmplay alone: apt_key, apt_repository and deb822_repository
+ * against a signed repository the test serves on the lab bridge (its own
+ * key, made with gpg here), packages installed from it (dpkg -s); modprobe
+ * on the shared kernel (a module built in: only its boot-time file).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bringUpLab, type TestLab } from '../support/lab.js';
@@ -28,7 +33,9 @@ describe('system modules on a bare lab, beside ansible-playbook', function () {
   before(async () => {
     lab = await bringUpLab({ name: 'modsys', subnet: '10.203.24.0/24', hosts: 2, bare: true, withPython: true });
   });
+  let repoServer: ChildProcess | undefined;
   after(async () => {
+    repoServer?.kill();
     await lab?.down();
   });
 
@@ -126,5 +133,84 @@ EOF`]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
     assert.match(result.stdout, /failed: \[docker01\] => install chrony nosuchpkg failed: .*E: Unable to locate package nosuchpkg/s);
     assert.match((await lab.ssh('docker01', "dpkg-query -W -f='${db:Status-Abbrev}' chrony 2>&1 || true")).trim(), /^(un|dpkg-query: no packages found)/);
+  });
+
+  /**
+   * Two flat apt repositories (one/ and two/, a small package each), indexed with apt-ftparchive and
+   * signed (InRelease, Release.gpg) with a key made here, served on the lab bridge by busybox httpd.
+   */
+  async function serveSignedRepositories(): Promise<{ url: string; keyFile: string; fingerprint: string }> {
+    const root = path.join(lab.dir, 'signed-repo');
+    const gnupg = path.join(root, 'gnupg');
+    mkdirSync(gnupg, { recursive: true, mode: 0o700 });
+    const gpg = (...args: string[]) => exec('gpg', ['--homedir', gnupg, '--batch', ...args]);
+    await gpg('--passphrase', '', '--quick-gen-key', 'swarmplay lab repository <lab@swarmplay.invalid>', 'ed25519', 'sign', 'never');
+    const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec((await gpg('--with-colons', '--list-keys')).stdout)![1]!;
+    const keyFile = path.join(root, 'lab-repository.asc');
+    writeFileSync(keyFile, (await gpg('--armor', '--export', fingerprint)).stdout);
+    for (const name of ['one', 'two']) {
+      const pkg = path.join(root, 'build', name);
+      mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
+      mkdirSync(path.join(pkg, 'usr', 'share', 'doc', `lab-hello-${name}`), { recursive: true });
+      writeFileSync(path.join(pkg, 'DEBIAN', 'control'), `Package: lab-hello-${name}\nVersion: 1.0\nArchitecture: all\nMaintainer: swarmplay lab <lab@swarmplay.invalid>\nDescription: a package of the lab's signed repository\n`);
+      writeFileSync(path.join(pkg, 'usr', 'share', 'doc', `lab-hello-${name}`, 'README'), `from the signed repository ${name}\n`);
+      const repo = path.join(root, 'www', name);
+      mkdirSync(repo, { recursive: true });
+      await exec('dpkg-deb', ['--root-owner-group', '--build', pkg, path.join(repo, `lab-hello-${name}_1.0_all.deb`)]);
+      writeFileSync(path.join(repo, 'Packages'), (await exec('apt-ftparchive', ['packages', '.'], { cwd: repo })).stdout);
+      writeFileSync(path.join(repo, 'Release'), (await exec('apt-ftparchive', ['-o', 'APT::FTPArchive::Release::Origin=swarmplay-lab-signed', 'release', '.'], { cwd: repo })).stdout);
+      await gpg('--yes', '--local-user', fingerprint, '--clearsign', '-o', path.join(repo, 'InRelease'), path.join(repo, 'Release'));
+      await gpg('--yes', '--local-user', fingerprint, '--armor', '--detach-sign', '-o', path.join(repo, 'Release.gpg'), path.join(repo, 'Release'));
+    }
+    await exec('gpgconf', ['--homedir', gnupg, '--kill', 'gpg-agent']).catch(() => {});
+    const address = `${lab.hosts.docker01!.replace(/\.\d+$/, '.1')}:8081`;
+    repoServer = spawn('/bin/busybox', ['httpd', '-f', '-p', address, '-h', path.join(root, 'www')], { stdio: 'ignore' });
+    await lab.ssh('docker01', `for i in $(seq 50); do (exec 3<>/dev/tcp/${address.replace(':', '/')}) 2>/dev/null && exit 0; sleep 0.1; done; exit 1`);
+    return { url: `http://${address}`, keyFile, fingerprint };
+  }
+
+  it('apt_key, apt_repository, deb822_repository: packages from a signed repository, keys in /etc/apt/keyrings', async () => {
+    const repo = await serveSignedRepositories();
+    const playbook = path.join(REPO_ROOT, 'test', 'fixtures', 'system', 'signed-repository.yaml');
+    const run = () => runCli(['run', playbook, '-i', lab.inventory, '--limit', 'docker01', '--json',
+      '-e', `repo_url=${repo.url}`, '-e', `repo_key_file=${repo.keyFile}`], { timeoutMs: 300_000 });
+    const first = await run();
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.deepEqual(recapOf(first.stdout).docker01, { ok: 5, changed: 5, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+    // From outside: dpkg has both packages; the keyring holds the repository's key; the sources say signed-by.
+    const installed = await lab.ssh('docker01', 'dpkg -s lab-hello-one lab-hello-two | grep -E "^(Package|Status):"');
+    assert.equal(installed.trim(), 'Package: lab-hello-one\nStatus: install ok installed\nPackage: lab-hello-two\nStatus: install ok installed');
+    assert.match(await lab.ssh('docker01', 'gpg --show-keys --with-colons /etc/apt/keyrings/lab-one.gpg'), new RegExp(`^fpr:+${repo.fingerprint}:`, 'm'));
+    assert.equal((await lab.ssh('docker01', 'cat /etc/apt/sources.list.d/lab-one.list')).trim(), `deb [signed-by=/etc/apt/keyrings/lab-one.gpg] ${repo.url}/one ./`);
+    const deb822 = await lab.ssh('docker01', 'cat /etc/apt/sources.list.d/lab-two.sources');
+    assert.match(deb822, new RegExp(`^URIs: ${repo.url}/two$`, 'm'));
+    assert.match(deb822, /^Signed-By: \n    -----BEGIN PGP PUBLIC KEY BLOCK-----$/m);
+    // apt verified both (no trusted=yes anywhere): apt-cache policy names the signed repositories as the packages' source.
+    const policy = await lab.ssh('docker01', 'apt-cache policy lab-hello-one lab-hello-two');
+    for (const name of ['one', 'two']) assert.match(policy, new RegExp(`${repo.url.replace(/\./g, '\\.')}/${name} \\./ Packages`));
+    assert.doesNotMatch(await lab.ssh('docker01', 'cat /etc/apt/sources.list.d/lab-*'), /trusted/);
+
+    const again = await run();
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal(recapOf(again.stdout).docker01!.changed, 0, 'a second run changes nothing');
+  });
+
+  it('modprobe on the shared kernel: a built-in module is present, only its boot-time file written; a missing one is modprobe\'s own error', async () => {
+    // The lab hosts share this machine's kernel, which has overlay (Docker's storage driver) built in.
+    assert.equal((await lab.ssh('docker01', 'test -d /sys/module/overlay && echo built-in-or-loaded')).trim(), 'built-in-or-loaded');
+    const playbook = path.join(REPO_ROOT, 'test', 'fixtures', 'system', 'modprobe.yaml');
+    const first = await runCli(['run', playbook, '-i', lab.inventory, '--limit', 'docker01', '--json'], { timeoutMs: 120_000 });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(recapOf(first.stdout).docker01!.changed, 1);
+    assert.equal(await lab.ssh('docker01', 'cat /etc/modules-load.d/overlay.conf'), 'overlay\n');
+    const again = await runCli(['run', playbook, '-i', lab.inventory, '--limit', 'docker01', '--json'], { timeoutMs: 120_000 });
+    assert.equal(recapOf(again.stdout).docker01!.changed, 0, again.stdout);
+
+    const file = path.join(lab.dir, 'modprobe-missing.yaml');
+    writeFileSync(file, '- hosts: docker01\n  gather_facts: false\n  tasks:\n    - modprobe: { name: dummy, persistent: present }\n');
+    const missing = await runCli(['run', file, '-i', lab.inventory], { timeoutMs: 120_000 });
+    assert.equal(missing.code, 2, missing.stdout + missing.stderr);
+    assert.match(missing.stdout, /failed: \[docker01\] => .*modprobe: FATAL: Module dummy not found/s);
+    assert.equal((await lab.ssh('docker01', 'test -e /etc/modules-load.d/dummy.conf && echo written || echo absent')).trim(), 'absent');
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { FactCache, gatherFacts, parseFacts, FACTS_COMMAND } from '../../src/runner/facts.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
-import { DOCKER_INFO_COMMAND } from '../../src/facts/docker-info.js';
+import { DOCKER_INFO_COMMAND, dockerInfo } from '../../src/facts/docker-info.js';
 import { fixture, jsonFixture } from '../fixtures/docker/index.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import { KnownHosts } from '../../src/transport/known-hosts.js';
@@ -222,6 +222,26 @@ describe('facts', () => {
       assert.ok(!cache.hasHostFacts('h'));
       await cache.get('h');
       assert.deepEqual(connected, ['h', 'h']);
+    });
+
+    it('keeps the docker info the gathering read as the docker_info reading, until a change drops both', async () => {
+      const info = jsonFixture('info-inactive.json', () => {});
+      const cache = new FactCache(async (host) => new LocalConnection(host), async () =>
+        parseFacts(`${S}docker-binaries\n/usr/bin/dockerd\n${S}docker-info\n${info}\n${S}end\n`));
+      let reads = 0;
+      const counting = { ...dockerInfo, parse: (...args: Parameters<typeof dockerInfo.parse>) => { reads += 1; return dockerInfo.parse(...args); } };
+      await cache.get('h');
+      assert.equal((await cache.read('h', counting, {})).swarm.state, 'inactive');
+      assert.equal(reads, 0, 'no second docker info');
+      cache.invalidate('h');
+      await cache.read('h', counting, {}).catch(() => {});
+      assert.equal(reads, 1, 'read again after a change');
+      // A daemon that does not answer leaves nothing to keep: docker_info reads (and says why it fails).
+      const down = new FactCache(async (host) => new LocalConnection(host), async () =>
+        parseFacts(`${S}docker-binaries\n/usr/bin/docker\n${S}docker-info\n${S}end\n`));
+      await down.get('h');
+      await down.read('h', counting, {}).catch(() => {});
+      assert.equal(reads, 2);
     });
 
     it('a failed read is not cached', async () => {

@@ -56,6 +56,8 @@ export interface MemoryHostOptions {
   dockerInfo?: string;
   /** IPv4 addresses by interface, for the gathered facts. */
   addresses?: Record<string, string[]>;
+  /** What the gathering's `command -v apt-get dnf yum ...` finds, e.g. ['/usr/bin/dnf']; unset: nothing. */
+  packageManagers?: string[];
 }
 
 const DEFAULT_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
@@ -110,6 +112,7 @@ export class MemoryHost {
   readonly commands: ScriptedCommand[];
   dockerInfo?: string;
   addresses: Record<string, string[]>;
+  packageManagers: string[];
 
   constructor(
     readonly name: string,
@@ -120,6 +123,7 @@ export class MemoryHost {
     this.commands = [...(options.commands ?? [])];
     this.dockerInfo = options.dockerInfo;
     this.addresses = options.addresses ?? { eth0: ['192.0.2.10'] };
+    this.packageManagers = options.packageManagers ?? [];
     for (const dir of ['/', '/etc', '/tmp', ...(options.directories ?? [])]) this.mkdirp(dir);
     for (const [file, content] of Object.entries(options.files ?? {})) this.write(file, content);
   }
@@ -199,6 +203,9 @@ export class MemoryHost {
       section('arch', 'x86_64'),
       section('addresses', addresses.join('\n')),
       section('default-route', defaultDevice ? `default via 192.0.2.1 dev ${defaultDevice}` : ''),
+      section('package-managers', this.packageManagers.join('\n')),
+      // The same tools as the Ansible-named facts read them (ansible_pkg_mgr).
+      section('pkg', this.packageManagers.map((tool) => path.posix.basename(tool)).join('\n')),
       section('docker-binaries', this.dockerInfo === undefined ? '' : '/usr/bin/dockerd\n/usr/bin/docker'),
       section('docker-info', this.dockerInfo ?? ''),
       section('end', ''),

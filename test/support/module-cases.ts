@@ -8,6 +8,7 @@
  *   facts:
  *     docker_info: { file: info-manager.json, set: { Swarm.ControlAvailable: false } }
  *   files: { /etc/hosts: "127.0.0.1 localhost\n" }
+ *   stats: { /sys/module/overlay: { type: directory } }
  *   probes: { "command -v dockerd": "/usr/sbin/dockerd\n" }
  *   expect:
  *     steps: ["run: docker swarm leave --force"]
@@ -19,7 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './cli.js';
-import { fakeHost, type ProbeAnswer } from './fake-host.js';
+import { fakeHost, type FakeStat, type ProbeAnswer } from './fake-host.js';
 import { fixture } from '../fixtures/docker/index.js';
 import type { Plan } from '../../src/modules/types.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
@@ -41,6 +42,8 @@ export interface ModuleCase {
   hostFacts?: Partial<HostFacts>;
   facts?: Record<string, CaseOutput>;
   files?: Record<string, string>;
+  /** Path -> stat, for directories and files' attributes (see fake-host.ts). */
+  stats?: Record<string, FakeStat>;
   probes?: Record<string, CaseOutput>;
   templates?: Record<string, string>;
   expect: {
@@ -95,6 +98,7 @@ export function caseHost(c: ModuleCase) {
     vars: c.vars,
     facts: c.hostFacts,
     files: c.files,
+    stats: c.stats,
     templates: c.templates,
     factOutputs: Object.fromEntries(Object.entries(c.facts ?? {}).map(([key, out]) => [key, caseOutput(out)])),
     probes: Object.fromEntries(Object.entries(c.probes ?? {}).map(([key, out]) => [key, caseOutput(out)])),
