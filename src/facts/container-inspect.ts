@@ -19,6 +19,12 @@ export interface ContainerState {
   ports: Record<string, string[]>;
   /** Host path -> container path, for bind mounts. */
   binds: Record<string, string>;
+  /** Volume name -> container path, for named volumes. */
+  volumes: Record<string, string>;
+  /** "KEY=VALUE", the image's and the container's own. */
+  env: string[];
+  /** The command (Config.Cmd) as words. */
+  cmd: string[];
 }
 
 export function containerInspectCommand(name: string): string {
@@ -34,10 +40,14 @@ export function parseContainerInspect(stdout: string): ContainerState {
     ports[port] = (Array.isArray(bindings) ? bindings : []).map((b) => asString(asObject(b).HostPort));
   }
   const binds: Record<string, string> = {};
+  const volumes: Record<string, string> = {};
   for (const mount of Array.isArray(container.Mounts) ? container.Mounts : []) {
     const m = asObject(mount);
     if (m.Type === 'bind') binds[asString(m.Source)] = asString(m.Destination);
+    if (m.Type === 'volume') volumes[asString(m.Name)] = asString(m.Destination);
   }
+  const config = asObject(container.Config);
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(asString) : []);
   return {
     id: asString(container.Id),
     image: asString(asObject(container.Config).Image),
@@ -46,6 +56,9 @@ export function parseContainerInspect(stdout: string): ContainerState {
     restartPolicy: asString(asObject(hostConfig.RestartPolicy).Name),
     ports,
     binds,
+    volumes,
+    env: strings(config.Env),
+    cmd: strings(config.Cmd),
   };
 }
 

@@ -36,6 +36,10 @@ const swarmInitArgs = z
     /** Seconds to wait for a member that reads "pending" (reconnecting after a daemon restart) to reach its managers. */
     reconnect_timeout: z.number().int().positive().default(60),
     rotate_tokens: z.enum(['worker', 'manager', 'both']).nullish().transform((v) => v ?? undefined),
+    /** Address pools overlay networks take their subnets from (init only: docker cannot change them later). */
+    default_addr_pool: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'a pool in CIDR form, e.g. 10.20.0.0/16')).min(1).optional(),
+    /** The prefix length of each network's subnet taken from the pools (docker's default 24). */
+    subnet_size: z.number().int().min(8).max(30).optional(),
   })
   .strict();
 
@@ -147,6 +151,8 @@ export const swarmInit = defineModule({
         command: quoteArgs([
           'docker', 'swarm', 'init', '--advertise-addr', advertise,
           ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
+          ...(args.default_addr_pool ?? []).flatMap((pool) => ['--default-addr-pool', pool]),
+          ...(args.subnet_size !== undefined ? ['--default-addr-pool-mask-length', String(args.subnet_size)] : []),
         ]),
         timeoutMs: 60_000,
         failMessage: `docker swarm init failed on ${ctx.host}`,
