@@ -55,7 +55,9 @@ const dockerSwarmArgs = z
       if (args[key] == null) refinement.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is required with ${when}` });
     };
     if (args.state === 'join') {
-      need('join_token', 'state join');
+      // A token templated from a manager's swarm_facts is null in --check before the swarm exists: the
+      // join step then says so on the host (swarm_join's joinStep) instead of failing the whole check.
+      if (args.join_token === undefined) need('join_token', 'state join');
       need('remote_addrs', 'state join');
       if (args.remote_addrs?.length === 0) refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['remote_addrs'], message: 'needs at least one manager address' });
     }
@@ -68,7 +70,7 @@ const dockerSwarmArgs = z
         message: 'with state present (docker swarm init --force-new-cluster, which drops every other manager) is not taken by swarmplay; recover a swarm that lost its quorum by hand',
       });
     }
-    if (args.state !== 'join' || (args.remote_addrs?.length && args.join_token != null)) checkMapped(refinement, () => engineTask(args));
+    if (args.state !== 'join' || args.remote_addrs?.length) checkMapped(refinement, () => engineTask(args));
   });
 
 type DockerSwarmArgs = z.infer<typeof dockerSwarmArgs>;
