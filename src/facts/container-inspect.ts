@@ -17,6 +17,10 @@ export interface ContainerState {
   restartPolicy: string;
   /** Container port ("5000/tcp") -> host ports. */
   ports: Record<string, string[]>;
+  /** Container port -> "HOST_IP:HOST_PORT" as bound ("" for an IP not given: every address). */
+  portBindings: Record<string, string[]>;
+  /** HostConfig.Binds as given to docker ("/src:/dst:rw", "name:/dst"). */
+  bindSpecs: string[];
   /** Host path -> container path, for bind mounts. */
   binds: Record<string, string>;
   /** Volume name -> container path, for named volumes. */
@@ -36,8 +40,10 @@ export function parseContainerInspect(stdout: string): ContainerState {
   const state = asObject(container.State);
   const hostConfig = asObject(container.HostConfig);
   const ports: Record<string, string[]> = {};
+  const portBindings: Record<string, string[]> = {};
   for (const [port, bindings] of Object.entries(asObject(hostConfig.PortBindings))) {
     ports[port] = (Array.isArray(bindings) ? bindings : []).map((b) => asString(asObject(b).HostPort));
+    portBindings[port] = (Array.isArray(bindings) ? bindings : []).map((b) => `${asString(asObject(b).HostIp)}:${asString(asObject(b).HostPort)}`);
   }
   const binds: Record<string, string> = {};
   const volumes: Record<string, string> = {};
@@ -55,6 +61,8 @@ export function parseContainerInspect(stdout: string): ContainerState {
     status: asString(state.Status),
     restartPolicy: asString(asObject(hostConfig.RestartPolicy).Name),
     ports,
+    portBindings,
+    bindSpecs: Array.isArray(hostConfig.Binds) ? hostConfig.Binds.map(asString) : [],
     binds,
     volumes,
     env: strings(config.Env),

@@ -263,6 +263,9 @@ function envRecord(env: readonly string[]): Record<string, string> {
   return record;
 }
 
+/** Nothing in common with any setting: every setting given gets its flag. */
+const NO_ROLLOUT: RolloutConfig = { parallelism: NaN, delayNs: NaN, failureAction: '', monitorNs: NaN, maxFailureRatio: NaN, order: '' };
+
 function rolloutFlags(prefix: 'update' | 'rollback', current: RolloutConfig | undefined, wanted: RolloutArgs | undefined): string[] {
   if (!wanted) return [];
   const now = current ?? DOCKER_ROLLOUT_DEFAULTS;
@@ -402,9 +405,11 @@ export function serviceCreateArgs(args: DockerServiceArgs): string[] {
   for (const network of args.networks ?? []) words.push('--network', network);
   for (const port of args.publish ?? []) words.push('--publish', portSpec(port));
   if (args.stop_grace_period !== undefined) words.push('--stop-grace-period', formatDuration(args.stop_grace_period));
-  // Against docker's defaults, only what differs needs a flag.
-  words.push(...rolloutFlags('update', DOCKER_ROLLOUT_DEFAULTS, args.update_config));
-  words.push(...rolloutFlags('rollback', DOCKER_ROLLOUT_DEFAULTS, args.rollback_config));
+  // Every setting given is stored in the spec, even one equal to docker's default: the CLI sends only the
+  // settings it has flags for, and a reader of the stored spec (the Docker API without defaults, as
+  // community.docker reads it) must find what the playbook asked.
+  words.push(...rolloutFlags('update', NO_ROLLOUT, args.update_config));
+  words.push(...rolloutFlags('rollback', NO_ROLLOUT, args.rollback_config));
   words.push(...resourceFlags('limit', {}, args.resources?.limits));
   words.push(...resourceFlags('reserve', {}, args.resources?.reservations));
   for (const mount of args.mounts ?? []) words.push('--mount', mountSpec(mount));

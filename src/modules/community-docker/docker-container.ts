@@ -5,7 +5,8 @@
  * published_ports, volumes, env, command, detach, cleanup, recreate, pull.
  *
  * Idempotent by `docker container inspect`: a container whose image,
- * command, published host ports, volumes, restart policy and env (the given
+ * command, published ports (host IP 0.0.0.0 unless given, as theirs),
+ * volumes (mode rw unless given, as theirs), restart policy and env (the given
  * entries; the image adds its own) are as asked is left alone, started or
  * stopped as `state` says; one that differs is removed and created again,
  * as theirs does. `detach: false` runs the container in the foreground
@@ -84,17 +85,19 @@ const dockerContainerArgs = z
 
 type DockerContainerArgs = z.infer<typeof dockerContainerArgs>;
 
-interface PortWanted {
-  key: string;
-  hostPort: string;
+/** Their published port spec as docker binds it: "IP:HOST_PORT" per container port, the IP 0.0.0.0 unless given (their default_host_ip). */
+export function portBinding(spec: string): { key: string; binding: string; flag: string } {
+  const [mapping, protocol = 'tcp'] = spec.split('/');
+  const parts = mapping!.split(':');
+  const containerPort = parts.at(-1)!;
+  const hostPort = parts.length > 1 ? parts.at(-2)! : '';
+  const ip = parts.length > 2 ? parts[0]! : '0.0.0.0';
+  return { key: `${containerPort}/${protocol}`, binding: `${ip}:${hostPort}`, flag: `${ip}:${hostPort}:${containerPort}/${protocol}` };
 }
 
-function portsWanted(args: DockerContainerArgs): PortWanted[] {
-  return (args.published_ports ?? args.ports ?? []).map((spec) => {
-    const [mapping, protocol = 'tcp'] = spec.split('/');
-    const parts = mapping!.split(':');
-    return { key: `${parts.at(-1)}/${protocol}`, hostPort: parts.length > 1 ? parts.at(-2)! : '' };
-  });
+/** Their volume spec with the mode they add when none is given ("/src:/dst" -> "/src:/dst:rw"). */
+export function bindSpec(volume: string): string {
+  return volume.split(':').length === 2 ? `${volume}:rw` : volume;
 }
 
 function normalImage(image: string): string {
@@ -113,18 +116,17 @@ export function containerDifferences(container: ContainerState, args: DockerCont
   if (args.restart_policy != null && (container.restartPolicy || 'no') !== args.restart_policy) {
     differences.push(`restart policy ${container.restartPolicy || 'no'} (wanted ${args.restart_policy})`);
   }
-  const ports = portsWanted(args);
   if (args.published_ports != null || args.ports != null) {
-    const have = Object.entries(container.ports).flatMap(([key, hosts]) => hosts.map((host) => `${key}<-${host}`)).sort();
-    const want = ports.map((port) => `${port.key}<-${port.hostPort}`).sort();
-    // A port given without a host port takes any free one: only its container side is compared.
-    const same = have.length === want.length && want.every((w, i) => w.endsWith('<-') ? have[i]!.startsWith(w) : have[i] === w);
+    const have = Object.entries(container.portBindings).flatMap(([key, bindings]) => bindings.map((binding) => `${key} ${binding}`)).sort();
+    const want = (args.published_ports ?? args.ports ?? []).map(portBinding).map((port) => `${port.key} ${port.binding}`).sort();
+    // A port given without a host port takes any free one: only its container side and IP are compared.
+    const same = have.length === want.length && want.every((w, i) => (w.endsWith(':') ? have[i]!.startsWith(w) : have[i] === w));
     if (!same) differences.push(`published ports [${have.join(', ')}] (wanted [${want.join(', ')}])`);
   }
-  for (const volume of args.volumes ?? []) {
-    const [source, target] = volume.split(':') as [string, string];
-    const mounted = source.startsWith('/') ? container.binds[source] : container.volumes[source];
-    if (mounted !== target) differences.push(`volume ${source} not at ${target}`);
+  if (args.volumes != null) {
+    const want = args.volumes.map(bindSpec).sort();
+    const have = [...container.bindSpecs].sort();
+    if (want.join('\n') !== have.join('\n')) differences.push(`volumes [${have.join(', ')}] (wanted [${want.join(', ')}])`);
   }
   for (const [key, value] of Object.entries(args.env ?? {})) {
     if (!container.env.includes(`${key}=${value}`)) differences.push(`env ${key}`);
@@ -136,8 +138,8 @@ export function containerDifferences(container: ContainerState, args: DockerCont
 export function containerOptions(args: DockerContainerArgs): string[] {
   const words = ['--name', args.name.replace(/^\//, '')];
   if (args.restart_policy) words.push('--restart', args.restart_policy);
-  for (const port of args.published_ports ?? args.ports ?? []) words.push('-p', port);
-  for (const volume of args.volumes ?? []) words.push('-v', volume);
+  for (const port of args.published_ports ?? args.ports ?? []) words.push('-p', portBinding(port).flag);
+  for (const volume of args.volumes ?? []) words.push('-v', bindSpec(volume));
   for (const [key, value] of Object.entries(args.env ?? {})) words.push('-e', `${key}=${value}`);
   words.push(args.image!);
   if (args.command != null) words.push(...commandWords(args.command));
