@@ -132,7 +132,7 @@ function engineArgs(args: SwarmServiceArgs): DockerServiceArgs {
     labels: args.labels,
     container_labels: args.container_labels,
     constraints: args.placement?.constraints,
-    placement_preferences: args.placement?.preferences?.map((preference) => preference.spread),
+    placement_preferences: args.placement?.preferences?.map((preference) => ({ spread: preference.spread })),
     networks: args.networks,
     update_config: rolloutOf(args.update_config),
     rollback_config: rolloutOf(args.rollback_config),
