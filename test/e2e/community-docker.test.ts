@@ -43,7 +43,7 @@ describe('community.docker module names build a swarm on the lab', function () {
     assert.deepEqual(lines.slice(0, 3), ['docker01 Ready Active Leader', 'docker02 Ready Active ', 'docker03 Ready Active ']);
     assert.deepEqual(lines.slice(3, 6), ['docker01 {"registry":"yes"}', 'docker02 {}', 'docker03 {"mem":"max"}']);
     assert.equal(lines[6], 'overlay swarm attachable=true 10.232.40.0/24 10.232.40.1');
-    assert.equal(lines[7], 'registry:latest running always {"5000/tcp":[{"HostIp":"","HostPort":"5000"}]} ["/var/lib/cd-registry:/var/lib/registry"]');
+    assert.equal(lines[7], 'registry:latest running always {"5000/tcp":[{"HostIp":"0.0.0.0","HostPort":"5000"}]} ["/var/lib/cd-registry:/var/lib/registry:rw"]');
     assert.equal(lines[8], '127.0.0.1:5000/cd-web:latest 1 ["GREETING=hello"] ["node.labels.registry == yes"] [{"Protocol":"tcp","TargetPort":80,"PublishedPort":8089,"PublishMode":"host"}] 1 stop-first');
     assert.equal(lines[9], 'docker01 Running');
     assert.equal(lines[10], '{"repositories":["cd-web"]}');
