@@ -3,12 +3,13 @@
 # ansible (not only ansible-core): the comparisons with Ansible use its json callback (ansible.posix)
 # and the bootstrap benchmark its community.docker modules.
 # mmdebstrap and apt-utils: the bare lab builds its hosts' Debian root and its package mirror with them.
+# python3-docker: the Docker SDK ansible-playbook's community.docker modules need (the lab hosts share the machine's /usr).
 # chromium: the page tests of `swarmplay ui` drive it headless through playwright-core (never a downloaded browser).
 # Idempotent and quiet when everything is there already.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-for pkg in sudo openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible sshpass openssl util-linux time mmdebstrap apt-utils chromium; do
+for pkg in sudo openssh-server openssh-client docker.io docker-registry busybox-static iproute2 ansible sshpass openssl util-linux time mmdebstrap apt-utils python3-docker chromium; do
   have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -17,8 +17,18 @@ export interface ContainerState {
   restartPolicy: string;
   /** Container port ("5000/tcp") -> host ports. */
   ports: Record<string, string[]>;
+  /** Container port -> "HOST_IP:HOST_PORT" as bound ("" for an IP not given: every address). */
+  portBindings: Record<string, string[]>;
+  /** HostConfig.Binds as given to docker ("/src:/dst:rw", "name:/dst"). */
+  bindSpecs: string[];
   /** Host path -> container path, for bind mounts. */
   binds: Record<string, string>;
+  /** Volume name -> container path, for named volumes. */
+  volumes: Record<string, string>;
+  /** "KEY=VALUE", the image's and the container's own. */
+  env: string[];
+  /** The command (Config.Cmd) as words. */
+  cmd: string[];
 }
 
 export function containerInspectCommand(name: string): string {
@@ -30,14 +40,20 @@ export function parseContainerInspect(stdout: string): ContainerState {
   const state = asObject(container.State);
   const hostConfig = asObject(container.HostConfig);
   const ports: Record<string, string[]> = {};
+  const portBindings: Record<string, string[]> = {};
   for (const [port, bindings] of Object.entries(asObject(hostConfig.PortBindings))) {
     ports[port] = (Array.isArray(bindings) ? bindings : []).map((b) => asString(asObject(b).HostPort));
+    portBindings[port] = (Array.isArray(bindings) ? bindings : []).map((b) => `${asString(asObject(b).HostIp)}:${asString(asObject(b).HostPort)}`);
   }
   const binds: Record<string, string> = {};
+  const volumes: Record<string, string> = {};
   for (const mount of Array.isArray(container.Mounts) ? container.Mounts : []) {
     const m = asObject(mount);
     if (m.Type === 'bind') binds[asString(m.Source)] = asString(m.Destination);
+    if (m.Type === 'volume') volumes[asString(m.Name)] = asString(m.Destination);
   }
+  const config = asObject(container.Config);
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(asString) : []);
   return {
     id: asString(container.Id),
     image: asString(asObject(container.Config).Image),
@@ -45,7 +61,12 @@ export function parseContainerInspect(stdout: string): ContainerState {
     status: asString(state.Status),
     restartPolicy: asString(asObject(hostConfig.RestartPolicy).Name),
     ports,
+    portBindings,
+    bindSpecs: Array.isArray(hostConfig.Binds) ? hostConfig.Binds.map(asString) : [],
     binds,
+    volumes,
+    env: strings(config.Env),
+    cmd: strings(config.Cmd),
   };
 }
 

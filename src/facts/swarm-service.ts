@@ -84,6 +84,31 @@ export interface ServiceState {
   updateStatus: UpdateStatus | null;
   /** Ports the swarm actually set up (Endpoint.Ports). */
   endpointPorts: PublishedPort[];
+  /** ContainerSpec.Command (the image's entrypoint replaced) and ContainerSpec.Args. */
+  command: string[];
+  args: string[];
+  mounts: ServiceMount[];
+}
+
+export interface ServiceMount {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path or volume name; empty for tmpfs. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+function parseMounts(value: unknown): ServiceMount[] {
+  return asArray(value).map((entry) => {
+    const mount = asObject(entry);
+    const type = asString(mount.Type);
+    return {
+      type: (['bind', 'volume', 'tmpfs'].includes(type) ? type : 'volume') as ServiceMount['type'],
+      source: asString(mount.Source),
+      target: asString(mount.Target),
+      readOnly: mount.ReadOnly === true,
+    };
+  });
 }
 
 function parsePorts(value: unknown): PublishedPort[] {
@@ -162,6 +187,9 @@ export function parseServiceObject(service: Json): ServiceState {
         }
       : null,
     endpointPorts: parsePorts(asObject(service.Endpoint).Ports),
+    command: asArray(container.Command).map(asString),
+    args: asArray(container.Args).map(asString),
+    mounts: parseMounts(container.Mounts),
   };
 }
 

@@ -32,6 +32,8 @@ const dockerNetworkArgs = z
     subnet: leaveAsIs(z.string().regex(cidr, 'a subnet in CIDR form, e.g. 10.231.22.0/24')),
     gateway: leaveAsIs(z.string().regex(ipv4, 'an IPv4 address').or(z.string().regex(/^[0-9a-fA-F:]+$/, 'an IP address'))),
     attachable: leaveAsIs(booleanArg),
+    /** local, global or swarm (a bridge network the swarm's services may use: `--scope swarm`). */
+    scope: leaveAsIs(z.enum(['local', 'global', 'swarm'])),
     labels: leaveAsIs(z.record(scalar)),
   })
   .strict()
@@ -115,6 +117,7 @@ export function networkDifferences(network: NetworkState, args: DockerNetworkArg
   }
   if (network.driver !== args.driver) other.push(`driver ${network.driver} -> ${args.driver}`);
   if (args.attachable !== undefined && network.attachable !== args.attachable) other.push(`attachable ${network.attachable} -> ${args.attachable}`);
+  if (args.scope !== undefined && network.scope !== args.scope) other.push(`scope ${network.scope} -> ${args.scope}`);
   if (args.labels !== undefined) {
     const same = Object.keys(args.labels).length === Object.keys(network.labels).length &&
       Object.entries(args.labels).every(([key, value]) => network.labels[key] === value);
@@ -128,6 +131,7 @@ export function networkCreateCommand(args: DockerNetworkArgs): string {
   if (args.subnet) words.push('--subnet', args.subnet);
   if (args.gateway) words.push('--gateway', args.gateway);
   if (args.attachable) words.push('--attachable');
+  if (args.scope) words.push('--scope', args.scope);
   for (const [key, value] of Object.entries(args.labels ?? {})) words.push('--label', `${key}=${value}`);
   words.push(args.name);
   return quoteArgs(words);
@@ -148,6 +152,10 @@ export function servicesUsing(probeOutput: string, network: NetworkState): strin
     .map((line) => line.trim().split(/\s+/))
     .filter((words) => words.length > 1 && words.slice(1).some((target) => target === network.id || target === network.name))
     .map((words) => words[0]!);
+}
+
+export function networkCreateStep(args: DockerNetworkArgs): Step {
+  return { kind: 'command', description: `docker network create --driver ${args.driver} ${args.name}`, command: networkCreateCommand(args) };
 }
 
 function describe(network: NetworkState) {
@@ -172,7 +180,7 @@ export const dockerNetwork = defineModule({
     }
     const result: Record<string, unknown> = { name: args.name, state: args.state };
     const remove: Step = { kind: 'command', description: `docker network rm ${args.name}`, command: quoteArgs(['docker', 'network', 'rm', args.name]) };
-    const create: Step = { kind: 'command', description: `docker network create --driver ${args.driver} ${args.name}`, command: networkCreateCommand(args) };
+    const create = networkCreateStep(args);
 
     if (args.state === 'absent') {
       if (!network) return { steps: [], result };

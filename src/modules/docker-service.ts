@@ -145,8 +145,17 @@ const envArg = z.union([
     Object.fromEntries(items.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]))),
 ]);
 
+const mountArg = z
+  .object({
+    source: z.string().default(''),
+    target: z.string().regex(/^\//, 'an absolute path in the container'),
+    type: z.enum(['bind', 'volume', 'tmpfs']).default('volume'),
+    readonly: booleanArg.default(false),
+  })
+  .strict();
+
 const SPEC_ARGUMENTS = [
-  'image', 'replicas', 'mode', 'publish', 'constraints', 'placement_preferences', 'labels', 'container_labels', 'env',
+  'command', 'args', 'mounts', 'image', 'replicas', 'mode', 'publish', 'constraints', 'placement_preferences', 'labels', 'container_labels', 'env',
   'networks', 'update_config', 'rollback_config', 'resources', 'stop_grace_period',
 ] as const;
 
@@ -169,6 +178,13 @@ const dockerServiceArgs = z
     resources: leaveAsIs(z.object({ limits: resourceAmountsArg.optional(), reservations: resourceAmountsArg.optional() }).strict()),
     /** Time a task gets to stop before it is killed; every stop-first update batch waits for it. */
     stop_grace_period: leaveAsIs(durationArg),
+    /** The container's command, replacing the image's entrypoint (`--entrypoint`), as words. */
+    command: leaveAsIs(z.array(z.string()).min(1)),
+    /** The command's arguments (after the image in `docker service create`), as words. */
+    args: leaveAsIs(z.array(z.string())),
+    mounts: leaveAsIs(z.array(mountArg)),
+    /** false: docker does not ask the registry for the image's digest (`--no-resolve-image`). */
+    resolve_image: booleanArg.default(true),
     rollback: booleanArg.default(false),
     /** Replace the tasks (update --force) when they are unevenly spread over the nodes. */
     rebalance: booleanArg.default(false),
@@ -213,6 +229,8 @@ export interface ServiceUpdate {
   differences: string[];
   /** The change replaces tasks (template or ports), so swarm will report a rollout. */
   rollout: boolean;
+  /** The arguments whose values differ (image, replicas, publish...). */
+  changedArgs: (keyof DockerServiceArgs)[];
 }
 
 function normalizeConstraint(constraint: string): string {
@@ -244,6 +262,9 @@ function envRecord(env: readonly string[]): Record<string, string> {
   }
   return record;
 }
+
+/** Nothing in common with any setting: every setting given gets its flag. */
+const NO_ROLLOUT: RolloutConfig = { parallelism: NaN, delayNs: NaN, failureAction: '', monitorNs: NaN, maxFailureRatio: NaN, order: '' };
 
 function rolloutFlags(prefix: 'update' | 'rollback', current: RolloutConfig | undefined, wanted: RolloutArgs | undefined): string[] {
   if (!wanted) return [];
@@ -278,19 +299,21 @@ function resourceFlags(kind: 'limit' | 'reserve', current: ResourceAmounts, want
 export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, networkIds: ReadonlyMap<string, string> = new Map()): ServiceUpdate {
   const flags: string[] = [];
   const differences: string[] = [];
+  const changedArgs: (keyof DockerServiceArgs)[] = [];
   let rollout = false;
-  const note = (difference: string, newFlags: string[], replacesTasks: boolean) => {
+  const note = (arg: keyof DockerServiceArgs, difference: string, newFlags: string[], replacesTasks: boolean) => {
     if (newFlags.length === 0) return;
     flags.push(...newFlags);
     differences.push(difference);
+    changedArgs.push(arg);
     if (replacesTasks) rollout = true;
   };
 
   if (args.image !== undefined && !sameImage(current.image, args.image)) {
-    note(`image ${current.image.split('@')[0]} -> ${args.image}`, ['--image', args.image], true);
+    note('image', `image ${current.image.split('@')[0]} -> ${args.image}`, ['--image', args.image], true);
   }
   if (args.replicas !== undefined && current.mode === 'replicated' && args.replicas !== current.replicas) {
-    note(`replicas ${current.replicas} -> ${args.replicas}`, ['--replicas', String(args.replicas)], false);
+    note('replicas', `replicas ${current.replicas} -> ${args.replicas}`, ['--replicas', String(args.replicas)], false);
   }
   if (args.constraints !== undefined) {
     const wanted = new Set(args.constraints.map(normalizeConstraint));
@@ -299,11 +322,11 @@ export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, ne
       ...current.constraints.filter((c) => !wanted.has(normalizeConstraint(c))).flatMap((c) => ['--constraint-rm', c]),
       ...args.constraints.filter((c) => !have.has(normalizeConstraint(c))).flatMap((c) => ['--constraint-add', c]),
     ];
-    note(`constraints [${current.constraints.join(', ')}] -> [${args.constraints.join(', ')}]`, constraintFlags, true);
+    note('constraints', `constraints [${current.constraints.join(', ')}] -> [${args.constraints.join(', ')}]`, constraintFlags, true);
   }
   if (args.placement_preferences !== undefined && args.placement_preferences.join('\n') !== current.preferences.join('\n')) {
     // Preferences are an ordered hierarchy: replace the whole list.
-    note(
+    note('placement_preferences',
       `placement preferences [${current.preferences.join(', ')}] -> [${args.placement_preferences.join(', ')}]`,
       [
         ...current.preferences.flatMap((p) => ['--placement-pref-rm', `spread=${p}`]),
@@ -312,18 +335,18 @@ export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, ne
       true,
     );
   }
-  if (args.labels !== undefined) note('service labels', mapFlags(current.labels, args.labels, '--label-add', '--label-rm'), false);
+  if (args.labels !== undefined) note('labels', 'service labels', mapFlags(current.labels, args.labels, '--label-add', '--label-rm'), false);
   if (args.container_labels !== undefined) {
-    note('container labels', mapFlags(current.containerLabels, args.container_labels, '--container-label-add', '--container-label-rm'), true);
+    note('container_labels', 'container labels', mapFlags(current.containerLabels, args.container_labels, '--container-label-add', '--container-label-rm'), true);
   }
-  if (args.env !== undefined) note('environment', mapFlags(envRecord(current.env), args.env, '--env-add', '--env-rm'), true);
+  if (args.env !== undefined) note('env', 'environment', mapFlags(envRecord(current.env), args.env, '--env-add', '--env-rm'), true);
   if (args.networks !== undefined) {
     const wantedIds = new Set(args.networks.map((network) => networkIds.get(network) ?? network));
     const networkFlags = [
       ...current.networkIds.filter((id) => !wantedIds.has(id)).flatMap((id) => ['--network-rm', id]),
       ...args.networks.filter((network) => !current.networkIds.includes(networkIds.get(network) ?? network)).flatMap((network) => ['--network-add', network]),
     ];
-    note(`networks -> [${args.networks.join(', ')}]`, networkFlags, true);
+    note('networks', `networks -> [${args.networks.join(', ')}]`, networkFlags, true);
   }
   if (args.publish !== undefined) {
     const wanted = new Map(args.publish.map((port) => [portKey(port), port]));
@@ -332,21 +355,41 @@ export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, ne
       ...[...have].filter(([key]) => !wanted.has(key)).flatMap(([, port]) => ['--publish-rm', portSpec(port)]),
       ...[...wanted].filter(([key]) => !have.has(key)).flatMap(([, port]) => ['--publish-add', portSpec(port)]),
     ];
-    note(`published ports [${current.publish.map(portKey).join(', ')}] -> [${args.publish.map(portKey).join(', ')}]`, publishFlags, true);
+    note('publish', `published ports [${current.publish.map(portKey).join(', ')}] -> [${args.publish.map(portKey).join(', ')}]`, publishFlags, true);
   }
   if (args.stop_grace_period !== undefined && args.stop_grace_period !== current.stopGracePeriodNs) {
-    note(`stop grace period ${formatDuration(current.stopGracePeriodNs)} -> ${formatDuration(args.stop_grace_period)}`,
+    note('stop_grace_period', `stop grace period ${formatDuration(current.stopGracePeriodNs)} -> ${formatDuration(args.stop_grace_period)}`,
       ['--stop-grace-period', formatDuration(args.stop_grace_period)], true);
   }
-  note('update settings', rolloutFlags('update', current.updateConfig, args.update_config), false);
-  note('rollback settings', rolloutFlags('rollback', current.rollbackConfig, args.rollback_config), false);
+  if (args.command !== undefined && args.command.join('\0') !== current.command.join('\0')) {
+    note('command', `command ${JSON.stringify(current.command)} -> ${JSON.stringify(args.command)}`, ['--entrypoint', quoteArgs(args.command)], true);
+  }
+  if (args.args !== undefined && args.args.join('\0') !== current.args.join('\0')) {
+    note('args', `args ${JSON.stringify(current.args)} -> ${JSON.stringify(args.args)}`, ['--args', quoteArgs(args.args)], true);
+  }
+  if (args.mounts !== undefined) {
+    const wanted = new Map(args.mounts.map((mount) => [mount.target, mountSpec(mount)]));
+    const have = new Map(current.mounts.map((mount) => [mount.target, mountSpec({ ...mount, readonly: mount.readOnly })]));
+    const mountFlags = [
+      ...[...have].filter(([target, spec]) => wanted.get(target) !== spec).flatMap(([target]) => ['--mount-rm', target]),
+      ...[...wanted].filter(([target, spec]) => have.get(target) !== spec).flatMap(([, spec]) => ['--mount-add', spec]),
+    ];
+    note('mounts', `mounts [${[...have.values()].join(' ')}] -> [${[...wanted.values()].join(' ')}]`, mountFlags, true);
+  }
+  note('update_config', 'update settings', rolloutFlags('update', current.updateConfig, args.update_config), false);
+  note('rollback_config', 'rollback settings', rolloutFlags('rollback', current.rollbackConfig, args.rollback_config), false);
   if (args.resources !== undefined) {
-    note('resources', [
+    note('resources', 'resources', [
       ...resourceFlags('limit', current.limits, args.resources.limits),
       ...resourceFlags('reserve', current.reservations, args.resources.reservations),
     ], true);
   }
-  return { flags, differences, rollout };
+  return { flags, differences, rollout, changedArgs };
+}
+
+/** The long --mount syntax. */
+export function mountSpec(mount: { type: string; source: string; target: string; readonly: boolean }): string {
+  return [`type=${mount.type}`, ...(mount.source ? [`source=${mount.source}`] : []), `target=${mount.target}`, ...(mount.readonly ? ['readonly'] : [])].join(',');
 }
 
 /** `docker service create` arguments (everything after `create`) for a new service. */
@@ -362,12 +405,17 @@ export function serviceCreateArgs(args: DockerServiceArgs): string[] {
   for (const network of args.networks ?? []) words.push('--network', network);
   for (const port of args.publish ?? []) words.push('--publish', portSpec(port));
   if (args.stop_grace_period !== undefined) words.push('--stop-grace-period', formatDuration(args.stop_grace_period));
-  // Against docker's defaults, only what differs needs a flag.
-  words.push(...rolloutFlags('update', DOCKER_ROLLOUT_DEFAULTS, args.update_config));
-  words.push(...rolloutFlags('rollback', DOCKER_ROLLOUT_DEFAULTS, args.rollback_config));
+  // Every setting given is stored in the spec, even one equal to docker's default: the CLI sends only the
+  // settings it has flags for, and a reader of the stored spec (the Docker API without defaults, as
+  // community.docker reads it) must find what the playbook asked.
+  words.push(...rolloutFlags('update', NO_ROLLOUT, args.update_config));
+  words.push(...rolloutFlags('rollback', NO_ROLLOUT, args.rollback_config));
   words.push(...resourceFlags('limit', {}, args.resources?.limits));
   words.push(...resourceFlags('reserve', {}, args.resources?.reservations));
-  words.push(args.image!);
+  for (const mount of args.mounts ?? []) words.push('--mount', mountSpec(mount));
+  if (args.command !== undefined) words.push('--entrypoint', quoteArgs(args.command));
+  if (!args.resolve_image) words.push('--no-resolve-image');
+  words.push(args.image!, ...(args.args ?? []));
   return words;
 }
 
@@ -540,11 +588,12 @@ export const dockerService = defineModule({
       return { steps: [], result, ...(msg && { msg }) };
     }
     result.differences = update.differences;
+    result.changed_arguments = update.changedArgs;
     return {
       steps: convergeChange(
         ctx.host,
         `docker service update ${update.flags.join(' ')} ${args.name}`,
-        quoteArgs(['docker', 'service', 'update', '--detach', ...update.flags, args.name]),
+        quoteArgs(['docker', 'service', 'update', '--detach', ...(args.resolve_image ? [] : ['--no-resolve-image']), ...update.flags, args.name]),
         args,
         { kind: 'update', statusBefore: service.updateStatus, expectRollout: update.rollout, image: args.image ?? service.image },
       ),

@@ -75,6 +75,8 @@ import { modprobe } from './modprobe.js';
 import { timezone } from './timezone.js';
 import { mount } from './mount.js';
 import { cron } from './cron.js';
+// community.docker's modules under their names, on the swarm modules above.
+import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-docker/index.js';
 
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
@@ -82,7 +84,7 @@ const MODULES: readonly ModuleDefinition[] = [
   dockerService, dockerStack, dockerNetwork, meta, includeVars, ...FILES_HTTP_FIREWALL_MODULES,
   // System modules.
   apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
-  hostname, sysctl, modprobe, timezone, mount, cron,
+  hostname, sysctl, modprobe, timezone, mount, cron, ...COMMUNITY_DOCKER_MODULES,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = {
@@ -96,6 +98,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.modprobe': 'modprobe',
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
+  ...COMMUNITY_DOCKER_ALIASES,
 };
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));

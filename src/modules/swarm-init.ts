@@ -55,6 +55,10 @@ const swarmInitArgs = z
     force_new_cluster: booleanArg.default(false),
     /** Seconds the recovered manager may take to list the nodes again. */
     recover_timeout: z.number().int().positive().default(60),
+    /** Address pools overlay networks take their subnets from (init only: docker cannot change them later). */
+    default_addr_pool: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'a pool in CIDR form, e.g. 10.20.0.0/16')).min(1).optional(),
+    /** The prefix length of each network's subnet taken from the pools (docker's default 24). */
+    subnet_size: z.number().int().min(8).max(30).optional(),
   })
   .strict();
 
@@ -111,13 +115,18 @@ export function waitForReconnectingMember(reconnectTimeout: number, leaveHint: b
 }
 
 /** `docker swarm init`, or its --force-new-cluster form that recovers a swarm from one manager. */
-function initStep(host: string, advertise: string, listenAddr: string | undefined, force: boolean): Step {
+function initStep(host: string, advertise: string, args: Pick<SwarmInitArgs, 'listen_addr' | 'default_addr_pool' | 'subnet_size'>, force: boolean): Step {
   const words = ['docker', 'swarm', 'init', ...(force ? ['--force-new-cluster'] : []), '--advertise-addr', advertise];
   return {
     kind: 'command',
     id: 'init',
     description: words.join(' '),
-    command: quoteArgs([...words, ...(listenAddr ? ['--listen-addr', listenAddr] : [])]),
+    command: quoteArgs([
+      ...words,
+      ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
+      ...(args.default_addr_pool ?? []).flatMap((pool) => ['--default-addr-pool', pool]),
+      ...(args.subnet_size !== undefined ? ['--default-addr-pool-mask-length', String(args.subnet_size)] : []),
+    ]),
     timeoutMs: 60_000,
     failMessage: `${words.slice(0, 3).join(' ')}${force ? ' --force-new-cluster' : ''} failed on ${host}`,
   };
@@ -182,7 +191,7 @@ async function planRecovery(
   const formerManagers = remoteManagers.filter((m) => m.nodeId !== selfId).map((m) => m.addr);
   return {
     steps: [
-      initStep(ctx.host, resolved.address, args.listen_addr, true),
+      initStep(ctx.host, resolved.address, args, true),
       {
         kind: 'wait',
         id: 'recovered',
@@ -260,7 +269,7 @@ export const swarmInit = defineModule({
     if ('error' in resolved) return { steps: [], failed: resolved.error };
     const advertise = resolved.address;
     return {
-      steps: [initStep(ctx.host, advertise, args.listen_addr, false), ...readJoinSteps(ctx.host)],
+      steps: [initStep(ctx.host, advertise, args, false), ...readJoinSteps(ctx.host)],
       msg: `initialise a swarm on ${ctx.host} advertising ${advertise}`,
       result: { manager_addr: managerAddress('', advertise) },
     };

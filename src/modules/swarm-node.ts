@@ -11,7 +11,8 @@
  * leftovers, which `state: absent` removes.
  *
  * Labels: `merge` adds or updates the given ones, `exact` also removes the
- * others, `absent` removes the given keys.
+ * others, `absent` removes the given keys; `labels_to_remove` names keys to
+ * remove besides (ignored for a key `labels` sets, and with `exact`).
  *
  * Draining (`availability: drain`) waits (`wait`, default true) until the
  * node runs no task and every replicated service is back to its replica
@@ -45,6 +46,8 @@ const swarmNodeArgs = z
     availability: z.enum(['active', 'pause', 'drain']).nullish().transform((v) => v ?? undefined),
     labels: z.record(labelValue).nullish().transform((v) => v ?? undefined),
     labels_state: z.enum(['merge', 'exact', 'absent']).default('merge'),
+    /** Label keys to remove besides (community.docker's docker_node): a key also in labels keeps its value. */
+    labels_to_remove: z.array(z.string().min(1)).nullish().transform((v) => v ?? undefined),
     /** state absent: remove the node even while it is still up (`docker node rm --force`). */
     force: booleanArg.default(false),
     /** state absent: remove only the entries that are not Ready; ok when there are none. */
@@ -74,6 +77,12 @@ function labelsAfter(current: Record<string, string>, wanted: Record<string, str
   if (mode === 'exact') return { ...wanted };
   if (mode === 'absent') return Object.fromEntries(Object.entries(current).filter(([key]) => !Object.hasOwn(wanted, key)));
   return { ...current, ...wanted };
+}
+
+/** labels_to_remove as a labels map for the 'absent' rules: not with exact, never a key labels sets. */
+function labelsToRemove(args: SwarmNodeArgs): Record<string, string> {
+  if (!args.labels_to_remove || args.labels_state === 'exact') return {};
+  return Object.fromEntries(args.labels_to_remove.filter((key) => !(args.labels && Object.hasOwn(args.labels, key))).map((key) => [key, '']));
 }
 
 function matching(nodes: NodeListEntry[], node: string): NodeListEntry[] {
@@ -121,6 +130,8 @@ export const swarmNode = defineModule({
     const flags: string[] = [];
     if (args.availability && args.availability !== node.availability) flags.push('--availability', args.availability);
     if (args.labels) flags.push(...labelFlags(node.labels, args.labels, args.labels_state));
+    const removals = labelsToRemove(args);
+    flags.push(...labelFlags(node.labels, removals, 'absent'));
     if (flags.length > 0) {
       steps.push({
         kind: 'command',
@@ -136,7 +147,7 @@ export const swarmNode = defineModule({
       ...node,
       role: args.role ?? node.role,
       availability: args.availability ?? node.availability,
-      labels: args.labels ? labelsAfter(node.labels, args.labels, args.labels_state) : node.labels,
+      labels: labelsAfter(args.labels ? labelsAfter(node.labels, args.labels, args.labels_state) : node.labels, removals, 'absent'),
     };
     return { steps, result: describe(after), ...(warnings.length && { warnings }) };
   },
