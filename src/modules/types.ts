@@ -167,6 +167,11 @@ export interface Plan {
    * fresh facts. In check mode the wait is reported and nothing more.
    */
   planAgain?: boolean;
+  /**
+   * The change happened earlier, outside this task (a background job that
+   * async_status reads): the task reports changed without a step of its own.
+   */
+  changedEarlier?: boolean;
   /** Variables to set on the host (set_fact), applied by the runner. */
   setFacts?: Record<string, unknown>;
   /** Risks the user should hear about; the runner says each distinct one once per run. */

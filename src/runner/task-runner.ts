@@ -12,6 +12,7 @@ import { changesHost, type ModuleDefinition, type ModuleContext, type Plan, type
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import { describeStep, executeSteps } from './step-executor.js';
+import { DEFAULT_POLL_SECONDS, runAsync } from './async-task.js';
 import type { Connection } from '../transport/types.js';
 import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
@@ -140,9 +141,9 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
 async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown, stepLines: string[]): Promise<TaskResult> {
   const { module } = env;
   if (plan.failed) {
-    return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: false, failed: true, msg: plan.failed } };
+    return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: plan.changedEarlier === true, failed: true, msg: plan.failed } };
   }
-  const wouldChange = plan.steps.some(changesHost);
+  const wouldChange = plan.steps.some(changesHost) || plan.changedEarlier === true;
   const diffs = env.diffMode && wouldChange ? plan.diffs : undefined;
   if (env.checkMode) {
     // The gate: in check mode no step of any kind reaches the host.
@@ -152,6 +153,15 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
       return { status: 'skipped', msg: 'skipped in check mode: its effect cannot be predicted (no creates/removes)', steps: stepLines, result: { changed: false, skipped: true } };
     }
     return { status: wouldChange ? 'changed' : 'ok', diffs, msg: plan.msg, steps: stepLines, result: { ...plan.result, changed: wouldChange, failed: false }, setFacts: plan.setFacts };
+  }
+  if (env.task.async && plan.steps.length) {
+    if (!conn) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
+    stepLines.push(...plan.steps.map(describeStep));
+    const outcome = await runAsync({
+      host: env.host, module, conn, become: env.task.become, seconds: env.task.async, poll: env.task.poll ?? DEFAULT_POLL_SECONDS,
+      signal: env.signal, progress: env.progress,
+    }, plan, args);
+    return { ...outcome, steps: stepLines, diffs, setFacts: outcome.status === 'failed' ? undefined : plan.setFacts };
   }
   let outcomes: StepOutcome[] = [];
   let failedMsg: string | undefined;
