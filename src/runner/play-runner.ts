@@ -14,7 +14,7 @@ import type { Recap } from './recap.js';
 import type { Connection } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
@@ -49,6 +49,8 @@ export interface PlayRunnerDeps {
   /** Task name to start at (--start-at-task); cleared once reached. */
   startAt?: { name: string; reached: boolean };
   signal: AbortSignal;
+  /** add_host, group_by: the run's inventory changes; later tasks and plays see it. */
+  changeInventory(changes: InventoryChange[], location: ModuleTask['location']): void;
   /** Reads a task file an include names at run time (a templated path); bad input throws. */
   loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
 }
@@ -362,7 +364,8 @@ export class PlayRunner {
     if (!module) throw new SwarmplayError('UNKNOWN_MODULE', `unknown module '${task.module}'`, { location: task.location });
     // The task's own `when` is judged per loop item by the task runner; only the enclosing blocks' here.
     const taskScope = { ...this.childScope(scope, task), when: scope.when };
-    const targets = task.runOnce ? hosts.slice(0, 1) : hosts;
+    // add_host runs once, for the first host, as Ansible's bypass_host_loop (its result is that host's only).
+    const targets = task.runOnce || module.bypassHostLoop ? hosts.slice(0, 1) : hosts;
     this.deps.emit({
       event: 'task_start', name, module: task.module, handler,
       location: `${task.location.file}:${task.location.line}`, hosts: targets.map((h) => h.name),
@@ -460,6 +463,7 @@ export class PlayRunner {
     // delegate_facts: what the task sets belongs to the host it was delegated to.
     const factsHost = task.delegateFacts && delegateHost ? this.scope.hosts.get(delegateHost) ?? host : host;
     if (outcome.setFacts && outcome.status !== 'failed') Object.assign(factsHost.runtimeVars, outcome.setFacts);
+    if (outcome.inventory?.length && outcome.status !== 'failed') this.deps.changeInventory(outcome.inventory, task.location);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
     // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
