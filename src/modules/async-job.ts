@@ -69,9 +69,9 @@ echo done > "$J/finished"
 /** The shell that makes the job's folder and starts it in its own session; prints the folder. */
 export function startJobCommand(jid: string, steps: CommandStep[], record: JobRecord): string {
   const lines = [
-    'umask 077',
     `D="$HOME/${ASYNC_DIR}"; J="$D/${jid}"`,
-    'mkdir -p "$D" && mkdir "$J" || exit 1',
+    // The folders are the user's only; the job's own commands keep the user's umask.
+    'mkdir -p "$D" && chmod 700 "$D" && mkdir -m 700 "$J" || exit 1',
     `printf '%s' ${quote(JSON.stringify(record))} > "$J/task.json"`,
     `printf '%s' ${quote(RUNNER)} > "$J/run.sh"`,
   ];

@@ -15,6 +15,7 @@ import type { Connection } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
+import { META_ACTIONS } from '../modules/meta.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
@@ -443,7 +444,6 @@ export class PlayRunner {
       if (error instanceof UnreachableError && scope.ignoreUnreachable) {
         // ignore_unreachable: counted ok and ignored, as Ansible counts it; the host stays in the play.
         const msg = error.reason.format();
-        this.deps.recap.record(host.name, 'ok');
         this.deps.recap.record(host.name, 'failed', 'ignored', false);
         this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'unreachable', ignored: true, msg });
         return { status: 'ok', result: { unreachable: true, changed: false, msg } };
@@ -517,21 +517,28 @@ export class PlayRunner {
     });
   }
 
-  private async runMeta(task: ModuleTask, hosts: HostState[], scope: Scope): Promise<void> {
+  private async runMeta(task: ModuleTask, allHosts: HostState[], scope: Scope): Promise<void> {
     const action = String(task.args._raw ?? task.args.action ?? '');
-    if (action === 'flush_handlers') await this.flushHandlers(hosts, scope);
+    // `when` on a meta task picks the hosts it acts for; with none, it does nothing.
+    const vars = (h: HostState) => taskVars(h, this.scope, this.layers(scope, h), task.role);
+    const conditions = [...scope.when, ...task.when];
+    const hosts = allHosts.filter((h) => conditions.every((c) => evaluateCondition(c, vars(h), task.location)));
+    if (hosts.length === 0) return;
+    if (action === 'flush_handlers') await this.flushHandlers(allHosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
     // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
-    else if (action === 'end_host') {
-      const vars = (h: HostState) => taskVars(h, this.scope, this.layers(scope, h), task.role);
-      const conditions = [...scope.when, ...task.when];
-      for (const h of hosts) if (conditions.every((c) => evaluateCondition(c, vars(h), task.location))) this.endedHosts.add(h);
-    }
-    // Connections are per host for the whole run and the inventory is read once: nothing to redo.
-    else if (action !== 'noop' && action !== 'reset_connection' && action !== 'refresh_inventory' && action !== 'clear_host_errors') {
+    else if (action === 'end_host') for (const h of hosts) this.endedHosts.add(h);
+    else if (action === 'reset_connection') {
+      // A new connection, as Ansible's: a login made now sees what changed for the user (a group added by a task).
+      if (this.deps.reconnect) await Promise.all(hosts.map((h) => this.deps.reconnect!(h.name).catch(() => undefined)));
+    } else if (action === 'clear_host_errors') {
+      // Hosts that failed earlier in this play take part again.
+      for (const h of this.batch) if (!h.unreachable) h.failed = false;
+    } else if (action !== 'noop' && action !== 'refresh_inventory') {
+      // refresh_inventory: the inventory is read once per run (add_host and group_by change it in memory); inventory files a task wrote are not read again.
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
-        location: task.location, hint: 'use flush_handlers, end_play, end_host, clear_facts, reset_connection, refresh_inventory or noop',
+        location: task.location, hint: `use one of ${META_ACTIONS.join(', ')}`,
       });
     }
   }

@@ -67,8 +67,8 @@ describe('async jobs on the host (sh, no Python)', function () {
     // The command and its runner are gone once run; the folder is the user's only.
     const files = await readdir(folder);
     assert.ok(!files.some((f) => f.endsWith('.sh')), files.join(' '));
-    const mode = (await sh(`stat -c %a ${folder}`)).stdout.trim();
-    assert.equal(mode, '700');
+    const mode = (await sh(`stat -c %a ${folder} ${path.dirname(folder)}`)).stdout.trim();
+    assert.equal(mode, "700\n700");
   });
 
   it('async_status: finished 0 while it runs, then the command\'s result (changed); a failing command fails', async () => {
