@@ -1,7 +1,7 @@
 /**
  * Play and task keywords on a real lab (two plain sshd hosts): async/poll and
  * async_status, add_host, group_by, throttle, module_defaults, collections,
- * delegate_facts, meta (flush_handlers, reset_connection, refresh_inventory,
+ * delegate_facts, setup (filter, gather_subset), meta (flush_handlers, reset_connection, refresh_inventory,
  * clear_facts, end_host, end_play), ignore_unreachable and any_errors_fatal on
  * a block. The same playbook (test/fixtures/keywords/keywords.yaml) runs under
  * swarmplay and ansible-playbook at once, each writing under /root/kw-<tool>;
@@ -10,21 +10,26 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, recapOf, runCli } from '../support/cli.js';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 
 const exec = promisify(execFile);
-const PLAYBOOK = path.join(REPO_ROOT, 'test/fixtures/keywords/keywords.yaml');
+const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/keywords/keywords.yaml');
 type Recap = Record<string, Record<string, number>>;
 
 describe('play and task keywords: swarmplay and ansible-playbook on the same lab hosts', function () {
   this.timeout(240_000);
   let lab: TestLab;
+  /** The playbook, copied beside the lab's inventory: the retry file swarmplay writes stays out of the repository. */
+  let PLAYBOOK: string;
 
   before(async () => {
     lab = await bringUpLab({ name: 'kwe', subnet: '10.203.30.0/24', hosts: 2, docker: false });
+    PLAYBOOK = path.join(lab.dir, 'keywords.yaml');
+    await copyFile(FIXTURE, PLAYBOOK);
   });
 
   after(async () => {
@@ -80,6 +85,8 @@ describe('play and task keywords: swarmplay and ansible-playbook on the same lab
       assert.match(mine, /^groups 644 \['kwextra'\] \['docker01'\] \['docker01', 'docker02'\]\|$/m, 'add_host and group_by');
       assert.match(mine, /^handler 644 flushed\|after-flush\|$/m, 'flush_handlers ran the handler before the next task');
       assert.doesNotMatch(mine, /after-end-play|after-fatal/);
+      assert.match(mine, new RegExp(`^setup 644 \\['ansible_distribution', 'ansible_os_family'\\] Debian Debian \\['ansible_all_ipv4_addresses'\\] \\[.*'${lab.hosts[host]!.replace(/\./g, '\\.')}'.*\\]$`, 'm'),
+        'setup with filter and gather_subset');
     }
     const second = await filesOf('docker02', 'swarmplay');
     assert.match(second, /^seen-kwextra 644 blue none \['added'\]\|$/m, 'a later play ran on the added host with its variables');
