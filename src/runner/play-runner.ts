@@ -75,6 +75,8 @@ interface Scope {
   moduleDefaults: Record<string, Record<string, RawValue>>[];
   anyErrorsFatal: boolean;
   ignoreUnreachable: boolean;
+  /** throttle of the blocks around: the task's own, when smaller, wins. */
+  throttle?: number;
   /** Per-host variables of an include's loop item (loop var, index var). */
   perHost?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -242,6 +244,7 @@ export class PlayRunner {
       moduleDefaults: task.moduleDefaults ? [...scope.moduleDefaults, task.moduleDefaults] : scope.moduleDefaults,
       anyErrorsFatal: task.anyErrorsFatal ?? scope.anyErrorsFatal,
       ignoreUnreachable: task.ignoreUnreachable ?? scope.ignoreUnreachable,
+      throttle: smallestLimit(task.throttle, scope.throttle),
       perHost: scope.perHost,
     };
   }
@@ -389,8 +392,8 @@ export class PlayRunner {
       }
       if (outcome.status === 'unreachable') failed.add(host);
     };
-    // throttle: at most that many hosts at once for this task.
-    const throttle = task.throttle ? pLimit(task.throttle) : undefined;
+    // throttle (the task's or a block's around it): at most that many hosts at once for this task.
+    const throttle = taskScope.throttle ? pLimit(taskScope.throttle) : undefined;
     await Promise.all(targets.map((host) => this.limit(() => (throttle ? throttle(() => runOne(host)) : runOne(host)))));
     return failed;
   }
@@ -577,6 +580,12 @@ export class PlayRunner {
       if (!ranAny) return;
     }
   }
+}
+
+/** The tighter of two throttles (Ansible: a task's throttle cannot exceed its block's). */
+function smallestLimit(...limits: (number | undefined)[]): number | undefined {
+  const given = limits.filter((n): n is number => n !== undefined && n > 0);
+  return given.length ? Math.min(...given) : undefined;
 }
 
 function loopItems(loop: unknown, vars: Record<string, unknown>, location: ModuleTask['location']): unknown[] {

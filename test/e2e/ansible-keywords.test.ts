@@ -15,10 +15,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, recapOf, runCli } from '../support/cli.js';
 import { bringUpLab, type TestLab } from '../support/lab.js';
+import { runAnsiblePlaybook } from '../support/ansible-playbook.js';
 
 const exec = promisify(execFile);
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/keywords/keywords.yaml');
-type Recap = Record<string, Record<string, number>>;
 
 describe('play and task keywords: swarmplay and ansible-playbook on the same lab hosts', function () {
   this.timeout(240_000);
@@ -37,24 +37,16 @@ describe('play and task keywords: swarmplay and ansible-playbook on the same lab
     await lab?.down();
   });
 
-  async function ansible(): Promise<{ code: number; recap: Recap; output: string }> {
-    const env = {
-      ...process.env, ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: 'True',
-      ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_DEPRECATION_WARNINGS: 'False',
-      // Its own SSH control sockets: one left by an earlier lab on these addresses would reach a host that is gone.
-      ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(lab.dir, 'ssh-control'),
-      // Every lab gets new host keys: none is kept in root's known_hosts.
-      ANSIBLE_SSH_EXTRA_ARGS: '-o UserKnownHostsFile=/dev/null',
-    };
-    const run = await exec('ansible-playbook', [PLAYBOOK, '-i', lab.inventory, '-e', 'tool=ansible'], { env, maxBuffer: 64 << 20 })
-      .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e) => ({ code: Number(e.code), stdout: String(e.stdout), stderr: String(e.stderr) }));
-    assert.ok(run.stdout.includes('{'), `ansible-playbook gave no report (exit ${run.code}):\n${run.stderr}`);
-    const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{')));
-    const recap: Recap = {};
-    for (const [host, s] of Object.entries<any>(report.stats)) {
-      recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
-    }
-    return { code: run.code, recap, output: run.stdout + run.stderr };
+  function ansible() {
+    return runAnsiblePlaybook([PLAYBOOK, '-i', lab.inventory, '-e', 'tool=ansible'], {
+      env: {
+        ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: 'True', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_DEPRECATION_WARNINGS: 'False',
+        // Its own SSH control sockets: one left by an earlier lab on these addresses would reach a host that is gone.
+        ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(lab.dir, 'ssh-control'),
+        // Every lab gets new host keys: none is kept in root's known_hosts.
+        ANSIBLE_SSH_EXTRA_ARGS: '-o UserKnownHostsFile=/dev/null',
+      },
+    });
   }
 
   /** Every file a tool left in /root/kw-<tool> on a host: name, mode and content. */
