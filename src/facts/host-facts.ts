@@ -34,3 +34,24 @@ export interface HostFacts {
   /** The facts under Ansible's names, without the ansible_ prefix (src/facts/ansible-facts.ts). */
   ansible?: Record<string, unknown>;
 }
+
+/** The facts under ansible_facts (names without the ansible_ prefix), as the setup module gives them. */
+export function ansibleFactsOf(facts: HostFacts): Record<string, unknown> {
+  return {
+    hostname: facts.hostname,
+    nodename: facts.hostname,
+    distribution: facts.os.id,
+    distribution_version: facts.os.versionId,
+    ...(facts.osFamily !== undefined && { os_family: facts.osFamily }),
+    ...(facts.pkgMgr !== undefined && { pkg_mgr: facts.pkgMgr }),
+    ...(facts.serviceMgr !== undefined && { service_mgr: facts.serviceMgr }),
+    kernel: facts.os.kernel,
+    architecture: facts.os.arch,
+    interfaces: facts.interfaces.map((i) => i.name),
+    default_ipv4: facts.defaultIpv4 ? { address: facts.defaultIpv4 } : {},
+    all_ipv4_addresses: facts.interfaces.flatMap((i) => i.ipv4),
+    // Ansible's names and values (ansible_distribution is "Debian", not os-release's "debian").
+    ...facts.ansible,
+    docker: facts.docker,
+  };
+}

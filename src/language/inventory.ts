@@ -214,6 +214,76 @@ export class Inventory implements PatternSource {
     return [...this.groups.keys()];
   }
 
+  /**
+   * add_host during a run: the host (new, or one the inventory has) joins the
+   * groups (made under `all` when new) and takes the variables as host
+   * variables, as Ansible's add_host; later plays and `groups` see it.
+   */
+  addHostAtRunTime(name: string, groups: readonly string[], vars: VarsRecord, location: SourceLocation): void {
+    let host = this.hosts.get(name);
+    if (!host) {
+      host = { name, vars: {}, location, groups: new Set(['all']) };
+      this.hosts.set(name, host);
+    }
+    Object.assign(host.vars, cloneData(vars));
+    for (const group of groups) {
+      const record = this.addGroupAtRunTime(group, []);
+      if (!record.hosts.includes(name)) record.hosts.push(name);
+    }
+    this.placeHost(host);
+  }
+
+  /** group_by during a run: the group (made when new) under its parents (made under `all` when new). */
+  addGroupAtRunTime(name: string, parents: readonly string[]): GroupRecord {
+    let group = this.groups.get(name);
+    if (!group) {
+      group = { name, hosts: [], children: [], parents: [], vars: {}, priority: 1, depth: 1 };
+      this.groups.set(name, group);
+    }
+    const wanted = parents.length || group.parents.length ? parents : ['all'];
+    for (const parentName of wanted) {
+      if (parentName === name || group.parents.includes(parentName)) continue;
+      const parent = parentName === 'all' ? this.groups.get('all')! : this.addGroupAtRunTime(parentName, []);
+      parent.children.push(name);
+      group.parents.push(parentName);
+      // A group that was directly under `all` now has a real parent: Ansible keeps the link to all as well.
+    }
+    group.depth = Math.max(...group.parents.map((p) => this.groups.get(p)!.depth + 1));
+    for (const hostName of group.hosts) this.placeHost(this.hosts.get(hostName)!);
+    this.groupHostsCache.clear();
+    return group;
+  }
+
+  /** Adds a host to a group during a run (group_by). */
+  addHostToGroupAtRunTime(hostName: string, groupName: string): void {
+    const group = this.groups.get(groupName)!;
+    if (!group.hosts.includes(hostName)) group.hosts.push(hostName);
+    this.placeHost(this.requireHost(hostName));
+  }
+
+  /** The host's groups (ancestors included) and its place in `ungrouped`, after a change during a run. */
+  private placeHost(host: HostRecord): void {
+    host.groups = new Set(['all']);
+    for (const group of this.groups.values()) {
+      if (group.name === 'ungrouped' || !group.hosts.includes(host.name)) continue;
+      const stack = [group.name];
+      while (stack.length) {
+        const name = stack.pop()!;
+        if (host.groups.has(name)) continue;
+        host.groups.add(name);
+        stack.push(...this.groups.get(name)!.parents);
+      }
+    }
+    const ungrouped = this.groups.get('ungrouped')!;
+    const grouped = [...host.groups].some((g) => g !== 'all');
+    ungrouped.hosts = ungrouped.hosts.filter((h) => h !== host.name);
+    if (!grouped) {
+      ungrouped.hosts.push(host.name);
+      host.groups.add('ungrouped');
+    }
+    this.groupHostsCache.clear();
+  }
+
   private requireHost(host: string): HostRecord {
     const record = this.hosts.get(host);
     if (!record) throw new SwarmplayError('INTERNAL', `host '${host}' is not in the inventory ${this.path}`);

@@ -233,6 +233,11 @@ export function readModuleDefaults(source: SourceFile, entry: Entry): Record<str
       throw typeError(source, entry, 'a mapping of module names to their default arguments', "'module_defaults: {command: {chdir: /srv}}'");
     }
     for (const [module, args] of Object.entries(m as Record<string, unknown>)) {
+      if (module.startsWith('group/')) {
+        // Action groups are defined by collections swarmplay does not load.
+        throw source.error('UNKNOWN_KEYWORD', `module_defaults of an action group ('${module}') is not supported by swarmplay`, entry.value,
+          "Give the defaults to each module by its name instead, e.g. 'module_defaults: {command: {chdir: /srv}, shell: {chdir: /srv}}'.");
+      }
       if (!args || typeof args !== 'object' || Array.isArray(args)) {
         throw source.error('BAD_PLAYBOOK', `module_defaults for '${module}' must be a mapping of arguments`, entry.value, `For example '${module}: {chdir: /srv}'.`);
       }

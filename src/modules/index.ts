@@ -34,6 +34,10 @@ import { dockerService } from './docker-service.js';
 import { dockerStack } from './docker-stack.js';
 import { dockerNetwork } from './docker-network.js';
 import { includeVars } from './include-vars.js';
+import { asyncStatus } from './async-status.js';
+import { addHost } from './add-host.js';
+import { groupBy } from './group-by.js';
+import { setup } from './setup.js';
 // Files, HTTP, archives, reboots, pauses and firewalls (stat ... firewalld): one block, kept together.
 import { stat } from './stat.js';
 import { slurp } from './slurp.js';
@@ -81,7 +85,7 @@ import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  dockerService, dockerStack, dockerNetwork, meta, includeVars, ...FILES_HTTP_FIREWALL_MODULES,
+  dockerService, dockerStack, dockerNetwork, meta, includeVars, asyncStatus, addHost, groupBy, setup, ...FILES_HTTP_FIREWALL_MODULES,
   // System modules.
   apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
   hostname, sysctl, modprobe, timezone, mount, cron, ...COMMUNITY_DOCKER_MODULES,

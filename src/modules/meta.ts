@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 
-export const META_ACTIONS = ['flush_handlers', 'end_play', 'clear_facts', 'noop'] as const;
+export const META_ACTIONS = ['flush_handlers', 'end_play', 'end_host', 'clear_facts', 'clear_host_errors', 'reset_connection', 'refresh_inventory', 'noop'] as const;
 
 export const meta = defineModule({
   name: 'meta',

@@ -170,11 +170,23 @@ export interface Plan {
    * fresh facts. In check mode the wait is reported and nothing more.
    */
   planAgain?: boolean;
+  /**
+   * The change happened earlier, outside this task (a background job that
+   * async_status reads): the task reports changed without a step of its own.
+   */
+  changedEarlier?: boolean;
+  /** Changes of the run's inventory (add_host, group_by), applied by the runner; they count as a change, as in Ansible. */
+  inventory?: InventoryChange[];
   /** Variables to set on the host (set_fact), applied by the runner. */
   setFacts?: Record<string, unknown>;
   /** Risks the user should hear about; the runner says each distinct one once per run. */
   warnings?: string[];
 }
+
+/** A change of the inventory the run holds in memory: later tasks and plays see it. */
+export type InventoryChange =
+  | { kind: 'add_host'; name: string; groups: string[]; vars: Record<string, unknown> }
+  | { kind: 'group_by'; host: string; group: string; parents: string[] };
 
 /** The outcome of one executed step, passed to finish(). */
 export interface StepOutcome {
@@ -206,6 +218,8 @@ export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly secretArgs?: readonly string[];
   /** Runs on the controller only; needs no connection (debug, set_fact, assert, fail). */
   readonly controllerOnly?: boolean;
+  /** Runs once, for the play's first host, whatever the hosts (add_host: Ansible's bypass_host_loop). */
+  readonly bypassHostLoop?: boolean;
   plan(ctx: ModuleContext, args: z.infer<Schema>): Promise<Plan>;
   /**
    * Builds the task's result from what the steps returned (command's rc/stdout, swarm_init's tokens). Pure.

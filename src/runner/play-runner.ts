@@ -14,7 +14,8 @@ import type { Recap } from './recap.js';
 import type { Connection } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
+import { META_ACTIONS } from '../modules/meta.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
@@ -51,6 +52,8 @@ export interface PlayRunnerDeps {
   /** Task name to start at (--start-at-task); cleared once reached. */
   startAt?: { name: string; reached: boolean };
   signal: AbortSignal;
+  /** add_host, group_by: the run's inventory changes; later tasks and plays see it. */
+  changeInventory(changes: InventoryChange[], location: ModuleTask['location']): void;
   /** Reads a task file an include names at run time (a templated path); bad input throws. */
   loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
   /** Reads a role an include_role names at run time (a templated name); its handlers and public variables join the play. */
@@ -78,6 +81,8 @@ interface Scope {
   moduleDefaults: Record<string, Record<string, RawValue>>[];
   anyErrorsFatal: boolean;
   ignoreUnreachable: boolean;
+  /** throttle of the blocks around: the task's own, when smaller, wins. */
+  throttle?: number;
   /** Per-host variables of an include's loop item (loop var, index var). */
   perHost?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -262,6 +267,7 @@ export class PlayRunner {
       moduleDefaults: task.moduleDefaults ? [...scope.moduleDefaults, task.moduleDefaults] : scope.moduleDefaults,
       anyErrorsFatal: task.anyErrorsFatal ?? scope.anyErrorsFatal,
       ignoreUnreachable: task.ignoreUnreachable ?? scope.ignoreUnreachable,
+      throttle: smallestLimit(task.throttle, scope.throttle),
       perHost: scope.perHost,
     };
   }
@@ -397,7 +403,8 @@ export class PlayRunner {
     if (!module) throw new SwarmplayError('UNKNOWN_MODULE', `unknown module '${task.module}'`, { location: task.location });
     // The task's own `when` is judged per loop item by the task runner; only the enclosing blocks' here.
     const taskScope = { ...this.childScope(scope, task), when: scope.when };
-    const targets = task.runOnce ? hosts.slice(0, 1) : hosts;
+    // add_host runs once, for the first host, as Ansible's bypass_host_loop (its result is that host's only).
+    const targets = task.runOnce || module.bypassHostLoop ? hosts.slice(0, 1) : hosts;
     this.deps.emit({
       event: 'task_start', name, module: task.module, handler,
       location: `${task.location.file}:${task.location.line}`, hosts: targets.map((h) => h.name),
@@ -420,8 +427,8 @@ export class PlayRunner {
       }
       if (outcome.status === 'unreachable') failed.add(host);
     };
-    // throttle: at most that many hosts at once for this task.
-    const throttle = task.throttle ? pLimit(task.throttle) : undefined;
+    // throttle (the task's or a block's around it): at most that many hosts at once for this task.
+    const throttle = taskScope.throttle ? pLimit(taskScope.throttle) : undefined;
     await Promise.all(targets.map((host) => this.limit(() => (throttle ? throttle(() => runOne(host)) : runOne(host)))));
     return failed;
   }
@@ -476,7 +483,6 @@ export class PlayRunner {
       if (error instanceof UnreachableError && scope.ignoreUnreachable) {
         // ignore_unreachable: counted ok and ignored, as Ansible counts it; the host stays in the play.
         const msg = error.reason.format();
-        this.deps.recap.record(host.name, 'ok');
         this.deps.recap.record(host.name, 'failed', 'ignored', false);
         this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'unreachable', ignored: true, msg });
         return { status: 'ok', result: { unreachable: true, changed: false, msg } };
@@ -496,6 +502,7 @@ export class PlayRunner {
     // delegate_facts: what the task sets belongs to the host it was delegated to.
     const factsHost = task.delegateFacts && delegateHost ? this.scope.hosts.get(delegateHost) ?? host : host;
     if (outcome.setFacts && outcome.status !== 'failed') Object.assign(factsHost.runtimeVars, outcome.setFacts);
+    if (outcome.inventory?.length && outcome.status !== 'failed') this.deps.changeInventory(outcome.inventory, task.location);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
     // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
@@ -549,21 +556,28 @@ export class PlayRunner {
     });
   }
 
-  private async runMeta(task: ModuleTask, hosts: HostState[], scope: Scope): Promise<void> {
+  private async runMeta(task: ModuleTask, allHosts: HostState[], scope: Scope): Promise<void> {
     const action = String(task.args._raw ?? task.args.action ?? '');
-    if (action === 'flush_handlers') await this.flushHandlers(hosts, scope);
+    // `when` on a meta task picks the hosts it acts for; with none, it does nothing.
+    const vars = (h: HostState) => taskVars(h, this.scope, this.layers(scope, h), task.role);
+    const conditions = [...scope.when, ...task.when];
+    const hosts = allHosts.filter((h) => conditions.every((c) => evaluateCondition(c, vars(h), task.location)));
+    if (hosts.length === 0) return;
+    if (action === 'flush_handlers') await this.flushHandlers(allHosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
     // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
-    else if (action === 'end_host') {
-      const vars = (h: HostState) => taskVars(h, this.scope, this.layers(scope, h), task.role);
-      const conditions = [...scope.when, ...task.when];
-      for (const h of hosts) if (conditions.every((c) => evaluateCondition(c, vars(h), task.location))) this.endedHosts.add(h);
-    }
-    // Connections are per host for the whole run and the inventory is read once: nothing to redo.
-    else if (action !== 'noop' && action !== 'reset_connection' && action !== 'refresh_inventory' && action !== 'clear_host_errors') {
+    else if (action === 'end_host') for (const h of hosts) this.endedHosts.add(h);
+    else if (action === 'reset_connection') {
+      // A new connection, as Ansible's: a login made now sees what changed for the user (a group added by a task).
+      if (this.deps.reconnect) await Promise.all(hosts.map((h) => this.deps.reconnect!(h.name).catch(() => undefined)));
+    } else if (action === 'clear_host_errors') {
+      // Hosts that failed earlier in this play take part again.
+      for (const h of this.batch) if (!h.unreachable) h.failed = false;
+    } else if (action !== 'noop' && action !== 'refresh_inventory') {
+      // refresh_inventory: the inventory is read once per run (add_host and group_by change it in memory); inventory files a task wrote are not read again.
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
-        location: task.location, hint: 'use flush_handlers, end_play, end_host, clear_facts, reset_connection, refresh_inventory or noop',
+        location: task.location, hint: `use one of ${META_ACTIONS.join(', ')}`,
       });
     }
   }
@@ -595,6 +609,12 @@ export class PlayRunner {
       if (!ranAny) return;
     }
   }
+}
+
+/** The tighter of two throttles (Ansible: a task's throttle cannot exceed its block's). */
+function smallestLimit(...limits: (number | undefined)[]): number | undefined {
+  const given = limits.filter((n): n is number => n !== undefined && n > 0);
+  return given.length ? Math.min(...given) : undefined;
 }
 
 function loopItems(loop: unknown, vars: Record<string, unknown>, location: ModuleTask['location']): unknown[] {

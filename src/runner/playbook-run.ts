@@ -28,6 +28,9 @@ import type { VaultKeyring } from '../vault/keyring.js';
 import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
 import { PlayRoles, applyRole, roleSearchPath } from '../language/roles.js';
 import type { Task } from '../language/playbook.js';
+import type { Inventory } from '../language/inventory.js';
+import type { InventoryChange } from '../modules/types.js';
+import type { SourceLocation } from '../errors.js';
 
 export interface RunSettings extends ConnectionSettings {
   playbookPath: string;
@@ -214,6 +217,12 @@ export class PlaybookRun {
             loadTaskFile: async (file, role) => readAtRunTime(await taskFiles.tasksFromFile(file, role, false, []), file),
             loadRole: async (request) => readAtRunTime([await applyRole(request, playRoles, taskFiles, taskFiles.readRoleRequest)], request.source.file),
             vault,
+            changeInventory: (changes, location) => {
+              applyInventoryChanges(inventory, hosts, changes, location);
+              // The magic `groups` of this play follows at once, as in Ansible.
+              for (const key of Object.keys(scope.groups)) delete scope.groups[key];
+              Object.assign(scope.groups, inventory.groupsMap());
+            },
           });
           const goOn = await runner.runBatch(batch);
           if (!goOn) {
@@ -230,6 +239,21 @@ export class PlaybookRun {
     const interrupted = this.abort.signal.aborted;
     this.emit({ event: 'recap', hosts: snapshot, elapsedMs, interrupted: interrupted || undefined });
     return { exitCode: exitCodeFor(snapshot, interrupted), recap: snapshot, elapsedMs };
+  }
+}
+
+/** add_host and group_by on the inventory the run holds; a new host gets its state. */
+function applyInventoryChanges(inventory: Inventory, hosts: Map<string, HostState>, changes: InventoryChange[], location: SourceLocation): void {
+  for (const change of changes) {
+    if (change.kind === 'add_host') {
+      inventory.addHostAtRunTime(change.name, change.groups, change.vars, location);
+      const state = hosts.get(change.name);
+      if (state) Object.assign(state.inventoryVars, inventory.hostVars(change.name));
+      else hosts.set(change.name, new HostState(change.name, inventory.hostVars(change.name)));
+    } else {
+      inventory.addGroupAtRunTime(change.group, change.parents);
+      inventory.addHostToGroupAtRunTime(change.host, change.group);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * host; check mode never reaches it. A failing step runs its compensation
  * steps, then the task fails with a message that says what was undone.
  */
-import { outputTail } from '../transport/output-tail.js';
+import { commandFailure, commandSucceeded } from '../modules/command-outcome.js';
 import { SwarmplayError } from '../errors.js';
 import type { CommandStep, Step, StepOutcome, WaitStep } from '../modules/types.js';
 import type { Connection, RunResult } from '../transport/types.js';
@@ -46,19 +46,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function commandSucceeded(step: CommandStep, run: RunResult): boolean {
-  if (step.okExitCodes === 'any') return true;
-  return (step.okExitCodes ?? [0]).includes(run.exitCode);
-}
-
-function commandFailure(step: CommandStep, run: RunResult): string {
-  const output = `${run.stderr}\n${run.stdout}`;
-  const tail = outputTail(run, step.failOutputLines ?? 5);
-  const hint = step.failHints?.find((h) => new RegExp(h.whenOutputMatches, 'i').test(output));
-  const head = hint?.message ?? step.failMessage ?? `${step.description}: non-zero return code ${run.exitCode}`;
-  return tail ? `${head}: ${tail}` : head;
 }
 
 function connection(env: StepEnv): Connection {

@@ -8,11 +8,12 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { SwarmplayError } from '../errors.js';
 import type { ModuleTask } from '../language/playbook.js';
-import { changesHost, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
+import { changesHost, type InventoryChange, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import { describeStep, executeSteps } from './step-executor.js';
+import { DEFAULT_POLL_SECONDS, runAsync } from './async-task.js';
 import type { Connection } from '../transport/types.js';
 import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
@@ -28,6 +29,8 @@ export interface TaskResult {
   msg?: string;
   diffs?: FileDiff[];
   setFacts?: Record<string, unknown>;
+  /** add_host, group_by: changes of the run's inventory, applied by the play runner. */
+  inventory?: InventoryChange[];
   warnings?: string[];
   /** The plan's steps as run (or, in check mode, as a real run would take them), for -v. */
   steps?: string[];
@@ -144,9 +147,9 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
 async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown, stepLines: string[]): Promise<TaskResult> {
   const { module } = env;
   if (plan.failed) {
-    return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: false, failed: true, msg: plan.failed } };
+    return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: plan.changedEarlier === true, failed: true, msg: plan.failed } };
   }
-  const wouldChange = plan.steps.some(changesHost);
+  const wouldChange = plan.steps.some(changesHost) || plan.changedEarlier === true || Boolean(plan.inventory?.length);
   const diffs = env.diffMode && wouldChange ? plan.diffs : undefined;
   if (env.checkMode) {
     // The gate: in check mode no step of any kind reaches the host.
@@ -155,7 +158,16 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
       // Skipped as Ansible skips it, but -v still lists what a real run would execute.
       return { status: 'skipped', msg: 'skipped in check mode: its effect cannot be predicted (no creates/removes)', steps: stepLines, result: { changed: false, skipped: true } };
     }
-    return { status: wouldChange ? 'changed' : 'ok', diffs, msg: plan.msg, steps: stepLines, result: { ...plan.result, changed: wouldChange, failed: false }, setFacts: plan.setFacts };
+    return { status: wouldChange ? 'changed' : 'ok', diffs, msg: plan.msg, steps: stepLines, result: { ...plan.result, changed: wouldChange, failed: false }, setFacts: plan.setFacts, inventory: plan.inventory };
+  }
+  if (env.task.async && plan.steps.length) {
+    if (!conn) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
+    stepLines.push(...plan.steps.map(describeStep));
+    const outcome = await runAsync({
+      host: env.host, module, conn, become: env.task.become, seconds: env.task.async, poll: env.task.poll ?? DEFAULT_POLL_SECONDS,
+      signal: env.signal, progress: env.progress,
+    }, plan, args);
+    return { ...outcome, steps: stepLines, diffs, setFacts: outcome.status === 'failed' ? undefined : plan.setFacts };
   }
   let outcomes: StepOutcome[] = [];
   let failedMsg: string | undefined;
@@ -180,7 +192,7 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   // A message only the steps' outcomes can give ("the rollout already in progress finished: 3/3 running").
   const msg = plan.msg ?? (typeof finished.msg === 'string' ? finished.msg : undefined);
   if (msg !== undefined) result.msg = msg;
-  return { status: wouldChange ? 'changed' : 'ok', msg, result, diffs, steps: stepLines, setFacts: plan.setFacts };
+  return { status: wouldChange ? 'changed' : 'ok', msg, result, diffs, steps: stepLines, setFacts: plan.setFacts, inventory: plan.inventory };
 }
 
 function applyConditions(env: TaskRunEnv, outcome: TaskResult): TaskResult {
@@ -278,6 +290,7 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   let failedMsg: string | undefined;
   let allSkipped = items.length > 0;
   const setFacts: Record<string, unknown> = {};
+  const inventory: InventoryChange[] = [];
   const steps: string[] = [];
   for (const [index, item] of items.entries()) {
     const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) } });
@@ -285,6 +298,7 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);
     if (outcome.setFacts) Object.assign(setFacts, outcome.setFacts);
+    if (outcome.inventory && outcome.status !== 'failed') inventory.push(...outcome.inventory);
     if (outcome.status !== 'skipped') allSkipped = false;
     if (outcome.status === 'changed') changed = true;
     if (outcome.status === 'failed') failedMsg ??= `item ${JSON.stringify(item)}: ${outcome.msg}`;
@@ -293,5 +307,5 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const result: Record<string, unknown> = { results, changed, failed: Boolean(failedMsg) };
   if (failedMsg) result.msg = 'One or more items failed';
   if (allSkipped) result.skipped = true;
-  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts, steps };
+  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts, steps, inventory };
 }

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { RoleInstance } from '../language/playbook.js';
-import type { HostFacts } from '../facts/host-facts.js';
+import { ansibleFactsOf, type HostFacts } from '../facts/host-facts.js';
 import type { HostState } from './host-state.js';
 
 export interface PlayScope {
@@ -74,23 +74,7 @@ export function factVars(facts: HostFacts | undefined): Record<string, unknown> 
 }
 
 function buildFactVars(facts: HostFacts): Record<string, unknown> {
-  const ansibleFacts = {
-    hostname: facts.hostname,
-    nodename: facts.hostname,
-    distribution: facts.os.id,
-    distribution_version: facts.os.versionId,
-    ...(facts.osFamily !== undefined && { os_family: facts.osFamily }),
-    ...(facts.pkgMgr !== undefined && { pkg_mgr: facts.pkgMgr }),
-    ...(facts.serviceMgr !== undefined && { service_mgr: facts.serviceMgr }),
-    kernel: facts.os.kernel,
-    architecture: facts.os.arch,
-    interfaces: facts.interfaces.map((i) => i.name),
-    default_ipv4: facts.defaultIpv4 ? { address: facts.defaultIpv4 } : {},
-    all_ipv4_addresses: facts.interfaces.flatMap((i) => i.ipv4),
-    // Ansible's names and values (ansible_distribution is "Debian", not os-release's "debian").
-    ...facts.ansible,
-    docker: facts.docker,
-  };
+  const ansibleFacts = ansibleFactsOf(facts);
   const flat: Record<string, unknown> = { ansible_facts: ansibleFacts };
   for (const [key, value] of Object.entries(ansibleFacts)) flat[`ansible_${key}`] = value;
   return flat;

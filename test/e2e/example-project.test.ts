@@ -8,16 +8,13 @@
  * second run with changed=0 under each.
  */
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT, jsonEvents, runCli } from '../support/cli.js';
 import { bringUpLab, type TestLab } from '../support/lab.js';
+import { runAnsiblePlaybook, type AnsibleRun, type Recap } from '../support/ansible-playbook.js';
 
-const exec = promisify(execFile);
-type Recap = Record<string, Record<string, number>>;
 
 describe('examples/swarm-cluster: an Ansible project runs unchanged under swarmplay and ansible-playbook', function () {
   this.timeout(600_000);
@@ -54,17 +51,8 @@ describe('examples/swarm-cluster: an Ansible project runs unchanged under swarmp
     return { code: result.code, recap, output: result.stdout + result.stderr };
   }
 
-  async function ansible(): Promise<{ code: number; recap: Recap; output: string }> {
-    const run = await exec('ansible-playbook', ['site.yml'], {
-      cwd: project, env: { ...process.env, ...env, ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_NOCOLOR: '1' }, maxBuffer: 64 << 20,
-    }).then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e) => ({ code: Number(e.code), stdout: String(e.stdout), stderr: String(e.stderr) }));
-    assert.ok(run.stdout.includes('{'), `ansible-playbook gave no report (exit ${run.code}):\n${run.stderr}`);
-    const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{')));
-    const recap: Recap = {};
-    for (const [host, s] of Object.entries<any>(report.stats)) {
-      recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
-    }
-    return { code: run.code, recap, output: run.stdout + run.stderr };
+  function ansible(): Promise<AnsibleRun> {
+    return runAnsiblePlaybook(['site.yml'], { cwd: project, env });
   }
 
   /** The swarm as docker on the hosts shows it: each node's role and labels, and the files the role wrote. */

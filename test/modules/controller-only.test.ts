@@ -113,9 +113,15 @@ describe('module registry', () => {
     assert.equal(findModule('community.general.copy'), undefined);
   });
 
+  it('add_host needs the host\'s name (any other argument is a host variable)', () => {
+    const result = findModule('add_host')!.schema.safeParse({ groups: ['web'] });
+    assert.equal(result.success, false);
+    assert.match(JSON.stringify(result.error!.issues), /name is required/);
+  });
+
   it('gives every module a strict schema: unknown arguments are refused', () => {
     for (const name of moduleNames()) {
-      if (name === 'set_fact') continue; // takes any variable names
+      if (name === 'set_fact' || name === 'add_host') continue; // take any variable names
       const result = findModule(name)!.schema.safeParse({ no_such_argument_here: 1 });
       assert.equal(result.success, false, name);
       assert.match(JSON.stringify(result.error!.issues), /no_such_argument_here|Unrecognized/, name);
