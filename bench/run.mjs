@@ -73,7 +73,9 @@ const sizes = (flags.sizes ?? (flags.quick ? '3,20' : '3,20,50')).split(',').map
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) fail(`--sizes: whole numbers from 1 to 200, got ${flags.sizes}`);
 const reps = Number(flags.reps ?? (flags.quick ? 3 : 5));
 /** Ansible is slow (about 80 s per run at 20 hosts): fewer repetitions, so that a full bench stays under ~25 minutes. */
-const ansibleRepsFor = (size) => Number(flags['ansible-reps'] ?? (flags.quick ? 1 : size >= 50 ? 1 : size >= 20 ? 2 : 3));
+const ansibleRepsFor = (size) => (size > 50 ? 0 : Number(flags['ansible-reps'] ?? (flags.quick ? 1 : size >= 50 ? 1 : size >= 20 ? 2 : 3)));
+/** Past 50 hosts (the 200-host scale run) only swarmplay and the floors, fewer times. */
+const repsFor = (size) => (size > 50 ? Math.min(reps, 2) : reps);
 const outFile = path.resolve(flags.out ?? (flags.quick ? path.join(WORK_DIR, 'RESULTS-quick.md') : path.join(BENCH_DIR, 'RESULTS.md')));
 const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, `results-${flags.quick ? 'quick' : 'full'}.json`));
 const labName = flags['lab-name'];
@@ -333,8 +335,8 @@ async function benchSize(lab, size, key, publicKey, bench) {
     if (ansibleRepsFor(size) > 0) await runners.ansibleEmpty();
 
     const units = [
-      ['swarmplayPair', reps], ['floorControlMaster', reps], ['ansiblePair', ansibleRepsFor(size)],
-      ['swarmplayEmpty', reps], ['floorOneScript', reps], ['ansibleEmpty', ansibleRepsFor(size)], ['startUp', reps],
+      ['swarmplayPair', repsFor(size)], ['floorControlMaster', repsFor(size)], ['ansiblePair', ansibleRepsFor(size)],
+      ['swarmplayEmpty', repsFor(size)], ['floorOneScript', repsFor(size)], ['ansibleEmpty', ansibleRepsFor(size)], ['startUp', repsFor(size)],
     ];
     const samples = {};
     const loads = [];
@@ -349,7 +351,7 @@ async function benchSize(lab, size, key, publicKey, bench) {
         log(`${size} hosts, rep ${rep + 1}: ${Object.entries(measured).map(([label, value]) => `${label} ${(value.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
       }
     }
-    bench.sizes.push({ hosts: size, reps, ansibleReps: ansibleRepsFor(size), samples, loadAverage: { min: Math.min(...loads), max: Math.max(...loads) }, labUpMs: up.timings.total });
+    bench.sizes.push({ hosts: size, reps: repsFor(size), ansibleReps: ansibleRepsFor(size), samples, loadAverage: { min: Math.min(...loads), max: Math.max(...loads) }, labUpMs: up.timings.total });
   } finally {
     if (!(flags['keep-lab'] && size === sizes.at(-1))) await lab.labDown(labName);
   }
@@ -450,6 +452,13 @@ function targetRows(bench) {
     rows.push([`${hosts} hosts: start-up under 3x \`node -e 0\` (\`--version\` / a run of 0 tasks)`,
       `${fmtRatio(row.versionOverNode)} / ${fmtRatio(row.zeroTasksOverNode)}`,
       verdict(row.versionOverNode, row.versionOverNode < 3 && row.zeroTasksOverNode < 3)]);
+  }
+  const at200 = byHosts.get(200);
+  if (at200 && at20) {
+    rows.push(['200 hosts: ratio to the one-script floor no worse than at 20 hosts (first / no-change run)',
+      `${fmtRatio(at200.swarmplayOverOneScriptFirst)} vs ${fmtRatio(at20.swarmplayOverOneScriptFirst)} / ${fmtRatio(at200.swarmplayOverOneScriptSecond)} vs ${fmtRatio(at20.swarmplayOverOneScriptSecond)}`,
+      verdict(at200.swarmplayOverOneScriptFirst, at200.swarmplayOverOneScriptFirst <= at20.swarmplayOverOneScriptFirst && at200.swarmplayOverOneScriptSecond <= at20.swarmplayOverOneScriptSecond)]);
+    rows.push(['200 hosts: every run completed, no connection, channel or descriptor error (a failed host fails the bench)', 'completed', 'met']);
   }
   const large = byHosts.get(Math.max(...byHosts.keys()));
   if (large) rows.push([`controller peak RSS < 250 MB at ${large.hosts} hosts`, `${large.swarmplayPeakRssMb?.toFixed(0)} MB`, verdict(large.swarmplayPeakRssMb, large.swarmplayPeakRssMb < 250)]);
