@@ -4,7 +4,8 @@
  * persistent remote shell, and every exec channel, is timed from the write
  * to its reply, per host. On exit writes $SWARMPLAY_TRACE (JSON): for each
  * request the host, the start and end (ms since the process started) and the
- * command's first 80 characters. Profiling only: the bench's timed runs do
+ * command's first 80 characters (the whole command with SWARMPLAY_TRACE_FULL=1,
+ * which bench/bootstrap/run.mjs uses to write the reads of a run as one script per host). Profiling only: the bench's timed runs do
  * not carry it. `node bench/trace-round-trips.mjs summary FILE` prints counts
  * and time per host and the most frequent command shapes.
  */
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 
 const output = process.env.SWARMPLAY_TRACE;
+const keep = (command) => (process.env.SWARMPLAY_TRACE_FULL ? command : command.slice(0, 80));
 if (output) {
   const { Client } = createRequire(import.meta.url)('ssh2');
   const requests = [];
@@ -31,7 +33,7 @@ if (output) {
     const isShell = command.startsWith('exec /bin/sh -c');
     return exec.call(this, command, ...args, (error, channel) => {
       if (!error && isShell) traceShell(host, channel);
-      else if (!error) channel.once('close', () => requests.push({ host, kind: 'exec', start: started, end: performance.now(), command: command.slice(0, 80) }));
+      else if (!error) channel.once('close', () => requests.push({ host, kind: 'exec', start: started, end: performance.now(), command: keep(command) }));
       callback(error, channel);
     });
   };
@@ -39,9 +41,12 @@ if (output) {
     const open = new Map();
     const write = channel.write;
     channel.write = function tracedWrite(data, ...rest) {
-      const text = Buffer.isBuffer(data) ? data.subarray(0, 400).toString('latin1') : String(data).slice(0, 400);
-      const header = /^(swarmplay-[0-9a-f]+) (\d+)\n([^\n]*)/.exec(text);
-      if (header) open.set(header[1], { host, kind: 'shell', start: performance.now(), stdinBytes: Number(header[2]), command: header[3].slice(0, 80) });
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+      const header = /^(swarmplay-[0-9a-f]+) (\d+)\n/.exec(text);
+      if (header) {
+        const body = text.slice(header[0].length, text.indexOf(`\n${header[1]}\n`, header[0].length));
+        open.set(header[1], { host, kind: 'shell', start: performance.now(), stdinBytes: Number(header[2]), command: keep(body) });
+      }
       return write.call(this, data, ...rest);
     };
     channel.on('data', (chunk) => {

@@ -211,7 +211,14 @@ export class PlayRunner {
     let active = hosts.filter((h) => this.running(h));
     for (const [index, task] of tasks.entries()) {
       if (this.aborted || this.endedPlay || active.length === 0) break;
-      for (const host of active) this.reads.forHost(host.name).upcoming = (wide) => this.predictReads(host, tasks, index, scope, wide);
+      for (const host of active) {
+        // Worked out at most once per task, host and width, and only when a read is not known yet.
+        const predicted = new Map<boolean, PredictedRead[]>();
+        this.reads.forHost(host.name).upcoming = (wide) => {
+          if (!predicted.has(wide)) predicted.set(wide, this.predictReads(host, tasks, index, scope, wide));
+          return predicted.get(wide)!;
+        };
+      }
       // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
       if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
       const newlyFailed = task.kind === 'block'

@@ -30,6 +30,9 @@ export interface PredictedRead {
   content: boolean;
 }
 
+/** What every stat and test -e probe begins with (a path without quotes ends them). */
+const STAT_PREFIX = statCommand('/').slice(0, -1);
+const TEST_PREFIX = testPathCommand('/', undefined).slice(0, -1);
 /** Larger files are read live, only when a task asks. */
 const CONTENT_MAX_BYTES = 1024 * 1024;
 /** At most this many paths in one read-ahead. */
@@ -121,7 +124,11 @@ export class HostReads {
 
   /** A stat or test -e probe's answer, or undefined: run it live. */
   async probe(conn: Connection, command: string): Promise<RunResult | undefined> {
-    if (!this.probes.has(command)) this.predicted();
+    if (!this.probes.has(command)) {
+      // Only a stat or test -e can be answered here: other probes (docker inspect...) go live at once.
+      if (!command.startsWith(STAT_PREFIX) && !command.startsWith(TEST_PREFIX)) return undefined;
+      this.predicted();
+    }
     const which = this.probes.get(command);
     if (!which) return undefined;
     let reading: Reading | undefined = this.readings.get(which.path);
