@@ -500,7 +500,7 @@ export function renderReport(bench) {
     '  SSH channels per host from swarmplay\'s own counter (bench/count-channels.mjs). Units alternate, rotating their order each repetition.',
     '',
   ];
-  for (const size of bench.sizes) {
+  for (const size of [...bench.sizes].sort((a, b) => a.hosts - b.hosts)) {
     const summary = summarize(size);
     lines.push(`## ${size.hosts} hosts`, '');
     lines.push(`${size.reps} repetitions (Ansible: ${size.ansibleReps}); 1-minute load average ${size.loadAverage.min.toFixed(2)}-${size.loadAverage.max.toFixed(2)} during the runs.`, '');
@@ -567,7 +567,11 @@ async function main() {
     notes: [],
   };
   const started = Date.now();
-  for (const size of sizes) await benchSize(lab, size, key, publicKey, bench);
+  for (const size of sizes) {
+    await benchSize(lab, size, key, publicKey, bench);
+    // Saved after every size: a run cut short can still be rendered with --report-only.
+    writeFileSync(jsonFile, `${JSON.stringify({ ...bench, elapsedSeconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
+  }
   if (!flags['no-bootstrap']) {
     bench.bootstrap = bootstrapSection();
   }
