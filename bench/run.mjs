@@ -442,8 +442,9 @@ export function summarize(size) {
 }
 
 function targetRows(bench) {
-  const byHosts = new Map(bench.sizes.map((size) => [size.hosts, summarize(size)]));
+  const byHosts = new Map([...bench.sizes].sort((a, b) => a.hosts - b.hosts).map((size) => [size.hosts, summarize(size)]));
   const rows = [];
+  const smallest = Math.min(...byHosts.keys());
   const verdict = (value, ok) => (value === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
   const at20 = byHosts.get(20);
   if (at20) {
@@ -453,10 +454,12 @@ function targetRows(bench) {
   for (const [hosts, row] of byHosts) {
     rows.push([`${hosts} hosts: within 1.5x of the one-script floor on first runs, at or under it on no-change runs`,
       `${fmtRatio(row.swarmplayOverOneScriptFirst)} / ${fmtRatio(row.swarmplayOverOneScriptSecond)}`,
-      verdict(row.swarmplayOverOneScriptFirst, row.swarmplayOverOneScriptFirst <= 1.5 && row.swarmplayOverOneScriptSecond <= 1)]);
-    rows.push([`${hosts} hosts: start-up under 3x \`node -e 0\` (\`--version\` / a run of 0 tasks)`,
+      // The target names 3, 20 and 50 hosts; past 50 the scale target below judges.
+      hosts > 50 ? 'for information' : verdict(row.swarmplayOverOneScriptFirst, row.swarmplayOverOneScriptFirst <= 1.5 && row.swarmplayOverOneScriptSecond <= 1)]);
+    // The target is a 0-task run on one host: judged at the smallest size; larger inventories are shown for information.
+    rows.push([`${hosts} hosts: start-up under 3x \`node -e 0\` (\`--version\` / a run of 0 tasks on these ${hosts} hosts)`,
       `${fmtRatio(row.versionOverNode)} / ${fmtRatio(row.zeroTasksOverNode)}`,
-      verdict(row.versionOverNode, row.versionOverNode < 3 && row.zeroTasksOverNode < 3)]);
+      hosts === smallest ? verdict(row.versionOverNode, row.versionOverNode < 3 && row.zeroTasksOverNode < 3) : 'for information']);
   }
   const at200 = byHosts.get(200);
   if (at200 && at20) {
