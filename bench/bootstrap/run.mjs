@@ -53,6 +53,8 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     'append-results': { type: 'boolean', default: false },
     'keep-lab': { type: 'boolean', default: false },
+    /** Rolling updates of 3 replicas timed with each tool (0: none). */
+    'roll-reps': { type: 'string', default: '3' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -77,17 +79,29 @@ function log(message) {
 
 // ---------------------------------------------------------------- processes
 
-/** `marker`: a string in stdout whose first arrival time (ms from the start) is returned as markerMs. */
-function runProcess(command, args, { env, timeoutMs = 600_000, marker } = {}) {
+/**
+ * `marker`: a string in stdout whose first arrival time (ms from the start) is returned as markerMs.
+ * `lineMarker`: stdout lines holding it are returned in `markedLines` with their arrival time (ms).
+ */
+function runProcess(command, args, { env, timeoutMs = 600_000, marker, lineMarker, input } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: REPO_ROOT, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin.end(input);
     const stdout = [];
     const stderr = [];
+    const markedLines = [];
+    let partial = '';
     let markerMs;
     child.stdout.on('data', (chunk) => {
       stdout.push(chunk);
-      if (marker && markerMs === undefined && chunk.includes(marker)) markerMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const now = Number(process.hrtime.bigint() - started) / 1e6;
+      if (marker && markerMs === undefined && chunk.includes(marker)) markerMs = now;
+      if (lineMarker) {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop();
+        for (const line of lines) if (line.includes(lineMarker)) markedLines.push({ atMs: now, line });
+      }
     });
     child.stderr.on('data', (chunk) => stderr.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -100,6 +114,7 @@ function runProcess(command, args, { env, timeoutMs = 600_000, marker } = {}) {
         stderr: Buffer.concat(stderr).toString(),
         wallMs: Number(process.hrtime.bigint() - started) / 1e6,
         markerMs,
+        markedLines,
       });
     });
   });
@@ -224,6 +239,37 @@ function summarise(tool, label, result, recap, hostCount) {
   return { wallMs: result.wallMs, firstTaskMs: result.markerMs, cpuSeconds: result.cpuSeconds, peakRssMb: result.peakRssMb, changed, changedTasks: recap.changedTasks, taskStarts: recap.taskStarts, ok: entries.reduce((sum, c) => sum + c.ok, 0) };
 }
 
+/** ssh as the floors of bench/floors/ run it: the controller key, no agent, no host key prompt. */
+function sshArgs(key, address) {
+  return ['-i', key, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `root@${address}`];
+}
+
+/**
+ * The no-change bootstrap floor: the reads swarmplay's own no-change run sent
+ * to each host (recorded by bench/trace-round-trips.mjs), in the same order,
+ * as one remote script per host, all hosts at once. Each read runs in a
+ * subshell (as each ran in its own `sh -c`), its output comes back over SSH.
+ * A command that had stdin (none in a no-change run) is left out.
+ */
+function writeFloorScripts(traceFile) {
+  const requests = JSON.parse(readFileSync(traceFile, 'utf8')).filter((r) => r.kind !== 'connect').sort((a, b) => a.start - b.start);
+  const byHost = new Map();
+  let skipped = 0;
+  for (const request of requests) {
+    if (request.stdinBytes) { skipped += 1; continue; }
+    const lines = byHost.get(request.host) ?? [];
+    lines.push(`(\n${request.command}\n) </dev/null`);
+    byHost.set(request.host, lines);
+  }
+  const scripts = [];
+  for (const [address, lines] of byHost) {
+    const file = path.join(WORK_DIR, `bootstrap-floor-${address}.sh`);
+    writeFileSync(file, `# The reads of swarmplay's no-change bootstrap on ${address}, as one script (bench/bootstrap/run.mjs).\n${lines.join('\n')}\nexit 0\n`);
+    scripts.push({ address, file, commands: lines.length });
+  }
+  return { scripts, skipped, requests: requests.length };
+}
+
 function makeRunners(labInventory, ansibleInventory, knownHosts, hostCount) {
   const ansibleEnv = toolEnv({
     ANSIBLE_CONFIG: path.join(HERE, 'ansible.cfg'),
@@ -240,7 +286,86 @@ function makeRunners(labInventory, ansibleInventory, knownHosts, hostCount) {
       const result = await runMeasured('ansible-playbook', ['-i', ansibleInventory, ANSIBLE_PLAYBOOK], { env: ansibleEnv, marker: '\nTASK [' });
       return summarise('ansible-playbook', label, result, ansibleRecap(result.stdout), hostCount);
     },
+    /** An untimed no-change run with every round trip recorded (bench/trace-round-trips.mjs). */
+    async traced(traceFile) {
+      const result = await runProcess(process.execPath, ['--import', path.join(REPO_ROOT, 'bench', 'trace-round-trips.mjs'), CLI, 'run', PLAYBOOK, '-i', labInventory, '--known-hosts', knownHosts, '--json'],
+        { env: toolEnv({ SWARMPLAY_TRACE: traceFile, SWARMPLAY_TRACE_FULL: '1' }) });
+      return summarise('swarmplay (traced)', 'traced', result, swarmplayRecap(result.stdout), hostCount);
+    },
+    async floor(floor, key) {
+      const started = process.hrtime.bigint();
+      const results = await Promise.all(floor.scripts.map((script) => runProcess('ssh', [...sshArgs(key, script.address), 'sh -s'], { input: readFileSync(script.file) })));
+      const failed = results.find((result) => result.code !== 0);
+      if (failed) throw new Error(`bootstrap floor: exit ${failed.code}: ${failed.stderr.slice(-1000)}`);
+      return { wallMs: Number(process.hrtime.bigint() - started) / 1e6 };
+    },
+    /** One rolling update with docker's own client on the manager, over SSH: `docker service update --detach=false`. */
+    async rollDocker(key, manager, image) {
+      const result = await runProcess('ssh', [...sshArgs(key, manager), `docker service update --detach=false --image ${image} benchroll`]);
+      if (result.code !== 0) throw new Error(`docker service update: exit ${result.code}: ${result.stderr.slice(-1000)}`);
+      return { wallMs: result.wallMs };
+    },
+    /** The same update by swarmplay (bench/bootstrap/rolling-update.yaml); the progress lines with their arrival times. */
+    async rollSwarmplay(image) {
+      const result = await runMeasured(process.execPath, [CLI, 'run', path.join(HERE, 'rolling-update.yaml'), '-i', labInventory, '--known-hosts', knownHosts, '--json', '-e', `roll_image=${image}`],
+        { env: toolEnv(), lineMarker: '"event":"task_progress"', marker: '"event":"host_result"' });
+      const recap = swarmplayRecap(result.stdout);
+      const counts = Object.values(recap.hosts)[0];
+      if (result.code !== 0 || !counts || counts.changed !== 1) throw new Error(`swarmplay rolling update: exit ${result.code}, ${JSON.stringify(recap.hosts)}\n${result.stderr.slice(-2000)}\n${result.stdout.slice(-2000)}`);
+      const progress = result.markedLines.map(({ atMs, line }) => ({ atMs, msg: JSON.parse(line).msg }));
+      return { wallMs: result.wallMs, cpuSeconds: result.cpuSeconds, peakRssMb: result.peakRssMb, resultMs: result.markerMs, progress };
+    },
   };
+}
+
+/**
+ * Rolling updates of a 3-replica service (parallelism 1, no delay,
+ * stop-first, 5 s monitor), by docker's own client and by swarmplay in turn,
+ * each from the image the other left: two images built on the manager from
+ * the registry's test image (a label each), pushed to the lab registry.
+ */
+async function rollingUpdates(run, key, labInventory, rollReps) {
+  const manager = Object.values(parseYaml(readFileSync(labInventory, 'utf8')).all.children.managers.hosts)[0].ansible_host;
+  const registry = `${manager}:5000`;
+  const images = ['a', 'b'].map((tag) => `${registry}/httpd:roll-${tag}`);
+  const setUp = [
+    ...images.map((image, index) => `printf 'FROM ${registry}/httpd:latest\\nLABEL bench.roll=${index}\\n' | docker build -q -t ${image} - >/dev/null && docker push ${image} >/dev/null`),
+    'docker service rm benchroll >/dev/null 2>&1; true',
+    `docker service create --detach=false --quiet --name benchroll --replicas 3 --update-parallelism 1 --update-delay 0s --update-failure-action pause --update-order stop-first ${images[0]} >/dev/null`,
+  ].join(' && ');
+  log('rolling update: images and the 3-replica service benchroll');
+  const prepared = await runProcess('ssh', [...sshArgs(key, manager), setUp]);
+  if (prepared.code !== 0) throw new Error(`rolling update set-up failed (exit ${prepared.code}): ${prepared.stderr.slice(-2000)}`);
+  const samples = { docker: [], swarmplay: [] };
+  let current = 0;
+  for (let rep = 0; rep < rollReps; rep += 1) {
+    for (const tool of rep % 2 === 0 ? ['docker', 'swarmplay'] : ['swarmplay', 'docker']) {
+      current = 1 - current;
+      const sample = tool === 'docker' ? await run.rollDocker(key, manager, images[current]) : await run.rollSwarmplay(images[current]);
+      samples[tool].push(sample);
+      log(`rolling update ${rep + 1}, ${tool}: ${seconds(sample.wallMs)}${sample.progress ? ` (${sample.progress.length} progress lines)` : ''}`);
+    }
+  }
+  await runProcess('ssh', [...sshArgs(key, manager), 'docker service rm benchroll >/dev/null']);
+  return samples;
+}
+
+/** Round trips per host and their time in the traced no-change run. */
+function traceSummary(traceFile) {
+  const requests = JSON.parse(readFileSync(traceFile, 'utf8'));
+  const hosts = new Map();
+  for (const request of requests) {
+    const entry = hosts.get(request.host) ?? { roundTrips: 0, busyMs: 0, connectMs: 0, slowest: [] };
+    if (request.kind === 'connect') entry.connectMs = request.end - request.start;
+    else {
+      entry.roundTrips += 1;
+      entry.busyMs += request.end - request.start;
+      entry.slowest.push({ ms: request.end - request.start, command: request.command.split('\n')[0].slice(0, 70) });
+    }
+    hosts.set(request.host, entry);
+  }
+  for (const entry of hosts.values()) entry.slowest = entry.slowest.sort((a, b) => b.ms - a.ms).slice(0, 3);
+  return Object.fromEntries(hosts);
 }
 
 // ---------------------------------------------------------------- report
@@ -268,6 +393,11 @@ function renderSection(bench) {
   const anFirst = median(bench.samples.ansible.map((s) => s.firstTaskMs));
   const tasksRatio = (an.medianMs - anFirst) / (sp.medianMs - spFirst);
   const m = bench.machine;
+  const walls = (samples) => samples.map((s) => s.wallMs);
+  const floorStats = bench.samples.floor?.length
+    ? { medianMs: median(walls(bench.samples.floor)), minMs: Math.min(...walls(bench.samples.floor)), maxMs: Math.max(...walls(bench.samples.floor)) }
+    : undefined;
+  const floorRatio = floorStats ? sp.medianMs / floorStats.medianMs : undefined;
   const lines = [
     SECTION_TITLE,
     '',
@@ -281,6 +411,7 @@ function renderSection(bench) {
     '|---|---:|---:|---:|---:|---:|',
     `| swarmplay, playbooks/bootstrap.yaml | ${seconds(sp.medianMs)} (${seconds(sp.minMs)}-${seconds(sp.maxMs)}) | ${sp.cpuSeconds.toFixed(2)} | ${sp.peakRssMb.toFixed(0)} MB | ${bench.samples.swarmplay[0].ok} | 0 |`,
     `| ansible-playbook, bench/bootstrap/ansible-bootstrap.yaml | ${seconds(an.medianMs)} (${seconds(an.minMs)}-${seconds(an.maxMs)}) | ${an.cpuSeconds.toFixed(2)} | ${an.peakRssMb.toFixed(0)} MB | ${bench.samples.ansible[0].ok} | 0 |`,
+    ...(floorStats ? [`| floor: the same reads as one remote script per host | ${seconds(floorStats.medianMs)} (${seconds(floorStats.minMs)}-${seconds(floorStats.maxMs)}) | - | - | - | - |`] : []),
     '',
     `Ratio Ansible / swarmplay (wall medians): **${ratio.toFixed(1)}x**.`,
     '',
@@ -299,7 +430,13 @@ function renderSection(bench) {
     '|---|---:|---|',
     `| no-change bootstrap on the 3-node lab under 3 s | ${seconds(sp.medianMs)} | ${sp.medianMs < 3000 ? 'met' : 'missed'} |`,
     `| at least 10x faster than the Ansible community.docker equivalent | ${ratio.toFixed(1)}x | ${ratio >= 10 ? 'met' : 'missed'} |`,
+    ...(floorRatio === undefined ? [] : [`| within 3x of the floor (the same reads, one remote script per host) | ${floorRatio.toFixed(2)}x | ${floorRatio <= 3 ? 'met' : 'missed'} |`]),
+    ...(bench.rolling ? [rollingTargetRow(bench.rolling)] : []),
     '',
+    ...(bench.trace ? traceLines(bench) : []),
+    ...(bench.rolling ? rollingLines(bench.rolling) : []),
+    ...(bench.rollingError ? [`The rolling update was not measured: ${bench.rollingError}`, ''] : []),
+    ...(bench.floorError ? [`The floor was not measured: ${bench.floorError}`, ''] : []),
     `Before the samples: swarmplay built the cluster from bare lab hosts in ${seconds(bench.build.wallMs)} (${bench.build.changed} tasks changed); `
       + `Ansible's first run on that cluster took ${seconds(bench.ansibleConverge.wallMs)} and changed ${bench.ansibleConverge.changed} `
       + `task(s)${bench.ansibleConverge.changedTasks.length ? ` (${bench.ansibleConverge.changedTasks.join('; ')})` : ''}; `
@@ -323,6 +460,42 @@ function renderSection(bench) {
     '',
   ];
   return lines.join('\n');
+}
+
+function traceLines(bench) {
+  const hosts = Object.entries(bench.trace);
+  return [
+    `Round trips of a no-change run, traced (bench/trace-round-trips.mjs; an untimed run): ${hosts.map(([address, h]) => `${address} ${h.roundTrips} (${seconds(h.busyMs)} in flight, SSH handshake ${seconds(h.connectMs)})`).join('; ')}. `
+      + `Slowest: ${hosts.map(([address, h]) => `${address}: ${h.slowest.map((s) => `\`${s.command.replace(/`/g, "'")}\` ${seconds(s.ms)}`).join(', ')}`).join('; ')}. `
+      + `The floor replays these reads, ${bench.floorScripts.map((s) => `${s.commands} on ${s.address}`).join(', ')}, as one script per host (bench/tmp/bootstrap-floor-*.sh)`
+      + `${bench.floorSkipped ? `, leaving out ${bench.floorSkipped} that had stdin` : ''}.`,
+    '',
+  ];
+}
+
+function rollStats(rolling) {
+  const docker = median(rolling.docker.map((s) => s.wallMs));
+  const swarmplay = median(rolling.swarmplay.map((s) => s.wallMs));
+  return { docker, swarmplay, overhead: swarmplay - docker };
+}
+
+function rollingTargetRow(rolling) {
+  const { overhead } = rollStats(rolling);
+  return `| a rolling update of 3 replicas adds under 0.5 s to \`docker service update --detach=false\`, progress per replica shown live | ${seconds(overhead)} | ${overhead < 500 ? 'met' : 'missed'} |`;
+}
+
+function rollingLines(rolling) {
+  const { docker, swarmplay, overhead } = rollStats(rolling);
+  const range = (samples) => `${seconds(Math.min(...samples.map((s) => s.wallMs)))}-${seconds(Math.max(...samples.map((s) => s.wallMs)))}`;
+  const progress = rolling.swarmplay.map((s) => s.progress);
+  const shown = progress.map((lines) => lines.map((p) => `${seconds(p.atMs)} ${p.msg}`).join(' | '));
+  return [
+    `Rolling update of the 3-replica service benchroll (parallelism 1, no delay, stop-first, 5 s monitor), ${rolling.docker.length} updates by each tool in turn, each from the image the other left: `
+      + `\`ssh manager docker service update --detach=false --image IMAGE benchroll\` ${seconds(docker)} (median, ${range(rolling.docker)}); `
+      + `\`swarmplay run bench/bootstrap/rolling-update.yaml -e roll_image=IMAGE\` (a whole run: start-up, SSH, reading the service, the update, its wait, the recap) ${seconds(swarmplay)} (${range(rolling.swarmplay)}): `
+      + `${seconds(overhead)} added. Progress lines swarmplay printed while it waited (time since the run started): ${shown[0] || 'none'}.`,
+    '',
+  ];
 }
 
 /** Appends the section to bench/RESULTS.md, replacing an older copy of this same section only (up to the next `## `). */
@@ -384,13 +557,42 @@ async function main() {
       if (swarmplay.changed === 0 && ansible.changed === 0) break;
       if (round === 3) throw new Error('the two playbooks do not converge to one state: each run changes what the other set (see the warm-up lines above)');
     }
+    // The floor: the reads of a traced no-change run, as one script per host.
+    const traceFile = path.join(WORK_DIR, 'bootstrap-trace.json');
+    const traced = await run.traced(traceFile);
+    if (traced.changed !== 0) throw new Error(`the traced no-change run changed ${traced.changed}: ${traced.changedTasks.join('; ')}`);
+    const floor = writeFloorScripts(traceFile);
+    bench.trace = traceSummary(traceFile);
+    bench.floorScripts = floor.scripts.map(({ address, commands }) => ({ address, commands }));
+    bench.floorSkipped = floor.skipped;
+    const { controllerKey } = writeAnsibleInventory(labInventory, ansibleInventory);
+    log(`floor: ${floor.scripts.map((s) => `${s.address} ${s.commands} reads`).join(', ')}`);
+    bench.samples.floor = [];
     for (let rep = 0; rep < reps; rep += 1) {
-      const order = rep % 2 === 0 ? ['swarmplay', 'ansible'] : ['ansible', 'swarmplay'];
+      const order = [['swarmplay', 'ansible', 'floor'], ['ansible', 'floor', 'swarmplay'], ['floor', 'swarmplay', 'ansible']][rep % 3];
       for (const tool of order) {
+        if (tool === 'floor') {
+          if (bench.floorError) continue;
+          const sample = await run.floor(floor, controllerKey).catch((error) => { bench.floorError = String(error.message ?? error).slice(0, 600); });
+          if (!sample) continue;
+          bench.samples.floor.push(sample);
+          log(`floor ${rep + 1}: ${seconds(sample.wallMs)}`);
+          continue;
+        }
         const sample = await run[tool](`no-change ${rep + 1}`);
         if (sample.changed !== 0) throw new Error(`${tool} no-change run ${rep + 1} changed ${sample.changed}: ${sample.changedTasks.join('; ')}`);
         bench.samples[tool].push(sample);
         log(`${tool} no-change ${rep + 1}: ${seconds(sample.wallMs)}`);
+      }
+    }
+    const rollReps = Number(flags['roll-reps']);
+    if (rollReps > 0) {
+      try {
+        bench.rolling = await rollingUpdates(run, controllerKey, labInventory, rollReps);
+      } catch (error) {
+        // The no-change figures stand on their own: say what failed instead of losing them.
+        bench.rollingError = String(error.message ?? error).slice(0, 600);
+        log(`rolling update failed: ${bench.rollingError}`);
       }
     }
   } finally {

@@ -85,6 +85,8 @@ export function placeBlock(lines: string[], args: BlockinfileArgs): string[] {
 export const blockinfile = defineModule({
   name: 'blockinfile',
   schema: blockinfileArgs,
+  changesByWrites: true,
+  reads: (args) => [{ path: args.path, content: true }],
   async plan(ctx, args): Promise<Plan> {
     const current = await ctx.readFile(args.path);
     if (current === null) {

@@ -94,7 +94,7 @@ export function withDirectory(commandLine: string, chdir: string | undefined): s
   return `cd -- ${quote(chdir)} || exit 1\n${commandLine}`;
 }
 
-function testPathCommand(path: string, chdir: string | undefined): string {
+export function testPathCommand(path: string, chdir: string | undefined): string {
   // creates/removes may be relative to chdir, as in Ansible.
   const test = `test -e ${quote(path)}`;
   return chdir === undefined ? test : `cd -- ${quote(chdir)} && ${test}`;
@@ -166,6 +166,14 @@ export const command = defineModule({
   freeFormArg: '_raw',
   // stdin is where passwords go (docker login --password-stdin).
   secretArgs: ['stdin'],
+  reads(args) {
+    const { options } = commandWords(args);
+    // Relative to chdir: read live.
+    if ((args.chdir ?? options.chdir) !== undefined) return [];
+    return [args.creates ?? options.creates, args.removes ?? options.removes]
+      .filter((path): path is string => path !== undefined)
+      .map((path) => ({ path, content: false }));
+  },
   async plan(ctx, args) {
     const { words, options } = commandWords(args);
     if (words.length === 0) return { steps: [], failed: 'no command given: the command line is empty' };

@@ -101,6 +101,8 @@ export function destinationPath(dest: string, src: string | undefined): string {
 export const copy = defineModule({
   name: 'copy',
   schema: copyArgs,
+  changesByWrites: true,
+  reads: (args) => [{ path: destinationPath(args.dest, args.src), content: true }],
   async plan(ctx, args): Promise<Plan> {
     const source = await readSource(ctx, args);
     if ('failed' in source) return { steps: [], failed: source.failed };

@@ -152,6 +152,7 @@ function describeKind(stat: PathStat): string {
 export const file = defineModule({
   name: 'file',
   schema: fileArgs,
+  reads: (args) => [{ path: args.path, content: false }],
   async plan(ctx, args): Promise<Plan> {
     const { path } = args;
     const stat = await statPath(ctx, path);

@@ -145,6 +145,8 @@ export function editLines(lines: string[], args: LineinfileArgs): string[] {
 export const lineinfile = defineModule({
   name: 'lineinfile',
   schema: lineinfileArgs,
+  changesByWrites: true,
+  reads: (args) => [{ path: args.path, content: true }],
   async plan(ctx, args): Promise<Plan> {
     const current = await ctx.readFile(args.path);
     if (current === null) {

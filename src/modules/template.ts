@@ -43,6 +43,8 @@ export function templateOptionsOf(args: Record<string, unknown>): TemplateOption
 export const template = defineModule({
   name: 'template',
   schema: templateArgs,
+  changesByWrites: true,
+  reads: (args) => [{ path: destinationPath(args.dest, args.src.replace(/\.hbs$/, '')), content: true }],
   async plan(ctx, args): Promise<Plan> {
     const candidates = controllerFileCandidates(ctx.searchDirs, args.src, 'templates');
     const found = await findControllerFile(candidates);

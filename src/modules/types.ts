@@ -222,6 +222,14 @@ export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly bypassHostLoop?: boolean;
   plan(ctx: ModuleContext, args: z.infer<Schema>): Promise<Plan>;
   /**
+   * The host paths plan() will read (stat, test -e, and the bytes when
+   * `content`), so that the runner can read a play's paths ahead in one round
+   * trip. Only a forecast: plan() reads what it reads all the same.
+   */
+  reads?(args: z.infer<Schema>): { path: string; content: boolean }[];
+  /** Its changes are file writes (as a rule): reads of other files stay good after it, so a read-ahead reaches past it. */
+  readonly changesByWrites?: boolean;
+  /**
    * Builds the task's result from what the steps returned (command's rc/stdout, swarm_init's tokens). Pure.
    * A `msg` it returns is the task's message when the plan has none (what a wait found).
    * `failed: true` with a `msg` fails the task from what the steps returned (uri's status code).

@@ -24,6 +24,7 @@ import { toText } from '../language/values.js';
 import { shapesCommands, withTaskContext, type TaskCommandContext } from './task-connection.js';
 import type { RoleRequest } from '../language/roles.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
+import { ReadAhead, type PredictedRead } from './read-ahead.js';
 
 export interface TagFilter {
   tags: string[];
@@ -127,6 +128,10 @@ export class PlayRunner {
   private batch: HostState[] = [];
   /** Hosts that reached meta: end_host: done with this play, not failed. */
   private readonly endedHosts = new Set<HostState>();
+  /** The play's file reads per host, read ahead together (see read-ahead.ts). */
+  private readonly reads = new ReadAhead();
+  /** How many of the next tasks a read-ahead looks at. */
+  private static readonly READ_AHEAD_TASKS = 40;
 
   constructor(
     private readonly play: Play,
@@ -232,8 +237,16 @@ export class PlayRunner {
   private async runList(tasks: Task[], hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
     const failed = new Set<HostState>();
     let active = hosts.filter((h) => this.running(h));
-    for (const task of tasks) {
+    for (const [index, task] of tasks.entries()) {
       if (this.aborted || this.endedPlay || active.length === 0) break;
+      for (const host of active) {
+        // Worked out at most once per task, host and width, and only when a read is not known yet.
+        const predicted = new Map<boolean, PredictedRead[]>();
+        this.reads.forHost(host.name).upcoming = (wide) => {
+          if (!predicted.has(wide)) predicted.set(wide, this.predictReads(host, tasks, index, scope, wide));
+          return predicted.get(wide)!;
+        };
+      }
       // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
       if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
       const newlyFailed = task.kind === 'block'
@@ -248,6 +261,38 @@ export class PlayRunner {
       active = active.filter((h) => !failed.has(h) && !h.unreachable && !this.endedHosts.has(h));
     }
     return failed;
+  }
+
+  /**
+   * The paths this task and the next module tasks of the list will read on
+   * the host, from their arguments rendered with the host's variables now.
+   * A task whose arguments cannot be rendered yet (a variable a later task
+   * registers), that loops, delegates, becomes, or calls a lookup (which may
+   * run something on the controller) is left out: its reads happen live.
+   */
+  private predictReads(host: HostState, tasks: Task[], from: number, scope: Scope, wide: boolean): PredictedRead[] {
+    const reads: PredictedRead[] = [];
+    for (const task of tasks.slice(from, from + PlayRunner.READ_AHEAD_TASKS)) {
+      if (task.kind !== 'module') {
+        if (wide) continue;
+        break;
+      }
+      const module = this.deps.findModule(task.module);
+      if (!wide && !module?.controllerOnly && !module?.changesByWrites && reads.length > 0) break;
+      if (!module?.reads || task.loop !== undefined || task.delegateTo !== undefined) continue;
+      const taskScope = this.childScope(scope, task);
+      if (taskScope.become || taskScope.environment.length || (taskScope.becomeUser !== undefined && taskScope.becomeUser !== 'root')) continue;
+      if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
+      try {
+        const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
+        const defaults = Object.assign({}, ...taskScope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
+        const parsed = module.schema.safeParse(renderValue({ ...defaults, ...task.args }, vars, task.location));
+        if (parsed.success) reads.push(...module.reads(parsed.data));
+      } catch {
+        // Not renderable yet: read live when the task runs.
+      }
+    }
+    return reads;
   }
 
   private childScope(scope: Scope, task: Task): Scope {
@@ -476,6 +521,8 @@ export class PlayRunner {
           vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
           invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
+          reads: this.reads.forHost(delegateHost ?? host.name),
+          readsServe: delegateHost === undefined && !become && !shapesCommands(commandContext),
           ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(delegateHost ?? host.name) }),
         });
       }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { SwarmplayError } from '../errors.js';
 import type { ModuleTask } from '../language/playbook.js';
-import { changesHost, type InventoryChange, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
+import { changesHost, type InventoryChange, type Step, type ModuleDefinition, type ModuleContext, type Plan, type FileDiff, type StepOutcome } from '../modules/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
@@ -19,6 +19,7 @@ import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
+import type { HostReads } from './read-ahead.js';
 
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -63,6 +64,10 @@ export interface TaskRunEnv {
   invalidateFacts?(): void;
   /** The run's vault passwords, for encrypted controller files. */
   vault?: VaultAccess;
+  /** The play's file reads of the host the steps run on: told what the steps did. */
+  reads?: HostReads;
+  /** Whether plan()'s reads may be answered from `reads` (not under become, another user, environment). */
+  readsServe?: boolean;
 }
 
 function isUnreachableError(error: unknown): boolean {
@@ -95,6 +100,7 @@ function validateArgs(module: ModuleDefinition, task: ModuleTask, raw: unknown):
 }
 
 function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleContext {
+  const serveReads = Boolean(env.reads && env.readsServe && !env.task.become && conn);
   const needConn = (): Connection => {
     if (!conn) throw new SwarmplayError('INTERNAL', `module ${env.module.name} is controller-only but read the host`);
     return conn;
@@ -106,8 +112,14 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     searchDirs: env.searchDirs ?? [env.playbookDir],
     facts: env.facts,
     fact: (reader, args) => env.fact(reader, args),
-    probe: (command, options) => needConn().run(command, { become: env.task.become, ...options }),
-    readFile: (file) => needConn().getFile(file, { become: env.task.become }),
+    probe: async (command, options) => {
+      const served = serveReads && options === undefined ? await env.reads!.probe(needConn(), command) : undefined;
+      return served ?? needConn().run(command, { become: env.task.become, ...options });
+    },
+    readFile: async (file) => {
+      const served = serveReads ? await env.reads!.readFile(needConn(), file) : undefined;
+      return served !== undefined ? served : needConn().getFile(file, { become: env.task.become });
+    },
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
     vault: env.vault,
@@ -174,10 +186,16 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   if (plan.steps.length) {
     const reconnecting = plan.steps.every((step) => step.kind === 'wait' && step.reconnect);
     if (!conn && !reconnecting) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
-    ({ outcomes, failedMsg } = await executeSteps({
-      host: env.host, conn, reconnect: env.reconnect, become: env.task.become, signal: env.signal,
-      progress: env.progress, started: (step) => stepLines.push(describeStep(step)),
-    }, plan.steps));
+    const started: Step[] = [];
+    try {
+      ({ outcomes, failedMsg } = await executeSteps({
+        host: env.host, conn, reconnect: env.reconnect, become: env.task.become, signal: env.signal,
+        progress: env.progress, started: (step) => { started.push(step); stepLines.push(describeStep(step)); },
+      }, plan.steps));
+    } finally {
+      // Compensation steps are not in `started`: a failure drops every reading anyway.
+      env.reads?.stepsRan(started.filter((step) => step.kind !== 'wait' && step.kind !== 'controller_write'), failedMsg !== undefined || outcomes.length < started.length);
+    }
   }
   const byId = new Map(outcomes.filter((o) => o.step.id).map((o) => [o.step.id!, o]));
   const finished = module.finish ? module.finish(args as never, { all: outcomes, byId: (id) => byId.get(id) }, plan) : {};

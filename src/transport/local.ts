@@ -30,6 +30,10 @@ export class LocalConnection implements Connection {
     return putFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, content, options);
   }
 
+  runBytes(command: string, options: RunOptions = {}): Promise<RawRunResult> {
+    return this.runRaw(command, options);
+  }
+
   getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
     return getFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, options);
   }

@@ -52,6 +52,8 @@ export interface Connection {
   putFile(path: string, content: string | Buffer, options?: PutFileOptions): Promise<PutFileResult>;
   /** The file's bytes, or null when it does not exist. */
   getFile(path: string, options?: { become?: boolean }): Promise<Buffer | null>;
+  /** Runs `command` like run(), its output as bytes (several files read in one round trip). Optional. */
+  runBytes?(command: string, options?: RunOptions): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
   /**
    * Runs a long-lived command (`docker events`) and hands its stdout to
    * `onOutput` as it arrives, until the command ends or `signal` aborts it
