@@ -31,6 +31,8 @@ import { dockerRegistry } from './registry.js';
 import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
 import { dockerService } from './docker-service.js';
+import { dockerSecret } from './docker-secret.js';
+import { dockerConfig } from './docker-config.js';
 import { dockerNetwork } from './docker-network.js';
 import { includeVars } from './include-vars.js';
 // Files, HTTP, archives, reboots, pauses and firewalls (stat ... firewalld): one block, kept together.
@@ -78,7 +80,7 @@ import { cron } from './cron.js';
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  dockerService, dockerNetwork, meta, includeVars, ...FILES_HTTP_FIREWALL_MODULES,
+  dockerService, dockerSecret, dockerConfig, dockerNetwork, meta, includeVars, ...FILES_HTTP_FIREWALL_MODULES,
   // System modules.
   apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
   hostname, sysctl, modprobe, timezone, mount, cron,
@@ -94,6 +96,8 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.modprobe': 'modprobe',
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
+  'community.docker.docker_secret': 'docker_secret',
+  'community.docker.docker_config': 'docker_config',
 };
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));

@@ -36,6 +36,17 @@ export interface ModuleContext {
   renderTemplate(path: string, options?: TemplateOptions): Promise<string>;
   /** Set when the run is interrupted: a plan that waits on the controller (pause) stops. */
   readonly signal?: AbortSignal;
+  /**
+   * Reads a controller file that holds a secret (a relative path searched as
+   * copy's src is, under files/): an ansible-vault file is decrypted with
+   * the run's vault passwords. From then on its content is a secret in every
+   * output. Null when no candidate exists.
+   */
+  readSecretFile(file: string): Promise<{ path: string; content: Buffer } | null>;
+  /** Marks a value the plan learnt (a key read from the host) as a secret in every output. */
+  addSecret(value: string): void;
+  /** Encrypts with the run's vault password (ansible-vault text); throws a SwarmplayError when the run has none. */
+  vaultEncrypt(plaintext: string): string;
 }
 
 /**

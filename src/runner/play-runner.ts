@@ -21,6 +21,7 @@ import { evaluateCondition, evaluateExpression, markRawData } from '../language/
 import { renderValue } from '../language/template-string.js';
 import { toText } from '../language/values.js';
 import { shapesCommands, withTaskContext, type TaskCommandContext } from './task-connection.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 export interface TagFilter {
   tags: string[];
@@ -42,6 +43,8 @@ export interface PlayRunnerDeps {
   /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
+  /** The run's vault passwords (vault files a module reads, the files it writes). */
+  vault?: VaultKeyring;
   checkMode: boolean;
   diffMode: boolean;
   forks: number;
@@ -430,6 +433,7 @@ export class PlayRunner {
           facts: () => this.deps.facts(delegateHost ?? host.name),
           fact: (reader, args) => this.deps.fact(delegateHost ?? host.name, reader, args),
           addSecret: (v) => this.deps.addSecret(v),
+          vault: this.deps.vault,
           signal: this.deps.signal,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
           invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),

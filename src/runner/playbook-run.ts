@@ -189,6 +189,7 @@ export class PlaybookRun {
             invalidateFacts: (h) => facts.invalidate(h),
             reconnect,
             addSecret: (v) => this.redactor.addDeep(v),
+            vault: settings.vault,
             checkMode: settings.checkMode,
             diffMode: settings.diffMode,
             // Default: every host of the batch at once, at most 50 (explicit --forks may go higher).

@@ -17,6 +17,10 @@ import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
+import { readFile } from 'node:fs/promises';
+import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
+import { decryptFileText } from '../vault/vaulted-value.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -49,6 +53,8 @@ export interface TaskRunEnv {
   fact<Args, Value>(reader: FactReader<Args, Value>, args: Args): Promise<Value>;
   /** Called for every secret value the task handles, before anything can print it. */
   addSecret(value: unknown): void;
+  /** The run's vault passwords, when any was given. */
+  vault?: VaultKeyring;
   /** Set when the run is interrupted: stop between steps. */
   signal?: AbortSignal;
   /** What a wait sees meanwhile ("web: 2/3 running"), for the reporters. */
@@ -104,7 +110,24 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     readFile: (file) => needConn().getFile(file, { become: env.task.become }),
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
+    readSecretFile: (file) => readSecretFile(env, file),
+    addSecret: (value) => env.addSecret(value),
+    vaultEncrypt: (plaintext) => {
+      if (!env.vault) throw new SwarmplayError('BAD_VAULT', `${env.module.name} writes a vault-encrypted file and no vault password was given`, { hint: 'give it with --ask-vault-pass, --vault-password-file FILE or --vault-id LABEL@SOURCE' });
+      return env.vault.encrypt(Buffer.from(plaintext, 'utf8'));
+    },
   };
+}
+
+async function readSecretFile(env: TaskRunEnv, file: string): Promise<{ path: string; content: Buffer } | null> {
+  const found = await findControllerFile(controllerFileCandidates(env.searchDirs ?? [env.playbookDir], file, 'files'));
+  if (!found) return null;
+  const raw = await readFile(found.file);
+  const { text, encrypted } = decryptFileText(raw.toString('utf8'), found.file, { keyring: env.vault }, 'file');
+  const content = encrypted ? Buffer.from(text, 'utf8') : raw;
+  env.addSecret(content.toString('utf8'));
+  env.addSecret(content.toString('utf8').trim());
+  return { path: found.file, content };
 }
 
 /** A plan may ask to be made again once the host has settled; never more often than this. */

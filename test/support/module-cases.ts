@@ -41,6 +41,7 @@ export interface ModuleCase {
   files?: Record<string, string>;
   probes?: Record<string, CaseOutput>;
   templates?: Record<string, string>;
+  controllerFiles?: Record<string, string>;
   expect: {
     steps?: string[];
     failed?: string;
@@ -93,6 +94,7 @@ export function caseHost(c: ModuleCase) {
     facts: c.hostFacts,
     files: c.files,
     templates: c.templates,
+    controllerFiles: c.controllerFiles,
     factOutputs: Object.fromEntries(Object.entries(c.facts ?? {}).map(([key, out]) => [key, caseOutput(out)])),
     probes: Object.fromEntries(Object.entries(c.probes ?? {}).map(([key, out]) => [key, caseOutput(out)])),
   });
