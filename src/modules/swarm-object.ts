@@ -186,6 +186,8 @@ export async function planObject(ctx: ModuleContext, kind: SwarmObjectKind, args
 
   const content = await readContent(ctx, args);
   if ('failed' in content) return { steps: [], result, failed: content.failed };
+  // What goes on stdin is a secret too, should a failure ever show it.
+  ctx.addSecret(content.toString('base64'));
   const objectName = args.rolling_versions ? versionName(args.name, content) : args.name;
   result[`${kind}_name`] = objectName;
   const existing = objects.find((object) => object.name === objectName);
