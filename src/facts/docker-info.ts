@@ -27,6 +27,8 @@ export interface SwarmInfo {
   clusterId?: string;
   remoteManagers: RemoteManager[];
   error: string;
+  /** Managers lock when their daemon restarts (autolock); only managers know. */
+  autolock: boolean;
 }
 
 export interface DockerInfo {
@@ -67,6 +69,7 @@ export function parseDockerInfo(stdout: string): DockerInfo {
         addr: asString(asObject(m).Addr),
       })),
       error: asString(swarm.Error),
+      autolock: asObject(asObject(cluster.Spec).EncryptionConfig).AutoLockManagers === true,
     },
     insecureRegistries: [...insecureNames, ...cidrs],
   };

@@ -14,6 +14,17 @@
  * Every run with it rotates again (changed). A swarm just initialised has
  * fresh tokens: nothing is rotated there.
  *
+ * `autolock: true` turns swarm autolock on (`docker swarm update
+ * --autolock=true`): a manager whose daemon restarts stays locked until it
+ * is given the unlock key. The key is kept in `unlock_key_file`, a
+ * controller file encrypted with the run's vault password (created, or
+ * rewritten when the key differs, e.g. after `docker swarm unlock-key
+ * --rotate`); it is never printed nor in the result. A manager found locked
+ * (`docker info` says "locked") is unlocked from that file (`docker swarm
+ * unlock`, the key on stdin), after which the task goes on as usual; this is
+ * how bootstrap.yaml brings a restarted manager back. `autolock: false`
+ * turns it off; left out, autolock is left as it is.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
@@ -25,6 +36,8 @@ import { quoteArgs } from '../transport/shell-quote.js';
 import { hostOfAddress, isIpAddress, withDefaultPort } from './network-address.js';
 import { dockerInfo, isReconnectingMember, parseDockerInfo, DOCKER_INFO_COMMAND } from '../facts/docker-info.js';
 import { swarmJoinToken } from '../facts/swarm-join-token.js';
+import { booleanArg } from './argument-types.js';
+import path from 'node:path';
 
 export const SWARM_PORT = 2377;
 
@@ -36,8 +49,16 @@ const swarmInitArgs = z
     /** Seconds to wait for a member that reads "pending" (reconnecting after a daemon restart) to reach its managers. */
     reconnect_timeout: z.number().int().positive().default(60),
     rotate_tokens: z.enum(['worker', 'manager', 'both']).nullish().transform((v) => v ?? undefined),
+    autolock: booleanArg.nullish().transform((v) => v ?? undefined),
+    /** The vault-encrypted file (on the controller, relative to the playbook) that keeps the unlock key. */
+    unlock_key_file: z.string().min(1).nullish().transform((v) => v ?? undefined),
   })
-  .strict();
+  .strict()
+  .superRefine((args, refinement) => {
+    if (args.autolock === true && args.unlock_key_file === undefined) {
+      refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['unlock_key_file'], message: 'autolock: true needs unlock_key_file, the vault-encrypted file on the controller that keeps the unlock key' });
+    }
+  });
 
 export type SwarmInitArgs = z.infer<typeof swarmInitArgs>;
 
@@ -103,6 +124,67 @@ function rolesToRotate(rotate: SwarmInitArgs['rotate_tokens']): ('worker' | 'man
   return rotate ? [rotate] : [];
 }
 
+function autolockStep(on: boolean): Step {
+  return {
+    kind: 'command',
+    description: `docker swarm update --autolock=${on}`,
+    // Turning it on prints the unlock key: it goes nowhere, the key is read again (and masked) to be kept.
+    command: `docker swarm update --autolock=${on} >/dev/null`,
+    failMessage: `cannot turn autolock ${on ? 'on' : 'off'}`,
+  };
+}
+
+function keyFilePath(ctx: ModuleContext, file: string): string {
+  return path.resolve(ctx.playbookDir, file);
+}
+
+/** With autolock on: the unlock key written to its file when the file lacks it; turning it off. */
+async function autolockSteps(ctx: ModuleContext, args: SwarmInitArgs, enabled: boolean): Promise<{ steps: Step[]; note: string } | { failed: string }> {
+  if (args.autolock === false) return enabled ? { steps: [autolockStep(false)], note: '; turn autolock off' } : { steps: [], note: '' };
+  if (!enabled || args.unlock_key_file === undefined) return { steps: [], note: '' };
+  const read = await ctx.probe('docker swarm unlock-key -q');
+  const key = read.stdout.trim();
+  if (read.exitCode !== 0 || !key) return { failed: `cannot read the swarm's unlock key on ${ctx.host} (docker swarm unlock-key -q exited ${read.exitCode})` };
+  ctx.addSecret(key);
+  const file = keyFilePath(ctx, args.unlock_key_file);
+  const kept = await ctx.readSecretFile(file);
+  if (kept?.content.toString('utf8').trim() === key) return { steps: [], note: '' };
+  return {
+    steps: [{
+      kind: 'controller_write',
+      description: `keep the unlock key in ${args.unlock_key_file} (vault-encrypted)`,
+      source: 'docker swarm unlock-key',
+      path: file,
+      content: Buffer.from(ctx.vaultEncrypt(`${key}\n`)),
+      mode: 0o600,
+    }],
+    note: `; keep the unlock key in ${args.unlock_key_file}`,
+  };
+}
+
+/** A locked manager (autolock, after a daemon restart) unlocked with the key from its file, then planned again. */
+async function unlock(ctx: ModuleContext, args: SwarmInitArgs): Promise<Plan> {
+  if (args.unlock_key_file === undefined) {
+    return { steps: [], failed: `${ctx.host} is a locked swarm manager (autolock, after its daemon restarted): give unlock_key_file (bootstrap: swarm_unlock_key_file) or run docker swarm unlock on it` };
+  }
+  const kept = await ctx.readSecretFile(keyFilePath(ctx, args.unlock_key_file));
+  const key = kept?.content.toString('utf8').trim();
+  if (!key) return { steps: [], failed: `${ctx.host} is a locked swarm manager and ${args.unlock_key_file} holds no unlock key` };
+  return {
+    steps: [{
+      kind: 'command',
+      description: `docker swarm unlock (the key from ${args.unlock_key_file} on stdin)`,
+      command: 'docker swarm unlock',
+      stdin: `${key}\n`,
+      timeoutMs: 60_000,
+      failMessage: `cannot unlock the swarm manager ${ctx.host} with the key from ${args.unlock_key_file}`,
+      failHints: [{ whenOutputMatches: 'invalid key|not the right key|incorrect', message: `${args.unlock_key_file} does not hold this swarm's unlock key` }],
+    }],
+    planAgain: true,
+    msg: `unlock ${ctx.host} with the key from ${args.unlock_key_file}`,
+  };
+}
+
 export const swarmInit = defineModule({
   name: 'swarm_init',
   schema: swarmInitArgs,
@@ -110,7 +192,17 @@ export const swarmInit = defineModule({
     const { swarm } = await ctx.fact(dockerInfo, {});
     // Its timeout message never advises leaving: the node holds swarm state that a leave would throw away.
     if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, false)], planAgain: true };
+    if (swarm.state === 'locked') return unlock(ctx, args);
     if (swarm.state === 'active' && swarm.isManager) {
+      // The key is known only once autolock is on: turn it on, then plan again to keep the key.
+      if (args.autolock === true && !swarm.autolock) {
+        return {
+          steps: [autolockStep(true)],
+          planAgain: true,
+          msg: `turn autolock on; the unlock key goes to ${args.unlock_key_file}`,
+        };
+      }
+      const keySteps = await autolockSteps(ctx, args, swarm.autolock);
       const tokens = {
         join_token_worker: await ctx.fact(swarmJoinToken, { role: 'worker' }),
         join_token_manager: await ctx.fact(swarmJoinToken, { role: 'manager' }),
@@ -123,10 +215,12 @@ export const swarmInit = defineModule({
         command: quoteArgs(['docker', 'swarm', 'join-token', '--rotate', '-q', role]),
         failMessage: `cannot rotate the ${role} join token on ${ctx.host}`,
       }));
+      if ('failed' in keySteps) return { steps: [], failed: keySteps.failed };
       return {
-        steps: rotations,
+        steps: [...rotations, ...keySteps.steps],
         msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}` +
-          (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : ''),
+          (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : '') +
+          keySteps.note,
         result: { ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '' },
       };
     }
@@ -172,6 +266,8 @@ export const swarmInit = defineModule({
       steps,
       msg: `initialise a swarm on ${ctx.host} advertising ${advertise}`,
       result: { manager_addr: managerAddress('', advertise) },
+      // Autolock and its key file are seen to on the new swarm.
+      ...(args.autolock === true && { planAgain: true }),
     };
   },
   finish(args, outcomes, plan) {

@@ -143,6 +143,8 @@ export interface ControllerWriteStep extends StepBase {
   /** Absolute path on the controller. */
   path: string;
   content: Buffer;
+  /** Default 0644; a key file is 0600. */
+  mode?: number;
 }
 
 export type Step = CommandStep | WriteStep | WaitStep | ControllerWriteStep;

@@ -146,11 +146,16 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
     }
   }
   const stepLines: string[] = [];
+  let changedEarlier = false;
   for (let round = 1; ; round++) {
     const plan = await module.plan(moduleContext(env, conn), args as never);
     const outcome = await runPlan(env, plan, conn, args, stepLines);
     const withWarnings = plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome;
-    if (!plan.planAgain || env.checkMode || outcome.status === 'failed') return withWarnings;
+    if (!plan.planAgain || env.checkMode || outcome.status === 'failed') {
+      // A change made before planning again (an unlock, autolock turned on) is the task's change.
+      return changedEarlier && withWarnings.status === 'ok' ? { ...withWarnings, status: 'changed', result: { ...withWarnings.result, changed: true } } : withWarnings;
+    }
+    changedEarlier ||= outcome.status === 'changed';
     if (round === MAX_PLANS) {
       const msg = `${env.host} did not settle after ${MAX_PLANS} waits (${stepLines.join('; ')}); nothing else was done: run again once it has`;
       return { ...withWarnings, status: 'failed', msg, result: { ...withWarnings.result, failed: true, msg } };
