@@ -11,6 +11,11 @@
  *    every node serves. A third run changes nothing. No value appears in
  *    any output (text -vvv, --json -vvv --diff, a refused change).
  *
+ * 2. autolock: swarm_init autolock: true keeps the unlock key in a
+ *    vault-encrypted file (0600) that holds what `docker swarm unlock-key`
+ *    says; docker01's dockerd restarted, `docker info` says locked;
+ *    bootstrap.yaml unlocks it from the file. The key is in no output.
+ *
  * The lab kernel has no IP_VS, so the port is published in host mode and
  * answers only on nodes running a task: the poller asks each node in turn,
  * as a load balancer in front of the nodes would, and a round fails only
@@ -18,7 +23,7 @@
  */
 import { strict as assert } from 'node:assert';
 import http from 'node:http';
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 import { runCli, recapOf, type CliResult } from '../support/cli.js';
@@ -33,6 +38,16 @@ const VALUES = {
   key2: 'tls-key-two-Vm39dF5gJu',
 };
 const PORT = 8080;
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await sleep(300);
+  }
+}
 
 function get(address: string, page: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -208,6 +223,44 @@ describe('day two on the lab: secrets and configs rotated under a running servic
         const encoded = Buffer.from(value).toString('base64').slice(0, 16);
         assert.ok(!result.stdout.includes(encoded), `a value's base64 in a run's output:${output(result)}`);
       }
+    }
+  });
+
+  it('autolock: the unlock key kept vault-encrypted; a manager locked by a daemon restart is unlocked by bootstrap; the key in no output', async () => {
+    outputs.length = 0;
+    const keyFile = file('unlock-key.vault');
+    await writeFile(file('autolock.yaml'), `- hosts: managers[0]
+  gather_facts: false
+  tasks:
+    - swarm_init: { autolock: true, unlock_key_file: unlock-key.vault }
+      register: locked
+    - debug: { var: locked }
+`);
+    const lock = await run('autolock', file('autolock.yaml'), ['-vvv', '--diff', '--json']);
+    assert.equal(lock.code, 0, output(lock));
+    const key = (await manager('docker swarm unlock-key -q')).trim();
+    assert.match(key, /^SWMKEY-1-/);
+    assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
+    assert.match(await readFile(keyFile, 'utf8'), /^\$ANSIBLE_VAULT;1\.1;AES256\n/);
+    const view = await runCli(['vault', 'view', '--vault-password-file', file('vault-pass'), keyFile]);
+    assert.equal(view.stdout.trim(), key, 'the file holds the swarm\'s unlock key');
+    const again = await run('autolockAgain', file('autolock.yaml'), ['--json']);
+    assert.equal(recapOf(again.stdout).docker01?.changed, 0, output(again));
+
+    await lab.ssh('docker01', 'systemctl restart docker');
+    const state = async () => (await manager("docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
+    await until('docker01 locked', 30_000, async () => ((await state()) === 'locked' ? true : undefined));
+    const bootstrap = await run('unlock', 'playbooks/bootstrap.yaml', ['-e', `controller_ssh_key=${file('controller_ed25519')}`,
+      '-e', `swarm_unlock_key_file=${keyFile}`, '-e', 'swarm_autolock=true', '-vvv']);
+    assert.equal(bootstrap.code, 0, output(bootstrap));
+    assert.match(bootstrap.stdout, /step \[docker01\]: run: docker swarm unlock\n/);
+    assert.equal(await state(), 'active');
+    await until('every node Ready', 60_000, async () =>
+      (await manager("docker node ls --format '{{.Status}}'")).trim().split('\n').every((status) => status === 'Ready') ? true : undefined);
+
+    for (const result of outputs) {
+      assert.ok(!result.stdout.includes(key) && !result.stderr.includes(key), `the unlock key in a run's output:${output(result)}`);
+      assert.ok(!result.stdout.includes(key.slice(-20)), `part of the unlock key in a run's output:${output(result)}`);
     }
   });
 });
