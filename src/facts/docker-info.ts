@@ -29,6 +29,8 @@ export interface SwarmInfo {
   error: string;
   /** Managers lock when their daemon restarts (autolock); only managers know. */
   autolock: boolean;
+  /** The root CA's public key that signs the nodes' certificates (managers only); changes with `docker swarm ca --rotate`. */
+  caIssuerKey: string;
 }
 
 export interface DockerInfo {
@@ -70,6 +72,7 @@ export function parseDockerInfo(stdout: string): DockerInfo {
       })),
       error: asString(swarm.Error),
       autolock: asObject(asObject(cluster.Spec).EncryptionConfig).AutoLockManagers === true,
+      caIssuerKey: asString(asObject(cluster.TLSInfo).CertIssuerPublicKey),
     },
     insecureRegistries: [...insecureNames, ...cidrs],
   };

@@ -25,6 +25,11 @@
  * how bootstrap.yaml brings a restarted manager back. `autolock: false`
  * turns it off; left out, autolock is left as it is.
  *
+ * `ca_rotate: true` replaces the swarm's root CA (`docker swarm ca --rotate
+ * --detach`) and waits (`ca_rotate_timeout` seconds) until every node holds a
+ * certificate from the new one (condition swarm_ca_rotated); every run with
+ * it rotates again. A node that is down holds the wait until it is back.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
@@ -52,6 +57,8 @@ const swarmInitArgs = z
     autolock: booleanArg.nullish().transform((v) => v ?? undefined),
     /** The vault-encrypted file (on the controller, relative to the playbook) that keeps the unlock key. */
     unlock_key_file: z.string().min(1).nullish().transform((v) => v ?? undefined),
+    ca_rotate: booleanArg.nullish().transform((v) => v ?? false),
+    ca_rotate_timeout: z.number().int().positive().default(300),
   })
   .strict()
   .superRefine((args, refinement) => {
@@ -132,6 +139,29 @@ function autolockStep(on: boolean): Step {
     command: `docker swarm update --autolock=${on} >/dev/null`,
     failMessage: `cannot turn autolock ${on ? 'on' : 'off'}`,
   };
+}
+
+/** A new root CA, then the wait until every node has a certificate from it. */
+function caRotation(previousIssuerKey: string, timeoutSeconds: number): Step[] {
+  return [
+    {
+      kind: 'command',
+      description: 'docker swarm ca --rotate',
+      // It prints the new root certificate (public): not needed, the wait reads the state.
+      command: 'docker swarm ca --rotate --detach >/dev/null',
+      timeoutMs: 60_000,
+      failMessage: 'cannot rotate the swarm\'s root CA',
+    },
+    {
+      kind: 'wait',
+      description: 'wait until every node has a certificate from the new CA',
+      condition: 'swarm_ca_rotated',
+      args: { previousIssuerKey },
+      intervalMs: 1000,
+      timeoutMs: timeoutSeconds * 1000,
+      waitingFor: 'every node to get a certificate from the new CA',
+    },
+  ];
 }
 
 function keyFilePath(ctx: ModuleContext, file: string): string {
@@ -216,11 +246,12 @@ export const swarmInit = defineModule({
         failMessage: `cannot rotate the ${role} join token on ${ctx.host}`,
       }));
       if ('failed' in keySteps) return { steps: [], failed: keySteps.failed };
+      const caSteps = args.ca_rotate ? caRotation(swarm.caIssuerKey, args.ca_rotate_timeout) : [];
       return {
-        steps: [...rotations, ...keySteps.steps],
+        steps: [...rotations, ...keySteps.steps, ...caSteps],
         msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}` +
           (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : '') +
-          keySteps.note,
+          keySteps.note + (caSteps.length ? '; rotate the root CA' : ''),
         result: { ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '' },
       };
     }

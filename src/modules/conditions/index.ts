@@ -7,9 +7,10 @@ import { nodeReachableManager } from './node-reachable-manager.js';
 import { registryAnswers } from './registry-answers.js';
 import { serviceConverged } from './service-converged.js';
 import { swarmMemberSettled } from './swarm-member-settled.js';
+import { swarmCaRotated } from './swarm-ca-rotated.js';
 
 const CONDITIONS: readonly ConditionDefinition[] = [
-  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, swarmMemberSettled,
+  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, swarmMemberSettled, swarmCaRotated,
 ];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
