@@ -16,6 +16,9 @@
  *    says; docker01's dockerd restarted, `docker info` says locked;
  *    bootstrap.yaml unlocks it from the file. The key is in no output.
  *
+ * 3. swarm_init ca_rotate: true: a new root CA, and every node's certificate
+ *    from it when the task returns (`docker node inspect` TLSInfo).
+ *
  * The lab kernel has no IP_VS, so the port is published in host mode and
  * answers only on nodes running a task: the poller asks each node in turn,
  * as a load balancer in front of the nodes would, and a round fails only
@@ -262,5 +265,18 @@ describe('day two on the lab: secrets and configs rotated under a running servic
       assert.ok(!result.stdout.includes(key) && !result.stderr.includes(key), `the unlock key in a run's output:${output(result)}`);
       assert.ok(!result.stdout.includes(key.slice(-20)), `part of the unlock key in a run's output:${output(result)}`);
     }
+  });
+
+  it('ca_rotate: a new root CA, every node holding a certificate from it when the task returns', async () => {
+    const issuers = async () => (await manager("{ docker info --format '{{json .Swarm.Cluster.TLSInfo.CertIssuerPublicKey}}'; " +
+      "docker node inspect --format '{{json .Description.TLSInfo.CertIssuerPublicKey}}' $(docker node ls -q); }")).trim().split('\n');
+    const before = await issuers();
+    await writeFile(file('ca.yaml'), '- hosts: managers[0]\n  gather_facts: false\n  tasks:\n    - swarm_init: { ca_rotate: true }\n');
+    const rotate = await run('caRotate', file('ca.yaml'), ['--json']);
+    assert.equal(rotate.code, 0, output(rotate));
+    const after = await issuers();
+    assert.equal(after.length, 4);
+    assert.equal(new Set(after).size, 1, `the cluster's issuer and every node's: ${after.join(' ')}`);
+    assert.notEqual(after[0], before[0], 'a new root CA');
   });
 });
