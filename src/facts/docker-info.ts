@@ -27,6 +27,10 @@ export interface SwarmInfo {
   clusterId?: string;
   remoteManagers: RemoteManager[];
   error: string;
+  /** Managers lock when their daemon restarts (autolock); only managers know. */
+  autolock: boolean;
+  /** The root CA's public key that signs the nodes' certificates (managers only); changes with `docker swarm ca --rotate`. */
+  caIssuerKey: string;
 }
 
 export interface DockerInfo {
@@ -67,6 +71,8 @@ export function parseDockerInfo(stdout: string): DockerInfo {
         addr: asString(asObject(m).Addr),
       })),
       error: asString(swarm.Error),
+      autolock: asObject(asObject(cluster.Spec).EncryptionConfig).AutoLockManagers === true,
+      caIssuerKey: asString(asObject(cluster.TLSInfo).CertIssuerPublicKey),
     },
     insecureRegistries: [...insecureNames, ...cidrs],
   };

@@ -54,6 +54,19 @@ export interface UpdateStatus {
   message: string;
 }
 
+/** A secret or config a service's tasks get as a file (ContainerSpec.Secrets / .Configs). */
+export interface ObjectReference {
+  /** The object's name (SecretName / ConfigName). */
+  name: string;
+  id: string;
+  /** File.Name: the path in the container (relative ones under /run/secrets or /). */
+  target: string;
+  uid: string;
+  gid: string;
+  /** File.Mode, e.g. 0o444. */
+  mode: number;
+}
+
 export interface ServiceState {
   id: string;
   name: string;
@@ -76,6 +89,8 @@ export interface ServiceState {
   rollbackConfig?: RolloutConfig;
   limits: ResourceAmounts;
   reservations: ResourceAmounts;
+  secrets: ObjectReference[];
+  configs: ObjectReference[];
   /** How long docker waits after the stop signal before killing a task's container (ns; docker's default 10 s). */
   stopGracePeriodNs: number;
   hasPreviousSpec: boolean;
@@ -144,6 +159,21 @@ function parseResources(value: unknown): ResourceAmounts {
   return { ...(nanoCpus && { nanoCpus }), ...(memoryBytes && { memoryBytes }) };
 }
 
+function parseReferences(value: unknown, kind: 'Secret' | 'Config'): ObjectReference[] {
+  return asArray(value).map((entry) => {
+    const reference = asObject(entry);
+    const file = asObject(reference.File);
+    return {
+      name: asString(reference[`${kind}Name`]),
+      id: asString(reference[`${kind}ID`]),
+      target: asString(file.Name),
+      uid: asString(file.UID) || '0',
+      gid: asString(file.GID) || '0',
+      mode: asNumber(file.Mode) ?? 0o444,
+    };
+  });
+}
+
 /** Parses one Service object (from `docker service inspect --format '{{json .}}'` or one element of the array form). */
 export function parseServiceObject(service: Json): ServiceState {
   const spec = asObject(service.Spec);
@@ -175,6 +205,8 @@ export function parseServiceObject(service: Json): ServiceState {
     ...(spec.RollbackConfig !== undefined && { rollbackConfig: parseRolloutConfig(spec.RollbackConfig) }),
     limits: parseResources(resources.Limits),
     reservations: parseResources(resources.Reservations),
+    secrets: parseReferences(container.Secrets, 'Secret'),
+    configs: parseReferences(container.Configs, 'Config'),
     stopGracePeriodNs: asNumber(container.StopGracePeriod) ?? 10e9,
     hasPreviousSpec: previous !== undefined,
     ...(previous && { previousImage: asString(asObject(asObject(previous.TaskTemplate).ContainerSpec).Image) }),

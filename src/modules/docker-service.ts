@@ -51,10 +51,18 @@ import { networkId } from '../facts/network-id.js';
 import { allNodes } from '../facts/swarm-nodes.js';
 import { judgeBalance } from './service-balance.js';
 import { kernelIpvs } from '../facts/kernel-ipvs.js';
+import { currentVersion, referenceSpec, swarmObjects } from '../facts/swarm-objects.js';
+import type { ObjectReference } from '../facts/swarm-service.js';
 import type { ConvergenceGoal } from './service-convergence.js';
 import type { ConvergedResult, ServiceConvergedArgs } from './conditions/service-converged.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const accountIdArg = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'a numeric ID')]).transform(String);
+/** A file mode: an octal string "0440", or a number whose digits are octal (YAML 1.2 reads 0440 as 440), as file's mode. */
+const modeArg = z.union([
+  z.number().int().min(0).transform(String),
+  z.string(),
+]).pipe(z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as 0440 (quote it)').transform((text) => parseInt(text, 8)));
 const imageReference = z.string().min(1).regex(/^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$/, 'not an image reference');
 
 /** Go-style durations as docker takes them ("10s", "1m30s", "500ms"), or a number of seconds. */
@@ -154,9 +162,33 @@ const mountArg = z
   })
   .strict();
 
+/**
+ * A secret or config given to the tasks as a file. `source` is the name the
+ * playbook gave docker_secret/docker_config (its current version is used)
+ * or any object's own name; community.docker's secret_name/config_name and
+ * filename are accepted too. target defaults to source (not to the versioned
+ * name, so a new version keeps the path); uid, gid and mode to docker's
+ * 0, 0 and 0444.
+ */
+const objectReferenceArg = (kind: 'secret' | 'config') => z.preprocess(
+  (value) => {
+    if (typeof value === 'string') return { source: value };
+    if (value === null || typeof value !== 'object') return value;
+    const { [`${kind}_name`]: communityName, filename, ...rest } = value as Record<string, unknown>;
+    return { ...rest, ...(communityName !== undefined && { source: communityName }), ...(filename !== undefined && { target: filename }) };
+  },
+  z.object({
+    source: z.string().min(1),
+    target: z.string().min(1).optional(),
+    uid: accountIdArg.default('0'),
+    gid: accountIdArg.default('0'),
+    mode: modeArg.default('0444'),
+  }).strict(),
+);
+
 const SPEC_ARGUMENTS = [
   'command', 'args', 'mounts', 'image', 'replicas', 'mode', 'publish', 'constraints', 'placement_preferences', 'labels', 'container_labels', 'env',
-  'networks', 'update_config', 'rollback_config', 'resources', 'stop_grace_period',
+  'networks', 'update_config', 'rollback_config', 'resources', 'stop_grace_period', 'secrets', 'configs',
 ] as const;
 
 const dockerServiceArgs = z
@@ -173,6 +205,8 @@ const dockerServiceArgs = z
     container_labels: leaveAsIs(z.record(scalar)),
     env: leaveAsIs(envArg),
     networks: leaveAsIs(z.array(z.string().min(1))),
+    secrets: leaveAsIs(z.array(objectReferenceArg('secret'))),
+    configs: leaveAsIs(z.array(objectReferenceArg('config'))),
     update_config: leaveAsIs(rolloutArg(['pause', 'continue', 'rollback'])),
     rollback_config: leaveAsIs(rolloutArg(['pause', 'continue'])),
     resources: leaveAsIs(z.object({ limits: resourceAmountsArg.optional(), reservations: resourceAmountsArg.optional() }).strict()),
@@ -291,12 +325,37 @@ function resourceFlags(kind: 'limit' | 'reserve', current: ResourceAmounts, want
   return flags;
 }
 
+/** The secrets and configs asked for, their sources resolved to object names (see resolveReferences). */
+export interface WantedReferences {
+  secrets?: Omit<ObjectReference, 'id'>[];
+  configs?: Omit<ObjectReference, 'id'>[];
+}
+
+function referenceKey(reference: Omit<ObjectReference, 'id'>): string {
+  return `${reference.name}|${reference.target}|${reference.uid}|${reference.gid}|${reference.mode}`;
+}
+
+/** --secret-rm/--secret-add (or --config-...) flags from the current references to the wanted ones. */
+function referenceFlags(kind: 'secret' | 'config', current: readonly ObjectReference[], wanted: readonly Omit<ObjectReference, 'id'>[]): string[] {
+  const wantedKeys = new Set(wanted.map(referenceKey));
+  const currentKeys = new Set(current.map(referenceKey));
+  // docker removes by name: a name that loses one reference loses all, and the wanted ones of it are added again.
+  const removed = new Set(current.filter((reference) => !wantedKeys.has(referenceKey(reference))).map((reference) => reference.name));
+  return [
+    ...[...removed].flatMap((name) => [`--${kind}-rm`, name]),
+    ...wanted.filter((reference) => !currentKeys.has(referenceKey(reference)) || removed.has(reference.name))
+      .flatMap((reference) => [`--${kind}-add`, referenceSpec(reference)]),
+  ];
+}
+
 /**
  * The `docker service update` flags that bring `current` to what `args`
  * asks, and nothing for what already is. `networkIds` maps each wanted
  * network (name or ID) to its ID.
  */
-export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, networkIds: ReadonlyMap<string, string> = new Map()): ServiceUpdate {
+export function serviceUpdate(
+  current: ServiceState, args: DockerServiceArgs, networkIds: ReadonlyMap<string, string> = new Map(), references: WantedReferences = {},
+): ServiceUpdate {
   const flags: string[] = [];
   const differences: string[] = [];
   const changedArgs: (keyof DockerServiceArgs)[] = [];
@@ -357,6 +416,14 @@ export function serviceUpdate(current: ServiceState, args: DockerServiceArgs, ne
     ];
     note('publish', `published ports [${current.publish.map(portKey).join(', ')}] -> [${args.publish.map(portKey).join(', ')}]`, publishFlags, true);
   }
+  if (references.secrets) {
+    note('secrets', `secrets [${current.secrets.map((r) => r.name).join(', ')}] -> [${references.secrets.map((r) => r.name).join(', ')}]`,
+      referenceFlags('secret', current.secrets, references.secrets), true);
+  }
+  if (references.configs) {
+    note('configs', `configs [${current.configs.map((r) => r.name).join(', ')}] -> [${references.configs.map((r) => r.name).join(', ')}]`,
+      referenceFlags('config', current.configs, references.configs), true);
+  }
   if (args.stop_grace_period !== undefined && args.stop_grace_period !== current.stopGracePeriodNs) {
     note('stop_grace_period', `stop grace period ${formatDuration(current.stopGracePeriodNs)} -> ${formatDuration(args.stop_grace_period)}`,
       ['--stop-grace-period', formatDuration(args.stop_grace_period)], true);
@@ -393,7 +460,7 @@ export function mountSpec(mount: { type: string; source: string; target: string;
 }
 
 /** `docker service create` arguments (everything after `create`) for a new service. */
-export function serviceCreateArgs(args: DockerServiceArgs): string[] {
+export function serviceCreateArgs(args: DockerServiceArgs, references: WantedReferences = {}): string[] {
   const words = ['--detach', '--name', args.name];
   if (args.mode === 'global') words.push('--mode', 'global');
   else words.push('--replicas', String(args.replicas ?? 1));
@@ -404,6 +471,8 @@ export function serviceCreateArgs(args: DockerServiceArgs): string[] {
   for (const [key, value] of Object.entries(args.env ?? {})) words.push('--env', `${key}=${value}`);
   for (const network of args.networks ?? []) words.push('--network', network);
   for (const port of args.publish ?? []) words.push('--publish', portSpec(port));
+  for (const reference of references.secrets ?? []) words.push('--secret', referenceSpec(reference));
+  for (const reference of references.configs ?? []) words.push('--config', referenceSpec(reference));
   if (args.stop_grace_period !== undefined) words.push('--stop-grace-period', formatDuration(args.stop_grace_period));
   // Every setting given is stored in the spec, even one equal to docker's default: the CLI sends only the
   // settings it has flags for, and a reader of the stored spec (the Docker API without defaults, as
@@ -423,6 +492,24 @@ export function ingressWarning(host: string, ports: readonly PublishedPort[]): s
   const list = ports.map((port) => `${port.published}->${port.target}/${port.protocol}`).join(', ');
   return `WARNING: ${list} published in ingress mode, but the kernel of ${host} has no IP_VS: the swarm routing mesh cannot work, ` +
     'so these ports will not answer on any node. Publish with mode: host instead (the lab inventory sets lab_publish_mode: host).';
+}
+
+/** The wanted secrets and configs with each source resolved to the object to use now; the sources that do not exist. */
+async function resolveReferences(ctx: ModuleContext, args: DockerServiceArgs): Promise<{ references: WantedReferences; missing: string[] }> {
+  const references: WantedReferences = {};
+  const missing: string[] = [];
+  for (const kind of ['secret', 'config'] as const) {
+    const wanted = kind === 'secret' ? args.secrets : args.configs;
+    if (wanted === undefined) continue;
+    const resolved: Omit<ObjectReference, 'id'>[] = [];
+    for (const reference of wanted) {
+      const name = currentVersion(await ctx.fact(swarmObjects, { kind, name: reference.source }), reference.source)?.name;
+      if (name === undefined) missing.push(`${kind} ${reference.source}`);
+      else resolved.push({ name, target: reference.target ?? reference.source, uid: reference.uid, gid: reference.gid, mode: reference.mode });
+    }
+    references[`${kind}s`] = resolved;
+  }
+  return { references, missing };
 }
 
 /** The IDs of the named networks, for comparing with the spec (which stores IDs). */
@@ -451,7 +538,8 @@ function describe(service: ServiceState) {
 /** How often the convergence wait reads the service (one round trip each). */
 const CONVERGENCE_POLL_MS = 500;
 
-function convergenceWait(args: DockerServiceArgs, goal: ConvergenceGoal, resumed = false): WaitStep {
+/** The wait until the service runs what was asked of it (also after docker_secret/docker_config switched it). */
+export function convergenceWait(args: { name: string; timeout: number }, goal: ConvergenceGoal, resumed = false, id = 'converge'): WaitStep {
   const conditionArgs: ServiceConvergedArgs = {
     service: args.name,
     kind: goal.kind,
@@ -462,7 +550,7 @@ function convergenceWait(args: DockerServiceArgs, goal: ConvergenceGoal, resumed
   };
   return {
     kind: 'wait',
-    id: 'converge',
+    id,
     description: `wait until ${args.name} has converged`,
     condition: 'service_converged',
     args: { ...conditionArgs },
@@ -537,9 +625,12 @@ export const dockerService = defineModule({
       networkIds = ids;
     }
 
+    const { references, missing } = await resolveReferences(ctx, args);
+    if (missing.length) return { steps: [], result, failed: `${missing.join(', ')} does not exist on ${ctx.host}: create it first (docker_secret, docker_config)` };
+
     if (!service) {
       if (!args.image) return { steps: [], result, failed: `service ${args.name} does not exist: give image to create it` };
-      const words = serviceCreateArgs(args);
+      const words = serviceCreateArgs(args, references);
       return {
         steps: convergeChange(
           ctx.host,
@@ -557,7 +648,7 @@ export const dockerService = defineModule({
     if (args.mode !== undefined && args.mode !== service.mode) {
       return { steps: [], result, failed: `service ${args.name} is ${service.mode} and docker cannot change a service's mode: remove it first (state: absent)` };
     }
-    const update = serviceUpdate(service, args, networkIds);
+    const update = serviceUpdate(service, args, networkIds, references);
     let balanceNote: string | undefined;
     if (args.rebalance) {
       if (service.mode === 'global') {

@@ -32,6 +32,8 @@ import { dockerImage } from './docker-image.js';
 import { meta } from './meta.js';
 import { dockerService } from './docker-service.js';
 import { dockerStack } from './docker-stack.js';
+import { dockerSecret } from './docker-secret.js';
+import { dockerConfig } from './docker-config.js';
 import { dockerNetwork } from './docker-network.js';
 import { includeVars } from './include-vars.js';
 import { asyncStatus } from './async-status.js';
@@ -85,7 +87,7 @@ import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-
 const MODULES: readonly ModuleDefinition[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, systemd, waitFor, setFact, debug, assertModule, fail,
   swarmInit, swarmJoin, swarmNode, swarmLeave, hostsSync, dockerDaemon, sshKeygen, sshCopyId, dockerRegistry, dockerImage,
-  dockerService, dockerStack, dockerNetwork, meta, includeVars, asyncStatus, addHost, groupBy, setup, ...FILES_HTTP_FIREWALL_MODULES,
+  dockerService, dockerStack, dockerSecret, dockerConfig, dockerNetwork, meta, includeVars, asyncStatus, addHost, groupBy, setup, ...FILES_HTTP_FIREWALL_MODULES,
   // System modules.
   apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
   hostname, sysctl, modprobe, timezone, mount, cron, ...COMMUNITY_DOCKER_MODULES,
@@ -103,6 +105,8 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
   ...COMMUNITY_DOCKER_ALIASES,
+  'community.docker.docker_secret': 'docker_secret',
+  'community.docker.docker_config': 'docker_config',
 };
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));

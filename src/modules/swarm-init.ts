@@ -26,6 +26,22 @@
  * names the other managers of the lost quorum (`former_managers`, their
  * addresses) so that a playbook clears their state before they join again.
  *
+ * `autolock: true` turns swarm autolock on (`docker swarm update
+ * --autolock=true`): a manager whose daemon restarts stays locked until it
+ * is given the unlock key. The key is kept in `unlock_key_file`, a
+ * controller file encrypted with the run's vault password (created, or
+ * rewritten when the key differs, e.g. after `docker swarm unlock-key
+ * --rotate`); it is never printed nor in the result. A manager found locked
+ * (`docker info` says "locked") is unlocked from that file (`docker swarm
+ * unlock`, the key on stdin), after which the task goes on as usual; this is
+ * how bootstrap.yaml brings a restarted manager back. `autolock: false`
+ * turns it off; left out, autolock is left as it is.
+ *
+ * `ca_rotate: true` replaces the swarm's root CA (`docker swarm ca --rotate
+ * --detach`) and waits (`ca_rotate_timeout` seconds) until every node holds a
+ * certificate from the new one (condition swarm_ca_rotated); every run with
+ * it rotates again. A node that is down holds the wait until it is back.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
@@ -40,6 +56,7 @@ import { swarmJoinToken } from '../facts/swarm-join-token.js';
 import { nodeList, NODE_LIST_COMMAND, type NodeListEntry } from '../facts/swarm-nodes.js';
 import { FactError } from '../facts/types.js';
 import { booleanArg } from './argument-types.js';
+import path from 'node:path';
 
 export const SWARM_PORT = 2377;
 
@@ -59,8 +76,18 @@ const swarmInitArgs = z
     default_addr_pool: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'a pool in CIDR form, e.g. 10.20.0.0/16')).min(1).optional(),
     /** The prefix length of each network's subnet taken from the pools (docker's default 24). */
     subnet_size: z.number().int().min(8).max(30).optional(),
+    autolock: booleanArg.nullish().transform((v) => v ?? undefined),
+    /** The vault-encrypted file (on the controller, relative to the playbook) that keeps the unlock key. */
+    unlock_key_file: z.string().min(1).nullish().transform((v) => v ?? undefined),
+    ca_rotate: booleanArg.nullish().transform((v) => v ?? false),
+    ca_rotate_timeout: z.number().int().positive().default(300),
   })
-  .strict();
+  .strict()
+  .superRefine((args, refinement) => {
+    if (args.autolock === true && args.unlock_key_file === undefined) {
+      refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['unlock_key_file'], message: 'autolock: true needs unlock_key_file, the vault-encrypted file on the controller that keeps the unlock key' });
+    }
+  });
 
 export type SwarmInitArgs = z.infer<typeof swarmInitArgs>;
 
@@ -221,6 +248,90 @@ function rolesToRotate(rotate: SwarmInitArgs['rotate_tokens']): ('worker' | 'man
   return rotate ? [rotate] : [];
 }
 
+function autolockStep(on: boolean): Step {
+  return {
+    kind: 'command',
+    description: `docker swarm update --autolock=${on}`,
+    // Turning it on prints the unlock key: it goes nowhere, the key is read again (and masked) to be kept.
+    command: `docker swarm update --autolock=${on} >/dev/null`,
+    failMessage: `cannot turn autolock ${on ? 'on' : 'off'}`,
+  };
+}
+
+/** A new root CA, then the wait until every node has a certificate from it. */
+function caRotation(previousIssuerKey: string, timeoutSeconds: number): Step[] {
+  return [
+    {
+      kind: 'command',
+      description: 'docker swarm ca --rotate',
+      // It prints the new root certificate (public): not needed, the wait reads the state.
+      command: 'docker swarm ca --rotate --detach >/dev/null',
+      timeoutMs: 60_000,
+      failMessage: 'cannot rotate the swarm\'s root CA',
+    },
+    {
+      kind: 'wait',
+      description: 'wait until every node has a certificate from the new CA',
+      condition: 'swarm_ca_rotated',
+      args: { previousIssuerKey },
+      intervalMs: 1000,
+      timeoutMs: timeoutSeconds * 1000,
+      waitingFor: 'every node to get a certificate from the new CA',
+    },
+  ];
+}
+
+function keyFilePath(ctx: ModuleContext, file: string): string {
+  return path.resolve(ctx.playbookDir, file);
+}
+
+/** With autolock on: the unlock key written to its file when the file lacks it; turning it off. */
+async function autolockSteps(ctx: ModuleContext, args: SwarmInitArgs, enabled: boolean): Promise<{ steps: Step[]; note: string } | { failed: string }> {
+  if (args.autolock === false) return enabled ? { steps: [autolockStep(false)], note: '; turn autolock off' } : { steps: [], note: '' };
+  if (!enabled || args.unlock_key_file === undefined) return { steps: [], note: '' };
+  const read = await ctx.probe('docker swarm unlock-key -q');
+  const key = read.stdout.trim();
+  if (read.exitCode !== 0 || !key) return { failed: `cannot read the swarm's unlock key on ${ctx.host} (docker swarm unlock-key -q exited ${read.exitCode})` };
+  ctx.addSecret(key);
+  const file = keyFilePath(ctx, args.unlock_key_file);
+  const kept = await ctx.readSecretFile(file);
+  if (kept?.content.toString('utf8').trim() === key) return { steps: [], note: '' };
+  return {
+    steps: [{
+      kind: 'controller_write',
+      description: `keep the unlock key in ${args.unlock_key_file} (vault-encrypted)`,
+      source: 'docker swarm unlock-key',
+      path: file,
+      content: Buffer.from(ctx.vaultEncrypt(`${key}\n`)),
+      mode: 0o600,
+    }],
+    note: `; keep the unlock key in ${args.unlock_key_file}`,
+  };
+}
+
+/** A locked manager (autolock, after a daemon restart) unlocked with the key from its file, then planned again. */
+async function unlock(ctx: ModuleContext, args: SwarmInitArgs): Promise<Plan> {
+  if (args.unlock_key_file === undefined) {
+    return { steps: [], failed: `${ctx.host} is a locked swarm manager (autolock, after its daemon restarted): give unlock_key_file (bootstrap: swarm_unlock_key_file) or run docker swarm unlock on it` };
+  }
+  const kept = await ctx.readSecretFile(keyFilePath(ctx, args.unlock_key_file));
+  const key = kept?.content.toString('utf8').trim();
+  if (!key) return { steps: [], failed: `${ctx.host} is a locked swarm manager and ${args.unlock_key_file} holds no unlock key` };
+  return {
+    steps: [{
+      kind: 'command',
+      description: `docker swarm unlock (the key from ${args.unlock_key_file} on stdin)`,
+      command: 'docker swarm unlock',
+      stdin: `${key}\n`,
+      timeoutMs: 60_000,
+      failMessage: `cannot unlock the swarm manager ${ctx.host} with the key from ${args.unlock_key_file}`,
+      failHints: [{ whenOutputMatches: 'invalid key|not the right key|incorrect', message: `${args.unlock_key_file} does not hold this swarm's unlock key` }],
+    }],
+    planAgain: true,
+    msg: `unlock ${ctx.host} with the key from ${args.unlock_key_file}`,
+  };
+}
+
 export const swarmInit = defineModule({
   name: 'swarm_init',
   schema: swarmInitArgs,
@@ -228,11 +339,21 @@ export const swarmInit = defineModule({
     const { swarm } = await ctx.fact(dockerInfo, {});
     // Its timeout message never advises leaving: the node holds swarm state that a leave would throw away.
     if (isReconnectingMember(swarm)) return { steps: [waitForReconnectingMember(args.reconnect_timeout, false)], planAgain: true };
+    if (swarm.state === 'locked') return unlock(ctx, args);
     if (args.force_new_cluster && swarm.state === 'active' && swarm.isManager) {
       const recovery = await planRecovery(ctx, args, swarm.remoteManagers, swarm.nodeId);
       if (recovery) return recovery;
     }
     if (swarm.state === 'active' && swarm.isManager) {
+      // The key is known only once autolock is on: turn it on, then plan again to keep the key.
+      if (args.autolock === true && !swarm.autolock) {
+        return {
+          steps: [autolockStep(true)],
+          planAgain: true,
+          msg: `turn autolock on; the unlock key goes to ${args.unlock_key_file}`,
+        };
+      }
+      const keySteps = await autolockSteps(ctx, args, swarm.autolock);
       const tokens = {
         join_token_worker: await ctx.fact(swarmJoinToken, { role: 'worker' }),
         join_token_manager: await ctx.fact(swarmJoinToken, { role: 'manager' }),
@@ -245,11 +366,14 @@ export const swarmInit = defineModule({
         command: quoteArgs(['docker', 'swarm', 'join-token', '--rotate', '-q', role]),
         failMessage: `cannot rotate the ${role} join token on ${ctx.host}`,
       }));
+      if ('failed' in keySteps) return { steps: [], failed: keySteps.failed };
+      const caSteps = args.ca_rotate ? caRotation(swarm.caIssuerKey, args.ca_rotate_timeout) : [];
       return {
-        steps: rotations,
+        steps: [...rotations, ...keySteps.steps, ...caSteps],
         msg: `${ctx.host} already manages swarm${swarm.clusterId ? ` ${swarm.clusterId}` : ''}, advertising ${swarm.nodeAddr}` +
           (rotations.length ? `; rotate the ${rolesToRotate(args.rotate_tokens).join(' and ')} join token${rotations.length > 1 ? 's' : ''}` : '') +
-          (args.force_new_cluster ? '; it has a leader and every manager it lists is reachable: nothing to recover' : ''),
+          (args.force_new_cluster ? '; it has a leader and every manager it lists is reachable: nothing to recover' : '') +
+          keySteps.note + (caSteps.length ? '; rotate the root CA' : ''),
         result: {
           ...tokens, manager_addr: managerAddress(swarm.nodeAddr, ''), node_id: swarm.nodeId, cluster_id: swarm.clusterId ?? '',
           ...(args.force_new_cluster && { former_managers: [] }),
@@ -272,6 +396,8 @@ export const swarmInit = defineModule({
       steps: [initStep(ctx.host, advertise, args, false), ...readJoinSteps(ctx.host)],
       msg: `initialise a swarm on ${ctx.host} advertising ${advertise}`,
       result: { manager_addr: managerAddress('', advertise) },
+      // Autolock and its key file are seen to on the new swarm.
+      ...(args.autolock === true && { planAgain: true }),
     };
   },
   finish(args, outcomes, plan) {

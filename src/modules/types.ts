@@ -39,6 +39,17 @@ export interface ModuleContext {
   readonly signal?: AbortSignal;
   /** The run's vault passwords, for encrypted files read on the controller (include_vars). */
   readonly vault?: VaultAccess;
+  /**
+   * Reads a controller file that holds a secret (a relative path searched as
+   * copy's src is, under files/): an ansible-vault file is decrypted with
+   * the run's vault passwords. From then on its content is a secret in every
+   * output. Null when no candidate exists.
+   */
+  readSecretFile(file: string): Promise<{ path: string; content: Buffer } | null>;
+  /** Marks a value the plan learnt (a key read from the host) as a secret in every output. */
+  addSecret(value: string): void;
+  /** Encrypts with the run's vault password (ansible-vault text); throws a SwarmplayError when the run has none. */
+  vaultEncrypt(plaintext: string): string;
 }
 
 /**
@@ -135,6 +146,8 @@ export interface ControllerWriteStep extends StepBase {
   /** Absolute path on the controller. */
   path: string;
   content: Buffer;
+  /** Default 0644; a key file is 0600. */
+  mode?: number;
 }
 
 export type Step = CommandStep | WriteStep | WaitStep | ControllerWriteStep;

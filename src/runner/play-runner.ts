@@ -59,7 +59,7 @@ export interface PlayRunnerDeps {
   loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
   /** Reads a role an include_role names at run time (a templated name); its handlers and public variables join the play. */
   loadRole(request: RoleRequest): Promise<Task[]>;
-  /** The run's vault passwords, for encrypted controller files (include_vars). */
+  /** The run's vault passwords: encrypted controller files (include_vars, a module's vault files) and the files a module writes encrypted. */
   vault?: VaultAccess;
 }
 

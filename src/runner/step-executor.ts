@@ -125,7 +125,7 @@ async function executeOne(env: StepEnv, step: Step): Promise<{ outcome: StepOutc
   if (step.kind === 'command') return runCommand(env, step);
   if (step.kind === 'wait') return wait(env, step);
   if (step.kind === 'controller_write') {
-    await writeControllerFile(step.path, step.content);
+    await writeControllerFile(step.path, step.content, step.mode);
     return { outcome: { step } };
   }
   const written = await connection(env).putFile(step.path, step.content, {

@@ -20,6 +20,9 @@ import { evaluateCondition, evaluateExpression } from '../language/expressions.j
 import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
 import type { HostReads } from './read-ahead.js';
+import { readFile } from 'node:fs/promises';
+import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
+import { decryptFileText } from '../vault/vaulted-value.js';
 
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -123,7 +126,24 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
     vault: env.vault,
+    readSecretFile: (file) => readSecretFile(env, file),
+    addSecret: (value) => env.addSecret(value),
+    vaultEncrypt: (plaintext) => {
+      if (!env.vault?.keyring) throw new SwarmplayError('BAD_VAULT', `${env.module.name} writes a vault-encrypted file and no vault password was given`, { hint: 'give it with --ask-vault-pass, --vault-password-file FILE or --vault-id LABEL@SOURCE' });
+      return env.vault.keyring.encrypt(Buffer.from(plaintext, 'utf8'));
+    },
   };
+}
+
+async function readSecretFile(env: TaskRunEnv, file: string): Promise<{ path: string; content: Buffer } | null> {
+  const found = await findControllerFile(controllerFileCandidates(env.searchDirs ?? [env.playbookDir], file, 'files'));
+  if (!found) return null;
+  const raw = await readFile(found.file);
+  const { text, encrypted } = decryptFileText(raw.toString('utf8'), found.file, env.vault, 'file');
+  const content = encrypted ? Buffer.from(text, 'utf8') : raw;
+  env.addSecret(content.toString('utf8'));
+  env.addSecret(content.toString('utf8').trim());
+  return { path: found.file, content };
 }
 
 /** A plan may ask to be made again once the host has settled; never more often than this. */
@@ -142,11 +162,16 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
     }
   }
   const stepLines: string[] = [];
+  let changedEarlier = false;
   for (let round = 1; ; round++) {
     const plan = await module.plan(moduleContext(env, conn), args as never);
     const outcome = await runPlan(env, plan, conn, args, stepLines);
     const withWarnings = plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome;
-    if (!plan.planAgain || env.checkMode || outcome.status === 'failed') return withWarnings;
+    if (!plan.planAgain || env.checkMode || outcome.status === 'failed') {
+      // A change made before planning again (an unlock, autolock turned on) is the task's change.
+      return changedEarlier && withWarnings.status === 'ok' ? { ...withWarnings, status: 'changed', result: { ...withWarnings.result, changed: true } } : withWarnings;
+    }
+    changedEarlier ||= outcome.status === 'changed';
     if (round === MAX_PLANS) {
       const msg = `${env.host} did not settle after ${MAX_PLANS} waits (${stepLines.join('; ')}); nothing else was done: run again once it has`;
       return { ...withWarnings, status: 'failed', msg, result: { ...withWarnings.result, failed: true, msg } };

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeControllerFile(file: string, content: Buffer): Promise<void> {
+export async function writeControllerFile(file: string, content: Buffer, mode = 0o644): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'w', 0o644);
+    const handle = await open(temp, 'w', mode);
     try {
       await handle.writeFile(content);
       await handle.sync();

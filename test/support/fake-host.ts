@@ -43,6 +43,8 @@ export interface FakeHostOptions {
   playbookDir?: string;
   /** Template path (as the module passes it) -> rendered text, or a renderer. */
   templates?: Record<string, string> | ((file: string) => string);
+  /** Controller files a module reads as secrets (readSecretFile), by the path the module passes. */
+  controllerFiles?: Record<string, string>;
 }
 
 export interface FakeHost extends ModuleContext {
@@ -54,6 +56,8 @@ export interface FakeHost extends ModuleContext {
   read: string[];
   /** Every named fact read (its key), in order. */
   factsRead: string[];
+  /** Every value the plan marked as a secret. */
+  secrets: string[];
 }
 
 const DEFAULT_FACTS: HostFacts = {
@@ -82,6 +86,7 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
   const probed: string[] = [];
   const read: string[] = [];
   const factsRead: string[] = [];
+  const secrets: string[] = [];
   const host = options.host ?? 'fake01';
 
   const answerStat = (command: string): RunResult | undefined => {
@@ -104,6 +109,20 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
     probed,
     read,
     factsRead,
+    secrets,
+    async readSecretFile(file) {
+      const content = options.controllerFiles?.[file];
+      if (content === undefined) return null;
+      secrets.push(content);
+      return { path: path.resolve(options.playbookDir ?? '/playbooks', file), content: Buffer.from(content) };
+    },
+    addSecret(value) {
+      secrets.push(value);
+    },
+    vaultEncrypt(plaintext) {
+      // Not ansible-vault: a stand-in whose length alone tells a test what was encrypted.
+      return `$ANSIBLE_VAULT;1.1;AES256\nfake-${plaintext.length}\n`;
+    },
     async facts() {
       return { ...DEFAULT_FACTS, ...options.facts } as HostFacts;
     },

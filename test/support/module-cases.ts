@@ -46,6 +46,7 @@ export interface ModuleCase {
   stats?: Record<string, FakeStat>;
   probes?: Record<string, CaseOutput>;
   templates?: Record<string, string>;
+  controllerFiles?: Record<string, string>;
   expect: {
     steps?: string[];
     failed?: string;
@@ -100,6 +101,7 @@ export function caseHost(c: ModuleCase) {
     files: c.files,
     stats: c.stats,
     templates: c.templates,
+    controllerFiles: c.controllerFiles,
     factOutputs: Object.fromEntries(Object.entries(c.facts ?? {}).map(([key, out]) => [key, caseOutput(out)])),
     probes: Object.fromEntries(Object.entries(c.probes ?? {}).map(([key, out]) => [key, caseOutput(out)])),
   });

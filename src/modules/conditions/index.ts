@@ -9,9 +9,10 @@ import { serviceConverged } from './service-converged.js';
 import { stackConverged } from './stack-converged.js';
 import { stackRemoved } from './stack-removed.js';
 import { swarmMemberSettled } from './swarm-member-settled.js';
+import { swarmCaRotated } from './swarm-ca-rotated.js';
 
 const CONDITIONS: readonly ConditionDefinition[] = [
-  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, stackConverged, stackRemoved, swarmMemberSettled,
+  commandSucceeds, hostAnswers, nodeDrained, nodeReachableManager, registryAnswers, serviceConverged, stackConverged, stackRemoved, swarmMemberSettled, swarmCaRotated,
 ];
 
 const byName = new Map(CONDITIONS.map((condition) => [condition.name, condition]));
