@@ -128,7 +128,8 @@ describe('SshConnection against a real sshd', function () {
         assert.ok(error.message.includes(oldFingerprint), error.message);
         assert.ok(error.message.includes(other.hostKeyFingerprint), error.message);
         assert.match(error.message, /testhost/);
-        assert.ok(error.hint?.includes(`${file}`) && error.hint.includes('line 1'), error.hint);
+        assert.ok(error.message.includes(`${file}:1`), error.message);
+        assert.ok(error.hint?.includes(`-f ${file}`), error.hint);
         // the old entry was not replaced behind the user's back
         assert.equal((await readFile(file, 'utf8')).trim().split('\n').length, 1);
       } finally {
