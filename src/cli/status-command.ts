@@ -3,12 +3,14 @@
  * walkthrough's visualizer page shows it (section 6), read from the first host of
  * the inventory group `managers` (or --manager NAME) in one round trip of
  * read-only docker commands (src/facts/cluster-snapshot.ts, shared with
- * `swarmplay ui`). Colour on a terminal, plain text when piped
+ * `swarmplay ui`), and each node's certificate expiry read on the node
+ * (runner/cluster-reader.ts NodeCertificateReader). Colour on a terminal, plain text when piped
  * (or with NO_COLOR), one JSON object per snapshot with --json.
  */
 import type { Command } from 'commander';
 import { addConnectionOptions, connectionSettingsFrom, defaultPassword, type ConnectionFlags } from './connection-options.js';
 import type { ClusterSnapshot } from '../facts/cluster-snapshot.js';
+import type { NodeCertificateExpiry } from '../runner/cluster-reader.js';
 import { clusterView, formatClusterView } from '../reporters/cluster-view.js';
 import { addInventoryOption, inventorySources } from './inventory-option.js';
 import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
@@ -27,9 +29,12 @@ export interface StatusOutput {
   columns?: number;
 }
 
-/** Renders one snapshot as the flags and the output ask. */
-export function renderStatus(snapshot: ClusterSnapshot, flags: { json?: boolean }, output: StatusOutput, env: NodeJS.ProcessEnv = process.env): string {
-  const view = clusterView(snapshot);
+/** Renders one snapshot (with the nodes' certificate expiries when read) as the flags and the output ask. */
+export function renderStatus(
+  snapshot: ClusterSnapshot, flags: { json?: boolean }, output: StatusOutput, env: NodeJS.ProcessEnv = process.env,
+  certificates?: NodeCertificateExpiry,
+): string {
+  const view = clusterView(snapshot, certificates);
   if (flags.json) return `${JSON.stringify(view)}\n`;
   const color = output.isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
   return formatClusterView(view, { color, ...(output.isTTY && output.columns ? { width: output.columns } : {}) });
@@ -37,7 +42,7 @@ export function renderStatus(snapshot: ClusterSnapshot, flags: { json?: boolean 
 
 async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void> {
   // Loaded when the command runs, so that the other commands start without them.
-  const [{ loadAnsibleConfig }, { loadInventory }, { HostConnections }, { pickManager, readClusterSnapshot }] = await Promise.all([
+  const [{ loadAnsibleConfig }, { loadInventory }, { HostConnections }, { pickManager, readClusterSnapshot, NodeCertificateReader }] = await Promise.all([
     import('../config/ansible-config.js'), import('../language/inventory.js'),
     import('../runner/host-connections.js'), import('../runner/cluster-reader.js'),
   ]);
@@ -46,6 +51,7 @@ async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void
   const inventory = await loadInventory(sources, { vault: { keyring: await vaultKeyringFor(flags, config) } });
   const manager = pickManager(inventory, sources.join(', '), flags.manager);
   const connections = new HostConnections(inventory, await connectionSettingsFrom(flags, await defaultPassword(flags, config), config));
+  const certificates = new NodeCertificateReader(inventory, connections);
   const intervalMs = Math.max(0.5, Number(flags.interval) || 2) * 1000;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -53,7 +59,8 @@ async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void
   try {
     const conn = await connections.get(manager);
     for (;;) {
-      const text = renderStatus(await readClusterSnapshot(conn, manager), flags, output);
+      const snapshot = await readClusterSnapshot(conn, manager);
+      const text = renderStatus(snapshot, flags, output, process.env, await certificates.read(snapshot.nodes));
       // --watch on a terminal redraws in place; piped, each snapshot follows the last.
       output.write(flags.watch && output.isTTY && !flags.json ? `\x1b[H\x1b[2J${text}` : flags.watch && !flags.json ? `${text}\n` : text);
       if (!flags.watch || stop.signal.aborted) break;

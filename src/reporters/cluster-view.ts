@@ -47,10 +47,22 @@ export interface NodeView {
   engineLabels: Record<string, string>;
   cpus: number;
   memoryBytes: number;
+  /**
+   * The node's swarm certificate: notAfter (ISO, null: unknown), and the text
+   * status and the page show ("2027-03-03 (89 days)"), warned under 30 days.
+   * Absent when not read.
+   */
+  certificate?: CertificateView;
   /** The tasks swarm wants running here. */
   tasks: TaskView[];
   /** Read with history only: tasks that ended in failure here and were not replaced by a running one (their error stays visible). */
   ended: TaskView[];
+}
+
+export interface CertificateView {
+  expires: string | null;
+  text: string;
+  warn: boolean;
 }
 
 export interface ServiceView {
@@ -155,7 +167,20 @@ function placeOf(task: TaskLine): string {
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 const byServiceAndSlot = (a: TaskView, b: TaskView) => byName(a.service, b.service) || (a.slot ?? 0) - (b.slot ?? 0);
 
-export function clusterView(snapshot: ClusterSnapshot): ClusterView {
+/** `certificates`: per node hostname, its certificate expiry (runner/cluster-reader.ts NodeCertificateReader). */
+const DAY_MS = 86_400_000;
+/** Under this many days left, the expiry is shown as a warning. */
+export const CERTIFICATE_WARN_DAYS = 30;
+
+/** "2027-03-03 (89 days)", warned under 30 days; "unknown" when it could not be read. */
+export function certificateView(expires: string | null, takenAt: Date): CertificateView {
+  if (!expires) return { expires: null, text: 'unknown', warn: false };
+  const days = Math.floor((Date.parse(expires) - takenAt.getTime()) / DAY_MS);
+  const left = days < 0 ? 'expired' : `${days} day${days === 1 ? '' : 's'} left`;
+  return { expires, text: `${expires.slice(0, 10)} (${left})`, warn: days < CERTIFICATE_WARN_DAYS };
+}
+
+export function clusterView(snapshot: ClusterSnapshot, certificates?: Record<string, string | null>): ClusterView {
   const tasksByNode = new Map<string, TaskView[]>();
   const endedByNode = new Map<string, TaskView[]>();
   const unassigned: TaskView[] = [];
@@ -195,6 +220,7 @@ export function clusterView(snapshot: ClusterSnapshot): ClusterView {
     engineLabels: node.engineLabels,
     cpus: node.nanoCpus / 1e9,
     memoryBytes: node.memoryBytes,
+    ...(certificates && { certificate: certificateView(certificates[node.hostname] ?? null, snapshot.takenAt) }),
     tasks: (tasksByNode.get(node.hostname) ?? []).sort(byServiceAndSlot),
     ended: (endedByNode.get(node.hostname) ?? []).sort(byServiceAndSlot),
   }));
@@ -321,7 +347,14 @@ export function formatClusterView(view: ClusterView, options: FormatOptions): st
     };
   };
   const header = (names: string[]) => names.map((name) => cell(name, 'dim'));
-  const nodeRows: Cell[][] = [header(['NODE', 'ROLE', 'AVAILABILITY', 'STATE', 'LABELS', 'TASKS'])];
+  // The certificate column only when the expiries were read (the tasks stay last: they are cut to the width).
+  const withCertificates = view.nodes.some((node) => node.certificate);
+  const certificateCell = (node: NodeView): Cell[] => {
+    if (!withCertificates) return [];
+    const certificate = node.certificate ?? certificateView(null, new Date(view.takenAt));
+    return [cell(certificate.text, certificate.warn ? 'red' : certificate.expires ? undefined : 'yellow')];
+  };
+  const nodeRows: Cell[][] = [header(['NODE', 'ROLE', 'AVAILABILITY', 'STATE', 'LABELS', ...(withCertificates ? ['CERT EXPIRES'] : []), 'TASKS'])];
   for (const node of view.nodes) {
     nodeRows.push([
       cell(node.hostname, node.leader ? 'bold' : undefined),
@@ -329,11 +362,12 @@ export function formatClusterView(view: ClusterView, options: FormatOptions): st
       cell(node.availability, stateStyle(node.availability)),
       cell(node.state, stateStyle(node.state)),
       cell(labelsText(node.labels)),
+      ...certificateCell(node),
       tasksCell(node.tasks),
     ]);
   }
   if (view.unassigned.length) {
-    nodeRows.push([cell('(no node)', 'yellow'), cell(''), cell(''), cell(''), cell(''), tasksCell(view.unassigned)]);
+    nodeRows.push([cell('(no node)', 'yellow'), cell(''), cell(''), cell(''), cell(''), ...(withCertificates ? [cell('')] : []), tasksCell(view.unassigned)]);
   }
   lines.push(...table(nodeRows, options));
   if (view.nodes.length === 0) lines.push('(no nodes: is this host a swarm manager?)');

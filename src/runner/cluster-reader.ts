@@ -1,12 +1,16 @@
 /**
  * Reading the swarm from a manager of the inventory, for the commands that
  * show it (`swarmplay status`, `swarmplay ui`): which managers to ask, in
- * which order, and one snapshot through an open connection.
+ * which order, one snapshot through an open connection, and each node's
+ * certificate expiry read on the node itself.
  */
 import { SwarmplayError } from '../errors.js';
 import type { Inventory } from '../language/inventory.js';
 import { clusterSnapshot, ClusterUnreadable, type ClusterSnapshot, type ClusterSnapshotArgs } from '../facts/cluster-snapshot.js';
+import { FactError } from '../facts/types.js';
+import { swarmNodeCertificate } from '../facts/swarm-node-certificate.js';
 import type { Connection } from '../transport/types.js';
+import type { HostConnections } from './host-connections.js';
 
 /** The hosts of group managers in inventory order, or the one --manager named. */
 export function managerCandidates(inventory: Inventory, inventoryPath: string, requested?: string): string[] {
@@ -43,5 +47,58 @@ export async function readClusterSnapshot(conn: Connection, manager: string, arg
           ? 'the managers lost their quorum: bring enough managers back (or docker swarm init --force-new-cluster on one)'
           : 'is docker running there, and the swarm initialised (playbooks/bootstrap.yaml)?',
     });
+  }
+}
+
+/** The inventory host that is this swarm node: same name, or its ansible_host is the node's address. */
+export function inventoryHostOfNode(inventory: Inventory, hostname: string, addr: string): string | undefined {
+  const hosts = inventory.hostNames();
+  if (hosts.includes(hostname)) return hostname;
+  return hosts.find((host) => inventory.hostVars(host).ansible_host === addr);
+}
+
+const FAILED_READING_MS = 10_000;
+
+/** Per node hostname: its certificate's notAfter (ISO), or null when unknown (host unreachable, not in the inventory, no file). */
+export type NodeCertificateExpiry = Record<string, string | null>;
+
+/**
+ * Each node's certificate expiry, one small read per host over its connection,
+ * all hosts at once. A reading is kept for `maxAgeMs` (swarm renews a
+ * certificate in days, not seconds), so `status --watch` and the web page's
+ * frequent re-reads do not ask every host each time.
+ */
+export class NodeCertificateReader {
+  private readonly readings = new Map<string, { at: number; expires: string | null }>();
+
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly connections: HostConnections,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  async read(nodes: readonly { hostname: string; addr: string }[]): Promise<NodeCertificateExpiry> {
+    const entries = await Promise.all(nodes.map(async (node) => [node.hostname, await this.readOne(node.hostname, node.addr)] as const));
+    return Object.fromEntries(entries);
+  }
+
+  private async readOne(hostname: string, addr: string): Promise<string | null> {
+    const kept = this.readings.get(hostname);
+    // A failed reading is asked again sooner, but not at every re-read (a host gone would hold each one up).
+    if (kept && Date.now() - kept.at < (kept.expires ? this.maxAgeMs : Math.min(this.maxAgeMs, FAILED_READING_MS))) return kept.expires;
+    const host = inventoryHostOfNode(this.inventory, hostname, addr);
+    let expires: string | null = null;
+    if (host) {
+      try {
+        const conn = await this.connections.get(host);
+        const certificate = swarmNodeCertificate.parse(await conn.run(swarmNodeCertificate.command({}), { timeoutMs: 10_000 }), {}, host);
+        expires = certificate ? certificate.expires.toISOString() : null;
+      } catch (error) {
+        // Unreachable or unreadable: shown as unknown.
+        if (!(error instanceof FactError)) await this.connections.drop(host);
+      }
+    }
+    this.readings.set(hostname, { at: Date.now(), expires });
+    return expires;
   }
 }

@@ -22,7 +22,7 @@ import { EventEmitter } from 'node:events';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Inventory } from '../language/inventory.js';
 import type { HostConnections } from '../runner/host-connections.js';
-import { readClusterSnapshot } from '../runner/cluster-reader.js';
+import { inventoryHostOfNode, NodeCertificateReader, readClusterSnapshot } from '../runner/cluster-reader.js';
 import { clusterView, type ClusterView } from '../reporters/cluster-view.js';
 import { registryCatalog, registryTags } from '../facts/registry-catalog.js';
 import { lastRunPath, readLastRun, type LastRun } from '../runner/last-run.js';
@@ -73,6 +73,7 @@ export class ClusterWatcher extends EventEmitter {
   private settleUntil = 0;
   private readonly nodeWatches = new Map<string, AbortController>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly certificates: NodeCertificateReader;
 
   constructor(
     private readonly inventory: Inventory,
@@ -80,6 +81,7 @@ export class ClusterWatcher extends EventEmitter {
     private readonly options: WatcherOptions,
   ) {
     super();
+    this.certificates = new NodeCertificateReader(inventory, connections);
     if (options.registry) this.state.registry = { address: options.registry };
   }
 
@@ -113,11 +115,8 @@ export class ClusterWatcher extends EventEmitter {
     this.emit('change', this.state);
   }
 
-  /** The inventory host that is this swarm node: same name, or its ansible_host is the node's address. */
   private hostOfNode(hostname: string, addr: string): string | undefined {
-    const hosts = this.inventory.hostNames();
-    if (hosts.includes(hostname)) return hostname;
-    return hosts.find((host) => this.inventory.hostVars(host).ansible_host === addr);
+    return inventoryHostOfNode(this.inventory, hostname, addr);
   }
 
   /** Managers to try: the leader first when the inventory has it, then the inventory's order. */
@@ -187,7 +186,7 @@ export class ClusterWatcher extends EventEmitter {
     this.reading = true;
     try {
       const snapshot = await readClusterSnapshot(current.conn, current.host, { history: true });
-      this.state.view = clusterView(snapshot);
+      this.state.view = clusterView(snapshot, await this.certificates.read(snapshot.nodes));
       if (this.state.source.error && this.state.source.manager === current.host && this.state.source.live) delete this.state.source.error;
       this.watchNodes();
     } catch (error) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { clusterView, formatClusterView, quorumOf, shortImage, serviceOfTask, sinceOf, taskGroups, type ClusterSnapshot } from '../../src/reporters/cluster-view.js';
+import { certificateView, clusterView, formatClusterView, quorumOf, shortImage, serviceOfTask, sinceOf, taskGroups, type ClusterSnapshot } from '../../src/reporters/cluster-view.js';
 import { parseClusterSnapshot as parseClusterStatus } from '../../src/facts/cluster-snapshot.js';
 import type { SwarmNode } from '../../src/facts/swarm-nodes.js';
 import type { TaskLine } from '../../src/facts/swarm-service.js';
@@ -29,6 +29,21 @@ describe('cluster view', () => {
     assert.equal(shortImage('nginx'), 'nginx:latest');
     assert.equal(serviceOfTask('web.3'), 'web');
     assert.equal(serviceOfTask('my.app.o0xertcphw8kyfmf72fpfnscl'), 'my.app');
+  });
+
+  it('shows each node certificate expiry with the days left, warned under 30 days, unknown when unread', () => {
+    const view = clusterView(lab(), { docker01: '2027-02-23T09:49:17.000Z', docker02: '2026-12-05T10:00:00.000Z', docker03: null });
+    assert.deepEqual(view.nodes.map((n) => n.certificate), [
+      { expires: '2027-02-23T09:49:17.000Z', text: '2027-02-23 (90 days left)', warn: false },
+      { expires: '2026-12-05T10:00:00.000Z', text: '2026-12-05 (10 days left)', warn: true },
+      { expires: null, text: 'unknown', warn: false },
+    ]);
+    assert.deepEqual(certificateView('2026-11-01T00:00:00.000Z', TAKEN), { expires: '2026-11-01T00:00:00.000Z', text: '2026-11-01 (expired)', warn: true });
+    const text = formatClusterView(view, { color: false });
+    assert.match(text, /NODE +ROLE +AVAILABILITY +STATE +LABELS +CERT EXPIRES +TASKS/);
+    assert.match(text, /docker02 .* mem=max +2026-12-05 \(10 days left\) /);
+    assert.match(text, /docker03 .* unknown /);
+    assert.doesNotMatch(formatClusterView(clusterView(lab()), { color: false }), /CERT EXPIRES/, 'no column when the expiries were not read');
   });
 
   it('shows what the visualizer shows, from a real 3-node lab swarm', () => {

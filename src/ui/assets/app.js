@@ -73,6 +73,9 @@ function nodeColumn(node, engine) {
       engine === 'not answering' ? el('div', {}, badge('engine not answering', 'bad')) : null,
       el('div', {}, `${node.addr} · docker ${node.engineVersion}`),
       el('div', {}, `${node.cpus} CPU · ${bytes(node.memoryBytes)}`),
+      // The text is the one `swarmplay status` shows (reporters/cluster-view.ts certificateView).
+      node.certificate ? el('div', { class: 'certificate', data: { expires: node.certificate.expires ?? '' } }, 'certificate expires ',
+        node.certificate.warn ? badge(node.certificate.text, 'bad') : node.certificate.text) : null,
       Object.keys(node.labels).length ? el('div', {}, 'labels ', labels(node.labels)) : null,
       Object.keys(node.engineLabels).length ? el('div', {}, 'engine ', labels(node.engineLabels)) : null),
     node.tasks.map(taskCard),
