@@ -78,7 +78,7 @@ async function runStatus(flags: StatusFlags, output: StatusOutput): Promise<void
 
 export function registerStatusCommand(program: Command): void {
   const status = addVaultOptions(addInventoryOption(program.command('status')))
-    .description('show the swarm: nodes (role, availability, state, labels) with their tasks, services with replicas running/desired')
+    .description('show the swarm: nodes (role, availability, state, labels, certificate expiry) with their tasks, services with replicas running/desired')
     .option('--manager <name>', 'ask this host (default: the first host of group managers)')
     .option('-w, --watch', 'show it again every --interval seconds until interrupted')
     .option('--interval <seconds>', 'seconds between snapshots with --watch', '2')
