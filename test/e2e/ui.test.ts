@@ -8,7 +8,7 @@
  * are generous: a loaded machine must not fail the test).
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -115,6 +115,14 @@ describe('swarmplay ui on the lab (headless Chromium)', function () {
     }
     assert.equal(await runningCards(page, 'web'), 6);
     assert.match(await page.locator('.node[data-node="docker01"] .meta').innerText(), /manager · leader/);
+    // Each node's certificate expiry, as openssl reads the host's own certificate file (read over ssh).
+    for (const host of HOSTS) {
+      const pem = await lab.ssh(host, 'cat /var/lib/docker/swarm/certificates/swarm-node.crt');
+      const enddate = execFileSync('openssl', ['x509', '-noout', '-enddate'], { input: pem, encoding: 'utf8' }).replace(/^notAfter=/, '').trim();
+      const certificate = page.locator(`.node[data-node="${host}"] .certificate`);
+      assert.equal(new Date(await certificate.getAttribute('data-expires') ?? '').getTime(), new Date(enddate).getTime(), `${host}: ${enddate}`);
+      assert.match(await certificate.innerText(), new RegExp(`certificate expires ${new Date(enddate).toISOString().slice(0, 10)} \\(\\d+ days left\\)`));
+    }
     await page.waitForFunction(() => /testnginx\s+1\.0/.test(document.getElementById('registry')!.innerText));
     assert.match(await page.locator('#last-run').innerText(), /deploy\.yaml/);
     // A second page on the warm server: how long the page takes to show the swarm (a figure, not a check).
