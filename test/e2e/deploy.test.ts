@@ -9,6 +9,7 @@
  * docker's default 10 s to kill them.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { bringUpLab, httpGet, type TestLab } from '../support/lab.js';
 import { runCli, recapOf, jsonEvents } from '../support/cli.js';
@@ -144,5 +145,15 @@ describe('playbooks/deploy.yaml on the lab', function () {
     const services = Object.fromEntries(view.services.map((s: { name: string; replicas: unknown }) => [s.name, s.replicas]));
     assert.deepEqual(services.web, { running: 3, desired: 3 });
     assert.deepEqual(services.newnginx, { running: 3, desired: 3 });
+    // Each node's certificate expiry, as openssl reads the host's own certificate file (read over ssh).
+    const text = await runCli(['status', '-i', lab.inventory], { timeoutMs: 60_000 });
+    assert.match(text.stdout, /CERT EXPIRES/);
+    for (const host of HOSTS) {
+      const pem = await lab.ssh(host, 'cat /var/lib/docker/swarm/certificates/swarm-node.crt');
+      const enddate = new Date(execFileSync('openssl', ['x509', '-noout', '-enddate'], { input: pem, encoding: 'utf8' }).replace(/^notAfter=/, '').trim());
+      const node = view.nodes.find((n: { hostname: string }) => n.hostname === host);
+      assert.equal(new Date(node.certificate.expires).getTime(), enddate.getTime(), host);
+      assert.match(text.stdout, new RegExp(`^${host} .* ${enddate.toISOString().slice(0, 10)} \\(\\d+ days left\\)`, 'm'));
+    }
   });
 });
