@@ -167,7 +167,7 @@ function placeOf(task: TaskLine): string {
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 const byServiceAndSlot = (a: TaskView, b: TaskView) => byName(a.service, b.service) || (a.slot ?? 0) - (b.slot ?? 0);
 
-/** `certificates`: per node hostname, its certificate expiry (runner/cluster-reader.ts NodeCertificateReader). */
+/** `certificates`: per node hostname, its certificate expiry (runner/cluster-reader.ts NodeCertificateReader); a node left out shows none. */
 const DAY_MS = 86_400_000;
 /** Under this many days left, the expiry is shown as a warning. */
 export const CERTIFICATE_WARN_DAYS = 30;
@@ -220,7 +220,7 @@ export function clusterView(snapshot: ClusterSnapshot, certificates?: Record<str
     engineLabels: node.engineLabels,
     cpus: node.nanoCpus / 1e9,
     memoryBytes: node.memoryBytes,
-    ...(certificates && { certificate: certificateView(certificates[node.hostname] ?? null, snapshot.takenAt) }),
+    ...(certificates && node.hostname in certificates && { certificate: certificateView(certificates[node.hostname] ?? null, snapshot.takenAt) }),
     tasks: (tasksByNode.get(node.hostname) ?? []).sort(byServiceAndSlot),
     ended: (endedByNode.get(node.hostname) ?? []).sort(byServiceAndSlot),
   }));

@@ -82,6 +82,14 @@ export class NodeCertificateReader {
     return Object.fromEntries(entries);
   }
 
+  /** What is known without asking: the last readings, however old; nodes never read are left out. */
+  known(nodes: readonly { hostname: string }[]): NodeCertificateExpiry {
+    return Object.fromEntries(nodes.flatMap((node) => {
+      const kept = this.readings.get(node.hostname);
+      return kept ? [[node.hostname, kept.expires]] : [];
+    }));
+  }
+
   private async readOne(hostname: string, addr: string): Promise<string | null> {
     const kept = this.readings.get(hostname);
     // A failed reading is asked again sooner, but not at every re-read (a host gone would hold each one up).

@@ -14,6 +14,8 @@
  * - The manager's stream breaking means a full re-read, and when the manager
  *   does not answer, the next manager of the inventory (the leader first).
  * - A re-read every 5 s besides, so nothing the events miss stays stale.
+ * - Each node's certificate expiry, read on the node (kept a minute) beside
+ *   the swarm's reading, shown from the next view on.
  *
  * Only fixed, read-only commands run on the hosts: nothing from a browser
  * reaches a command line.
@@ -74,6 +76,7 @@ export class ClusterWatcher extends EventEmitter {
   private readonly nodeWatches = new Map<string, AbortController>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly certificates: NodeCertificateReader;
+  private readingCertificates = false;
 
   constructor(
     private readonly inventory: Inventory,
@@ -186,7 +189,9 @@ export class ClusterWatcher extends EventEmitter {
     this.reading = true;
     try {
       const snapshot = await readClusterSnapshot(current.conn, current.host, { history: true });
-      this.state.view = clusterView(snapshot, await this.certificates.read(snapshot.nodes));
+      // The certificates as last read: reading them (a host gone takes its connect timeout) never holds the page up.
+      this.state.view = clusterView(snapshot, this.certificates.known(snapshot.nodes));
+      void this.readCertificates(snapshot.nodes);
       if (this.state.source.error && this.state.source.manager === current.host && this.state.source.live) delete this.state.source.error;
       this.watchNodes();
     } catch (error) {
@@ -199,6 +204,19 @@ export class ClusterWatcher extends EventEmitter {
     if (this.readAgain) {
       this.readAgain = false;
       this.requestRead(0);
+    }
+  }
+
+  /** Reads the nodes' certificates (each kept a while), and the swarm again when one changed. */
+  private async readCertificates(nodes: readonly { hostname: string; addr: string }[]): Promise<void> {
+    if (this.readingCertificates) return;
+    this.readingCertificates = true;
+    try {
+      const before = JSON.stringify(this.certificates.known(nodes));
+      const after = JSON.stringify(await this.certificates.read(nodes));
+      if (after !== before && !this.stopped) this.requestRead(0);
+    } finally {
+      this.readingCertificates = false;
     }
   }
 
