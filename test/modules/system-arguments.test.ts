@@ -6,33 +6,11 @@
  * any host is touched.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { SwarmplayError } from '../../src/errors.js';
-import { loadPlaybook } from '../../src/language/playbook-loader.js';
 import type { ModuleTask } from '../../src/language/playbook.js';
 import { findModule } from '../../src/modules/index.js';
+import { taskSnippets } from '../support/task-snippets.js';
 
-let scratch: string;
-before(async () => { scratch = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-system-args-')); });
-after(async () => { await rm(scratch, { recursive: true, force: true }); });
-
-async function load(tasks: string) {
-  const file = path.join(scratch, 'site.yaml');
-  await writeFile(file, `- hosts: all\n  tasks:\n${tasks}`);
-  return loadPlaybook(file);
-}
-
-async function loadError(tasks: string): Promise<SwarmplayError> {
-  try {
-    await load(tasks);
-  } catch (error) {
-    assert.ok(error instanceof SwarmplayError, String(error));
-    return error;
-  }
-  return assert.fail('loaded without an error');
-}
+const { load, loadError } = taskSnippets('system-args');
 
 describe('system modules: arguments as playbooks write them', () => {
   it("loads Ansible's fully qualified names and aliases", async () => {
