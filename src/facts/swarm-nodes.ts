@@ -88,13 +88,15 @@ export interface NodeListEntry {
   managerStatus: string;
 }
 
-export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}} {{.Hostname}} {{.Status}} {{.ManagerStatus}}'";
+/** Tab-separated: a node that has just joined lists an empty hostname until its agent describes it. */
+export const NODE_LIST_COMMAND = "docker node ls --format '{{.ID}}\\t{{.Hostname}}\\t{{.Status}}\\t{{.ManagerStatus}}'";
 
 export function parseNodeList(stdout: string): NodeListEntry[] {
   return stdout
     .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((words) => words.length >= 3)
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split('\t').map((field) => field.trim()))
+    .filter((fields) => fields.length >= 3 && fields[0] !== '')
     .map(([id, hostname, status, managerStatus]) => ({ id: id!, hostname: hostname!, status: status!, managerStatus: managerStatus ?? '' }));
 }
 

@@ -108,7 +108,10 @@ export const swarmNode = defineModule({
 
     const ready = candidates.filter((n) => n.status === 'Ready');
     if (candidates.length === 0) {
-      return { steps: [], failed: `node ${args.node} is not in the swarm managed by ${ctx.host} (see docker node ls); has it joined?` };
+      // A node that has just joined is listed without a hostname until its agent describes it.
+      const undescribed = nodes.filter((n) => n.hostname === '');
+      if (undescribed.length > 0) return { steps: [describedWait(undescribed.map((n) => n.id), args.node)], planAgain: true };
+      return { steps: [], failed: `node ${args.node} is not in the swarm managed by ${info.name || ctx.host} (see docker node ls there); has it joined?` };
     }
     if (ready.length > 1) {
       return { steps: [], failed: `${args.node} names ${ready.length} ready nodes (${ready.map((n) => n.id).join(', ')}): give the node ID` };
@@ -160,6 +163,18 @@ export const swarmNode = defineModule({
     };
   },
 });
+
+function describedWait(nodeIds: string[], wanted: string): Step {
+  return {
+    kind: 'wait',
+    description: `wait until the ${nodeIds.length === 1 ? 'node that has just joined names its host' : 'nodes that have just joined name their hosts'}`,
+    condition: 'nodes_described',
+    args: { node_ids: nodeIds },
+    intervalMs: 300,
+    timeoutMs: 30_000,
+    waitingFor: `the swarm to know which node is ${wanted}`,
+  };
+}
 
 function drainWait(nodeId: string, hostname: string, timeoutSeconds: number): Step {
   return {

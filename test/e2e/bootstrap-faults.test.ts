@@ -13,7 +13,7 @@
  */
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { bringUpLab, until, type TestLab } from '../support/lab.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
@@ -82,9 +82,17 @@ describe('playbooks/bootstrap.yaml faults on the lab', function () {
       .trim().split('\n').map((line) => line.trim()).sort();
   }
 
-  /** The walkthrough's three nodes, all Ready; docker02 a manager (leadership may move after restarts), docker03 a worker. */
+  /**
+   * The walkthrough's three nodes, all Ready; docker02 a manager (leadership may move after restarts), docker03 a worker.
+   * A manager whose daemon just restarted lists itself Unknown until its agent registers again: wait for that, not for more.
+   */
   async function assertThreeNodesReady(): Promise<void> {
-    const nodes = await nodeList();
+    const expected = (nodes: string[]) => nodes.length === 3 && /^docker01 Ready (Leader|Reachable)$/.test(nodes[0]!)
+      && /^docker02 Ready (Leader|Reachable)$/.test(nodes[1]!) && nodes[2] === 'docker03 Ready';
+    const nodes = await until('the three nodes Ready', 30_000, async () => {
+      const listed = await nodeList();
+      return expected(listed) ? listed : undefined;
+    }).catch(async () => nodeList());
     assert.equal(nodes.length, 3, `node list: ${JSON.stringify(nodes)}`);
     assert.match(nodes[0]!, /^docker01 Ready (Leader|Reachable)$/);
     assert.match(nodes[1]!, /^docker02 Ready (Leader|Reachable)$/);

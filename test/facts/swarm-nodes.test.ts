@@ -33,11 +33,12 @@ describe('swarm node facts (on real docker 20.10 output)', () => {
     );
   });
 
-  it('node_list: reads docker node ls lines; a failure says where', () => {
-    assert.deepEqual(parseNodeList('abc docker01 Ready Leader\nxyz docker03 Down\nm2 docker02 Ready Unreachable\n\n'), [
+  it('node_list: reads docker node ls lines, a just-joined node with no hostname yet too; a failure says where', () => {
+    assert.deepEqual(parseNodeList('abc\tdocker01\tReady\tLeader\nxyz\tdocker03\tDown\t\nm2\tdocker02\tReady\tUnreachable\nnew\t\tUnknown\t\n\n'), [
       { id: 'abc', hostname: 'docker01', status: 'Ready', managerStatus: 'Leader' },
       { id: 'xyz', hostname: 'docker03', status: 'Down', managerStatus: '' },
       { id: 'm2', hostname: 'docker02', status: 'Ready', managerStatus: 'Unreachable' },
+      { id: 'new', hostname: '', status: 'Unknown', managerStatus: '' },
     ]);
     assert.throws(() => nodeList.parse({ stdout: '', stderr: 'Error response from daemon: This node is not a swarm manager.', exitCode: 1 }, {}, 'docker02'),
       /cannot list the swarm's nodes on docker02: Error response/);

@@ -22,7 +22,7 @@ describe('swarm_node module', () => {
       node.Spec = { Labels: {}, Role: 'worker', Availability: 'active' };
       delete node.ManagerStatus;
     });
-    const host = fakeHost({ factOutputs: { docker_info: fixture('info-manager.json'), node_list: 'w3 docker03 Ready\n', 'node_inspect {"node":"w3"}': docker03 } });
+    const host = fakeHost({ factOutputs: { docker_info: fixture('info-manager.json'), node_list: 'w3\tdocker03\tReady\n', 'node_inspect {"node":"w3"}': docker03 } });
     const plan = await swarmNode.plan(host, swarmNode.schema.parse({ node: 'docker03', labels: { zone: "a b'; rm -rf /" } }));
     const step = plan.steps[0]!;
     assert.equal(step.kind, 'command');

@@ -347,7 +347,8 @@ describe('reliability: faults leave every host whole', function () {
       const run = spawnCli(['run', long, '-i', inventory, '--known-hosts', knownHosts]);
       await waitFor('sleep 77 on h1', async () => (await sshTry(hosts[0], 'pgrep -f "^sleep 77$"')).code === 0, 30_000);
       run.child.kill('SIGINT');
-      await new Promise((resolve) => setTimeout(resolve, 30)); // two signals at once would merge into one
+      // The second only once the first is handled: two signals pending at once are one for the kernel.
+      await waitFor('the first interrupt handled', async () => /Interrupted: stopping running commands/.test(run.stderr()), 10_000, 20);
       run.child.kill('SIGINT');
       const started = Date.now();
       const code = await Promise.race([run.done, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5_000))]);
