@@ -60,7 +60,7 @@ async function checkTemplate(task: ModuleTask, conditional: boolean, playbookDir
       location: task.location, hint: 'template paths are relative to the templates/ folder beside the playbook, or to the playbook folder',
     });
   }
-  checkTemplateFileSyntax(await readFile(found.file, 'utf8'), found.file, templateOptionsOf(task.args));
+  await checkTemplateFileSyntax(await readFile(found.file, 'utf8'), found.file, templateOptionsOf(task.args));
 }
 
 async function checkCopySource(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {
@@ -91,7 +91,7 @@ async function checkComposeFiles(task: ModuleTask, conditional: boolean, playboo
     }
     const text = await readFile(found.file, 'utf8');
     if (found.file.endsWith('.j2')) {
-      checkTemplateFileSyntax(text, found.file);
+      await checkTemplateFileSyntax(text, found.file);
       continue;
     }
     try {
