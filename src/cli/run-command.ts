@@ -37,11 +37,7 @@ const count = (_: string, previous: number): number => previous + 1;
  * playbook language and the SSH transport.
  */
 async function loadRunner() {
-  const [playbookRun, prepare, redactor, runLock, retryFile, lastRun, extraVars] = await Promise.all([
-    import('../runner/playbook-run.js'), import('../runner/prepare.js'), import('../runner/redactor.js'),
-    import('../runner/run-lock.js'), import('../runner/retry-file.js'), import('../runner/last-run.js'), import('./extra-vars.js'),
-  ]);
-  return { ...playbookRun, ...prepare, ...redactor, ...runLock, ...retryFile, ...lastRun, ...extraVars };
+  return { ...(await import('./runner-imports.js')) };
 }
 type Runner = Awaited<ReturnType<typeof loadRunner>>;
 

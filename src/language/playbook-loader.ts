@@ -34,6 +34,8 @@ import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile
 export interface ModuleCatalog {
   find(name: string): ModuleDefinition | undefined;
   names(): string[];
+  /** Called (and awaited) before the first task is read; find and names may need it first. */
+  load?(): Promise<void>;
 }
 
 export interface LoadPlaybookOptions {
@@ -47,14 +49,38 @@ export interface LoadPlaybookOptions {
 
 const MAX_PLAYBOOK_IMPORTS = 20;
 
-/** The module registry, loaded when a playbook is, not when the command line starts. */
-async function defaultCatalog(): Promise<ModuleCatalog> {
-  const registry = await import('../modules/index.js');
-  return { find: (name) => registry.findModule(name), names: () => registry.moduleNames() };
+/**
+ * The module registry (src/modules/index.ts), imported when the first task is
+ * read: every module with its argument schema is most of the code a run loads,
+ * and a play without tasks, `--version` or `--help` never needs it.
+ */
+class ModuleRegistry implements ModuleCatalog {
+  private registry?: typeof import('../modules/index.js');
+
+  async load(): Promise<void> {
+    this.registry ??= await import('../modules/index.js');
+  }
+
+  find(name: string): ModuleDefinition | undefined {
+    return this.loaded().findModule(name);
+  }
+
+  names(): string[] {
+    return this.loaded().moduleNames();
+  }
+
+  private loaded(): typeof import('../modules/index.js') {
+    // Every task passes the loader, which loads the registry first: a task never finds it missing.
+    if (!this.registry) throw new Error('the module registry was asked for a module before load()');
+    return this.registry;
+  }
 }
 
+/** The one registry of a process: the loader loads it, the runner finds the tasks' modules in it. */
+export const MODULE_REGISTRY: ModuleCatalog = new ModuleRegistry();
+
 export async function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): Promise<Playbook> {
-  const modules = options.modules ?? (await defaultCatalog());
+  const modules = options.modules ?? MODULE_REGISTRY;
   const absolute = path.resolve(file);
   const source = await readSource(absolute, undefined, options.vault);
   const warnings: string[] = [];

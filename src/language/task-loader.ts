@@ -193,6 +193,7 @@ export class TaskLoader {
 
   private async block(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<BlockTask> {
     const { source } = ctx;
+    await this.modules.load?.();
     for (const entry of entries) {
       if (BLOCK_KEYWORDS.includes(entry.key as (typeof BLOCK_KEYWORDS)[number])) continue;
       if (this.modules.find(moduleName(entry.key)) || MODULE_TASK_KEYWORDS.includes(entry.key as (typeof MODULE_TASK_KEYWORDS)[number])) {
@@ -355,6 +356,7 @@ export class TaskLoader {
   private async moduleTask(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<ModuleTask | Handler> {
     const { source } = ctx;
     const keywords = ctx.handlers ? HANDLER_KEYWORDS : MODULE_TASK_KEYWORDS;
+    await this.modules.load?.();
     const moduleEntries: { entry: Entry; module: ModuleDefinition }[] = [];
     const unknown: Entry[] = [];
     for (const entry of entries) {

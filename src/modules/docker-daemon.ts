@@ -23,7 +23,6 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import handlebars from 'handlebars';
 import { z } from 'zod';
 import { defineModule, type Compensation, type Step, type ModuleContext, type Plan } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
@@ -102,7 +101,9 @@ export interface UnitData {
 }
 
 /** Renders the unit template with the module's data; strict: a misspelt name is an error, not an empty string. */
-export function renderUnit(source: string, file: string, data: UnitData): string {
+export async function renderUnit(source: string, file: string, data: UnitData): Promise<string> {
+  // Imported here, not at the top: only this task's plan needs Handlebars, not every run that loads the modules.
+  const { default: handlebars } = await import('handlebars');
   try {
     return handlebars.compile(source, { strict: true, noEscape: true })({ containerd_socket: undefined, ...data });
   } catch (error) {
@@ -222,7 +223,7 @@ async function planUnit(ctx: ModuleContext, args: z.infer<typeof dockerDaemonArg
       extra_flags: args.extra_flags,
       ...(args.containerd_socket && { containerd_socket: args.containerd_socket }),
     };
-    const unit = renderUnit(await readFile(template, 'utf8'), template, data);
+    const unit = await renderUnit(await readFile(template, 'utf8'), template, data);
     const execStart = unit.split('\n').find((line) => line.startsWith('ExecStart='));
     if (!execStart || !execStart.includes(dockerdPath)) {
       return { steps: [], failed: `${template} renders no ExecStart= line running ${dockerdPath}: check the template` };

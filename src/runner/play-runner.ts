@@ -15,7 +15,6 @@ import type { Connection } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
-import { META_ACTIONS } from '../modules/meta.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
@@ -24,7 +23,7 @@ import { toText } from '../language/values.js';
 import { shapesCommands, withTaskContext, type TaskCommandContext } from './task-connection.js';
 import type { RoleRequest } from '../language/roles.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
-import { ReadAhead, type PredictedRead } from './read-ahead.js';
+import type { ReadAhead, PredictedRead } from './read-ahead.js';
 
 export interface TagFilter {
   tags: string[];
@@ -128,8 +127,8 @@ export class PlayRunner {
   private batch: HostState[] = [];
   /** Hosts that reached meta: end_host: done with this play, not failed. */
   private readonly endedHosts = new Set<HostState>();
-  /** The play's file reads per host, read ahead together (see read-ahead.ts). */
-  private readonly reads = new ReadAhead();
+  /** The play's file reads per host, read ahead together (see read-ahead.ts); made when a first task runs. */
+  private reads?: ReadAhead;
   /** How many of the next tasks a read-ahead looks at. */
   private static readonly READ_AHEAD_TASKS = 40;
 
@@ -233,16 +232,27 @@ export class PlayRunner {
     this.deps.emit({ event: 'host_result', task: taskName, host: host.name, status: 'unreachable', msg });
   }
 
+  /**
+   * Made when a first task runs, not with the runner: read-ahead brings the file
+   * modules' helpers (and zod with them), which a play without tasks never needs.
+   */
+  private async readAhead(): Promise<ReadAhead> {
+    this.reads ??= new (await import('./read-ahead.js')).ReadAhead();
+    return this.reads;
+  }
+
   /** Runs a task list on these hosts; returns the hosts that failed in it (and were not rescued). */
   private async runList(tasks: Task[], hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
     const failed = new Set<HostState>();
+    if (tasks.length === 0) return failed;
     let active = hosts.filter((h) => this.running(h));
+    const reads = await this.readAhead();
     for (const [index, task] of tasks.entries()) {
       if (this.aborted || this.endedPlay || active.length === 0) break;
       for (const host of active) {
         // Worked out at most once per task, host and width, and only when a read is not known yet.
         const predicted = new Map<boolean, PredictedRead[]>();
-        this.reads.forHost(host.name).upcoming = (wide) => {
+        reads.forHost(host.name).upcoming = (wide) => {
           if (!predicted.has(wide)) predicted.set(wide, this.predictReads(host, tasks, index, scope, wide));
           return predicted.get(wide)!;
         };
@@ -501,6 +511,7 @@ export class PlayRunner {
         const become = task.become ?? scope.become;
         const commandContext = this.commandContext(scope, vars, task);
         const defaults = Object.assign({}, ...scope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
+        const reads = await this.readAhead();
         outcome = await runTask({
           module,
           task: { ...task, become, args: Object.keys(defaults).length ? { ...defaults, ...task.args } : task.args },
@@ -521,7 +532,7 @@ export class PlayRunner {
           vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
           invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
-          reads: this.reads.forHost(delegateHost ?? host.name),
+          reads: reads.forHost(delegateHost ?? host.name),
           readsServe: delegateHost === undefined && !become && !shapesCommands(commandContext),
           ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(delegateHost ?? host.name) }),
         });
@@ -624,7 +635,7 @@ export class PlayRunner {
     } else if (action !== 'noop' && action !== 'refresh_inventory') {
       // refresh_inventory: the inventory is read once per run (add_host and group_by change it in memory); inventory files a task wrote are not read again.
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
-        location: task.location, hint: `use one of ${META_ACTIONS.join(', ')}`,
+        location: task.location, hint: `use one of ${(await import('../modules/meta.js')).META_ACTIONS.join(', ')}`,
       });
     }
   }

@@ -13,9 +13,8 @@ import { HostState } from './host-state.js';
 import { PlayRunner, type TagFilter } from './play-runner.js';
 import type { PlayScope } from './variables.js';
 import { renderValue } from '../language/template-string.js';
-import type { ModuleCatalog } from '../language/playbook-loader.js';
+import { MODULE_REGISTRY, type ModuleCatalog } from '../language/playbook-loader.js';
 import { matchHosts } from '../language/host-patterns.js';
-import { findModule, moduleNames } from '../modules/index.js';
 import type { ConnectionPoolOptions } from '../transport/connection-pool.js';
 import { FactCache, gatherFacts } from './facts.js';
 import { markRawData } from '../language/expressions.js';
@@ -106,7 +105,7 @@ export class PlaybookRun {
     if (!isPreparedRun(prepared)) throw new TypeError('PlaybookRun needs the result of prepareRun() (src/runner/prepare.ts)');
     this.settings = prepared.settings;
     this.redactor = prepared.redactor;
-    this.modules = prepared.modules ?? { find: findModule, names: moduleNames };
+    this.modules = prepared.modules ?? MODULE_REGISTRY;
   }
 
   private emit = (event: RunnerEvent): void => {

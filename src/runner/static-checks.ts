@@ -23,9 +23,14 @@ import type { Inventory } from '../language/inventory.js';
 import { resolveConnectionSpec } from './connection-vars.js';
 import { matchHosts } from '../language/host-patterns.js';
 import { checkTemplateFileSyntax } from '../language/template-file.js';
-import { templateOptionsOf } from '../modules/template.js';
-import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
 import { searchDirs } from './play-runner.js';
+
+/**
+ * copy's path helpers, imported by the first task that names a controller file:
+ * with them come the module schemas (and zod), which a play without such a task
+ * never needs at start.
+ */
+const controllerFiles = () => import('../modules/copy.js');
 
 function* moduleTasks(tasks: Task[], conditional: boolean): Generator<{ task: ModuleTask; conditional: boolean }> {
   for (const task of tasks) {
@@ -52,6 +57,7 @@ function literalPath(value: unknown): string | undefined {
 async function checkTemplate(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {
   const src = literalPath(task.args.src);
   if (!src) return;
+  const { controllerFileCandidates, findControllerFile } = await controllerFiles();
   const candidates = controllerFileCandidates(searchDirs(task.role, playbookDir), src, 'templates');
   const found = await findControllerFile(candidates);
   if (!found) {
@@ -60,13 +66,15 @@ async function checkTemplate(task: ModuleTask, conditional: boolean, playbookDir
       location: task.location, hint: 'template paths are relative to the templates/ folder beside the playbook, or to the playbook folder',
     });
   }
-  checkTemplateFileSyntax(await readFile(found.file, 'utf8'), found.file, templateOptionsOf(task.args));
+  const { templateOptionsOf } = await import('../modules/template.js');
+  await checkTemplateFileSyntax(await readFile(found.file, 'utf8'), found.file, templateOptionsOf(task.args));
 }
 
 async function checkCopySource(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {
   const src = literalPath(task.args.src);
   const remote = task.args.remote_src;
   if (!src || conditional || remote === true || (typeof remote === 'string' && remote !== 'false' && remote !== 'no')) return;
+  const { controllerFileCandidates } = await controllerFiles();
   const candidates = controllerFileCandidates(searchDirs(task.role, playbookDir), src, 'files');
   // A file or a folder (copy takes both).
   const exists = await Promise.all(candidates.map((file) => stat(file).then(() => true, () => false)));
@@ -80,6 +88,7 @@ async function checkCopySource(task: ModuleTask, conditional: boolean, playbookD
 async function checkComposeFiles(task: ModuleTask, conditional: boolean, playbookDir: string): Promise<void> {
   const compose = task.args.compose;
   const paths = (Array.isArray(compose) ? compose : [compose]).map(literalPath).filter((file): file is string => file !== undefined);
+  const { controllerFileCandidates, findControllerFile } = await controllerFiles();
   for (const file of paths) {
     const candidates = controllerFileCandidates(searchDirs(task.role, playbookDir), file, 'files');
     const found = await findControllerFile(candidates);
@@ -91,7 +100,7 @@ async function checkComposeFiles(task: ModuleTask, conditional: boolean, playboo
     }
     const text = await readFile(found.file, 'utf8');
     if (found.file.endsWith('.j2')) {
-      checkTemplateFileSyntax(text, found.file);
+      await checkTemplateFileSyntax(text, found.file);
       continue;
     }
     try {

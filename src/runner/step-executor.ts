@@ -8,7 +8,6 @@ import { commandFailure, commandSucceeded } from '../modules/command-outcome.js'
 import { SwarmplayError } from '../errors.js';
 import type { CommandStep, Step, StepOutcome, WaitStep } from '../modules/types.js';
 import type { Connection, RunResult } from '../transport/types.js';
-import { findCondition } from '../modules/conditions/index.js';
 import { writeControllerFile } from '../transport/local-file.js';
 
 export interface StepEnv {
@@ -76,6 +75,8 @@ async function runCommand(env: StepEnv, step: CommandStep): Promise<{ outcome: S
 }
 
 async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcome; failure?: string }> {
+  // The conditions (with their zod schemas) are loaded by the first wait, not by every run.
+  const { findCondition } = await import('../modules/conditions/index.js');
   const condition = findCondition(step.condition);
   if (!condition) throw new SwarmplayError('INTERNAL', `a plan waits on an unknown condition '${step.condition}'`);
   const poller = condition.start(condition.schema.parse(step.args));

@@ -21,7 +21,6 @@ import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
 import type { HostReads } from './read-ahead.js';
 import { readFile } from 'node:fs/promises';
-import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
 import { decryptFileText } from '../vault/vaulted-value.js';
 
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -136,6 +135,8 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
 }
 
 async function readSecretFile(env: TaskRunEnv, file: string): Promise<{ path: string; content: Buffer } | null> {
+  // Imported here: copy's schema (and zod) is not loaded by a run that never reads a secret file.
+  const { controllerFileCandidates, findControllerFile } = await import('../modules/copy.js');
   const found = await findControllerFile(controllerFileCandidates(env.searchDirs ?? [env.playbookDir], file, 'files'));
   if (!found) return null;
   const raw = await readFile(found.file);

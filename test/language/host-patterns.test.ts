@@ -84,6 +84,11 @@ describe('host patterns: splitting and bad patterns', () => {
     assert.deepStrictEqual(parseAddress('[::1]:22'), { host: '::1', port: 22 });
     assert.deepStrictEqual(parseAddress('docker01'), { host: 'docker01', port: undefined });
     assert.equal(parseAddress('docker0*'), null);
+    // Plain ASCII names take a shortcut; it must accept and refuse exactly what the full expressions do.
+    for (const name of ['a', 'A1', '_a', 'a-_b', 'web_01', 'web-01.example.com', '1.2.3', '999.1.1.1', 'É', 'web[01:03]']) {
+      assert.deepStrictEqual(parseAddress(name), { host: name, port: undefined }, name);
+    }
+    for (const name of ['_', 'a_', 'a-', '-a', 'ab-', 'a..b', 'a.', '.a', 'x_.y', 'a.b-', 'a.-b']) assert.equal(parseAddress(name), null, name);
   });
 
   it('refuses an unbalanced bracket, an empty & or !, and a bad regex with BAD_PATTERN', async () => {

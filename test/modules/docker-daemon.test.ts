@@ -53,10 +53,10 @@ async function execute(plan: Plan, conn: Connection) {
 }
 
 describe('docker_daemon module', () => {
-  it('renders templates/docker.service.hbs strictly: a misspelt name fails rendering', () => {
-    assert.throws(() => renderUnit('ExecStart={{dockerd_pth}}', 't.hbs', { dockerd_path: '/d', hosts: [], insecure_registries: [], extra_flags: [] }), /cannot render t\.hbs/);
+  it('renders templates/docker.service.hbs strictly: a misspelt name fails rendering', async () => {
+    await assert.rejects(() => renderUnit('ExecStart={{dockerd_pth}}', 't.hbs', { dockerd_path: '/d', hosts: [], insecure_registries: [], extra_flags: [] }), /cannot render t\.hbs/);
     const template = readFileSync(path.join(REPO_ROOT, 'templates', 'docker.service.hbs'), 'utf8');
-    const unit = renderUnit(template, 't', { dockerd_path: '/usr/bin/dockerd', hosts: ['unix://'], insecure_registries: ['a:1', 'b:2'], extra_flags: [] });
+    const unit = await renderUnit(template, 't', { dockerd_path: '/usr/bin/dockerd', hosts: ['unix://'], insecure_registries: ['a:1', 'b:2'], extra_flags: [] });
     assert.match(unit, /^ExecStart=\/usr\/bin\/dockerd -H unix:\/\/ --insecure-registry a:1 --insecure-registry b:2$/m);
     assert.match(unit, /^\[Service\]\nType=notify$/m);
     assert.doesNotMatch(unit, /containerd=|Requires=docker.socket|\{\{/);
