@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
 import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
+import { planFileContent, reportBackupFile } from './file-content.js';
 import { insertionIndex, joinLines, patternArg, splitLines } from './lineinfile.js';
 
 export const DEFAULT_MARKER = '# {mark} SWARMPLAY MANAGED BLOCK';
@@ -108,8 +108,5 @@ export const blockinfile = defineModule({
     });
     return { ...plan, result: { path: args.path } };
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
 import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
+import { planFileContent, reportBackupFile } from './file-content.js';
 
 /** Python's named groups (?P<name>...) and references (?P=name) in JavaScript's spelling. */
 export function toJavaScriptPattern(pattern: string): string {
@@ -170,8 +170,5 @@ export const lineinfile = defineModule({
     if (args.state === 'absent') result.found = before.length - after.length;
     return { ...plan, result };
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });
