@@ -11,10 +11,9 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
-import { modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
-import { insertionIndex, joinLines, patternArg, splitLines } from './lineinfile.js';
+import { checkOnePathAlias, pathAliasesShape } from './argument-types.js';
+import { planFileContent, reportBackupFile } from './file-content.js';
+import { checkOneInsertion, editedFileShape, insertionIndex, insertionShape, joinLines, splitLines } from './lineinfile.js';
 
 export const DEFAULT_MARKER = '# {mark} SWARMPLAY MANAGED BLOCK';
 
@@ -27,21 +26,13 @@ const blockinfileArgs = z
     marker_begin: z.string().min(1).default('BEGIN'),
     marker_end: z.string().min(1).default('END'),
     state: z.enum(['present', 'absent']).default('present'),
-    insertafter: patternArg.optional(),
-    insertbefore: patternArg.optional(),
-    firstmatch: booleanArg.default(false),
-    create: booleanArg.default(false),
-    backup: booleanArg.default(false),
-    mode: modeSchema.optional(),
-    owner: accountArg.optional(),
-    group: accountArg.optional(),
+    ...insertionShape,
+    ...editedFileShape,
   })
   .strict()
   .superRefine((args, refinement) => {
     checkOnePathAlias(args, refinement);
-    if (args.insertafter !== undefined && args.insertbefore !== undefined) {
-      refinement.addIssue({ code: z.ZodIssueCode.custom, message: 'give insertafter or insertbefore, not both' });
-    }
+    checkOneInsertion(args, refinement);
     if (args.marker_begin === args.marker_end) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['marker_end'], message: 'marker_begin and marker_end must differ' });
     }
@@ -108,8 +99,5 @@ export const blockinfile = defineModule({
     });
     return { ...plan, result: { path: args.path } };
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });

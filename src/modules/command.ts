@@ -100,6 +100,20 @@ export function testPathCommand(path: string, chdir: string | undefined): string
   return chdir === undefined ? test : `cd -- ${quote(chdir)} && ${test}`;
 }
 
+/** How command and shell run the line: an argument wins over the same option written in the free form. */
+export function runSettings(
+  args: { chdir?: string; creates?: string; removes?: string; stdin?: string; stdin_add_newline: boolean },
+  freeFormOptions: Partial<Record<'chdir' | 'creates' | 'removes', string>>,
+): Pick<CommandRun, 'chdir' | 'creates' | 'removes' | 'stdin' | 'stdinAddNewline'> {
+  return {
+    chdir: args.chdir ?? freeFormOptions.chdir,
+    creates: args.creates ?? freeFormOptions.creates,
+    removes: args.removes ?? freeFormOptions.removes,
+    stdin: args.stdin,
+    stdinAddNewline: args.stdin_add_newline,
+  };
+}
+
 /** The plan both command and shell return. */
 export async function planCommandRun(ctx: ModuleContext, run: CommandRun): Promise<Plan> {
   if (run.creates !== undefined) {
@@ -181,11 +195,7 @@ export const command = defineModule({
       commandLine: quoteCommandLine(words),
       reported: words,
       display: words.join(' '),
-      chdir: args.chdir ?? options.chdir,
-      creates: args.creates ?? options.creates,
-      removes: args.removes ?? options.removes,
-      stdin: args.stdin,
-      stdinAddNewline: args.stdin_add_newline,
+      ...runSettings(args, options),
     });
   },
   finish(args, outcomes) {

@@ -14,8 +14,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
 import { accountArg, booleanArg } from './argument-types.js';
-import { formatMode, modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
+import { formatMode, modeSchema, type ModeSpec } from './file-mode.js';
+import { planFileContent, reportBackupFile } from './file-content.js';
 
 const copyArgs = z
   .object({
@@ -98,6 +98,28 @@ export function destinationPath(dest: string, src: string | undefined): string {
   return dest.endsWith('/') && src !== undefined ? `${dest}${path.basename(src)}` : dest;
 }
 
+/** The file copy and template put at dest, and the result both report (dest, src, checksum, size, the attributes asked). */
+export async function planDestinationFile(
+  ctx: ModuleContext, dest: string, content: string | Buffer,
+  wanted: { src?: string; mode?: ModeSpec; owner?: string; group?: string; backup: boolean; force: boolean },
+): Promise<Plan> {
+  const plan = await planFileContent(ctx, {
+    path: dest, content, mode: wanted.mode, owner: wanted.owner, group: wanted.group, backup: wanted.backup, force: wanted.force,
+  });
+  return {
+    ...plan,
+    result: {
+      dest,
+      ...(wanted.src !== undefined && { src: wanted.src }),
+      checksum: plan.result?.checksum,
+      size: plan.result?.size,
+      ...(wanted.mode !== undefined && { mode: wanted.mode }),
+      ...(wanted.owner !== undefined && { owner: wanted.owner }),
+      ...(wanted.group !== undefined && { group: wanted.group }),
+    },
+  };
+}
+
 export const copy = defineModule({
   name: 'copy',
   schema: copyArgs,
@@ -108,30 +130,7 @@ export const copy = defineModule({
     if ('failed' in source) return { steps: [], failed: source.failed };
     const dest = destinationPath(args.dest, args.src);
     const mode = args.mode === 'preserve' ? formatMode(source.mode ?? 0o644) : args.mode;
-    const plan = await planFileContent(ctx, {
-      path: dest,
-      content: source.content,
-      mode,
-      owner: args.owner,
-      group: args.group,
-      backup: args.backup,
-      force: args.force,
-    });
-    return {
-      ...plan,
-      result: {
-        dest,
-        ...(args.src !== undefined && { src: args.src }),
-        checksum: plan.result?.checksum,
-        size: plan.result?.size,
-        ...(mode !== undefined && { mode }),
-        ...(args.owner !== undefined && { owner: args.owner }),
-        ...(args.group !== undefined && { group: args.group }),
-      },
-    };
+    return planDestinationFile(ctx, dest, source.content, { ...args, mode });
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });

@@ -39,78 +39,30 @@
  * `rollback: true` is `docker service update --rollback`: refused when
  * there is no previous spec; nothing to do when the last change already was
  * a rollback (so running it twice does not toggle back).
+ *
+ * This file holds the arguments and the plan; the command lines are built in
+ * service-flags.ts, secrets and configs resolved in service-references.ts,
+ * durations and sizes read in docker-units.ts, the change and wait steps
+ * made in service-change-steps.ts.
  */
 import { z } from 'zod';
-import { defineModule, type ModuleContext, type Plan, type Step, type WaitStep } from './types.js';
+import { defineModule, type ModuleContext, type Plan, type Step } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
 import { booleanArg, numberArg, portArg } from './argument-types.js';
-import {
-  sameImage, serviceInspect, serviceTasks, type PublishedPort, type ResourceAmounts, type RolloutConfig, type ServiceState,
-} from '../facts/swarm-service.js';
+import { serviceInspect, serviceTasks, type PublishedPort, type ServiceState } from '../facts/swarm-service.js';
 import { networkId } from '../facts/network-id.js';
 import { allNodes } from '../facts/swarm-nodes.js';
 import { judgeBalance } from './service-balance.js';
 import { kernelIpvs } from '../facts/kernel-ipvs.js';
-import { currentVersion, referenceSpec, swarmObjects } from '../facts/swarm-objects.js';
-import type { ObjectReference } from '../facts/swarm-service.js';
+import { durationArg, memoryArg } from './docker-units.js';
+import { objectReferenceArg, resolveReferences } from './service-references.js';
+import { serviceCreateArgs, serviceUpdate } from './service-flags.js';
+import { convergenceWait, serviceChangeStep } from './service-change-steps.js';
 import type { ConvergenceGoal } from './service-convergence.js';
-import type { ConvergedResult, ServiceConvergedArgs } from './conditions/service-converged.js';
+import type { ConvergedResult } from './conditions/service-converged.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
-const accountIdArg = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'a numeric ID')]).transform(String);
-/** A file mode: an octal string "0440", or a number whose digits are octal (YAML 1.2 reads 0440 as 440), as file's mode. */
-const modeArg = z.union([
-  z.number().int().min(0).transform(String),
-  z.string(),
-]).pipe(z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as 0440 (quote it)').transform((text) => parseInt(text, 8)));
 const imageReference = z.string().min(1).regex(/^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$/, 'not an image reference');
-
-/** Go-style durations as docker takes them ("10s", "1m30s", "500ms"), or a number of seconds. */
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-export function parseDurationNs(value: string | number): number | undefined {
-  if (typeof value === 'number') return value >= 0 ? Math.round(value * 1e9) : undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1e9);
-  if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
-  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS[part[2]!]!, 0));
-}
-
-/** A duration for a docker flag, in the largest unit that keeps it exact. */
-export function formatDuration(ns: number): string {
-  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
-  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
-  return `${ns}ns`;
-}
-
-const durationArg = z.union([z.number(), z.string()]).transform((value, refinement) => {
-  const ns = parseDurationNs(value);
-  if (ns === undefined) {
-    refinement.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration such as 10s, 1m30s or 500ms (or seconds as a number), got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return ns;
-});
-
-/** docker's RAMInBytes: 1024-based units, "64M", "1g", "512mb", or plain bytes. */
-export function parseMemoryBytes(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*([kmgtp])?i?b?$/i.exec(value.trim());
-  if (!match) return undefined;
-  const power = match[2] ? 'kmgtp'.indexOf(match[2].toLowerCase()) + 1 : 0;
-  return Math.round(Number(match[1]) * 1024 ** power);
-}
-
-const memoryArg = z.union([z.number(), z.string()]).transform((value, refinement) => {
-  const bytes = parseMemoryBytes(value);
-  if (bytes === undefined) {
-    refinement.addIssue({ code: z.ZodIssueCode.custom, message: `expected a memory size such as 64M or 1G, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return bytes;
-});
 
 const cpusArg = numberArg.transform((cpus) => Math.round(cpus * 1e9));
 
@@ -161,30 +113,6 @@ const mountArg = z
     readonly: booleanArg.default(false),
   })
   .strict();
-
-/**
- * A secret or config given to the tasks as a file. `source` is the name the
- * playbook gave docker_secret/docker_config (its current version is used)
- * or any object's own name; community.docker's secret_name/config_name and
- * filename are accepted too. target defaults to source (not to the versioned
- * name, so a new version keeps the path); uid, gid and mode to docker's
- * 0, 0 and 0444.
- */
-const objectReferenceArg = (kind: 'secret' | 'config') => z.preprocess(
-  (value) => {
-    if (typeof value === 'string') return { source: value };
-    if (value === null || typeof value !== 'object') return value;
-    const { [`${kind}_name`]: communityName, filename, ...rest } = value as Record<string, unknown>;
-    return { ...rest, ...(communityName !== undefined && { source: communityName }), ...(filename !== undefined && { target: filename }) };
-  },
-  z.object({
-    source: z.string().min(1),
-    target: z.string().min(1).optional(),
-    uid: accountIdArg.default('0'),
-    gid: accountIdArg.default('0'),
-    mode: modeArg.default('0444'),
-  }).strict(),
-);
 
 const SPEC_ARGUMENTS = [
   'command', 'args', 'mounts', 'image', 'replicas', 'mode', 'publish', 'constraints', 'placement_preferences', 'labels', 'container_labels', 'env',
@@ -249,267 +177,11 @@ const dockerServiceArgs = z
   });
 
 export type DockerServiceArgs = z.infer<typeof dockerServiceArgs>;
-type RolloutArgs = NonNullable<DockerServiceArgs['update_config']>;
-
-/** What docker uses when a service was created without update/rollback settings. */
-const DOCKER_ROLLOUT_DEFAULTS: RolloutConfig = {
-  parallelism: 1, delayNs: 0, failureAction: 'pause', monitorNs: 5e9, maxFailureRatio: 0, order: 'stop-first',
-};
-
-export interface ServiceUpdate {
-  /** `docker service update` flags (before the service name). */
-  flags: string[];
-  /** Human lines: what differs. */
-  differences: string[];
-  /** The change replaces tasks (template or ports), so swarm will report a rollout. */
-  rollout: boolean;
-  /** The arguments whose values differ (image, replicas, publish...). */
-  changedArgs: (keyof DockerServiceArgs)[];
-}
-
-function normalizeConstraint(constraint: string): string {
-  return constraint.replace(/\s*(==|!=)\s*/, '$1').trim();
-}
-
-function portKey(port: PublishedPort): string {
-  return `${port.published}:${port.target}/${port.protocol}/${port.mode}`;
-}
-
-/** The long --publish syntax: exact for add and for remove. */
-export function portSpec(port: PublishedPort): string {
-  return `published=${port.published},target=${port.target},protocol=${port.protocol},mode=${port.mode}`;
-}
-
-function mapFlags(current: Record<string, string>, wanted: Record<string, string>, addFlag: string, removeFlag: string): string[] {
-  const flags: string[] = [];
-  for (const key of Object.keys(current)) if (!Object.hasOwn(wanted, key)) flags.push(removeFlag, key);
-  for (const [key, value] of Object.entries(wanted)) if (current[key] !== value) flags.push(addFlag, `${key}=${value}`);
-  return flags;
-}
-
-function envRecord(env: readonly string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (const item of env) {
-    const equals = item.indexOf('=');
-    if (equals > 0) record[item.slice(0, equals)] = item.slice(equals + 1);
-    else record[item] = '';
-  }
-  return record;
-}
-
-/** Nothing in common with any setting: every setting given gets its flag. */
-const NO_ROLLOUT: RolloutConfig = { parallelism: NaN, delayNs: NaN, failureAction: '', monitorNs: NaN, maxFailureRatio: NaN, order: '' };
-
-function rolloutFlags(prefix: 'update' | 'rollback', current: RolloutConfig | undefined, wanted: RolloutArgs | undefined): string[] {
-  if (!wanted) return [];
-  const now = current ?? DOCKER_ROLLOUT_DEFAULTS;
-  const flags: string[] = [];
-  if (wanted.parallelism != null && wanted.parallelism !== now.parallelism) flags.push(`--${prefix}-parallelism`, String(wanted.parallelism));
-  if (wanted.delay != null && wanted.delay !== now.delayNs) flags.push(`--${prefix}-delay`, formatDuration(wanted.delay));
-  if (wanted.failure_action != null && wanted.failure_action !== now.failureAction) flags.push(`--${prefix}-failure-action`, wanted.failure_action);
-  if (wanted.monitor != null && wanted.monitor !== now.monitorNs) flags.push(`--${prefix}-monitor`, formatDuration(wanted.monitor));
-  if (wanted.order != null && wanted.order !== now.order) flags.push(`--${prefix}-order`, wanted.order);
-  if (wanted.max_failure_ratio != null && wanted.max_failure_ratio !== now.maxFailureRatio) flags.push(`--${prefix}-max-failure-ratio`, String(wanted.max_failure_ratio));
-  return flags;
-}
-
-function cpusText(nanoCpus: number): string {
-  return String(nanoCpus / 1e9);
-}
-
-function resourceFlags(kind: 'limit' | 'reserve', current: ResourceAmounts, wanted: { cpus?: number; memory?: number } | undefined): string[] {
-  if (!wanted) return [];
-  const flags: string[] = [];
-  if (wanted.cpus !== undefined && wanted.cpus !== (current.nanoCpus ?? 0)) flags.push(`--${kind}-cpu`, cpusText(wanted.cpus));
-  if (wanted.memory !== undefined && wanted.memory !== (current.memoryBytes ?? 0)) flags.push(`--${kind}-memory`, String(wanted.memory));
-  return flags;
-}
-
-/** The secrets and configs asked for, their sources resolved to object names (see resolveReferences). */
-export interface WantedReferences {
-  secrets?: Omit<ObjectReference, 'id'>[];
-  configs?: Omit<ObjectReference, 'id'>[];
-}
-
-function referenceKey(reference: Omit<ObjectReference, 'id'>): string {
-  return `${reference.name}|${reference.target}|${reference.uid}|${reference.gid}|${reference.mode}`;
-}
-
-/** --secret-rm/--secret-add (or --config-...) flags from the current references to the wanted ones. */
-function referenceFlags(kind: 'secret' | 'config', current: readonly ObjectReference[], wanted: readonly Omit<ObjectReference, 'id'>[]): string[] {
-  const wantedKeys = new Set(wanted.map(referenceKey));
-  const currentKeys = new Set(current.map(referenceKey));
-  // docker removes by name: a name that loses one reference loses all, and the wanted ones of it are added again.
-  const removed = new Set(current.filter((reference) => !wantedKeys.has(referenceKey(reference))).map((reference) => reference.name));
-  return [
-    ...[...removed].flatMap((name) => [`--${kind}-rm`, name]),
-    ...wanted.filter((reference) => !currentKeys.has(referenceKey(reference)) || removed.has(reference.name))
-      .flatMap((reference) => [`--${kind}-add`, referenceSpec(reference)]),
-  ];
-}
-
-/**
- * The `docker service update` flags that bring `current` to what `args`
- * asks, and nothing for what already is. `networkIds` maps each wanted
- * network (name or ID) to its ID.
- */
-export function serviceUpdate(
-  current: ServiceState, args: DockerServiceArgs, networkIds: ReadonlyMap<string, string> = new Map(), references: WantedReferences = {},
-): ServiceUpdate {
-  const flags: string[] = [];
-  const differences: string[] = [];
-  const changedArgs: (keyof DockerServiceArgs)[] = [];
-  let rollout = false;
-  const note = (arg: keyof DockerServiceArgs, difference: string, newFlags: string[], replacesTasks: boolean) => {
-    if (newFlags.length === 0) return;
-    flags.push(...newFlags);
-    differences.push(difference);
-    changedArgs.push(arg);
-    if (replacesTasks) rollout = true;
-  };
-
-  if (args.image !== undefined && !sameImage(current.image, args.image)) {
-    note('image', `image ${current.image.split('@')[0]} -> ${args.image}`, ['--image', args.image], true);
-  }
-  if (args.replicas !== undefined && current.mode === 'replicated' && args.replicas !== current.replicas) {
-    note('replicas', `replicas ${current.replicas} -> ${args.replicas}`, ['--replicas', String(args.replicas)], false);
-  }
-  if (args.constraints !== undefined) {
-    const wanted = new Set(args.constraints.map(normalizeConstraint));
-    const have = new Set(current.constraints.map(normalizeConstraint));
-    const constraintFlags = [
-      ...current.constraints.filter((c) => !wanted.has(normalizeConstraint(c))).flatMap((c) => ['--constraint-rm', c]),
-      ...args.constraints.filter((c) => !have.has(normalizeConstraint(c))).flatMap((c) => ['--constraint-add', c]),
-    ];
-    note('constraints', `constraints [${current.constraints.join(', ')}] -> [${args.constraints.join(', ')}]`, constraintFlags, true);
-  }
-  if (args.placement_preferences !== undefined && args.placement_preferences.join('\n') !== current.preferences.join('\n')) {
-    // Preferences are an ordered hierarchy: replace the whole list.
-    note('placement_preferences',
-      `placement preferences [${current.preferences.join(', ')}] -> [${args.placement_preferences.join(', ')}]`,
-      [
-        ...current.preferences.flatMap((p) => ['--placement-pref-rm', `spread=${p}`]),
-        ...args.placement_preferences.flatMap((p) => ['--placement-pref-add', `spread=${p}`]),
-      ],
-      true,
-    );
-  }
-  if (args.labels !== undefined) note('labels', 'service labels', mapFlags(current.labels, args.labels, '--label-add', '--label-rm'), false);
-  if (args.container_labels !== undefined) {
-    note('container_labels', 'container labels', mapFlags(current.containerLabels, args.container_labels, '--container-label-add', '--container-label-rm'), true);
-  }
-  if (args.env !== undefined) note('env', 'environment', mapFlags(envRecord(current.env), args.env, '--env-add', '--env-rm'), true);
-  if (args.networks !== undefined) {
-    const wantedIds = new Set(args.networks.map((network) => networkIds.get(network) ?? network));
-    const networkFlags = [
-      ...current.networkIds.filter((id) => !wantedIds.has(id)).flatMap((id) => ['--network-rm', id]),
-      ...args.networks.filter((network) => !current.networkIds.includes(networkIds.get(network) ?? network)).flatMap((network) => ['--network-add', network]),
-    ];
-    note('networks', `networks -> [${args.networks.join(', ')}]`, networkFlags, true);
-  }
-  if (args.publish !== undefined) {
-    const wanted = new Map(args.publish.map((port) => [portKey(port), port]));
-    const have = new Map(current.publish.map((port) => [portKey(port), port]));
-    const publishFlags = [
-      ...[...have].filter(([key]) => !wanted.has(key)).flatMap(([, port]) => ['--publish-rm', portSpec(port)]),
-      ...[...wanted].filter(([key]) => !have.has(key)).flatMap(([, port]) => ['--publish-add', portSpec(port)]),
-    ];
-    note('publish', `published ports [${current.publish.map(portKey).join(', ')}] -> [${args.publish.map(portKey).join(', ')}]`, publishFlags, true);
-  }
-  if (references.secrets) {
-    note('secrets', `secrets [${current.secrets.map((r) => r.name).join(', ')}] -> [${references.secrets.map((r) => r.name).join(', ')}]`,
-      referenceFlags('secret', current.secrets, references.secrets), true);
-  }
-  if (references.configs) {
-    note('configs', `configs [${current.configs.map((r) => r.name).join(', ')}] -> [${references.configs.map((r) => r.name).join(', ')}]`,
-      referenceFlags('config', current.configs, references.configs), true);
-  }
-  if (args.stop_grace_period !== undefined && args.stop_grace_period !== current.stopGracePeriodNs) {
-    note('stop_grace_period', `stop grace period ${formatDuration(current.stopGracePeriodNs)} -> ${formatDuration(args.stop_grace_period)}`,
-      ['--stop-grace-period', formatDuration(args.stop_grace_period)], true);
-  }
-  if (args.command !== undefined && args.command.join('\0') !== current.command.join('\0')) {
-    note('command', `command ${JSON.stringify(current.command)} -> ${JSON.stringify(args.command)}`, ['--entrypoint', quoteArgs(args.command)], true);
-  }
-  if (args.args !== undefined && args.args.join('\0') !== current.args.join('\0')) {
-    note('args', `args ${JSON.stringify(current.args)} -> ${JSON.stringify(args.args)}`, ['--args', quoteArgs(args.args)], true);
-  }
-  if (args.mounts !== undefined) {
-    const wanted = new Map(args.mounts.map((mount) => [mount.target, mountSpec(mount)]));
-    const have = new Map(current.mounts.map((mount) => [mount.target, mountSpec({ ...mount, readonly: mount.readOnly })]));
-    const mountFlags = [
-      ...[...have].filter(([target, spec]) => wanted.get(target) !== spec).flatMap(([target]) => ['--mount-rm', target]),
-      ...[...wanted].filter(([target, spec]) => have.get(target) !== spec).flatMap(([, spec]) => ['--mount-add', spec]),
-    ];
-    note('mounts', `mounts [${[...have.values()].join(' ')}] -> [${[...wanted.values()].join(' ')}]`, mountFlags, true);
-  }
-  note('update_config', 'update settings', rolloutFlags('update', current.updateConfig, args.update_config), false);
-  note('rollback_config', 'rollback settings', rolloutFlags('rollback', current.rollbackConfig, args.rollback_config), false);
-  if (args.resources !== undefined) {
-    note('resources', 'resources', [
-      ...resourceFlags('limit', current.limits, args.resources.limits),
-      ...resourceFlags('reserve', current.reservations, args.resources.reservations),
-    ], true);
-  }
-  return { flags, differences, rollout, changedArgs };
-}
-
-/** The long --mount syntax. */
-export function mountSpec(mount: { type: string; source: string; target: string; readonly: boolean }): string {
-  return [`type=${mount.type}`, ...(mount.source ? [`source=${mount.source}`] : []), `target=${mount.target}`, ...(mount.readonly ? ['readonly'] : [])].join(',');
-}
-
-/** `docker service create` arguments (everything after `create`) for a new service. */
-export function serviceCreateArgs(args: DockerServiceArgs, references: WantedReferences = {}): string[] {
-  const words = ['--detach', '--name', args.name];
-  if (args.mode === 'global') words.push('--mode', 'global');
-  else words.push('--replicas', String(args.replicas ?? 1));
-  for (const constraint of args.constraints ?? []) words.push('--constraint', constraint);
-  for (const preference of args.placement_preferences ?? []) words.push('--placement-pref', `spread=${preference}`);
-  for (const [key, value] of Object.entries(args.labels ?? {})) words.push('--label', `${key}=${value}`);
-  for (const [key, value] of Object.entries(args.container_labels ?? {})) words.push('--container-label', `${key}=${value}`);
-  for (const [key, value] of Object.entries(args.env ?? {})) words.push('--env', `${key}=${value}`);
-  for (const network of args.networks ?? []) words.push('--network', network);
-  for (const port of args.publish ?? []) words.push('--publish', portSpec(port));
-  for (const reference of references.secrets ?? []) words.push('--secret', referenceSpec(reference));
-  for (const reference of references.configs ?? []) words.push('--config', referenceSpec(reference));
-  if (args.stop_grace_period !== undefined) words.push('--stop-grace-period', formatDuration(args.stop_grace_period));
-  // Every setting given is stored in the spec, even one equal to docker's default: the CLI sends only the
-  // settings it has flags for, and a reader of the stored spec (the Docker API without defaults, as
-  // community.docker reads it) must find what the playbook asked.
-  words.push(...rolloutFlags('update', NO_ROLLOUT, args.update_config));
-  words.push(...rolloutFlags('rollback', NO_ROLLOUT, args.rollback_config));
-  words.push(...resourceFlags('limit', {}, args.resources?.limits));
-  words.push(...resourceFlags('reserve', {}, args.resources?.reservations));
-  for (const mount of args.mounts ?? []) words.push('--mount', mountSpec(mount));
-  if (args.command !== undefined) words.push('--entrypoint', quoteArgs(args.command));
-  if (!args.resolve_image) words.push('--no-resolve-image');
-  words.push(args.image!, ...(args.args ?? []));
-  return words;
-}
 
 export function ingressWarning(host: string, ports: readonly PublishedPort[]): string {
   const list = ports.map((port) => `${port.published}->${port.target}/${port.protocol}`).join(', ');
   return `WARNING: ${list} published in ingress mode, but the kernel of ${host} has no IP_VS: the swarm routing mesh cannot work, ` +
     'so these ports will not answer on any node. Publish with mode: host instead (the lab inventory sets lab_publish_mode: host).';
-}
-
-/** The wanted secrets and configs with each source resolved to the object to use now; the sources that do not exist. */
-async function resolveReferences(ctx: ModuleContext, args: DockerServiceArgs): Promise<{ references: WantedReferences; missing: string[] }> {
-  const references: WantedReferences = {};
-  const missing: string[] = [];
-  for (const kind of ['secret', 'config'] as const) {
-    const wanted = kind === 'secret' ? args.secrets : args.configs;
-    if (wanted === undefined) continue;
-    const resolved: Omit<ObjectReference, 'id'>[] = [];
-    for (const reference of wanted) {
-      const name = currentVersion(await ctx.fact(swarmObjects, { kind, name: reference.source }), reference.source)?.name;
-      if (name === undefined) missing.push(`${kind} ${reference.source}`);
-      else resolved.push({ name, target: reference.target ?? reference.source, uid: reference.uid, gid: reference.gid, mode: reference.mode });
-    }
-    references[`${kind}s`] = resolved;
-  }
-  return { references, missing };
 }
 
 /** The IDs of the named networks, for comparing with the spec (which stores IDs). */
@@ -535,44 +207,9 @@ function describe(service: ServiceState) {
   };
 }
 
-/** How often the convergence wait reads the service (one round trip each). */
-const CONVERGENCE_POLL_MS = 500;
-
-/** The wait until the service runs what was asked of it (also after docker_secret/docker_config switched it). */
-export function convergenceWait(args: { name: string; timeout: number }, goal: ConvergenceGoal, resumed = false, id = 'converge'): WaitStep {
-  const conditionArgs: ServiceConvergedArgs = {
-    service: args.name,
-    kind: goal.kind,
-    statusBefore: goal.statusBefore,
-    expectRollout: goal.expectRollout,
-    ...(goal.image !== undefined && { image: goal.image }),
-    ...(resumed && { resumed }),
-  };
-  return {
-    kind: 'wait',
-    id,
-    description: `wait until ${args.name} has converged`,
-    condition: 'service_converged',
-    args: { ...conditionArgs },
-    intervalMs: CONVERGENCE_POLL_MS,
-    timeoutMs: args.timeout * 1000,
-    waitingFor: `${args.name} to converge`,
-  };
-}
-
 /** The change, then (unless `wait: false`) the wait until the service runs it. */
 function convergeChange(host: string, description: string, command: string, args: DockerServiceArgs, goal: ConvergenceGoal): Step[] {
-  const change: Step = {
-    kind: 'command',
-    id: 'change',
-    description,
-    command,
-    timeoutMs: 300_000,
-    // Swarm rewrites the service (its UpdateStatus) while an earlier rollout finishes; the
-    // client's read-modify-write then loses the race ("update out of sequence"): read again.
-    retry: { whileOutputMatches: 'out of sequence', attempts: 3, delayMs: 500 },
-    failMessage: `${description} failed on ${host}`,
-  };
+  const change = serviceChangeStep({ id: 'change', description, command, failMessage: `${description} failed on ${host}` });
   return args.wait ? [change, convergenceWait(args, goal)] : [change];
 }
 

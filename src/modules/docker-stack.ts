@@ -45,6 +45,7 @@ import { composeServices, digestOverlay, loadComposeFiles, serviceDigests, type 
 import { STACK_DIGEST_LABEL, stackState, type StackService, type StackState } from '../facts/stack-state.js';
 import { sameImage, serviceTasks } from '../facts/swarm-service.js';
 import type { StackConvergedArgs, StackConvergedResult } from './conditions/stack-converged.js';
+import { OUT_OF_SEQUENCE_RETRY } from './service-change-steps.js';
 
 /** Where the rendered compose files are kept on the host, one folder per stack. */
 export const STACKS_DIR = '/var/lib/swarmplay/stacks';
@@ -220,7 +221,7 @@ export const dockerStack = defineModule({
         description: `docker stack deploy ${args.name}`,
         command: deployCommand(args, [...paths, overlayPath]),
         timeoutMs: 300_000,
-        retry: { whileOutputMatches: 'out of sequence', attempts: 3, delayMs: 500 },
+        retry: { ...OUT_OF_SEQUENCE_RETRY },
         failMessage: `docker stack deploy ${args.name} failed on ${ctx.host}`,
         failHints: [
           { whenOutputMatches: 'unsupported Compose file version', message: `docker on ${ctx.host} needs a version: line in the compose files of stack ${args.name} (Debian 12's docker 20.10 reads "3.8" and older)` },

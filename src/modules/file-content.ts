@@ -7,7 +7,7 @@
  * the attributes differ, and nothing when the host is already right.
  */
 import { createHash } from 'node:crypto';
-import type { Step, FileDiff, ModuleContext, Plan } from './types.js';
+import type { Step, FileDiff, ModuleContext, Plan, StepOutcomes } from './types.js';
 import { quote, quoteArgs } from '../transport/shell-quote.js';
 import { resolveMode, type ModeSpec } from './file-mode.js';
 
@@ -171,4 +171,10 @@ export async function planFileContent(ctx: ModuleContext, wanted: WantedFile): P
     after: diffText(after),
   };
   return { steps: [write], diffs: [diff], result };
+}
+
+/** The finish() of a module whose write may keep a backup: Ansible's backup_file, when one was made. */
+export function reportBackupFile(_args: unknown, outcomes: StepOutcomes): Record<string, unknown> {
+  const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
+  return backup ? { backup_file: backup } : {};
 }

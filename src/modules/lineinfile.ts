@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
 import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
+import { planFileContent, reportBackupFile } from './file-content.js';
 
 /** Python's named groups (?P<name>...) and references (?P=name) in JavaScript's spelling. */
 export function toJavaScriptPattern(pattern: string): string {
@@ -34,21 +34,37 @@ export const patternArg = z.string().superRefine((pattern, refinement) => {
   }
 });
 
+/** Where lineinfile and blockinfile put new text: after or before the last (or first) line matching a pattern. */
+export const insertionShape = {
+  insertafter: patternArg.optional(),
+  insertbefore: patternArg.optional(),
+  firstmatch: booleanArg.default(false),
+};
+
+/** How lineinfile and blockinfile write the file. */
+export const editedFileShape = {
+  create: booleanArg.default(false),
+  backup: booleanArg.default(false),
+  mode: modeSchema.optional(),
+  owner: accountArg.optional(),
+  group: accountArg.optional(),
+};
+
+export function checkOneInsertion(args: { insertafter?: string; insertbefore?: string }, refinement: z.RefinementCtx): void {
+  if (args.insertafter !== undefined && args.insertbefore !== undefined) {
+    refinement.addIssue({ code: z.ZodIssueCode.custom, message: 'give insertafter or insertbefore, not both' });
+  }
+}
+
 const lineinfileArgs = z
   .object({
     ...pathAliasesShape,
     line: z.union([z.string(), z.number()]).transform(String).optional(),
     regexp: patternArg.optional(),
     state: z.enum(['present', 'absent']).default('present'),
-    insertafter: patternArg.optional(),
-    insertbefore: patternArg.optional(),
-    firstmatch: booleanArg.default(false),
+    ...insertionShape,
     backrefs: booleanArg.default(false),
-    create: booleanArg.default(false),
-    backup: booleanArg.default(false),
-    mode: modeSchema.optional(),
-    owner: accountArg.optional(),
-    group: accountArg.optional(),
+    ...editedFileShape,
   })
   .strict()
   .superRefine((args, refinement) => {
@@ -59,9 +75,7 @@ const lineinfileArgs = z
     if (args.state === 'absent' && args.line === undefined && args.regexp === undefined) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, message: 'state absent needs regexp or line' });
     }
-    if (args.insertafter !== undefined && args.insertbefore !== undefined) {
-      refinement.addIssue({ code: z.ZodIssueCode.custom, message: 'give insertafter or insertbefore, not both' });
-    }
+    checkOneInsertion(args, refinement);
     if (args.backrefs && args.regexp === undefined) {
       refinement.addIssue({ code: z.ZodIssueCode.custom, path: ['backrefs'], message: 'backrefs needs regexp' });
     }
@@ -170,8 +184,5 @@ export const lineinfile = defineModule({
     if (args.state === 'absent') result.found = before.length - after.length;
     return { ...plan, result };
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });

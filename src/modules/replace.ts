@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
 import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
+import { planFileContent, reportBackupFile } from './file-content.js';
 import { patternArg, toJavaScriptPattern } from './lineinfile.js';
 
 const replaceArgs = z
@@ -87,8 +87,5 @@ export const replace = defineModule({
     const msg = changed ? `${count} replacements made` : '';
     return { ...plan, result: { msg }, ...(msg && { msg }) };
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { finishCommandRun, planCommandRun, runArgumentsShape } from './command.js';
+import { finishCommandRun, planCommandRun, runArgumentsShape, runSettings } from './command.js';
 
 const shellArgs = z
   .object({ ...runArgumentsShape, executable: z.string().min(1).optional() })
@@ -61,11 +61,7 @@ export const shell = defineModule({
       commandLine: executable === undefined ? text : quoteArgs([executable, '-c', text]),
       reported: text,
       display: text.replace(/\s*\n\s*/g, '; '),
-      chdir: args.chdir ?? options.chdir,
-      creates: args.creates ?? options.creates,
-      removes: args.removes ?? options.removes,
-      stdin: args.stdin,
-      stdinAddNewline: args.stdin_add_newline,
+      ...runSettings(args, options),
     });
   },
   finish(args, outcomes) {

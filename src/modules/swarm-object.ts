@@ -32,7 +32,7 @@ import {
   allServices, DIGEST_LABEL, NAME_LABEL, referenceSpec, swarmObjects, type SwarmObject, type SwarmObjectKind,
 } from '../facts/swarm-objects.js';
 import type { ObjectReference, ServiceState } from '../facts/swarm-service.js';
-import { convergenceWait } from './docker-service.js';
+import { convergenceWait, serviceChangeStep } from './service-change-steps.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -157,15 +157,12 @@ function switchSteps(kind: SwarmObjectKind, use: { service: ServiceState; refere
   ];
   const name = use.service.name;
   return [
-    {
-      kind: 'command',
+    serviceChangeStep({
       id: `switch_${index}`,
       description: `docker service update ${flags.join(' ')} ${name}`,
       command: quoteArgs(['docker', 'service', 'update', '--detach', ...flags, name]),
-      timeoutMs: 300_000,
-      retry: { whileOutputMatches: 'out of sequence', attempts: 3, delayMs: 500 },
       failMessage: `cannot switch service ${name} to ${kind} ${objectName}`,
-    },
+    }),
     convergenceWait({ name, timeout }, { kind: 'update', statusBefore: use.service.updateStatus, expectRollout: true, image: use.service.image }, false, `converge_${index}`),
   ];
 }

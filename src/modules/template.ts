@@ -11,8 +11,8 @@ import { defineModule, type Plan } from './types.js';
 import type { TemplateOptions } from '../language/jinja-syntax.js';
 import { accountArg, booleanArg } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
-import { planFileContent } from './file-content.js';
-import { controllerFileCandidates, destinationPath, findControllerFile } from './copy.js';
+import { reportBackupFile } from './file-content.js';
+import { controllerFileCandidates, destinationPath, findControllerFile, planDestinationFile } from './copy.js';
 
 const templateArgs = z
   .object({
@@ -51,30 +51,7 @@ export const template = defineModule({
     if (!found) return { steps: [], failed: `could not find template ${args.src} (looked in ${candidates.join(', ')})` };
     const content = await ctx.renderTemplate(found.file, { trimBlocks: args.trim_blocks, lstripBlocks: args.lstrip_blocks });
     const dest = destinationPath(args.dest, args.src.replace(/\.hbs$/, ''));
-    const plan = await planFileContent(ctx, {
-      path: dest,
-      content,
-      mode: args.mode,
-      owner: args.owner,
-      group: args.group,
-      backup: args.backup,
-      force: args.force,
-    });
-    return {
-      ...plan,
-      result: {
-        dest,
-        src: args.src,
-        checksum: plan.result?.checksum,
-        size: plan.result?.size,
-        ...(args.mode !== undefined && { mode: args.mode }),
-        ...(args.owner !== undefined && { owner: args.owner }),
-        ...(args.group !== undefined && { group: args.group }),
-      },
-    };
+    return planDestinationFile(ctx, dest, content, args);
   },
-  finish(_args, outcomes) {
-    const backup = outcomes.all.find((outcome) => outcome.backupPath)?.backupPath;
-    return backup ? { backup_file: backup } : {};
-  },
+  finish: reportBackupFile,
 });

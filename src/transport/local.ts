@@ -10,32 +10,17 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { SwarmplayError } from '../errors.js';
 import { quote } from './shell-quote.js';
-import { getFileWith, putFileWith, type RawRunResult } from './atomic-write.js';
-import type { Connection, FollowResult, PutFileOptions, PutFileResult, RunOptions, RunResult } from './types.js';
+import type { RawRunResult } from './atomic-write.js';
+import { RawRunConnection } from './raw-run-connection.js';
+import type { Connection, FollowResult, RunOptions } from './types.js';
 
-export class LocalConnection implements Connection {
+export class LocalConnection extends RawRunConnection implements Connection {
   readonly host: string;
   private readonly running = new Set<ReturnType<typeof spawn>>();
 
   constructor(host = 'localhost') {
+    super();
     this.host = host;
-  }
-
-  async run(command: string, options: RunOptions = {}): Promise<RunResult> {
-    const raw = await this.runRaw(command, options);
-    return { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode };
-  }
-
-  putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
-    return putFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, content, options);
-  }
-
-  runBytes(command: string, options: RunOptions = {}): Promise<RawRunResult> {
-    return this.runRaw(command, options);
-  }
-
-  getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
-    return getFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, options);
   }
 
   follow(command: string, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<FollowResult> {
@@ -64,7 +49,7 @@ export class LocalConnection implements Connection {
     for (const child of this.running) killGroup(child, 'SIGTERM');
   }
 
-  private runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
+  protected runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
     const become = options.become === true && process.getuid?.() !== 0;
     const argv = become ? ['sudo', '-n', '--', '/bin/sh', '-c', command] : ['/bin/sh', '-c', command];
     const display = options.displayCommand ?? command;

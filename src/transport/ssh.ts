@@ -25,9 +25,10 @@ import { SwarmplayError } from '../errors.js';
 import { quote } from './shell-quote.js';
 import { KnownHosts } from './known-hosts.js';
 import { RemoteShellPool, type RemoteShell } from './remote-shell.js';
-import { getFileWith, putFileWith, type RawRunResult } from './atomic-write.js';
+import type { RawRunResult } from './atomic-write.js';
+import { RawRunConnection } from './raw-run-connection.js';
 import type {
-  Connection, ConnectionSpec, FollowResult, PutFileOptions, PutFileResult, RunOptions, RunResult,
+  Connection, ConnectionSpec, FollowResult, RunOptions,
 } from './types.js';
 
 /** Kills the process group of every other session of this connection (see stopRemoteCommands). */
@@ -80,7 +81,7 @@ const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
   'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
 ];
 
-export class SshConnection implements Connection {
+export class SshConnection extends RawRunConnection implements Connection {
   readonly host: string;
   /** Channels opened so far (for benchmarks: one per command on the exec path). */
   channelsOpened = 0;
@@ -97,6 +98,7 @@ export class SshConnection implements Connection {
   private readonly shells: RemoteShellPool | undefined;
 
   private constructor(spec: ConnectionSpec, ssh: NodeSSH, maxChannels: number, persistentShells: number) {
+    super();
     this.host = spec.host;
     this.spec = spec;
     this.ssh = ssh;
@@ -165,23 +167,6 @@ export class SshConnection implements Connection {
     }
     return new SshConnection(spec, ssh, options.maxChannels ?? DEFAULT_MAX_CHANNELS,
       options.persistentShells ?? DEFAULT_PERSISTENT_SHELLS);
-  }
-
-  async run(command: string, options: RunOptions = {}): Promise<RunResult> {
-    const raw = await this.runRaw(command, options);
-    return { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), exitCode: raw.exitCode };
-  }
-
-  putFile(path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
-    return putFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, content, options);
-  }
-
-  runBytes(command: string, options: RunOptions = {}): Promise<RawRunResult> {
-    return this.runRaw(command, options);
-  }
-
-  getFile(path: string, options: { become?: boolean } = {}): Promise<Buffer | null> {
-    return getFileWith(this.host, (command, runOptions) => this.runRaw(command, runOptions), path, options);
   }
 
   /** One exec channel for the command's whole life; it holds one of the connection's channel slots meanwhile. */
@@ -272,7 +257,7 @@ export class SshConnection implements Connection {
     return this.spec.user !== 'root';
   }
 
-  private async runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
+  protected async runRaw(command: string, options: RunOptions): Promise<RawRunResult> {
     const become = (options.become ?? this.spec.become ?? false) && this.becomeNeeded;
     const stdin = options.stdin === undefined ? undefined
       : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin, 'utf8');

@@ -22,12 +22,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { copyFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, jsonEvents, runCli } from '../support/cli.js';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { labSuite } from '../support/lab.js';
 
 const exec = promisify(execFile);
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/ansible-includes');
@@ -44,26 +43,15 @@ interface Outcome {
 
 describe('includes, vault files and magic variables: the same under swarmplay and ansible-playbook', function () {
   this.timeout(180_000);
-  let lab: TestLab;
+  const lab = labSuite({ lab: { name: 'inca', subnet: '10.203.31.0/24', hosts: 2, docker: false }, project: FIXTURE });
   let project: string;
   let env: Record<string, string>;
 
   before(async () => {
-    project = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-includes-'));
-    await cp(FIXTURE, project, { recursive: true });
-    lab = await bringUpLab({ name: 'inca', subnet: '10.203.31.0/24', hosts: 2, docker: false });
+    project = lab.project;
     await copyFile(lab.inventory, path.join(project, 'inventory/lab.yaml'));
-    env = {
-      ANSIBLE_CONFIG: path.join(project, 'ansible.cfg'),
-      // Ansible's scratch folders inside the project; each lab up makes new host keys.
-      ANSIBLE_LOCAL_TEMP: path.join(project, '.ansible-tmp'), ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(project, '.ansible-cp'),
-      ANSIBLE_SSH_ARGS: '-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no',
-    };
-  });
-
-  after(async () => {
-    await lab?.down();
-    if (project) await rm(project, { recursive: true, force: true });
+    // Each lab up makes new host keys.
+    env = { ...lab.ansibleEnv, ANSIBLE_SSH_ARGS: '-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no' };
   });
 
   // An include's own result message differs by design ("All items completed" in Ansible's): compare what tasks said.

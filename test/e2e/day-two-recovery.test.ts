@@ -26,7 +26,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { bringUpLab, until, tasksRunningOn, DOCKERD_PID, type TestLab } from '../support/lab.js';
+import { labSuite, until, tasksRunningOn, swarmNodeLines, DOCKERD_PID } from '../support/lab.js';
 import { runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
@@ -48,20 +48,18 @@ async function knownHostsLookup(name: string, file: string): Promise<string> {
 
 describe('day two on bare hosts: a reinstalled host rejoins; a swarm that lost its quorum is recovered', function () {
   this.timeout(600_000);
-  let lab: TestLab;
+  const lab = labSuite({
+    lab: { name: 'rrday2', subnet: '10.203.34.0/24', bare: true },
+    bootstrap: true,
+    // Three managers: the reinstalled host was one, and the recovery needs a quorum to lose.
+    beforeBootstrap: (up) => appendFileSync(path.join(up.dir, 'host_vars', 'docker03.yaml'), '\nswarm_role: manager\n'),
+    timingsName: 'day-two recovery',
+  });
+  const { run, output, manager, timings } = lab;
   let userInventory: string;
   let userKnownHosts: string;
-  const timings: Record<string, number> = {};
 
-  const run = async (label: string, playbook: string, extra: string[] = [], inventory = lab.inventory) => {
-    const started = Date.now();
-    const result = await runCli(['run', playbook, '-i', inventory, '--json', ...extra], { timeoutMs: 300_000 });
-    timings[label] = Date.now() - started;
-    return result;
-  };
-  const output = (result: CliResult) => `\n--- stdout ---\n${result.stdout.slice(-5000)}\n--- stderr ---\n${result.stderr.slice(-2000)}`;
-  const manager = (command: string) => lab.ssh('docker01', command);
-  const nodeLines = async () => (await manager("docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")).trim().split('\n').sort();
+  const nodeLines = () => swarmNodeLines(manager);
   const messages = (result: CliResult) => jsonEvents(result.stdout).map((e) => String(e.msg ?? '')).join('\n');
 
   const runningOn = (service: string) => tasksRunningOn(manager, service);
@@ -80,14 +78,7 @@ describe('day two on bare hosts: a reinstalled host rejoins; a swarm that lost i
   }
 
   before(async () => {
-    let started = Date.now();
-    lab = await bringUpLab({ name: 'rrday2', subnet: '10.203.34.0/24', bare: true });
-    timings.labUp = Date.now() - started;
-    // Three managers: the reinstalled host was one, and the recovery needs a quorum to lose.
-    appendFileSync(path.join(lab.dir, 'host_vars', 'docker03.yaml'), '\nswarm_role: manager\n');
-    const bootstrap = await run('bootstrap', 'playbooks/bootstrap.yaml');
-    assert.equal(bootstrap.code, 0, output(bootstrap));
-    started = Date.now();
+    const started = Date.now();
     // Down nodes noticed within seconds instead of swarm's default 5 s heartbeat times its grace.
     await manager('docker swarm update --dispatcher-heartbeat 1s');
     const common = `--quiet --stop-grace-period 1s ${lab.hosts.docker01}:5000/httpd:latest`;
@@ -117,13 +108,6 @@ describe('day two on bare hosts: a reinstalled host rejoins; a swarm that lost i
     inventory.all.vars.swarmplay_known_hosts = userKnownHosts;
     userInventory = path.join(lab.dir, 'user.yaml');
     writeFileSync(userInventory, stringify(inventory), { mode: 0o600 });
-  });
-
-  after(async () => {
-    const started = Date.now();
-    await lab?.down();
-    timings.labDown = Date.now() - started;
-    console.log(`      day-two recovery timings (ms): ${JSON.stringify(timings)}`);
   });
 
   it('a reinstalled docker03: its new key refused with both fingerprints and the forget command; forgotten, bootstrap rejoins it once, with its role and label', async () => {

@@ -25,30 +25,20 @@
 import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bringUpLab, until, tasksRunningOn, DOCKERD_PID, type TestLab } from '../support/lab.js';
-import { runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
+import { labSuite, until, tasksRunningOn, swarmNodeLines, DOCKERD_PID } from '../support/lab.js';
+import { recapOf, jsonEvents } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
 describe('day two on the lab: worker loss and rebalance, maintenance, quorum, token rotation and rejoin', function () {
   this.timeout(600_000);
-  let lab: TestLab;
+  const lab = labSuite({ lab: { name: 'daytwo', subnet: '10.203.28.0/24' }, bootstrap: true, controllerKey: true, timingsName: 'day-two' });
+  const { run, output, manager, timings } = lab;
   let registry: string;
-  const timings: Record<string, number> = {};
-
-  const run = async (label: string, playbook: string, extra: string[] = []) => {
-    const started = Date.now();
-    const result = await runCli(['run', playbook, '-i', lab.inventory, '--json',
-      '-e', `controller_ssh_key=${path.join(lab.dir, 'controller_ed25519')}`, ...extra], { timeoutMs: 300_000 });
-    timings[label] = Date.now() - started;
-    return result;
-  };
-  const output = (result: CliResult) => `\n--- stdout ---\n${result.stdout.slice(-4000)}\n--- stderr ---\n${result.stderr.slice(-2000)}`;
-  const manager = (command: string) => lab.ssh('docker01', command);
 
   /** Nodes running a task of the service (desired and current state running), sorted. */
   const runningOn = (service: string) => tasksRunningOn(manager, service);
   const count = (nodes: string[], host: string) => nodes.filter((n) => n === host).length;
-  const nodeLines = async () => (await manager("docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")).trim().split('\n').sort();
+  const nodeLines = () => swarmNodeLines(manager);
 
   /** A playbook of the test's own, in the lab folder. */
   async function playbook(name: string, text: string): Promise<string> {
@@ -58,13 +48,8 @@ describe('day two on the lab: worker loss and rebalance, maintenance, quorum, to
   }
 
   before(async () => {
-    let started = Date.now();
-    lab = await bringUpLab({ name: 'daytwo', subnet: '10.203.28.0/24' });
-    timings.labUp = Date.now() - started;
     registry = `${lab.hosts.docker01}:5000`;
-    const bootstrap = await run('bootstrap', 'playbooks/bootstrap.yaml');
-    assert.equal(bootstrap.code, 0, output(bootstrap));
-    started = Date.now();
+    const started = Date.now();
     // Quick rollouts: busybox httpd ignores SIGTERM, so a short grace period; three tasks replaced at a time.
     // Down nodes noticed within seconds instead of swarm's default 5 s heartbeat times its grace (~25 s).
     await manager('docker swarm update --dispatcher-heartbeat 1s');
@@ -74,13 +59,6 @@ describe('day two on the lab: worker loss and rebalance, maintenance, quorum, to
     timings.services = Date.now() - started;
     assert.deepEqual(await runningOn('w'), ['docker01', 'docker01', 'docker02', 'docker02', 'docker03', 'docker03']);
     assert.deepEqual(await runningOn('m'), ['docker03']);
-  });
-
-  after(async () => {
-    const started = Date.now();
-    await lab?.down();
-    timings.labDown = Date.now() - started;
-    console.log(`      day-two timings (ms): ${JSON.stringify(timings)}`);
   });
 
   it('a worker dies: its tasks move; back, it gets none by itself; rebalance.yaml spreads them again, once', async () => {

@@ -8,39 +8,26 @@
  * second run with changed=0 under each.
  */
 import { strict as assert } from 'node:assert';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, jsonEvents, runCli } from '../support/cli.js';
-import { bringUpLab, type TestLab } from '../support/lab.js';
+import { labSuite } from '../support/lab.js';
 import { runAnsiblePlaybook, type AnsibleRun, type Recap } from '../support/ansible-playbook.js';
-
 
 describe('examples/swarm-cluster: an Ansible project runs unchanged under swarmplay and ansible-playbook', function () {
   this.timeout(600_000);
-  let lab: TestLab;
+  const lab = labSuite({ lab: { name: 'roles', subnet: '10.203.22.0/24' }, project: path.join(REPO_ROOT, 'examples/swarm-cluster') });
   let project: string;
   let env: Record<string, string>;
 
   before(async () => {
-    lab = await bringUpLab({ name: 'roles', subnet: '10.203.22.0/24' });
-    project = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-example-'));
-    await cp(path.join(REPO_ROOT, 'examples/swarm-cluster'), project, { recursive: true });
+    project = lab.project;
     // The example names the default lab's addresses; this lab has its own subnet.
     const ini = path.join(project, 'inventory/hosts.ini');
     let text = await readFile(ini, 'utf8');
     for (const [host, address] of Object.entries(lab.hosts)) text = text.replace(new RegExp(`^${host} ansible_host=\\S+`, 'm'), `${host} ansible_host=${address}`);
     await writeFile(ini, text);
-    env = {
-      LAB_PASSWORD: lab.password, ANSIBLE_CONFIG: path.join(project, 'ansible.cfg'),
-      // Ansible's own scratch folders inside the project, not under the user's ~/.ansible.
-      ANSIBLE_LOCAL_TEMP: path.join(project, '.ansible-tmp'), ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(project, '.ansible-cp'),
-    };
-  });
-
-  after(async () => {
-    await lab?.down();
-    if (project) await rm(project, { recursive: true, force: true });
+    env = { ...lab.ansibleEnv, LAB_PASSWORD: lab.password };
   });
 
   async function swarmplay(): Promise<{ code: number; recap: Recap; output: string }> {

@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startSshd, type TestSshd } from '../support/sshd.js';
+import { sshRun, startSshd, type TestSshd } from '../support/sshd.js';
 import { recapOf, runCli } from '../support/cli.js';
 
 const exec = promisify(execFile);
@@ -46,15 +46,6 @@ json: {{ {'b': [1, none, true], 'a': 'é'} | to_json }}
 {# a comment the host never sees #}
 end
 `;
-
-async function sshRun(host: TestSshd, command: string): Promise<string> {
-  const { stdout } = await exec('ssh', [
-    '-i', host.clientKeyPath, '-p', String(host.port),
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    `root@${host.address}`, command,
-  ]);
-  return stdout;
-}
 
 describe('Jinja templates on a real host: swarmplay run and ansible-playbook write the same bytes', function () {
   this.timeout(120_000);

@@ -9,20 +9,10 @@ import { mkdtemp, writeFile, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startSshd, type TestSshd } from '../support/sshd.js';
+import { sshRun, startSshd, type TestSshd } from '../support/sshd.js';
 import { runCli, recapOf, jsonEvents } from '../support/cli.js';
 
 const exec = promisify(execFile);
-
-/** Runs a command on a test host with OpenSSH's client. */
-async function sshRun(host: TestSshd, command: string): Promise<string> {
-  const { stdout } = await exec('ssh', [
-    '-i', host.clientKeyPath, '-p', String(host.port),
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    `root@${host.address}`, command,
-  ]);
-  return stdout;
-}
 
 const PLAYBOOK = `
 - name: converge the app

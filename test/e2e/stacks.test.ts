@@ -23,8 +23,8 @@
 import { strict as assert } from 'node:assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bringUpLab, type TestLab } from '../support/lab.js';
-import { runCli, recapOf, jsonEvents, type CliResult } from '../support/cli.js';
+import { labSuite } from '../support/lab.js';
+import { runCli, recapOf, jsonEvents } from '../support/cli.js';
 import { EXIT } from '../../src/errors.js';
 
 const COMPOSE = `version: "3.8"
@@ -64,20 +64,18 @@ const PLAYBOOK = `- hosts: docker01
 
 describe('docker_stack on the lab: deploy, unchanged redeploy, new tag, rollback by swarm, remove and redeploy', function () {
   this.timeout(600_000);
-  let lab: TestLab;
+  const lab = labSuite({
+    lab: { name: 'stacks', subnet: '10.203.36.0/24' },
+    bootstrap: true,
+    controllerKey: true,
+    timingsName: 'stacks',
+    // The lab's hosts share the machine's /var/lib (only /var/lib/docker is their own): leave nothing behind.
+    beforeDown: (up) => up.ssh('docker01', 'rm -rf /var/lib/swarmplay/stacks/shop; rmdir /var/lib/swarmplay/stacks 2>/dev/null; true').catch(() => undefined),
+  });
+  const { run, output, manager, timings } = lab;
   let dir: string;
   let registry: string;
-  const timings: Record<string, number> = {};
 
-  const output = (result: CliResult) => `\n--- stdout ---\n${result.stdout.slice(-4000)}\n--- stderr ---\n${result.stderr.slice(-2000)}`;
-  const manager = (command: string) => lab.ssh('docker01', command);
-  const run = async (label: string, playbook: string, extra: string[] = []) => {
-    const started = Date.now();
-    const result = await runCli(['run', playbook, '-i', lab.inventory, '--json',
-      '-e', `controller_ssh_key=${path.join(lab.dir, 'controller_ed25519')}`, ...extra], { timeoutMs: 300_000 });
-    timings[label] = Date.now() - started;
-    return result;
-  };
   const deploy = async (label: string, tag: string, extra: string[] = []) => {
     await writeFile(path.join(dir, 'files', '.env'), `# the web tier's release\nWEB_TAG=${tag}\n`);
     return run(label, path.join(dir, 'stack.yaml'), extra);
@@ -94,13 +92,8 @@ describe('docker_stack on the lab: deploy, unchanged redeploy, new tag, rollback
   )).trim().split('\n').filter((line) => / Running /.test(line)).map((line) => line.split(' ')[0]!);
 
   before(async () => {
-    let started = Date.now();
-    lab = await bringUpLab({ name: 'stacks', subnet: '10.203.36.0/24' });
-    timings.labUp = Date.now() - started;
     registry = `${lab.hosts.docker01}:5000`;
-    const bootstrap = await run('bootstrap', 'playbooks/bootstrap.yaml');
-    assert.equal(bootstrap.code, 0, output(bootstrap));
-    started = Date.now();
+    const started = Date.now();
     // A second tag of the lab's web image, as a new release would be pushed.
     await manager(`docker tag ${registry}/httpd:latest ${registry}/httpd:v2 && docker push -q ${registry}/httpd:v2`);
     timings.pushTag = Date.now() - started;
@@ -108,15 +101,6 @@ describe('docker_stack on the lab: deploy, unchanged redeploy, new tag, rollback
     await mkdir(path.join(dir, 'files'), { recursive: true });
     await writeFile(path.join(dir, 'files', 'shop.yaml'), COMPOSE);
     await writeFile(path.join(dir, 'stack.yaml'), PLAYBOOK);
-  });
-
-  after(async () => {
-    // The lab's hosts share the machine's /var/lib (only /var/lib/docker is their own): leave nothing behind.
-    await lab?.ssh('docker01', 'rm -rf /var/lib/swarmplay/stacks/shop; rmdir /var/lib/swarmplay/stacks 2>/dev/null; true').catch(() => undefined);
-    const started = Date.now();
-    await lab?.down();
-    timings.labDown = Date.now() - started;
-    console.log(`      stacks timings (ms): ${JSON.stringify(timings)}`);
   });
 
   it('a compose file that is not YAML or not there: exit 5 naming the task, before any host is touched', async () => {

@@ -1,37 +1,26 @@
 /**
  * docker_service beyond its cases (test/modules/cases/docker_service/): the
- * argument parsers, the steps' details a `--check -v` line does not show
- * (retry, failure message, the wait's arguments), finish(), quoting, and
- * judgeConvergence on captured snapshots. The wait itself is tested in
- * test/modules/conditions/service-converged.test.ts.
+ * arguments, the steps' details a `--check -v` line does not show (retry,
+ * failure message, the wait's arguments), finish() and quoting. judgeConvergence
+ * is tested in service-convergence.test.ts, the wait itself in
+ * conditions/service-converged.test.ts.
  */
 import assert from 'node:assert/strict';
-import {
-  dockerService, formatDuration, parseDurationNs, parseMemoryBytes, type DockerServiceArgs,
-} from '../../src/modules/docker-service.js';
-import { parseServiceInspect, parseServiceObject, serviceInspect } from '../../src/facts/swarm-service.js';
-import { judgeConvergence, parseSnapshot, type ConvergenceGoal } from '../../src/modules/service-convergence.js';
+import { dockerService, type DockerServiceArgs } from '../../src/modules/docker-service.js';
+import { parseServiceInspect, serviceInspect } from '../../src/facts/swarm-service.js';
 import type { CommandStep, Plan, StepOutcome, WaitStep } from '../../src/modules/types.js';
 import { serviceConverged } from '../../src/modules/conditions/service-converged.js';
 import { factKey } from '../../src/facts/types.js';
 import { fakeHost } from '../support/fake-host.js';
 import { recordInvocations } from '../support/shell-argv.js';
-import { serviceFixture, serviceObject } from '../fixtures/docker-service/index.js';
+import { serviceFixture, serviceInspectText } from '../fixtures/docker-service/index.js';
 
 const REGISTRY = '10.203.6.11:5000';
 const parse = (args: unknown): DockerServiceArgs => dockerService.schema.parse(args);
 const NO_SUCH_SERVICE = { stdout: '[]\n', stderr: 'Error: no such service: web\n', exitCode: 1 };
 
-function inspectText(fixture: string, change?: (service: Record<string, any>) => void): string {
-  return JSON.stringify(serviceObject(fixture, change));
-}
-
 function manager(name: string, inspect: string | typeof NO_SUCH_SERVICE) {
   return fakeHost({ host: 'docker01', factOutputs: { [factKey(serviceInspect.name, { name })]: inspect } });
-}
-
-function snapshot(inspect: string, ps: string): string {
-  return `${inspect}\n--swarmplay-tasks--\n${ps}`;
 }
 
 function outcomes(list: StepOutcome[]) {
@@ -39,19 +28,6 @@ function outcomes(list: StepOutcome[]) {
 }
 
 describe('docker_service arguments', () => {
-  it('parses durations and memory sizes as docker does', () => {
-    assert.equal(parseDurationNs('1m30s'), 90e9);
-    assert.equal(parseDurationNs('500ms'), 5e8);
-    assert.equal(parseDurationNs(10), 10e9);
-    assert.equal(parseDurationNs('10 minutes'), undefined);
-    assert.equal(formatDuration(60e9), '60s');
-    assert.equal(formatDuration(5e8), '500ms');
-    assert.equal(parseMemoryBytes('64M'), 64 * 1024 ** 2);
-    assert.equal(parseMemoryBytes('1g'), 1024 ** 3);
-    assert.equal(parseMemoryBytes('512mb'), 512 * 1024 ** 2);
-    assert.equal(parseMemoryBytes('lots'), undefined);
-  });
-
   it('refuses rollback with spec arguments, and replicas on a global service', () => {
     assert.throws(() => parse({ name: 'web', rollback: true, image: 'x:1' }), /takes only name, wait and timeout/);
     assert.throws(() => parse({ name: 'web', mode: 'global', replicas: 2 }), /global service/);
@@ -68,7 +44,7 @@ describe('docker_service arguments', () => {
 
 describe('docker_service steps', () => {
   it('retries the update while swarm says "out of sequence", and names the host when it fails', async () => {
-    const plan = await dockerService.plan(manager('newnginx', inspectText('inspect-newnginx-created.json')), parse({ name: 'newnginx', replicas: 4, wait: false }));
+    const plan = await dockerService.plan(manager('newnginx', serviceInspectText('inspect-newnginx-created.json')), parse({ name: 'newnginx', replicas: 4, wait: false }));
     const [update] = plan.steps as CommandStep[];
     assert.equal(plan.steps.length, 1);
     assert.equal(update!.command, 'docker service update --detach --replicas 4 newnginx');
@@ -77,7 +53,7 @@ describe('docker_service steps', () => {
   });
 
   it('waits on service_converged with what the change expects, arguments its schema takes', async () => {
-    const paused = inspectText('inspect-newnginx-update-paused.json');
+    const paused = serviceInspectText('inspect-newnginx-update-paused.json');
     const plan = await dockerService.plan(manager('newnginx', paused), parse({ name: 'newnginx', image: `${REGISTRY}/httpd:2.0`, timeout: 60 }));
     const wait = plan.steps[1] as WaitStep;
     assert.equal(wait.condition, 'service_converged');
@@ -97,7 +73,7 @@ describe('docker_service steps', () => {
   });
 
   it('waits for a rollout already in progress without a change, saying so if it fails', async () => {
-    const updating = inspectText('inspect-newnginx-created.json', (service) => {
+    const updating = serviceInspectText('inspect-newnginx-created.json', (service) => {
       service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
     });
     const plan = await dockerService.plan(manager('newnginx', updating), parse({ name: 'newnginx', replicas: 3 }));
@@ -128,7 +104,7 @@ describe('docker_service finish', () => {
 
   it('reports the convergence after a change', async () => {
     const args = parse({ name: 'newnginx', replicas: 4 });
-    const plan = await planFor(inspectText('inspect-newnginx-created.json'), args);
+    const plan = await planFor(serviceInspectText('inspect-newnginx-created.json'), args);
     const result = dockerService.finish!(args, outcomes([
       { step: plan.steps[0]!, run: { stdout: 'newnginx\n', stderr: '', exitCode: 0 } },
       { step: plan.steps[1]!, waited },
@@ -141,92 +117,19 @@ describe('docker_service finish', () => {
 
   it('says converged: null when it did not wait, and nothing when nothing ran', async () => {
     const args = parse({ name: 'newnginx', replicas: 4, wait: false });
-    const plan = await planFor(inspectText('inspect-newnginx-created.json'), args);
+    const plan = await planFor(serviceInspectText('inspect-newnginx-created.json'), args);
     assert.deepEqual(dockerService.finish!(args, outcomes([{ step: plan.steps[0]!, run: { stdout: '', stderr: '', exitCode: 0 } }]), plan), { converged: null });
     assert.deepEqual(dockerService.finish!(args, outcomes([]), { steps: [] }), {});
   });
 
   it('a rollout already in progress that finished: the service as it is now, and the message', async () => {
     const args = parse({ name: 'newnginx', replicas: 3 });
-    const plan = await planFor(inspectText('inspect-newnginx-created.json', (s) => {
+    const plan = await planFor(serviceInspectText('inspect-newnginx-created.json', (s) => {
       s.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
     }), args);
     const result = dockerService.finish!(args, outcomes([{ step: plan.steps[0]!, waited }]), plan);
     assert.equal(result.msg, `newnginx: the rollout already in progress finished: 3/3 running ${REGISTRY}/httpd:latest`);
     assert.equal(result.update_status, null);
     assert.equal(result.converged, undefined);
-  });
-});
-
-describe('judgeConvergence', () => {
-  const before = (fixture: string) => parseServiceObject(serviceObject(fixture)).updateStatus;
-  const judge = (text: string, goal: ConvergenceGoal) => {
-    const { service, tasks } = parseSnapshot(text);
-    return judgeConvergence(service, tasks, goal);
-  };
-
-  it('a new service converges when all its replicas run', () => {
-    const verdict = judge(snapshot(inspectText('inspect-newnginx-created.json'), serviceFixture('ps-newnginx-converged.jsonl')),
-      { kind: 'create', statusBefore: null, expectRollout: false });
-    assert.deepEqual(verdict, { outcome: 'converged', summary: `3/3 running ${REGISTRY}/httpd:latest` });
-  });
-
-  it('a new service whose image does not exist fails with the tasks\' error', () => {
-    const verdict = judge(serviceFixture('snapshot-create-no-such-image.txt'), { kind: 'create', statusBefore: null, expectRollout: false });
-    assert.equal(verdict.outcome, 'failed');
-    assert.match((verdict as { reason: string }).reason, /bad cannot start its tasks: 6 attempts failed, 0\/2 running/);
-    assert.deepEqual((verdict as { errors: string[] }).errors, [`No such image: ${REGISTRY}/nosuch:1.0 (6 tasks)`]);
-  });
-
-  it('an update that swarm is rolling back is still waiting, then fails once rolled back', () => {
-    const goal: ConvergenceGoal = { kind: 'update', statusBefore: before('inspect-web-rolled-back.json'), expectRollout: true };
-    const rolling = judge(serviceFixture('snapshot-update-rollback-started.txt'), goal);
-    assert.equal(rolling.outcome, 'waiting');
-    assert.match((rolling as { progress: string }).progress, /^rolling back: /);
-    const done = judge(serviceFixture('snapshot-update-rolled-back.txt'), { kind: 'update', statusBefore: null, expectRollout: true });
-    assert.equal(done.outcome, 'failed');
-    assert.match((done as { reason: string }).reason, /the update of web failed and swarm rolled it back/);
-  });
-
-  it('a paused update fails with the rejected tasks\' errors', () => {
-    const text = snapshot(inspectText('inspect-newnginx-update-paused.json'), serviceFixture('ps-newnginx-update-paused-all.jsonl'));
-    const verdict = judge(text, { kind: 'update', statusBefore: null, expectRollout: true });
-    assert.equal(verdict.outcome, 'failed');
-    assert.match((verdict as { reason: string }).reason, /update of newnginx is paused: update paused due to failure/);
-    assert.deepEqual((verdict as { errors: string[] }).errors, [`No such image: ${REGISTRY}/testnginx:9.9 (2 tasks)`]);
-  });
-
-  it('never calls the old tasks converged before swarm reports the rollout', () => {
-    const paused = serviceObject('inspect-newnginx-update-paused.json', (service) => {
-      service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T09:30:31Z', Message: 'update in progress' };
-    });
-    const statusBefore = parseServiceObject(paused).updateStatus;
-    const verdict = judge(snapshot(JSON.stringify(paused), serviceFixture('ps-newnginx-update-paused-all.jsonl')), { kind: 'update', statusBefore, expectRollout: true });
-    assert.equal(verdict.outcome, 'waiting');
-    assert.match((verdict as { progress: string }).progress, /waiting for swarm to start the rollout/);
-  });
-
-  it('tasks that cannot be placed keep it waiting, with the scheduler\'s reason', () => {
-    const verdict = judge(snapshot(serviceFixture('inspect-full-options.json'), serviceFixture('ps-full-host-ports.jsonl')), { kind: 'create', statusBefore: null, expectRollout: false });
-    assert.equal(verdict.outcome, 'waiting');
-    assert.match((verdict as { progress: string }).progress, /^1\/3 running \(2 pending\): no suitable node \(scheduling constraints not satisfied on 2 nodes; host-mode port already in use on 1 node\) \(2 tasks\)/);
-  });
-
-  it('a global service rejected on most nodes fails; one without any task yet waits', () => {
-    const goal: ConvergenceGoal = { kind: 'create', statusBefore: null, expectRollout: false };
-    const verdict = judge(snapshot(serviceFixture('inspect-global.json'), serviceFixture('ps-global-no-image.jsonl')), goal);
-    assert.equal(verdict.outcome, 'failed');
-    assert.match((verdict as { errors: string[] }).errors[0]!, /No such image: nginx:latest/);
-    assert.deepEqual(judge(snapshot(serviceFixture('inspect-global.json'), ''), goal), { outcome: 'waiting', progress: 'no task scheduled yet', errors: [], noTasks: true });
-  });
-
-  it('new tasks all running while swarm still reports the rollout are steady', () => {
-    const updating = inspectText('inspect-newnginx-update-paused.json', (service) => {
-      service.Spec.TaskTemplate.ContainerSpec.Image = `${REGISTRY}/testnginx:2.0@sha256:aa`;
-      service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
-    });
-    const newTasks = serviceFixture('ps-newnginx-converged.jsonl').replace(/httpd:latest@sha256:[0-9a-f]+/g, 'testnginx:2.0@sha256:aa');
-    assert.deepEqual(judge(snapshot(updating, newTasks), { kind: 'update', statusBefore: null, expectRollout: true, image: `${REGISTRY}/testnginx:2.0` }),
-      { outcome: 'waiting', progress: 'updating: 3/3 running', errors: [], steady: true });
   });
 });

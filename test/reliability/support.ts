@@ -3,30 +3,14 @@
  * from outside, inventories for test sshd hosts, the CLI as a child process
  * that can be signalled, and the figures printed at the end of the run.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { TestSshd } from '../support/sshd.js';
 import { CLI, REPO_ROOT } from '../support/cli.js';
 
-const exec = promisify(execFile);
-
-const SSH_OPTIONS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-  '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
-
-/** Runs a command on a test host with OpenSSH's client, as root; throws on a non-zero exit. */
-export async function sshRun(host: TestSshd, command: string): Promise<string> {
-  const { stdout } = await exec('ssh', ['-i', host.clientKeyPath, '-p', String(host.port), ...SSH_OPTIONS,
-    `root@${host.address}`, command], { maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
-
-/** `sshRun` that reports the exit code instead of throwing. */
-export async function sshTry(host: TestSshd, command: string): Promise<{ code: number; stdout: string }> {
-  return sshRun(host, command).then((stdout) => ({ code: 0, stdout }),
-    (error: { code?: number; stdout?: string }) => ({ code: Number(error.code ?? -1), stdout: String(error.stdout ?? '') }));
-}
+// OpenSSH's own client, shared with the e2e tests.
+export { sshRun, sshTry } from '../support/sshd.js';
 
 export interface InventoryHost {
   name: string;

@@ -4,6 +4,7 @@
  * hosts from outside swarmplay. Needs root and Linux: without them `lab up`
  * fails with its own message and so does the test, loudly.
  */
+import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { runCli, REPO_ROOT } from './cli.js';
+import { runCli, REPO_ROOT, type CliResult } from './cli.js';
 
 const exec = promisify(execFile);
 
@@ -86,6 +87,103 @@ export async function bringUpLab(options: TestLabOptions): Promise<TestLab & { u
   };
 }
 
+export interface LabSuiteOptions {
+  lab: TestLabOptions;
+  /** Runs playbooks/bootstrap.yaml once the lab is up; the suite stops there unless it succeeds. */
+  bootstrap?: boolean;
+  /** Gives every run the lab's controller key (-e controller_ssh_key), as the docker lab's bootstrap wants it. */
+  controllerKey?: boolean;
+  /** After lab up, before bootstrap: the suite's own host_vars, for one. */
+  beforeBootstrap?(lab: TestLab): void | Promise<void>;
+  /** Before lab down: what the suite left on folders the hosts share with the machine. */
+  beforeDown?(lab: TestLab): Promise<unknown>;
+  /** A project folder copied to a scratch folder (`project`) for the suite, removed at the end. */
+  project?: string;
+  /** Prints the suite's timings under this name once it ends. */
+  timingsName?: string;
+}
+
+/** The suite's lab (its `down` is the suite's), and what every suite on it runs and reads. */
+export interface LabSuite extends Omit<TestLab, 'down'> {
+  /** The scratch copy of `options.project`. */
+  readonly project: string;
+  /** Ansible's config and scratch folders inside the project, not under the user's ~/.ansible. */
+  readonly ansibleEnv: Record<string, string>;
+  /** Milliseconds by label: labUp, bootstrap, each run, labDown, and whatever the suite adds. */
+  readonly timings: Record<string, number>;
+  /** `swarmplay run PLAYBOOK -i INVENTORY --json ...extra` (the lab's inventory by default), timed under `label`. */
+  run(label: string, playbook: string, extra?: string[], inventory?: string): Promise<CliResult>;
+  /** The end of a run's output, for an assertion's message. */
+  output(result: CliResult): string;
+  /** A command on docker01, the lab's first manager. */
+  manager(command: string): Promise<string>;
+}
+
+/**
+ * Registers mocha hooks that bring the lab up (and bootstrap it) before the
+ * suite and take it down after, and returns the lab, usable from the
+ * suite's own hooks and tests on.
+ */
+export function labSuite(options: LabSuiteOptions): LabSuite {
+  let lab: TestLab | undefined;
+  let project = '';
+  const timings: Record<string, number> = {};
+  const up = (): TestLab => lab ?? assert.fail(`lab ${options.lab.name} is not up: its before hook failed`);
+
+  const suite: LabSuite = {
+    get name() { return up().name; },
+    get dir() { return up().dir; },
+    get inventory() { return up().inventory; },
+    get password() { return up().password; },
+    get hosts() { return up().hosts; },
+    ssh: (host, command, user) => up().ssh(host, command, user),
+    get project() { return project || assert.fail('the suite copied no project'); },
+    get ansibleEnv() {
+      return {
+        ANSIBLE_CONFIG: path.join(suite.project, 'ansible.cfg'),
+        ANSIBLE_LOCAL_TEMP: path.join(suite.project, '.ansible-tmp'),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(suite.project, '.ansible-cp'),
+      };
+    },
+    timings,
+    async run(label, playbook, extra = [], inventory = up().inventory) {
+      const started = Date.now();
+      const controllerKey = options.controllerKey ? ['-e', `controller_ssh_key=${path.join(up().dir, 'controller_ed25519')}`] : [];
+      const result = await runCli(['run', playbook, '-i', inventory, '--json', ...controllerKey, ...extra], { timeoutMs: 300_000 });
+      timings[label] = Date.now() - started;
+      return result;
+    },
+    output: (result) => `\n--- stdout ---\n${result.stdout.slice(-5000)}\n--- stderr ---\n${result.stderr.slice(-2000)}`,
+    manager: (command) => up().ssh('docker01', command),
+  };
+
+  before(async () => {
+    if (options.project) {
+      project = await mkdtemp(path.join(os.tmpdir(), `swarmplay-${options.lab.name}-project-`));
+      await cp(options.project, project, { recursive: true });
+    }
+    const started = Date.now();
+    lab = await bringUpLab(options.lab);
+    timings.labUp = Date.now() - started;
+    await options.beforeBootstrap?.(lab);
+    if (options.bootstrap) {
+      const bootstrap = await suite.run('bootstrap', 'playbooks/bootstrap.yaml');
+      assert.equal(bootstrap.code, 0, suite.output(bootstrap));
+    }
+  });
+
+  after(async () => {
+    if (lab) await options.beforeDown?.(lab);
+    const started = Date.now();
+    await lab?.down();
+    timings.labDown = Date.now() - started;
+    if (project) await rm(project, { recursive: true, force: true });
+    if (options.timingsName) console.log(`      ${options.timingsName} timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  return suite;
+}
+
 /** GET / from a published port of a lab host, from the controller (outside swarmplay). */
 export function httpGet(address: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -114,6 +212,11 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 export async function tasksRunningOn(manager: (command: string) => Promise<string>, service: string): Promise<string[]> {
   const out = await manager(`docker service ps ${service} --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'`);
   return out.trim().split('\n').filter((line) => / Running /.test(line)).map((line) => line.split(' ')[0]!).sort();
+}
+
+/** Each swarm node as a manager lists it, "hostname status manager-status", sorted. */
+export async function swarmNodeLines(manager: (command: string) => Promise<string>): Promise<string[]> {
+  return (await manager("docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")).trim().split('\n').sort();
 }
 
 /**

@@ -10,7 +10,8 @@
  * ~100 ms per command: see /work/shared/LAB-NOTES.md).
  *
  * Needs root and Debian's openssh-server. Without them it throws: tests that
- * need a real sshd must fail loudly, never skip.
+ * need a real sshd must fail loudly, never skip. sshRun looks at such a host
+ * from outside swarmplay, with OpenSSH's own client.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
@@ -327,4 +328,20 @@ function acceptsConnections(address: string, port: number): Promise<boolean> {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const SSH_OPTIONS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+  '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
+
+/** Runs a command on a test host with OpenSSH's client, as root; throws on a non-zero exit. */
+export async function sshRun(host: TestSshd, command: string): Promise<string> {
+  const { stdout } = await run('ssh', ['-i', host.clientKeyPath, '-p', String(host.port), ...SSH_OPTIONS,
+    `root@${host.address}`, command], { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+/** `sshRun` that reports the exit code instead of throwing. */
+export async function sshTry(host: TestSshd, command: string): Promise<{ code: number; stdout: string }> {
+  return sshRun(host, command).then((stdout) => ({ code: 0, stdout }),
+    (error: { code?: number; stdout?: string }) => ({ code: Number(error.code ?? -1), stdout: String(error.stdout ?? '') }));
 }

@@ -9,15 +9,9 @@ import { NODE_STATUS_COMMAND, serviceConverged, type ServiceConvergedArgs } from
 import { snapshotCommand } from '../../../src/modules/service-convergence.js';
 import type { ProbeHost } from '../../../src/modules/conditions/types.js';
 import type { RunResult } from '../../../src/transport/types.js';
-import { serviceFixture, serviceObject } from '../../fixtures/docker-service/index.js';
+import { serviceFixture, serviceInspectText, serviceObject, serviceSnapshot } from '../../fixtures/docker-service/index.js';
 
 const REGISTRY = '10.203.6.11:5000';
-
-function snapshot(inspect: string, ps: string): string {
-  return `${inspect}\n--swarmplay-tasks--\n${ps}`;
-}
-
-const inspectText = (fixture: string, change?: (service: Record<string, any>) => void) => JSON.stringify(serviceObject(fixture, change));
 
 interface Scripted {
   /** The snapshots answered in turn; the last one again once they run out. */
@@ -75,7 +69,7 @@ function failure(run: WaitRun): string {
   return (run.outcome as { message: string }).message;
 }
 
-const converged = snapshot(inspectText('inspect-newnginx-created.json'), serviceFixture('ps-newnginx-converged.jsonl'));
+const converged = serviceSnapshot(serviceInspectText('inspect-newnginx-created.json'), serviceFixture('ps-newnginx-converged.jsonl'));
 const starting = converged.replace(/"CurrentState":"Running 5 seconds ago"/, '"CurrentState":"Starting 1 second ago"');
 
 describe('service_converged condition', () => {
@@ -91,7 +85,7 @@ describe('service_converged condition', () => {
   });
 
   it('times out with the service\'s last state and the errors it saw', async () => {
-    const stuck = snapshot(serviceFixture('inspect-full-options.json'), serviceFixture('ps-full-host-ports.jsonl'));
+    const stuck = serviceSnapshot(serviceFixture('inspect-full-options.json'), serviceFixture('ps-full-host-ports.jsonl'));
     const run = await runWait({ service: 'full', kind: 'create', expectRollout: false, blockedGraceMs: 600_000 }, { snapshots: [stuck] }, 2000);
     assert.equal(run.outcome.state, 'timeout');
     assert.match(failure(run), /^full did not converge within 2 s: 1\/3 running \(2 pending\): no suitable node .*; task errors: no suitable node \(scheduling constraints not satisfied on 2 nodes/);
@@ -107,7 +101,7 @@ describe('service_converged condition', () => {
   });
 
   it('a paused update fails with the rejected tasks\' errors', async () => {
-    const paused = snapshot(inspectText('inspect-newnginx-update-paused.json'), serviceFixture('ps-newnginx-update-paused-all.jsonl'));
+    const paused = serviceSnapshot(serviceInspectText('inspect-newnginx-update-paused.json'), serviceFixture('ps-newnginx-update-paused-all.jsonl'));
     const run = await runWait({ service: 'newnginx', kind: 'update', expectRollout: true, image: `${REGISTRY}/testnginx:9.9` }, { snapshots: [paused] });
     assert.match(failure(run), /^the update of newnginx is paused: update paused due to failure.*; task errors: No such image: 10\.203\.6\.11:5000\/testnginx:9\.9$/);
   });
@@ -137,20 +131,20 @@ describe('service_converged condition', () => {
   });
 
   it('a global service matching no node is done once no task was scheduled for the grace period', async () => {
-    const run = await runWait({ service: 'glob', kind: 'create', expectRollout: false }, { snapshots: [snapshot(serviceFixture('inspect-global.json'), '')] });
+    const run = await runWait({ service: 'glob', kind: 'create', expectRollout: false }, { snapshots: [serviceSnapshot(serviceFixture('inspect-global.json'), '')] });
     assert.equal(run.outcome.state, 'done');
     assert.equal((run.outcome as { result: Record<string, any> }).result.summary, "no task: no node matches glob's placement");
     assert.equal(run.endedAt, 3000);
   });
 
   it('calls a rollout converged once its new tasks ran for the monitor period, as docker --detach=false does', async () => {
-    const updating = inspectText('inspect-newnginx-update-paused.json', (service) => {
+    const updating = serviceInspectText('inspect-newnginx-update-paused.json', (service) => {
       service.Spec.TaskTemplate.ContainerSpec.Image = `${REGISTRY}/testnginx:2.0@sha256:aa`;
       service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
     });
     const newTasks = serviceFixture('ps-newnginx-converged.jsonl').replace(/httpd:latest@sha256:[0-9a-f]+/g, 'testnginx:2.0@sha256:aa');
     const run = await runWait({ service: 'newnginx', kind: 'update', expectRollout: true, image: `${REGISTRY}/testnginx:2.0` },
-      { snapshots: [snapshot(updating, newTasks)] });
+      { snapshots: [serviceSnapshot(updating, newTasks)] });
     assert.match((run.outcome as { result: Record<string, any> }).result.summary, /^3\/3 running .*testnginx:2\.0 \(steady for the 5 s monitor period\)$/);
     assert.equal(run.endedAt, 5000, 'the monitor period of the service (5 s), not longer');
     assert.equal(run.polls, 11);
@@ -164,7 +158,7 @@ describe('service_converged condition', () => {
     const run = await runWait({
       service: 'newnginx', kind: 'update', expectRollout: true,
       statusBefore: { state: 'updating', startedAt: '2026-11-25T09:30:31Z', message: 'update in progress' },
-    }, { snapshots: [snapshot(inspectText('inspect-newnginx-created.json', (service) => { service.UpdateStatus = before.UpdateStatus; }),
+    }, { snapshots: [serviceSnapshot(serviceInspectText('inspect-newnginx-created.json', (service) => { service.UpdateStatus = before.UpdateStatus; }),
       serviceFixture('ps-newnginx-converged.jsonl'))] });
     assert.equal(run.progress[0], 'newnginx: waiting for swarm to start the rollout: 3/3 running');
     assert.equal(run.outcome.state, 'done');
@@ -172,7 +166,7 @@ describe('service_converged condition', () => {
   });
 
   it('a rollout resumed from an earlier run says so when it fails', async () => {
-    const stuck = snapshot(serviceFixture('inspect-full-options.json'), serviceFixture('ps-full-host-ports.jsonl'));
+    const stuck = serviceSnapshot(serviceFixture('inspect-full-options.json'), serviceFixture('ps-full-host-ports.jsonl'));
     const run = await runWait({ service: 'full', kind: 'update', expectRollout: false, resumed: true, blockedGraceMs: 600_000 }, { snapshots: [stuck] }, 1000);
     assert.match(failure(run), /^full was already being rolled out to this spec and did not converge: full did not converge within 1 s: /);
   });
@@ -186,8 +180,8 @@ describe('service_converged condition', () => {
   describe('a rollout blocked by a task swarm cannot place', () => {
     const BLOCKED = 'no suitable node (host-mode port already in use on 2 nodes; 1 node not available for new tasks)';
     /** newnginx rolling out testnginx:2.0: slots 2 and 3 run it, slot 1 (docker03's) is pending with the scheduler's error. */
-    const blocked = snapshot(
-      inspectText('inspect-newnginx-update-paused.json', (service) => {
+    const blocked = serviceSnapshot(
+      serviceInspectText('inspect-newnginx-update-paused.json', (service) => {
         service.Spec.TaskTemplate.ContainerSpec.Image = `${REGISTRY}/testnginx:2.0@sha256:aa`;
         service.UpdateStatus = { State: 'updating', StartedAt: '2026-11-25T10:00:00Z', Message: 'update in progress' };
       }),
