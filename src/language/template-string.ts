@@ -9,6 +9,7 @@ import { evaluateIn } from './evaluator.js';
 import { parseExpression } from './parser.js';
 import { OMIT_TOKEN, isPlainObject, toTemplateText, toText } from './values.js';
 import { compileTemplate, parseTemplateTree } from './jinja-template.js';
+import { tagEnd } from './jinja-syntax.js';
 
 export type TemplatePart = { kind: 'text'; text: string } | { kind: 'expression'; expression: string; offset: number };
 
@@ -32,7 +33,8 @@ function templateError(text: string, offset: number, what: string, hint: string,
 
 /**
  * Splits a template string into text and expressions. The end of an
- * expression is the first `}}` outside a quoted string, so `{{ '}}' }}` works.
+ * expression is the first `}}` outside a quoted string and outside brackets
+ * (as in Jinja's lexer), so `{{ '}}' }}` and `{{ {'a': {'b': 1}} }}` work.
  */
 export function parseTemplateString(text: string, location?: SourceLocation): TemplatePart[] {
   const parts: TemplatePart[] = [];
@@ -42,21 +44,8 @@ export function parseTemplateString(text: string, location?: SourceLocation): Te
     if (!text.startsWith('{{', i)) { i++; continue; }
     if (i > textStart) parts.push({ kind: 'text', text: text.slice(textStart, i) });
     const start = i + 2;
-    let j = start;
-    let quote: string | null = null;
-    while (j < text.length) {
-      const ch = text[j]!;
-      if (quote) {
-        if (ch === '\\') j++;
-        else if (ch === quote) quote = null;
-      } else if (ch === '"' || ch === "'") {
-        quote = ch;
-      } else if (text.startsWith('}}', j)) {
-        break;
-      }
-      j++;
-    }
-    if (j >= text.length) {
+    const j = tagEnd(text, start, '}}', true);
+    if (j < 0) {
       throw templateError(text, i, "'{{' is not closed", "Close it with '}}'. To write braces literally use \"{{ '{{' }}\".", location);
     }
     const expression = text.slice(start, j);

@@ -84,12 +84,12 @@ function expressionsOf(task: Task, templates: string[] = []): string[] {
   strings(task.environment);
   if (task.kind === 'include') {
     strings(task.target);
-    if (typeof task.loop === 'string' && !task.loop.includes('{{')) out.push(task.loop);
+    if (typeof task.loop === 'string' && !task.loop.includes('{{') && task.loopWith === undefined) out.push(task.loop);
     else strings(task.loop);
   }
   if (task.kind === 'module') {
     strings(task.args);
-    if (typeof task.loop === 'string' && !task.loop.includes('{{')) out.push(task.loop);
+    if (typeof task.loop === 'string' && !task.loop.includes('{{') && task.loopWith === undefined) out.push(task.loop);
     else strings(task.loop);
     out.push(...(task.changedWhen ?? []), ...(task.failedWhen ?? []));
     // until reads the registered result of this very task.

@@ -18,6 +18,8 @@ import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
 import { META_ACTIONS } from '../modules/meta.js';
 import { taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
+import { loopItems } from './loop-items.js';
+import { moduleDefaultsFor } from './module-defaults.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { toText } from '../language/values.js';
@@ -55,6 +57,8 @@ export interface PlayRunnerDeps {
   signal: AbortSignal;
   /** add_host, group_by: the run's inventory changes; later tasks and plays see it. */
   changeInventory(changes: InventoryChange[], location: ModuleTask['location']): void;
+  /** meta: refresh_inventory: read the inventory sources again. */
+  refreshInventory?(): Promise<void>;
   /** Reads a task file an include names at run time (a templated path); bad input throws. */
   loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
   /** Reads a role an include_role names at run time (a templated name); its handlers and public variables join the play. */
@@ -128,6 +132,10 @@ export class PlayRunner {
   private batch: HostState[] = [];
   /** Hosts that reached meta: end_host: done with this play, not failed. */
   private readonly endedHosts = new Set<HostState>();
+  /** meta: end_batch was reached: the batch stops here, the next batch runs. */
+  private endedBatch = false;
+  /** Roles a host reached meta: end_role in: the rest of that role is left out for it. */
+  private readonly endedRoles = new Map<HostState, Set<RoleInstance>>();
   /** The play's file reads per host, read ahead together (see read-ahead.ts). */
   private readonly reads = new ReadAhead();
   /** How many of the next tasks a read-ahead looks at. */
@@ -168,6 +176,7 @@ export class PlayRunner {
       }
       await this.flushHandlers(batch, base);
       if (this.shouldStop(batch)) return false;
+      if (this.endedBatch) return true;
     }
     return !this.shouldStop(batch);
   }
@@ -238,7 +247,7 @@ export class PlayRunner {
     const failed = new Set<HostState>();
     let active = hosts.filter((h) => this.running(h));
     for (const [index, task] of tasks.entries()) {
-      if (this.aborted || this.endedPlay || active.length === 0) break;
+      if (this.aborted || this.endedPlay || this.endedBatch || active.length === 0) break;
       for (const host of active) {
         // Worked out at most once per task, host and width, and only when a read is not known yet.
         const predicted = new Map<boolean, PredictedRead[]>();
@@ -249,11 +258,13 @@ export class PlayRunner {
       }
       // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
       if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
+      const taskHosts = task.role ? active.filter((h) => !this.endedRoles.get(h)?.has(task.role!)) : active;
+      if (taskHosts.length === 0) continue;
       const newlyFailed = task.kind === 'block'
-        ? await this.runBlock(task, active, scope)
+        ? await this.runBlock(task, taskHosts, scope)
         : task.kind === 'include'
-          ? await this.runInclude(task, active, scope)
-          : await this.runModuleTask(task, active, scope);
+          ? await this.runInclude(task, taskHosts, scope)
+          : await this.runModuleTask(task, taskHosts, scope);
       for (const h of newlyFailed) failed.add(h);
       if (newlyFailed.size && (this.play.anyErrorsFatal || scope.anyErrorsFatal || task.anyErrorsFatal)) {
         for (const h of active) failed.add(h);
@@ -285,7 +296,7 @@ export class PlayRunner {
       if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
       try {
         const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
-        const defaults = Object.assign({}, ...taskScope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
+        const defaults = moduleDefaultsFor(taskScope.moduleDefaults, task.module);
         const parsed = module.schema.safeParse(renderValue({ ...defaults, ...task.args }, vars, task.location));
         if (parsed.success) reads.push(...module.reads(parsed.data));
       } catch {
@@ -338,7 +349,7 @@ export class PlayRunner {
           this.report(host, name, { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, own);
           continue;
         }
-        const items = task.loop === undefined ? [undefined] : loopItems(task.loop, vars, task.location);
+        const items = task.loop === undefined ? [undefined] : loopItems(task, vars);
         items.forEach((item, index) => {
           const itemVars: Record<string, unknown> = task.loop === undefined ? {} : { [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
           const render = (value: string | undefined) => (value === undefined ? undefined : String(renderValue(value, { ...vars, ...itemVars }, task.location)));
@@ -500,7 +511,7 @@ export class PlayRunner {
         if (task.delegateTo) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
         const become = task.become ?? scope.become;
         const commandContext = this.commandContext(scope, vars, task);
-        const defaults = Object.assign({}, ...scope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
+        const defaults = moduleDefaultsFor(scope.moduleDefaults, task.module);
         outcome = await runTask({
           module,
           task: { ...task, become, args: Object.keys(defaults).length ? { ...defaults, ...task.args } : task.args },
@@ -612,6 +623,11 @@ export class PlayRunner {
     if (hosts.length === 0) return;
     if (action === 'flush_handlers') await this.flushHandlers(allHosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
+    else if (action === 'end_batch') this.endedBatch = true;
+    else if (action === 'end_role') {
+      if (!task.role) throw new SwarmplayError('BAD_ARGUMENT', "meta: end_role is only for a role's tasks", { location: task.location, hint: "Use 'meta: end_host' or 'meta: end_play' outside a role." });
+      for (const h of hosts) this.endedRoles.set(h, (this.endedRoles.get(h) ?? new Set()).add(task.role));
+    }
     // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
     else if (action === 'end_host') for (const h of hosts) this.endedHosts.add(h);
@@ -621,8 +637,10 @@ export class PlayRunner {
     } else if (action === 'clear_host_errors') {
       // Hosts that failed earlier in this play take part again.
       for (const h of this.batch) if (!h.unreachable) h.failed = false;
-    } else if (action !== 'noop' && action !== 'refresh_inventory') {
-      // refresh_inventory: the inventory is read once per run (add_host and group_by change it in memory); inventory files a task wrote are not read again.
+    } else if (action === 'refresh_inventory') {
+      // The hosts of this play stay as they are (as in Ansible); the next plays, groups and hostvars see the new reading.
+      await this.deps.refreshInventory?.();
+    } else if (action !== 'noop') {
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
         location: task.location, hint: `use one of ${META_ACTIONS.join(', ')}`,
       });
@@ -664,8 +682,3 @@ function smallestLimit(...limits: (number | undefined)[]): number | undefined {
   return given.length ? Math.min(...given) : undefined;
 }
 
-function loopItems(loop: unknown, vars: Record<string, unknown>, location: ModuleTask['location']): unknown[] {
-  const items = typeof loop === 'string' && !loop.includes('{{') ? evaluateExpression(loop, vars, location) : renderValue(loop, vars, location);
-  if (!Array.isArray(items)) throw new SwarmplayError('EXPRESSION_ERROR', `${location.file}:${location.line}: loop must be a list, got ${items === null ? 'null' : typeof items}`, { location });
-  return items;
-}

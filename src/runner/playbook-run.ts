@@ -28,7 +28,7 @@ import type { VaultKeyring } from '../vault/keyring.js';
 import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
 import { PlayRoles, applyRole, roleSearchPath } from '../language/roles.js';
 import type { Task } from '../language/playbook.js';
-import type { Inventory } from '../language/inventory.js';
+import { loadInventory, type Inventory } from '../language/inventory.js';
 import type { InventoryChange } from '../modules/types.js';
 import type { SourceLocation } from '../errors.js';
 
@@ -220,6 +220,17 @@ export class PlaybookRun {
             changeInventory: (changes, location) => {
               applyInventoryChanges(inventory, hosts, changes, location);
               // The magic `groups` of this play follows at once, as in Ansible.
+              for (const key of Object.keys(scope.groups)) delete scope.groups[key];
+              Object.assign(scope.groups, inventory.groupsMap());
+            },
+            refreshInventory: async () => {
+              inventory.refreshFrom(await loadInventory(inventory.sources, { playbookDir: inventory.playbookDir, vault }));
+              for (const name of inventory.hostNames()) {
+                const state = hosts.get(name);
+                if (!state) { hosts.set(name, new HostState(name, inventory.hostVars(name))); continue; }
+                for (const key of Object.keys(state.inventoryVars)) delete state.inventoryVars[key];
+                Object.assign(state.inventoryVars, inventory.hostVars(name));
+              }
               for (const key of Object.keys(scope.groups)) delete scope.groups[key];
               Object.assign(scope.groups, inventory.groupsMap());
             },

@@ -19,6 +19,7 @@ import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
+import { loopItems } from './loop-items.js';
 import type { HostReads } from './read-ahead.js';
 import { readFile } from 'node:fs/promises';
 import { controllerFileCandidates, findControllerFile } from '../modules/copy.js';
@@ -314,17 +315,11 @@ async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
 export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const { task } = env;
   if (task.loop === undefined) return runSingle(env);
-  let items: unknown;
+  let items: unknown[];
   try {
-    items = typeof task.loop === 'string' && !task.loop.includes('{{')
-      ? evaluateExpression(task.loop, env.vars, task.location)
-      : renderValue(task.loop, env.vars, task.location);
+    items = loopItems(task, env.vars);
   } catch (error) {
     const msg = describeError(error);
-    return { status: 'failed', msg, result: { failed: true, changed: false, msg } };
-  }
-  if (!Array.isArray(items)) {
-    const msg = `${task.location.file}:${task.location.line}: loop must be a list, got ${items === null ? 'null' : typeof items}`;
     return { status: 'failed', msg, result: { failed: true, changed: false, msg } };
   }
   const results: Record<string, unknown>[] = [];
