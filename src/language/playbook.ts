@@ -141,6 +141,12 @@ export interface Handler extends ModuleTask {
 
 export interface Play {
   name: string;
+  /**
+   * The play's `remote_user` and `connection`: the login user and transport
+   * of hosts whose variables name none (ansible_user, ansible_connection win, as in Ansible).
+   */
+  remoteUser?: string;
+  connection?: string;
   location: SourceLocation;
   /** A host pattern (possibly templated). */
   hosts: string;
