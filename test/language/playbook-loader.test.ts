@@ -258,7 +258,7 @@ const BAD: BadCase[] = [
   { file: 'unknown-play-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [2, 3], says: /unknown play keyword 'taks'/, hint: /did you mean 'tasks'/i },
   { file: 'unsupported-play-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [2, 3], says: /'order' is an Ansible play keyword that swarmplay does not support/ },
   { file: 'unknown-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /unknown task keyword 'whenn'/, hint: /did you mean 'when'/i },
-  { file: 'unsupported-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /'with_dict' is an Ansible task keyword that swarmplay does not support/, hint: /dict2items/ },
+  { file: 'unsupported-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /'remote_user' is an Ansible task keyword that swarmplay does not support/, hint: /to the play/ },
   { file: 'unknown-module.yaml', code: 'UNKNOWN_MODULE', at: [5, 7], says: /unknown module 'cpoy'/, hint: /did you mean 'copy'/i },
   { file: 'unknown-module-no-suggestion.yaml', code: 'UNKNOWN_MODULE', at: [4, 7], says: /unknown module 'frobnicate_everything'/, hint: /Modules: command, copy/ },
   { file: 'two-modules.yaml', code: 'BAD_PLAYBOOK', at: [5, 7], says: /only one module.*'command' and 'shell'/, hint: /two tasks/ },
