@@ -110,7 +110,7 @@ export const LIST_LOOKUPS: Record<string, ListLookup> = {
   items: (terms) => flattenOnce(terms),
   flattened: (terms) => terms.flat(Infinity),
   list: (terms) => terms,
-  indexed_items: (terms) => terms.map((item, index) => tuple([index, item])),
+  indexed_items: (terms) => flattenOnce(terms).map((item, index) => tuple([index, item])),
   random_choice: (terms) => (terms.length ? [terms[Math.floor(Math.random() * terms.length)]] : []),
   dict(terms, _kwargs, scope) {
     return terms.flatMap((term) => {

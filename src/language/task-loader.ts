@@ -403,6 +403,10 @@ export class TaskLoader {
     const { entry: moduleEntry, module } = moduleEntries[0]!;
     const get = (key: string) => entries.find((e) => e.key === key);
     const args = readModuleArgs(source, moduleEntry, module, get('args'));
+    if (module.name === 'meta' && args._raw === 'end_role' && !ctx.role) {
+      throw source.error('BAD_PLAYBOOK', "meta: end_role is only for a role's tasks", moduleEntry.value ?? moduleEntry.keyNode,
+        "Outside a role, use 'meta: end_host' (this host) or 'meta: end_play' (every host).");
+    }
     const untilEntry = get('until');
     const task: ModuleTask = {
       ...this.base(node, entries, source),

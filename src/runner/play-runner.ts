@@ -624,10 +624,8 @@ export class PlayRunner {
     if (action === 'flush_handlers') await this.flushHandlers(allHosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
     else if (action === 'end_batch') this.endedBatch = true;
-    else if (action === 'end_role') {
-      if (!task.role) throw new SwarmplayError('BAD_ARGUMENT', "meta: end_role is only for a role's tasks", { location: task.location, hint: "Use 'meta: end_host' or 'meta: end_play' outside a role." });
-      for (const h of hosts) this.endedRoles.set(h, (this.endedRoles.get(h) ?? new Set()).add(task.role));
-    }
+    // The loader refuses end_role outside a role.
+    else if (action === 'end_role' && task.role) for (const h of hosts) this.endedRoles.set(h, (this.endedRoles.get(h) ?? new Set()).add(task.role));
     // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
     else if (action === 'end_host') for (const h of hosts) this.endedHosts.add(h);
