@@ -5,7 +5,7 @@
  * them as strings), checks the syntax of any `{{ }}` inside, and otherwise
  * fails at the value's file:line:column saying what would be right.
  */
-import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { Strategy } from './playbook.js';
 import { checkExpressionSyntax, unwrapCondition } from './expressions.js';
@@ -98,12 +98,17 @@ export function readStringList(source: SourceFile, entry: Entry, commaSeparated:
 }
 
 export function readVars(source: SourceFile, entry: Entry): Record<string, unknown> {
-  if (!isMap(entry.value)) {
+  // A list of mappings is merged in order, as Ansible's _load_vars does (older playbooks write `vars: [- a: 1]`).
+  const maps = isSeq(entry.value) ? entry.value.items.map((i) => deref(source, i)) : [entry.value];
+  if (isSeq(entry.value) && !maps.every((m) => isMap(m))) {
+    throw typeError(source, entry, 'a mapping of variable names to values (or a list of such mappings)', "'vars: {port: 80}'");
+  }
+  if (!isSeq(entry.value) && !isMap(entry.value)) {
     if (entry.value === null || (isScalar(entry.value) && entry.value.value === null)) return {};
     throw typeError(source, entry, 'a mapping of variable names to values', "'vars: {port: 80}'");
   }
   const out: Record<string, unknown> = {};
-  for (const v of entriesOf(source, entry.value)) {
+  for (const v of maps.flatMap((m) => entriesOf(source, m as YAMLMap))) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key)) {
       throw source.error('BAD_PLAYBOOK', `'${v.key}' is not a valid variable name`, v.keyNode, 'Variable names are letters, digits and underscores, not starting with a digit.');
     }

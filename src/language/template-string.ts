@@ -70,6 +70,13 @@ export function renderTemplateString(text: string, vars: Record<string, unknown>
   const parts = parseTemplateString(text, location);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expression') return evaluateIn(only.expression, vars, location, stack);
+  if (only?.kind === 'expression' && parts.length === 2 && parts[1]!.kind === 'text' && parts[1]!.text.trim() === '') {
+    // `{{ list }}` then blanks (a folded `>` value ends in a newline): Ansible's text starts with [ or { and its
+    // literal_eval gives the list or mapping back; anything else stays text, blanks included.
+    const value = evaluateIn(only.expression, vars, location, stack);
+    if (Array.isArray(value) || isPlainObject(value)) return value;
+    return toTemplateText(value) + parts[1]!.text;
+  }
   return parts.map((part) => (part.kind === 'text' ? part.text : toTemplateText(evaluateIn(part.expression, vars, location, stack)))).join('');
 }
 

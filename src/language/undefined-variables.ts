@@ -20,7 +20,7 @@ import { didYouMean } from './suggest.js';
 
 const MAGIC_VARIABLES = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts',
-  'ansible_play_hosts', 'ansible_play_batch', 'ansible_play_hosts_all', 'ansible_check_mode', 'playbook_dir',
+  'ansible_play_hosts', 'ansible_play_batch', 'ansible_play_hosts_all', 'ansible_check_mode', 'ansible_version', 'playbook_dir',
   'inventory_file', 'inventory_dir', 'role_name', 'role_path', 'ansible_facts', 'omit',
 ];
 

@@ -331,7 +331,8 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const inventory: InventoryChange[] = [];
   const steps: string[] = [];
   for (const [index, item] of items.entries()) {
-    const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) } });
+    // What set_fact set for an earlier item is seen by the next (`acc: "{{ acc | default([]) + [item] }}"`), as in Ansible.
+    const outcome = await runSingle({ ...env, vars: { ...env.vars, ...setFacts, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) } });
     if (outcome.steps) steps.push(...outcome.steps);
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);

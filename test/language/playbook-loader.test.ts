@@ -295,7 +295,7 @@ const BAD: BadCase[] = [
   { file: 'handler-without-name.yaml', code: 'BAD_PLAYBOOK', at: [4, 7], says: /a handler needs a 'name'/ },
   { file: 'bad-loop-control.yaml', code: 'UNKNOWN_KEYWORD', at: [7, 9], says: /unknown loop_control keyword 'loopvar'/, hint: /did you mean 'loop_var'/i },
   { file: 'alias-bomb.yaml', code: 'BAD_PLAYBOOK', at: [6, 11], says: /cannot read this value: .*alias/i },
-  { file: 'bad-vars.yaml', code: 'BAD_PLAYBOOK', at: [2, 9], says: /'vars' must be a mapping of variable names to values, got a list/ },
+  { file: 'bad-vars.yaml', code: 'BAD_PLAYBOOK', at: [2, 9], says: /'vars' must be a mapping of variable names to values \(or a list of such mappings\), got a list/ },
   { file: 'bad-vars-name.yaml', code: 'BAD_PLAYBOOK', at: [3, 5], says: /'my-var' is not a valid variable name/ },
 ];
 
