@@ -23,7 +23,7 @@ export const PLAY_KEYWORDS = [
 /** The `with_<lookup>` loops (each is the lookup of that name over its terms). */
 export const WITH_LOOPS = [
   'with_items', 'with_list', 'with_dict', 'with_fileglob', 'with_sequence', 'with_together', 'with_nested', 'with_subelements',
-  'with_indexed_items', 'with_first_found', 'with_random_choice', 'with_flattened', 'with_file', 'with_env',
+  'with_indexed_items', 'with_first_found', 'with_random_choice', 'with_flattened', 'with_file', 'with_env', 'with_lines', 'with_pipe',
 ] as const;
 
 /** Keywords every task, block and include may carry. */

@@ -8,6 +8,7 @@
  * variables themselves. `lookup` joins several results with commas; `query`
  * always gives a list.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,16 @@ function globPattern(segment: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** Runs a lookup's command through /bin/sh on the controller, in the playbook's folder, as Ansible's pipe does. */
+function controllerCommand(scope: Scope, command: string): string {
+  try {
+    return execFileSync('/bin/sh', ['-c', command], { cwd: stringVar(scope, 'playbook_dir') ?? process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failed = error as { status?: number; stderr?: string };
+    throw runtimeError(scope, `lookup command '${command}' failed (exit ${failed.status ?? '?'}): ${String(failed.stderr ?? '').trim()}`);
+  }
+}
+
 function readText(scope: Scope, file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -80,6 +91,14 @@ const LOOKUPS: Record<string, Lookup> = {
       if (!file) throw runtimeError(scope, `lookup('template'): could not find ${toText(term)} (looked in templates/ beside the playbook and the playbook folder)`);
       return compileTemplate(readText(scope, file), { file }).render(scope.vars, scope.stack);
     });
+  },
+  /** A shell command on the controller; its output without the trailing newlines (Ansible's pipe). */
+  pipe(terms, _kwargs, scope) {
+    return terms.map((term) => controllerCommand(scope, toText(term)).replace(/\s+$/, ''));
+  },
+  /** A command's output, one item a line (Ansible's lines). */
+  lines(terms, _kwargs, scope) {
+    return terms.flatMap((term) => controllerCommand(scope, toText(term)).split(/\r?\n/).filter((line, i, all) => i < all.length - 1 || line !== ''));
   },
   env(terms, kwargs) {
     return terms.map((term) => process.env[toText(term)] ?? (kwargs.default === undefined ? '' : kwargs.default));
@@ -129,9 +148,11 @@ const LOOKUPS: Record<string, Lookup> = {
 };
 
 function run(args: unknown[], kwargs: Record<string, unknown>, scope: Scope, what: string): unknown[] {
-  const [name, ...terms] = args;
+  const [given, ...terms] = args;
+  // `lookup('ansible.builtin.file', ...)` names the same lookup.
+  const name = typeof given === 'string' ? given.replace(/^ansible\.(?:builtin|legacy)\./, '') : given;
   if (typeof name !== 'string' || !Object.hasOwn(LOOKUPS, name)) {
-    throw runtimeError(scope, `unknown lookup '${String(name)}' in ${what}()`, `The lookups swarmplay has: ${Object.keys(LOOKUPS).join(', ')}.`);
+    throw runtimeError(scope, `unknown lookup '${String(given)}' in ${what}()`, `The lookups swarmplay has: ${Object.keys(LOOKUPS).join(', ')}.`);
   }
   return LOOKUPS[name]!(terms, kwargs, scope);
 }

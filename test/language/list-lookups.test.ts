@@ -77,3 +77,12 @@ describe('first_found: the role first, then the task file, then the playbook', (
     assert.deepEqual(loopLookupItems('first_found', [{ files: ['a.yml'], skip: true }], vars, at), []);
   });
 });
+
+describe('pipe and lines: a command on the controller', () => {
+  it('pipe gives the output without trailing newlines; lines one item a line; a failing command names itself', () => {
+    assert.equal(ev("lookup('pipe', 'printf \"a\\nb\\n\\n\"')", {}), 'a\nb');
+    assert.deepEqual(ev("query('lines', 'printf \"x\\ny\\n\"')", {}), ['x', 'y']);
+    assert.equal(ev("lookup('ansible.builtin.pipe', 'echo ok')", {}), 'ok');
+    assert.throws(() => ev("lookup('pipe', 'exit 3')", {}), /lookup command 'exit 3' failed \(exit 3\)/);
+  });
+});
