@@ -427,13 +427,6 @@ export class TaskLoader {
       delegateFacts: get('delegate_facts') ? readBoolean(source, get('delegate_facts')!) : undefined,
       role: ctx.role,
     };
-    const delegateEntry = get('delegate_to');
-    if (task.loop !== undefined && task.delegateTo !== undefined && new RegExp(`\\b${task.loopVar}\\b`).test(task.delegateTo)) {
-      // The runner opens the delegated connection once per task, before its items.
-      throw source.error('BAD_PLAYBOOK', `delegate_to uses the loop variable '${task.loopVar}': swarmplay delegates a task to one host for all its items`,
-        delegateEntry!.value ?? delegateEntry!.keyNode,
-        `Move the task into a file and loop over it: 'include_tasks: one-host.yml' with the same loop, and 'delegate_to: "{{ ${task.loopVar} }}"' inside.`);
-    }
     if (ctx.handlers) {
       const handler: Handler = { ...task, listen: get('listen') ? readStringList(source, get('listen')!, false) : [] };
       if (!handler.name && handler.listen.length === 0) {

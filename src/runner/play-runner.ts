@@ -17,7 +17,7 @@ import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
 import { META_ACTIONS } from '../modules/meta.js';
 import { taskVars, type PlayScope } from './variables.js';
-import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
+import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult, type TaskRunEnv } from './task-runner.js';
 import { loopItems } from './loop-items.js';
 import { moduleDefaultsFor } from './module-defaults.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
@@ -508,10 +508,25 @@ export class PlayRunner {
       if (scope.when.length && !scope.when.every((c) => evaluateCondition(c, vars, task.location))) {
         outcome = { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
       } else {
-        if (task.delegateTo) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
+        // delegate_to naming the loop variable is delegated item by item (forItem), as in Ansible.
+        const perItem = task.loop !== undefined && task.delegateTo !== undefined && new RegExp(`\\b${task.loopVar}\\b`).test(task.delegateTo);
+        if (task.delegateTo && !perItem) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
         const become = task.become ?? scope.become;
         const commandContext = this.commandContext(scope, vars, task);
         const defaults = moduleDefaultsFor(scope.moduleDefaults, task.module);
+        /** The parts of the run that reach a host: the delegated one, else the task's own. */
+        const reaching = (target: string | undefined): Partial<TaskRunEnv> & Pick<TaskRunEnv, 'connect' | 'facts' | 'fact'> => ({
+          connect: async () => {
+            const conn = await this.deps.connect(target ?? host.name);
+            return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
+          },
+          facts: () => this.deps.facts(target ?? host.name),
+          fact: (reader, args) => this.deps.fact(target ?? host.name, reader, args),
+          invalidateFacts: () => this.deps.invalidateFacts(target ?? host.name),
+          reads: this.reads.forHost(target ?? host.name),
+          readsServe: target === undefined && !become && !shapesCommands(commandContext),
+          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name) }),
+        });
         outcome = await runTask({
           module,
           task: { ...task, become, args: Object.keys(defaults).length ? { ...defaults, ...task.args } : task.args },
@@ -521,20 +536,12 @@ export class PlayRunner {
           diffMode: this.deps.diffMode,
           playbookDir: this.scope.playbookDir,
           searchDirs: searchDirs(task.role, this.scope.playbookDir),
-          connect: async () => {
-            const conn = await this.deps.connect(delegateHost ?? host.name);
-            return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
-          },
-          facts: () => this.deps.facts(delegateHost ?? host.name),
-          fact: (reader, args) => this.deps.fact(delegateHost ?? host.name, reader, args),
+          ...reaching(delegateHost),
+          ...(perItem && { forItem: (itemVars: Record<string, unknown>) => reaching(String(renderValue(task.delegateTo, itemVars, task.location))) }),
           addSecret: (v) => this.deps.addSecret(v),
           signal: this.deps.signal,
           vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
-          invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
-          reads: this.reads.forHost(delegateHost ?? host.name),
-          readsServe: delegateHost === undefined && !become && !shapesCommands(commandContext),
-          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(delegateHost ?? host.name) }),
         });
       }
     } catch (error) {

@@ -53,6 +53,8 @@ export interface TaskRunEnv {
   searchDirs?: string[];
   /** Opens (or reuses) the connection the task runs over; throws a SwarmplayError when unreachable. */
   connect(): Promise<Connection>;
+  /** `delegate_to` naming the loop variable: the host-facing parts of the env for one item's variables. */
+  forItem?(vars: Record<string, unknown>): Partial<TaskRunEnv>;
   facts(): Promise<HostFacts>;
   /** A named fact through the host's fact cache. */
   fact<Args, Value>(reader: FactReader<Args, Value>, args: Args): Promise<Value>;
@@ -332,7 +334,8 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const steps: string[] = [];
   for (const [index, item] of items.entries()) {
     // What set_fact set for an earlier item is seen by the next (`acc: "{{ acc | default([]) + [item] }}"`), as in Ansible.
-    const outcome = await runSingle({ ...env, vars: { ...env.vars, ...setFacts, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) } });
+    const itemVars = { ...env.vars, ...setFacts, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
+    const outcome = await runSingle({ ...env, ...env.forItem?.(itemVars), vars: itemVars });
     if (outcome.steps) steps.push(...outcome.steps);
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);
