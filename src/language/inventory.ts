@@ -104,6 +104,20 @@ export class Inventory implements PatternSource {
     this.warnings = init.warnings;
   }
 
+  /**
+   * meta: refresh_inventory: this inventory takes a new reading of its sources
+   * in place, so every holder sees it; what add_host and group_by added is
+   * gone, as in Ansible.
+   */
+  refreshFrom(fresh: Inventory): void {
+    const replace = <K, V>(mine: Map<K, V>, theirs: Map<K, V>) => { mine.clear(); for (const [k, v] of theirs) mine.set(k, v); };
+    replace(this.groups, fresh.groups);
+    replace(this.hosts, fresh.hosts);
+    replace(this.groupFolderVars, fresh.groupFolderVars);
+    replace(this.hostFolderVars, fresh.hostFolderVars);
+    this.groupHostsCache.clear();
+  }
+
   /** Every host, in the order `hosts: all` runs them (Ansible's order for the group all). */
   hostNames(): string[] {
     return this.groupHosts('all');

@@ -83,7 +83,7 @@ function readOverrides(source: string, options: TemplateOptions, locate: Locate)
  * The end of a tag: the first `close` outside a quoted string and outside
  * brackets, so `{{ {'a': {'b': 1}} }}` ends at its last `}}` as in Jinja.
  */
-function tagEnd(text: string, from: number, close: string, quotes: boolean): number {
+export function tagEnd(text: string, from: number, close: string, quotes: boolean): number {
   let quote: string | null = null;
   let depth = 0;
   for (let j = from; j < text.length; j++) {

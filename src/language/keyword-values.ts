@@ -5,7 +5,7 @@
  * them as strings), checks the syntax of any `{{ }}` inside, and otherwise
  * fails at the value's file:line:column saying what would be right.
  */
-import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { Strategy } from './playbook.js';
 import { checkExpressionSyntax, unwrapCondition } from './expressions.js';
@@ -98,12 +98,17 @@ export function readStringList(source: SourceFile, entry: Entry, commaSeparated:
 }
 
 export function readVars(source: SourceFile, entry: Entry): Record<string, unknown> {
-  if (!isMap(entry.value)) {
+  // A list of mappings is merged in order, as Ansible's _load_vars does (older playbooks write `vars: [- a: 1]`).
+  const maps = isSeq(entry.value) ? entry.value.items.map((i) => deref(source, i)) : [entry.value];
+  if (isSeq(entry.value) && !maps.every((m) => isMap(m))) {
+    throw typeError(source, entry, 'a mapping of variable names to values (or a list of such mappings)', "'vars: {port: 80}'");
+  }
+  if (!isSeq(entry.value) && !isMap(entry.value)) {
     if (entry.value === null || (isScalar(entry.value) && entry.value.value === null)) return {};
     throw typeError(source, entry, 'a mapping of variable names to values', "'vars: {port: 80}'");
   }
   const out: Record<string, unknown> = {};
-  for (const v of entriesOf(source, entry.value)) {
+  for (const v of maps.flatMap((m) => entriesOf(source, m as YAMLMap))) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key)) {
       throw source.error('BAD_PLAYBOOK', `'${v.key}' is not a valid variable name`, v.keyNode, 'Variable names are letters, digits and underscores, not starting with a digit.');
     }
@@ -224,26 +229,48 @@ export function readBecomeMethod(source: SourceFile, entry: Entry): 'sudo' | 'su
 }
 
 /** `module_defaults`: {module: {arg: value}} or a list of such mappings; `group/...` names are kept as written. */
+/** community.docker's action group (its meta/runtime.yml), named `group/docker` or `group/community.docker.docker`. */
+const DOCKER_ACTION_GROUP = [
+  'docker_compose', 'docker_compose_v2', 'docker_compose_v2_pull', 'docker_config', 'docker_container', 'docker_container_copy_into',
+  'docker_container_exec', 'docker_container_info', 'docker_host_info', 'docker_image', 'docker_image_build', 'docker_image_export',
+  'docker_image_info', 'docker_image_load', 'docker_image_pull', 'docker_image_push', 'docker_image_remove', 'docker_image_tag',
+  'docker_login', 'docker_network', 'docker_network_info', 'docker_node', 'docker_node_info', 'docker_plugin', 'docker_prune',
+  'docker_secret', 'docker_stack', 'docker_stack_info', 'docker_stack_task_info', 'docker_swarm', 'docker_swarm_info',
+  'docker_swarm_service', 'docker_swarm_service_info', 'docker_volume', 'docker_volume_info',
+].map((name) => `community.docker.${name}`);
+const ACTION_GROUPS: Record<string, readonly string[]> = { 'group/docker': DOCKER_ACTION_GROUP, 'group/community.docker.docker': DOCKER_ACTION_GROUP };
+
+/**
+ * module_defaults: module name -> default arguments. An action group gives
+ * its defaults to each of its modules; a module's own entry wins over its
+ * group's, wherever it is written (as Ansible merges them).
+ */
 export function readModuleDefaults(source: SourceFile, entry: Entry): Record<string, Record<string, unknown>> {
   const v = source.value(entry.value);
   const maps = Array.isArray(v) ? v : [v];
   const out: Record<string, Record<string, unknown>> = {};
+  const own: Array<[string, Record<string, unknown>]> = [];
   for (const m of maps) {
     if (!m || typeof m !== 'object' || Array.isArray(m)) {
       throw typeError(source, entry, 'a mapping of module names to their default arguments', "'module_defaults: {command: {chdir: /srv}}'");
     }
     for (const [module, args] of Object.entries(m as Record<string, unknown>)) {
-      if (module.startsWith('group/')) {
-        // Action groups are defined by collections swarmplay does not load.
-        throw source.error('UNKNOWN_KEYWORD', `module_defaults of an action group ('${module}') is not supported by swarmplay`, entry.value,
-          "Give the defaults to each module by its name instead, e.g. 'module_defaults: {command: {chdir: /srv}, shell: {chdir: /srv}}'.");
-      }
       if (!args || typeof args !== 'object' || Array.isArray(args)) {
         throw source.error('BAD_PLAYBOOK', `module_defaults for '${module}' must be a mapping of arguments`, entry.value, `For example '${module}: {chdir: /srv}'.`);
       }
-      out[module.replace(/^ansible\.(?:builtin|legacy)\./, '')] = { ...(out[module] ?? {}), ...(args as Record<string, unknown>) };
+      if (!module.startsWith('group/')) {
+        own.push([module.replace(/^ansible\.(?:builtin|legacy)\./, ''), args as Record<string, unknown>]);
+        continue;
+      }
+      const members = ACTION_GROUPS[module];
+      if (!members) {
+        throw source.error('UNKNOWN_KEYWORD', `module_defaults of the action group '${module}' is not supported by swarmplay`, entry.value,
+          `The action groups swarmplay knows: ${Object.keys(ACTION_GROUPS).join(', ')}. Otherwise give the defaults to each module by its name, e.g. 'module_defaults: {command: {chdir: /srv}}'.`);
+      }
+      for (const member of members) out[member] = { ...(out[member] ?? {}), ...(args as Record<string, unknown>) };
     }
   }
+  for (const [module, args] of own) out[module] = { ...(out[module] ?? {}), ...args };
   checkTemplates(source, out, entry.value);
   return out;
 }

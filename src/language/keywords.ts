@@ -20,21 +20,25 @@ export const PLAY_KEYWORDS = [
   'strategy', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'force_handlers', 'order',
 ] as const;
 
+/** The `with_<lookup>` loops (each is the lookup of that name over its terms). */
+export const WITH_LOOPS = [
+  'with_items', 'with_list', 'with_dict', 'with_fileglob', 'with_sequence', 'with_together', 'with_nested', 'with_subelements',
+  'with_indexed_items', 'with_first_found', 'with_random_choice', 'with_flattened', 'with_file', 'with_env', 'with_lines', 'with_pipe',
+] as const;
+
 /** Keywords every task, block and include may carry. */
 const COMMON_TASK_KEYWORDS = [...SHARED_KEYWORDS, 'when', 'delegate_to', 'delegate_facts'] as const;
 export const MODULE_TASK_KEYWORDS = [
-  ...COMMON_TASK_KEYWORDS, 'args', 'action', 'local_action', 'loop', 'with_items', 'with_list', 'with_dict', 'with_fileglob',
-  'with_sequence', 'with_together', 'with_nested', 'with_subelements', 'with_indexed_items', 'with_first_found',
-  'loop_control', 'register', 'notify', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'async', 'poll',
+  ...COMMON_TASK_KEYWORDS, 'args', 'action', 'local_action', 'loop', ...WITH_LOOPS, 'loop_control', 'register', 'notify', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'async', 'poll',
 ] as const;
 export const BLOCK_KEYWORDS = [...COMMON_TASK_KEYWORDS, 'block', 'rescue', 'always'] as const;
 export const INCLUDE_KEYWORDS = [
-  ...COMMON_TASK_KEYWORDS, 'args', 'loop', 'with_items', 'with_list', 'loop_control', 'register',
+  ...COMMON_TASK_KEYWORDS, 'args', 'loop', ...WITH_LOOPS, 'loop_control', 'register',
   'import_tasks', 'include_tasks', 'include', 'import_role', 'include_role', 'apply',
 ] as const;
 /** What Ansible's include_tasks / include_role take (TaskInclude's VALID_INCLUDE_KEYWORDS): no become, no environment. */
 export const DYNAMIC_INCLUDE_KEYWORDS = [
-  'name', 'when', 'tags', 'vars', 'args', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'ignore_errors',
+  'name', 'when', 'tags', 'vars', 'args', 'loop', ...WITH_LOOPS, 'loop_control', 'register', 'ignore_errors',
   'no_log', 'run_once', 'collections', 'debugger', 'timeout', 'apply', 'include_tasks', 'include', 'include_role',
 ] as const;
 export const HANDLER_KEYWORDS = [...MODULE_TASK_KEYWORDS, 'listen'] as const;
@@ -42,21 +46,13 @@ export const ALL_TASK_KEYWORDS = new Set<string>([...HANDLER_KEYWORDS, ...BLOCK_
 
 /** Ansible keywords swarmplay reads but does not act on, and what to write instead. */
 export const UNSUPPORTED_ANSIBLE_KEYWORDS: ReadonlyMap<string, string> = new Map([
-  ['with_dict', "write 'loop: \"{{ mydict | dict2items }}\"' (item.key, item.value)"],
-  ['with_fileglob', "list the files in a variable and write 'loop: \"{{ files }}\"'"],
-  ['with_sequence', "write 'loop: \"{{ range(1, 4) | list }}\"'"],
-  ['with_together', "write 'loop: \"{{ a | zip(b) | list }}\"'"],
-  ['with_nested', "write 'loop: \"{{ a | product(b) | list }}\"'"],
-  ['with_subelements', "write 'loop: \"{{ users | subelements(\\'keys\\') }}\"'"],
-  ['with_indexed_items', "write 'loop:' with 'loop_control: {index_var: i}'"],
-  ['with_first_found', "name the file directly, or use 'vars_files' with a list of candidates (the first found is read)"],
   ['action', "name the module as the task's key: 'command: uptime'"],
   ['local_action', "write the module as the task's key with 'delegate_to: localhost'"],
   ['debugger', 'remove it; run with -v to see each step a task takes'],
   ['diff', 'run with --diff'],
   ['timeout', "use the module's own timeout (wait_for: timeout, docker_service: wait_timeout)"],
-  ['remote_user', "set ansible_user in the inventory (group_vars/all or the host's line)"],
-  ['connection', 'set ansible_connection (ssh or local) in the inventory, or delegate_to: localhost'],
+  ['remote_user', "give 'remote_user' to the play, or set ansible_user in the inventory (group_vars/all or the host's line)"],
+  ['connection', "give 'connection' to the play, or set ansible_connection (ssh or local) in the inventory, or delegate_to: localhost"],
   ['gather_timeout', 'remove it, or set the connect timeout with --timeout'],
   ['order', 'remove it: hosts run in inventory order'],
   ['force_handlers', "notified handlers of failed hosts do not run; use 'meta: flush_handlers' before a task that may fail"],

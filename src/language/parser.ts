@@ -303,12 +303,28 @@ export class Parser {
     return { args, kwargs };
   }
 
+  /**
+   * A filter or test named with its collection (`ansible.builtin.to_json`,
+   * `ansible.utils.ipaddr`): the dotted name is read whole, and the
+   * collections whose plugins swarmplay has under their short names are dropped.
+   */
+  private pluginName(first: Token): Token {
+    if (first.kind !== 'name') return first;
+    let name = first.value;
+    while (this.isOp('.') && this.peek(1).kind === 'name') {
+      this.next();
+      name += `.${this.next().value}`;
+    }
+    const prefix = PLUGIN_COLLECTIONS.find((p) => name.startsWith(p));
+    return { ...first, value: prefix ? name.slice(prefix.length) : name };
+  }
+
   private filters(start: ExpressionNode): ExpressionNode {
     let node = start;
     for (;;) {
       if (this.isOp('|')) {
         this.next();
-        const nameToken = this.next();
+        const nameToken = this.pluginName(this.next());
         if (nameToken.kind !== 'name') throw this.error(nameToken, "expected a filter name after '|'");
         if (!Object.hasOwn(FILTERS, nameToken.value)) {
           throw new SwarmplayError('EXPRESSION_SYNTAX', `unknown filter '${nameToken.value}' in expression '${this.text}'`, {
@@ -324,7 +340,7 @@ export class Parser {
         this.next();
         let negated = false;
         if (this.isWord('not')) { this.next(); negated = true; }
-        const nameToken = this.next();
+        const nameToken = this.pluginName(this.next());
         if (nameToken.kind !== 'name' && !(nameToken.kind === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(nameToken.value))) {
           throw this.error(nameToken, "expected a test name after 'is' (defined, none, string, ...)");
         }
@@ -354,6 +370,9 @@ function startsOperand(token: Token): boolean {
   if (token.kind === 'name') return !RESERVED_WORDS.has(token.value);
   return token.kind === 'op' && ['(', '[', '{', '-'].includes(token.value);
 }
+
+/** Collections whose filters and tests a playbook may name in full. */
+const PLUGIN_COLLECTIONS = ['ansible.builtin.', 'ansible.legacy.', 'ansible.utils.', 'ansible.netcommon.', 'community.general.'];
 
 /** `x is true`, `x is none`: test names that are also literals. */
 const LITERAL_TEST_NAMES: Record<string, string> = {

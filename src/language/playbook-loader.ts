@@ -153,7 +153,10 @@ async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLo
     throw source.error('BAD_PLAYBOOK', `each play must be a mapping of play keywords, got ${describeNode(node)}`, node, 'A play looks like "- hosts: all" followed by "tasks:".');
   }
   const entries = entriesOf(source, node);
-  for (const entry of entries) checkKeyword(source, entry, PLAY_KEYWORDS, 'play');
+  for (const entry of entries) {
+    if (PLAY_CONNECTION_KEYWORDS.includes(entry.key)) continue;
+    checkKeyword(source, entry, PLAY_KEYWORDS, 'play');
+  }
   const get = (key: string) => entries.find((e) => e.key === key);
   const hostsEntry = get('hosts');
   if (!hostsEntry) {
@@ -192,6 +195,8 @@ async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLo
     maxFailPercentage: get('max_fail_percentage') ? readPercentage(source, get('max_fail_percentage')!) : undefined,
     strategy: get('strategy') ? readStrategy(source, get('strategy')!) : 'linear',
     become: get('become') ? readBoolean(source, get('become')!) : undefined,
+    remoteUser: get('remote_user') ? readString(source, get('remote_user')!) : undefined,
+    connection: get('connection') ? readConnection(source, get('connection')!) : undefined,
     becomeUser: get('become_user') ? readString(source, get('become_user')!) : undefined,
     becomeMethod: get('become_method') ? readBecomeMethod(source, get('become_method')!) : undefined,
     becomeFlags: get('become_flags') ? readString(source, get('become_flags')!) : undefined,
@@ -208,6 +213,17 @@ async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLo
   };
   if (get('name')) checkTemplates(source, play.name, get('name')!.value);
   return play;
+}
+
+/** Play keywords that say how to reach the hosts (a task or block cannot change them in swarmplay). */
+const PLAY_CONNECTION_KEYWORDS = ['remote_user', 'connection'];
+
+function readConnection(source: SourceFile, entry: Entry): string {
+  const value = readString(source, entry);
+  if (!containsTemplate(value) && !['ssh', 'local', 'smart', 'paramiko'].includes(value)) {
+    throw source.error('BAD_PLAYBOOK', `connection '${value}' is not one swarmplay has`, entry.value, "Use 'connection: ssh' or 'connection: local'.");
+  }
+  return value;
 }
 
 /** vars_files: each entry a path, or a list of paths of which the first that exists is read. */

@@ -79,6 +79,8 @@ export interface ModuleTask extends TaskBase {
   notify: string[];
   /** A list expression or a literal list; `item` (or loop_control.loop_var) per element. */
   loop?: RawValue;
+  /** `with_<name>`: the loop's items are the lookup `name` over the templated `loop` (its terms). */
+  loopWith?: string;
   loopVar: string;
   /** loop_control.index_var: the item's index, from 0. */
   indexVar?: string;
@@ -116,6 +118,8 @@ export interface IncludeTask extends TaskBase {
   /** Where a relative path resolves. */
   baseDir: string;
   loop?: RawValue;
+  /** `with_<name>`, as on a module task. */
+  loopWith?: string;
   loopVar: string;
   indexVar?: string;
   /** The tasks of a literal target, loaded once when the playbook loaded. */
@@ -137,6 +141,12 @@ export interface Handler extends ModuleTask {
 
 export interface Play {
   name: string;
+  /**
+   * The play's `remote_user` and `connection`: the login user and transport
+   * of hosts whose variables name none (ansible_user, ansible_connection win, as in Ansible).
+   */
+  remoteUser?: string;
+  connection?: string;
   location: SourceLocation;
   /** A host pattern (possibly templated). */
   hosts: string;

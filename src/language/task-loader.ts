@@ -19,8 +19,8 @@ import type { ModuleDefinition } from '../modules/types.js';
 import type { BlockTask, Handler, IncludeTask, ModuleTask, RawValue, RoleInstance, Task } from './playbook.js';
 import type { ModuleCatalog } from './playbook-loader.js';
 import {
-  ALL_TASK_KEYWORDS, BLOCK_KEYWORDS, DYNAMIC_INCLUDE_KEYWORDS, HANDLER_KEYWORDS, INCLUDE_KEYWORDS, MODULE_TASK_KEYWORDS, UNSUPPORTED_ANSIBLE_KEYWORDS, checkKeyword,
-  rejectUnsupported,
+  ALL_TASK_KEYWORDS, BLOCK_KEYWORDS, DYNAMIC_INCLUDE_KEYWORDS, HANDLER_KEYWORDS, INCLUDE_KEYWORDS, MODULE_TASK_KEYWORDS, UNSUPPORTED_ANSIBLE_KEYWORDS, WITH_LOOPS,
+  checkKeyword, rejectUnsupported,
 } from './keywords.js';
 import {
   checkTemplates, readBecomeMethod, readBoolean, readConditions, readEnvironment, readIdentifier, readInteger, readLoop, readLoopControl,
@@ -218,7 +218,7 @@ export class TaskLoader {
     if (includes.length > 1) {
       throw source.error('BAD_PLAYBOOK', 'a task can import only one file', includes[1]!.keyNode, 'Write one import_tasks per task.');
     }
-    for (const key of ['loop', 'with_items', 'with_list']) {
+    for (const key of ['loop', ...WITH_LOOPS]) {
       const looping = entries.find((e) => e.key === key);
       if (looping) throw source.error('BAD_PLAYBOOK', `import_tasks cannot '${key}': it is read before the play runs`, looping.keyNode, 'Use include_tasks to loop over a task file.');
     }
@@ -284,11 +284,20 @@ export class TaskLoader {
     return task;
   }
 
-  private loopOf(entries: Entry[], source: SourceFile): { loop?: RawValue; loopVar: string; indexVar?: string } {
+  /** `loop`, or one `with_<lookup>` whose terms (any value: a list, a string such as 'start=1 end=3') go to that lookup. */
+  private loopOf(entries: Entry[], source: SourceFile): { loop?: RawValue; loopWith?: string; loopVar: string; indexVar?: string } {
     const get = (key: string) => entries.find((e) => e.key === key);
-    const loopEntry = get('loop') ?? get('with_items') ?? get('with_list');
+    const loops = entries.filter((e) => e.key === 'loop' || (WITH_LOOPS as readonly string[]).includes(e.key));
+    if (loops.length > 1) {
+      throw source.error('BAD_PLAYBOOK', `a task takes one loop, but this one has '${loops[0]!.key}' and '${loops[1]!.key}'`, loops[1]!.keyNode, 'Keep one of them.');
+    }
     const control = get('loop_control') ? readLoopControl(source, get('loop_control')!) : { loopVar: 'item' };
-    return { loop: loopEntry ? readLoop(source, loopEntry) : undefined, loopVar: control.loopVar, indexVar: control.indexVar };
+    const loopEntry = loops[0];
+    if (!loopEntry) return { loopVar: control.loopVar, indexVar: control.indexVar };
+    if (loopEntry.key === 'loop') return { loop: readLoop(source, loopEntry), loopVar: control.loopVar, indexVar: control.indexVar };
+    const terms = source.value(loopEntry.value);
+    checkTemplates(source, terms, loopEntry.value);
+    return { loop: terms ?? [], loopWith: loopEntry.key.slice('with_'.length), loopVar: control.loopVar, indexVar: control.indexVar };
   }
 
   /** `apply:` of include_tasks / include_role: keywords given to every task inside. */
@@ -396,9 +405,9 @@ export class TaskLoader {
     const { entry: moduleEntry, module } = moduleEntries[0]!;
     const get = (key: string) => entries.find((e) => e.key === key);
     const args = readModuleArgs(source, moduleEntry, module, get('args'));
-    const loops = entries.filter((e) => ['loop', 'with_items', 'with_list'].includes(e.key));
-    if (loops.length > 1) {
-      throw source.error('BAD_PLAYBOOK', `use one of 'loop', 'with_items' and 'with_list', not both`, loops[1]!.keyNode, "Keep 'loop'.");
+    if (module.name === 'meta' && args._raw === 'end_role' && !ctx.role) {
+      throw source.error('BAD_PLAYBOOK', "meta: end_role is only for a role's tasks", moduleEntry.value ?? moduleEntry.keyNode,
+        "Outside a role, use 'meta: end_host' (this host) or 'meta: end_play' (every host).");
     }
     const untilEntry = get('until');
     const task: ModuleTask = {

@@ -9,6 +9,7 @@ import { evaluateIn } from './evaluator.js';
 import { parseExpression } from './parser.js';
 import { OMIT_TOKEN, isPlainObject, toTemplateText, toText } from './values.js';
 import { compileTemplate, parseTemplateTree } from './jinja-template.js';
+import { tagEnd } from './jinja-syntax.js';
 
 export type TemplatePart = { kind: 'text'; text: string } | { kind: 'expression'; expression: string; offset: number };
 
@@ -32,7 +33,8 @@ function templateError(text: string, offset: number, what: string, hint: string,
 
 /**
  * Splits a template string into text and expressions. The end of an
- * expression is the first `}}` outside a quoted string, so `{{ '}}' }}` works.
+ * expression is the first `}}` outside a quoted string and outside brackets
+ * (as in Jinja's lexer), so `{{ '}}' }}` and `{{ {'a': {'b': 1}} }}` work.
  */
 export function parseTemplateString(text: string, location?: SourceLocation): TemplatePart[] {
   const parts: TemplatePart[] = [];
@@ -42,21 +44,8 @@ export function parseTemplateString(text: string, location?: SourceLocation): Te
     if (!text.startsWith('{{', i)) { i++; continue; }
     if (i > textStart) parts.push({ kind: 'text', text: text.slice(textStart, i) });
     const start = i + 2;
-    let j = start;
-    let quote: string | null = null;
-    while (j < text.length) {
-      const ch = text[j]!;
-      if (quote) {
-        if (ch === '\\') j++;
-        else if (ch === quote) quote = null;
-      } else if (ch === '"' || ch === "'") {
-        quote = ch;
-      } else if (text.startsWith('}}', j)) {
-        break;
-      }
-      j++;
-    }
-    if (j >= text.length) {
+    const j = tagEnd(text, start, '}}', true);
+    if (j < 0) {
       throw templateError(text, i, "'{{' is not closed", "Close it with '}}'. To write braces literally use \"{{ '{{' }}\".", location);
     }
     const expression = text.slice(start, j);
@@ -81,6 +70,13 @@ export function renderTemplateString(text: string, vars: Record<string, unknown>
   const parts = parseTemplateString(text, location);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'expression') return evaluateIn(only.expression, vars, location, stack);
+  if (only?.kind === 'expression' && parts.length === 2 && parts[1]!.kind === 'text' && parts[1]!.text.trim() === '') {
+    // `{{ list }}` then blanks (a folded `>` value ends in a newline): Ansible's text starts with [ or { and its
+    // literal_eval gives the list or mapping back; anything else stays text, blanks included.
+    const value = evaluateIn(only.expression, vars, location, stack);
+    if (Array.isArray(value) || isPlainObject(value)) return value;
+    return toTemplateText(value) + parts[1]!.text;
+  }
   return parts.map((part) => (part.kind === 'text' ? part.text : toTemplateText(evaluateIn(part.expression, vars, location, stack)))).join('');
 }
 

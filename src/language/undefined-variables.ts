@@ -20,7 +20,7 @@ import { didYouMean } from './suggest.js';
 
 const MAGIC_VARIABLES = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts',
-  'ansible_play_hosts', 'ansible_play_batch', 'ansible_play_hosts_all', 'ansible_check_mode', 'playbook_dir',
+  'ansible_play_hosts', 'ansible_play_batch', 'ansible_play_hosts_all', 'ansible_check_mode', 'ansible_version', 'playbook_dir',
   'inventory_file', 'inventory_dir', 'role_name', 'role_path', 'ansible_facts', 'omit',
 ];
 
@@ -84,12 +84,12 @@ function expressionsOf(task: Task, templates: string[] = []): string[] {
   strings(task.environment);
   if (task.kind === 'include') {
     strings(task.target);
-    if (typeof task.loop === 'string' && !task.loop.includes('{{')) out.push(task.loop);
+    if (typeof task.loop === 'string' && !task.loop.includes('{{') && task.loopWith === undefined) out.push(task.loop);
     else strings(task.loop);
   }
   if (task.kind === 'module') {
     strings(task.args);
-    if (typeof task.loop === 'string' && !task.loop.includes('{{')) out.push(task.loop);
+    if (typeof task.loop === 'string' && !task.loop.includes('{{') && task.loopWith === undefined) out.push(task.loop);
     else strings(task.loop);
     out.push(...(task.changedWhen ?? []), ...(task.failedWhen ?? []));
     // until reads the registered result of this very task.

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 
-export const META_ACTIONS = ['flush_handlers', 'end_play', 'end_host', 'clear_facts', 'clear_host_errors', 'reset_connection', 'refresh_inventory', 'noop'] as const;
+export const META_ACTIONS = [
+  'flush_handlers', 'end_play', 'end_batch', 'end_host', 'end_role', 'clear_facts', 'clear_host_errors', 'reset_connection', 'refresh_inventory', 'noop',
+] as const;
 
 export const meta = defineModule({
   name: 'meta',

@@ -16,7 +16,9 @@ import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
 import { taskVars, type PlayScope } from './variables.js';
-import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult } from './task-runner.js';
+import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult, type TaskRunEnv } from './task-runner.js';
+import { loopItems } from './loop-items.js';
+import { moduleDefaultsFor } from './module-defaults.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { toText } from '../language/values.js';
@@ -54,6 +56,8 @@ export interface PlayRunnerDeps {
   signal: AbortSignal;
   /** add_host, group_by: the run's inventory changes; later tasks and plays see it. */
   changeInventory(changes: InventoryChange[], location: ModuleTask['location']): void;
+  /** meta: refresh_inventory: read the inventory sources again. */
+  refreshInventory?(): Promise<void>;
   /** Reads a task file an include names at run time (a templated path); bad input throws. */
   loadTaskFile(file: string, role: RoleInstance | undefined): Promise<Task[]>;
   /** Reads a role an include_role names at run time (a templated name); its handlers and public variables join the play. */
@@ -127,6 +131,10 @@ export class PlayRunner {
   private batch: HostState[] = [];
   /** Hosts that reached meta: end_host: done with this play, not failed. */
   private readonly endedHosts = new Set<HostState>();
+  /** meta: end_batch was reached: the batch stops here, the next batch runs. */
+  private endedBatch = false;
+  /** Roles a host reached meta: end_role in: the rest of that role is left out for it. */
+  private readonly endedRoles = new Map<HostState, Set<RoleInstance>>();
   /** The play's file reads per host, read ahead together (see read-ahead.ts); made when a first task runs. */
   private reads?: ReadAhead;
   /** How many of the next tasks a read-ahead looks at. */
@@ -167,6 +175,7 @@ export class PlayRunner {
       }
       await this.flushHandlers(batch, base);
       if (this.shouldStop(batch)) return false;
+      if (this.endedBatch) return true;
     }
     return !this.shouldStop(batch);
   }
@@ -248,7 +257,7 @@ export class PlayRunner {
     let active = hosts.filter((h) => this.running(h));
     const reads = await this.readAhead();
     for (const [index, task] of tasks.entries()) {
-      if (this.aborted || this.endedPlay || active.length === 0) break;
+      if (this.aborted || this.endedPlay || this.endedBatch || active.length === 0) break;
       for (const host of active) {
         // Worked out at most once per task, host and width, and only when a read is not known yet.
         const predicted = new Map<boolean, PredictedRead[]>();
@@ -259,11 +268,13 @@ export class PlayRunner {
       }
       // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
       if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
+      const taskHosts = task.role ? active.filter((h) => !this.endedRoles.get(h)?.has(task.role!)) : active;
+      if (taskHosts.length === 0) continue;
       const newlyFailed = task.kind === 'block'
-        ? await this.runBlock(task, active, scope)
+        ? await this.runBlock(task, taskHosts, scope)
         : task.kind === 'include'
-          ? await this.runInclude(task, active, scope)
-          : await this.runModuleTask(task, active, scope);
+          ? await this.runInclude(task, taskHosts, scope)
+          : await this.runModuleTask(task, taskHosts, scope);
       for (const h of newlyFailed) failed.add(h);
       if (newlyFailed.size && (this.play.anyErrorsFatal || scope.anyErrorsFatal || task.anyErrorsFatal)) {
         for (const h of active) failed.add(h);
@@ -295,7 +306,7 @@ export class PlayRunner {
       if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
       try {
         const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
-        const defaults = Object.assign({}, ...taskScope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
+        const defaults = moduleDefaultsFor(taskScope.moduleDefaults, task.module);
         const parsed = module.schema.safeParse(renderValue({ ...defaults, ...task.args }, vars, task.location));
         if (parsed.success) reads.push(...module.reads(parsed.data));
       } catch {
@@ -348,7 +359,7 @@ export class PlayRunner {
           this.report(host, name, { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, own);
           continue;
         }
-        const items = task.loop === undefined ? [undefined] : loopItems(task.loop, vars, task.location);
+        const items = task.loop === undefined ? [undefined] : loopItems(task, vars);
         items.forEach((item, index) => {
           const itemVars: Record<string, unknown> = task.loop === undefined ? {} : { [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
           const render = (value: string | undefined) => (value === undefined ? undefined : String(renderValue(value, { ...vars, ...itemVars }, task.location)));
@@ -507,11 +518,26 @@ export class PlayRunner {
       if (scope.when.length && !scope.when.every((c) => evaluateCondition(c, vars, task.location))) {
         outcome = { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
       } else {
-        if (task.delegateTo) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
+        // delegate_to naming the loop variable is delegated item by item (forItem), as in Ansible.
+        const perItem = task.loop !== undefined && task.delegateTo !== undefined && new RegExp(`\\b${task.loopVar}\\b`).test(task.delegateTo);
+        if (task.delegateTo && !perItem) delegateHost = String(renderValue(task.delegateTo, vars, task.location));
         const become = task.become ?? scope.become;
         const commandContext = this.commandContext(scope, vars, task);
-        const defaults = Object.assign({}, ...scope.moduleDefaults.map((layer) => layer[task.module] ?? {})) as Record<string, unknown>;
+        const defaults = moduleDefaultsFor(scope.moduleDefaults, task.module);
         const reads = await this.readAhead();
+        /** The parts of the run that reach a host: the delegated one, else the task's own. */
+        const reaching = (target: string | undefined): Partial<TaskRunEnv> & Pick<TaskRunEnv, 'connect' | 'facts' | 'fact'> => ({
+          connect: async () => {
+            const conn = await this.deps.connect(target ?? host.name);
+            return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
+          },
+          facts: () => this.deps.facts(target ?? host.name),
+          fact: (reader, args) => this.deps.fact(target ?? host.name, reader, args),
+          invalidateFacts: () => this.deps.invalidateFacts(target ?? host.name),
+          reads: reads.forHost(target ?? host.name),
+          readsServe: target === undefined && !become && !shapesCommands(commandContext),
+          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name) }),
+        });
         outcome = await runTask({
           module,
           task: { ...task, become, args: Object.keys(defaults).length ? { ...defaults, ...task.args } : task.args },
@@ -521,20 +547,12 @@ export class PlayRunner {
           diffMode: this.deps.diffMode,
           playbookDir: this.scope.playbookDir,
           searchDirs: searchDirs(task.role, this.scope.playbookDir),
-          connect: async () => {
-            const conn = await this.deps.connect(delegateHost ?? host.name);
-            return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
-          },
-          facts: () => this.deps.facts(delegateHost ?? host.name),
-          fact: (reader, args) => this.deps.fact(delegateHost ?? host.name, reader, args),
+          ...reaching(delegateHost),
+          ...(perItem && { forItem: (itemVars: Record<string, unknown>) => reaching(String(renderValue(task.delegateTo, itemVars, task.location))) }),
           addSecret: (v) => this.deps.addSecret(v),
           signal: this.deps.signal,
           vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
-          invalidateFacts: () => this.deps.invalidateFacts(delegateHost ?? host.name),
-          reads: reads.forHost(delegateHost ?? host.name),
-          readsServe: delegateHost === undefined && !become && !shapesCommands(commandContext),
-          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(delegateHost ?? host.name) }),
         });
       }
     } catch (error) {
@@ -623,6 +641,9 @@ export class PlayRunner {
     if (hosts.length === 0) return;
     if (action === 'flush_handlers') await this.flushHandlers(allHosts, scope);
     else if (action === 'end_play') this.endedPlay = true;
+    else if (action === 'end_batch') this.endedBatch = true;
+    // The loader refuses end_role outside a role.
+    else if (action === 'end_role' && task.role) for (const h of hosts) this.endedRoles.set(h, (this.endedRoles.get(h) ?? new Set()).add(task.role));
     // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
     else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
     else if (action === 'end_host') for (const h of hosts) this.endedHosts.add(h);
@@ -632,8 +653,10 @@ export class PlayRunner {
     } else if (action === 'clear_host_errors') {
       // Hosts that failed earlier in this play take part again.
       for (const h of this.batch) if (!h.unreachable) h.failed = false;
-    } else if (action !== 'noop' && action !== 'refresh_inventory') {
-      // refresh_inventory: the inventory is read once per run (add_host and group_by change it in memory); inventory files a task wrote are not read again.
+    } else if (action === 'refresh_inventory') {
+      // The hosts of this play stay as they are (as in Ansible); the next plays, groups and hostvars see the new reading.
+      await this.deps.refreshInventory?.();
+    } else if (action !== 'noop') {
       throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
         location: task.location, hint: `use one of ${(await import('../modules/meta.js')).META_ACTIONS.join(', ')}`,
       });
@@ -675,8 +698,3 @@ function smallestLimit(...limits: (number | undefined)[]): number | undefined {
   return given.length ? Math.min(...given) : undefined;
 }
 
-function loopItems(loop: unknown, vars: Record<string, unknown>, location: ModuleTask['location']): unknown[] {
-  const items = typeof loop === 'string' && !loop.includes('{{') ? evaluateExpression(loop, vars, location) : renderValue(loop, vars, location);
-  if (!Array.isArray(items)) throw new SwarmplayError('EXPRESSION_ERROR', `${location.file}:${location.line}: loop must be a list, got ${items === null ? 'null' : typeof items}`, { location });
-  return items;
-}

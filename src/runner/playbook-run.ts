@@ -26,8 +26,8 @@ import { TaskLoader } from '../language/task-loader.js';
 import type { VaultKeyring } from '../vault/keyring.js';
 import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
 import { PlayRoles, applyRole, roleSearchPath } from '../language/roles.js';
-import type { Task } from '../language/playbook.js';
-import type { Inventory } from '../language/inventory.js';
+import type { Play, Task } from '../language/playbook.js';
+import { loadInventory, type Inventory } from '../language/inventory.js';
 import type { InventoryChange } from '../modules/types.js';
 import type { SourceLocation } from '../errors.js';
 
@@ -127,14 +127,14 @@ export class PlaybookRun {
 
     this.connections = new HostConnections(inventory, settings, { open: this.deps.open });
     const connections = this.connections;
-    const connect = (hostName: string): Promise<Connection> => {
+    /** The running play's remote_user and connection keywords, for hosts whose variables name neither. */
+    let playConnection: Pick<Play, 'remoteUser' | 'connection'> = {};
+    const hostConnectionVars = (hostName: string): Record<string, unknown> => {
       const host = hosts.get(hostName);
-      return connections.get(hostName, connectionVars({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }));
+      return connectionVars(withPlayConnection({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }, playConnection));
     };
-    const reconnect = (hostName: string): Promise<Connection> => {
-      const host = hosts.get(hostName);
-      return connections.reconnect(hostName, connectionVars({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }));
-    };
+    const connect = (hostName: string): Promise<Connection> => connections.get(hostName, hostConnectionVars(hostName));
+    const reconnect = (hostName: string): Promise<Connection> => connections.reconnect(hostName, hostConnectionVars(hostName));
     // Facts are data: a `{{` in a hostname or an OS name is never templated.
     const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
 
@@ -168,6 +168,11 @@ export class PlaybookRun {
           continue;
         }
         for (const h of playHosts) this.recap.touch(h.name);
+        if (play.remoteUser !== playConnection.remoteUser || play.connection !== playConnection.connection) {
+          // Another login or transport than the last play's: the hosts' connections are opened again when next used.
+          playConnection = { remoteUser: play.remoteUser, connection: play.connection };
+          await Promise.all([...hosts.keys()].map((h) => connections.drop(h)));
+        }
         const playRoles = new PlayRoles(roleSearch, play.roles, play.handlers);
         taskFiles.playRoles = playRoles;
         // Play vars stay as written: they are templated lazily, per host, when a task reads them.
@@ -222,6 +227,17 @@ export class PlaybookRun {
               for (const key of Object.keys(scope.groups)) delete scope.groups[key];
               Object.assign(scope.groups, inventory.groupsMap());
             },
+            refreshInventory: async () => {
+              inventory.refreshFrom(await loadInventory(inventory.sources, { playbookDir: inventory.playbookDir, vault }));
+              for (const name of inventory.hostNames()) {
+                const state = hosts.get(name);
+                if (!state) { hosts.set(name, new HostState(name, inventory.hostVars(name))); continue; }
+                for (const key of Object.keys(state.inventoryVars)) delete state.inventoryVars[key];
+                Object.assign(state.inventoryVars, inventory.hostVars(name));
+              }
+              for (const key of Object.keys(scope.groups)) delete scope.groups[key];
+              Object.assign(scope.groups, inventory.groupsMap());
+            },
           });
           const goOn = await runner.runBatch(batch);
           if (!goOn) {
@@ -260,6 +276,15 @@ function applyInventoryChanges(inventory: Inventory, hosts: Map<string, HostStat
  * Connection variables written as templates (`ansible_password: "{{ vault_pw }}"`,
  * a lookup) are rendered with the host's variables, as Ansible renders them.
  */
+/** A play's remote_user and connection for a host whose variables say nothing of them (its own variables win, as in Ansible). */
+function withPlayConnection(vars: Record<string, unknown>, play: Pick<Play, 'remoteUser' | 'connection'>): Record<string, unknown> {
+  const unset = (names: string[]) => names.every((n) => vars[n] === undefined || vars[n] === null || vars[n] === '');
+  const out = { ...vars };
+  if (play.remoteUser !== undefined && unset(['ansible_user', 'ansible_ssh_user'])) out.ansible_user = play.remoteUser;
+  if (play.connection !== undefined && unset(['ansible_connection'])) out.ansible_connection = play.connection === 'local' ? 'local' : 'ssh';
+  return out;
+}
+
 function connectionVars(vars: Record<string, unknown>): Record<string, unknown> {
   const out = { ...vars };
   for (const [key, value] of Object.entries(vars)) {

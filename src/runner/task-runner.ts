@@ -19,6 +19,7 @@ import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
+import { loopItems } from './loop-items.js';
 import type { HostReads } from './read-ahead.js';
 import { readFile } from 'node:fs/promises';
 import { decryptFileText } from '../vault/vaulted-value.js';
@@ -51,6 +52,8 @@ export interface TaskRunEnv {
   searchDirs?: string[];
   /** Opens (or reuses) the connection the task runs over; throws a SwarmplayError when unreachable. */
   connect(): Promise<Connection>;
+  /** `delegate_to` naming the loop variable: the host-facing parts of the env for one item's variables. */
+  forItem?(vars: Record<string, unknown>): Partial<TaskRunEnv>;
   facts(): Promise<HostFacts>;
   /** A named fact through the host's fact cache. */
   fact<Args, Value>(reader: FactReader<Args, Value>, args: Args): Promise<Value>;
@@ -315,17 +318,11 @@ async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
 export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const { task } = env;
   if (task.loop === undefined) return runSingle(env);
-  let items: unknown;
+  let items: unknown[];
   try {
-    items = typeof task.loop === 'string' && !task.loop.includes('{{')
-      ? evaluateExpression(task.loop, env.vars, task.location)
-      : renderValue(task.loop, env.vars, task.location);
+    items = loopItems(task, env.vars);
   } catch (error) {
     const msg = describeError(error);
-    return { status: 'failed', msg, result: { failed: true, changed: false, msg } };
-  }
-  if (!Array.isArray(items)) {
-    const msg = `${task.location.file}:${task.location.line}: loop must be a list, got ${items === null ? 'null' : typeof items}`;
     return { status: 'failed', msg, result: { failed: true, changed: false, msg } };
   }
   const results: Record<string, unknown>[] = [];
@@ -337,7 +334,9 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const inventory: InventoryChange[] = [];
   const steps: string[] = [];
   for (const [index, item] of items.entries()) {
-    const outcome = await runSingle({ ...env, vars: { ...env.vars, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) } });
+    // What set_fact set for an earlier item is seen by the next (`acc: "{{ acc | default([]) + [item] }}"`), as in Ansible.
+    const itemVars = { ...env.vars, ...setFacts, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
+    const outcome = await runSingle({ ...env, ...env.forItem?.(itemVars), vars: itemVars });
     if (outcome.steps) steps.push(...outcome.steps);
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);

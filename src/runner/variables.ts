@@ -11,6 +11,12 @@ import type { RoleInstance } from '../language/playbook.js';
 import { ansibleFactsOf, type HostFacts } from '../facts/host-facts.js';
 import type { HostState } from './host-state.js';
 
+/**
+ * The ansible_version roles branch on (`ansible_version.full is version('2.12', '>=')`):
+ * the ansible-core whose behaviour swarmplay follows.
+ */
+const ANSIBLE_VERSION = Object.freeze({ full: '2.16.0', major: 2, minor: 16, revision: 0, string: '2.16.0' });
+
 export interface PlayScope {
   playVars: Record<string, unknown>;
   varsFilesVars: Record<string, unknown>;
@@ -147,6 +153,7 @@ export function taskVars(
     ansible_play_batch: batch,
     ansible_play_hosts_all: scope.playHosts,
     ansible_check_mode: scope.checkMode,
+    ansible_version: ANSIBLE_VERSION,
     playbook_dir: scope.playbookDir,
     ...(scope.playName !== undefined && { ansible_play_name: scope.playName }),
   });

@@ -258,7 +258,7 @@ const BAD: BadCase[] = [
   { file: 'unknown-play-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [2, 3], says: /unknown play keyword 'taks'/, hint: /did you mean 'tasks'/i },
   { file: 'unsupported-play-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [2, 3], says: /'order' is an Ansible play keyword that swarmplay does not support/ },
   { file: 'unknown-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /unknown task keyword 'whenn'/, hint: /did you mean 'when'/i },
-  { file: 'unsupported-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /'with_dict' is an Ansible task keyword that swarmplay does not support/, hint: /dict2items/ },
+  { file: 'unsupported-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /'remote_user' is an Ansible task keyword that swarmplay does not support/, hint: /to the play/ },
   { file: 'unknown-module.yaml', code: 'UNKNOWN_MODULE', at: [5, 7], says: /unknown module 'cpoy'/, hint: /did you mean 'copy'/i },
   { file: 'unknown-module-no-suggestion.yaml', code: 'UNKNOWN_MODULE', at: [4, 7], says: /unknown module 'frobnicate_everything'/, hint: /Modules: command, copy/ },
   { file: 'two-modules.yaml', code: 'BAD_PLAYBOOK', at: [5, 7], says: /only one module.*'command' and 'shell'/, hint: /two tasks/ },
@@ -295,7 +295,7 @@ const BAD: BadCase[] = [
   { file: 'handler-without-name.yaml', code: 'BAD_PLAYBOOK', at: [4, 7], says: /a handler needs a 'name'/ },
   { file: 'bad-loop-control.yaml', code: 'UNKNOWN_KEYWORD', at: [7, 9], says: /unknown loop_control keyword 'loopvar'/, hint: /did you mean 'loop_var'/i },
   { file: 'alias-bomb.yaml', code: 'BAD_PLAYBOOK', at: [6, 11], says: /cannot read this value: .*alias/i },
-  { file: 'bad-vars.yaml', code: 'BAD_PLAYBOOK', at: [2, 9], says: /'vars' must be a mapping of variable names to values, got a list/ },
+  { file: 'bad-vars.yaml', code: 'BAD_PLAYBOOK', at: [2, 9], says: /'vars' must be a mapping of variable names to values \(or a list of such mappings\), got a list/ },
   { file: 'bad-vars-name.yaml', code: 'BAD_PLAYBOOK', at: [3, 5], says: /'my-var' is not a valid variable name/ },
 ];
 

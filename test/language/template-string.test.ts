@@ -80,6 +80,13 @@ describe('template strings', () => {
     assert.equal(renderTemplateString('x{{ nothing }}x {{ true }} {{ d }}', vars, at), "xx True {'a': 1, 'b': ['x', 'y']}");
     assert.equal(renderTemplateString(' {{ num }}', vars, at), ' 5');
   });
+  it('a folded value (one {{ }} then a newline) keeps a list or mapping, as Ansible literal_evals it; other values stay text', () => {
+    assert.deepEqual(renderTemplateString('{{ lst }}\n', vars, at), [1, 2, 3]);
+    assert.equal(renderTemplateString('{{ num }}\n', vars, at), '5\n');
+  });
+  it('a }} closing a dict literal inside the expression does not end it', () => {
+    assert.deepEqual(renderTemplateString("{{ {'a': {'b': 1}} }}", vars, at), { a: { b: 1 } });
+  });
   it('a }} inside a quoted string does not end the expression', () => {
     assert.equal(renderTemplateString("{{ '}}' }}", vars, at), '}}');
     assert.equal(renderTemplateString("a{{ '{{' }}b", vars, at), 'a{{b');
