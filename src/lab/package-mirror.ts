@@ -3,9 +3,8 @@
  * bare hosts may install (docker.io with containerd, runc and every dependency
  * the bare root lacks; chrony; ufw with the python3 it runs on, so a run can
  * meet an active firewall; gpg, which apt_key needs; tree, a small package
- * for tests; for hosts with python3, python3-docker too: the Docker SDK that
- * community.docker's modules need on the host, as an Ansible user installs it
- * beside docker.io), downloaded
+ * for tests; for hosts with python3, what Ansible's modules need on the host
+ * besides: python3-docker and python3-debian), downloaded
  * once per machine by the controller's apt-get and indexed with
  * apt-ftparchive, then served on the lab bridge by busybox's httpd. The hosts'
  * sources point at it and they reach nothing else: an air-gapped site.
@@ -30,8 +29,11 @@ import { buildCachedOnce } from './cache-build.js';
 import { portAnswers } from './sshd.js';
 
 export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'ufw', 'gpg', 'tree'];
-/** What hosts with python3 also get: community.docker's modules run on the Docker SDK for Python. */
-const PYTHON_MIRROR_PACKAGES = ['python3-docker'];
+/**
+ * What hosts with python3 also get, for Ansible's modules: community.docker's run on the Docker SDK for
+ * Python, deb822_repository (ansible-core 2.15 and later) on python3-debian.
+ */
+const PYTHON_MIRROR_PACKAGES = ['python3-docker', 'python3-debian'];
 export const MIRROR_PORT = 80;
 
 /** The packages a lab's mirror holds (with their dependencies). */
