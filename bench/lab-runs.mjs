@@ -13,11 +13,30 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORK_DIR = path.join(REPO_ROOT, 'bench', 'tmp');
 
+/** A bench's messages on stderr, prefixed with its name: `log` with the time, `fail` exits 2 (a bad option or a missing tool). */
+export function benchMessages(name) {
+  return {
+    log(message) {
+      process.stderr.write(`[${name} ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+    },
+    fail(message) {
+      process.stderr.write(`${name}: ${message}\n`);
+      process.exit(2);
+    },
+  };
+}
+
+/** --help: prints the opening comment of the script at `scriptUrl` (its import.meta.url) and exits. */
+export function printHelp(scriptUrl) {
+  process.stdout.write(readFileSync(fileURLToPath(scriptUrl), 'utf8').split('*/')[0].replace(/^#!.*\n/, '').replace(/^\/\*\*?|^ \* ?/gm, ''));
+  process.exit(0);
+}
+
 /**
  * `marker`: a string in stdout whose first arrival time (ms from the start) is returned as markerMs.
  * `lineMarker`: stdout lines holding it are returned in `markedLines` with their arrival time (ms).
  */
-export function runProcess(command, args, { env, timeoutMs = 600_000, marker, lineMarker, input } = {}) {
+export function runProcess(command, args, { env, timeoutMs = 900_000, marker, lineMarker, input } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { cwd: REPO_ROOT, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });

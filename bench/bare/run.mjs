@@ -37,6 +37,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, collectionVersions, median, runMeasured, runProcess, seconds, stats,
   summarise, swarmplayRecap, toolEnv, versionOf,
+  benchMessages, printHelp,
 } from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,8 @@ const CLI = path.join(DIST, 'cli/swarmplay.mjs');
 const PLAYBOOK = path.join(REPO_ROOT, 'playbooks', 'bootstrap.yaml');
 const ANSIBLE_PLAYBOOK = path.join(HERE, 'ansible-bare.yaml');
 const CLUSTER = ['docker01', 'docker02', 'docker03'];
+
+const { fail, log } = benchMessages('bench:bare');
 
 const { values: flags } = parseArgs({
   options: {
@@ -58,24 +61,13 @@ const { values: flags } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^#!.*\n/, '').replace(/^\/\*\*?|^ \* ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelp(import.meta.url);
 const reps = Number(flags.reps);
 if (!Number.isInteger(reps) || reps < 1 || reps > 20) fail(`--reps: a whole number from 1 to 20, got ${flags.reps}`);
 const labName = flags['lab-name'];
 const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS.md'));
 const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bare-results.json'));
 
-function fail(message) {
-  process.stderr.write(`bench:bare: ${message}\n`);
-  process.exit(2);
-}
-
-function log(message) {
-  process.stderr.write(`[bench:bare ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 /** The date and `uptime` (its load averages), as the report quotes them. */
 function moment() {

@@ -36,6 +36,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   WORK_DIR, ansibleRecap, aptInstall, collectionVersions, loadAverage, median, runMeasured, runProcess, seconds, stats,
   summarise, swarmplayRecap, toolEnv, versionOf,
+  benchMessages, printHelp,
 } from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,8 @@ const CLI = path.join(DIST, 'cli/swarmplay.mjs');
 const SECTION_TITLE = '## No-change bootstrap on the 3-node docker lab';
 const PLAYBOOK = path.join(REPO_ROOT, 'playbooks', 'bootstrap.yaml');
 const ANSIBLE_PLAYBOOK = path.join(HERE, 'ansible-bootstrap.yaml');
+
+const { fail, log } = benchMessages('bench:bootstrap');
 
 const { values: flags } = parseArgs({
   options: {
@@ -61,24 +64,13 @@ const { values: flags } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?|^ \* ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelp(import.meta.url);
 const reps = Number(flags.reps);
 if (!Number.isInteger(reps) || reps < 1 || reps > 50) fail(`--reps: a whole number from 1 to 50, got ${flags.reps}`);
 const labName = flags['lab-name'];
 const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS-bootstrap.md'));
 const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bootstrap-results.json'));
 
-function fail(message) {
-  process.stderr.write(`bench:bootstrap: ${message}\n`);
-  process.exit(2);
-}
-
-function log(message) {
-  process.stderr.write(`[bench:bootstrap ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 // ---------------------------------------------------------------- processes
 
