@@ -35,9 +35,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
-  REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, collectionVersions, median, runMeasured, runProcess, seconds, stats,
-  summarise, swarmplayRecap, toolEnv, versionOf,
-  benchMessages, printHelp,
+  REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, benchMessages, collectionVersions, printHelp, runMeasured, runProcess,
+  seconds, stats, summarise, swarmplayRecap, toolEnv, versionOf,
 } from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -35,8 +35,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   WORK_DIR, ansibleRecap, aptInstall, collectionVersions, loadAverage, median, runMeasured, runProcess, seconds, stats,
-  summarise, swarmplayRecap, toolEnv, versionOf,
-  benchMessages, printHelp,
+  summarise, swarmplayRecap, toolEnv, versionOf, benchMessages, printHelp,
 } from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
