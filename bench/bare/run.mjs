@@ -24,6 +24,7 @@
  * on with the controller key it installs, as bootstrap.yaml does.
  *
  * Usage: node bench/bare/run.mjs [--reps N] [--lab-name NAME] [--subnet CIDR] [--out FILE] [--json FILE] [--keep-lab]
+ *        [--report-only bench/tmp/bare-results.json]   (RESULTS.md again from saved figures)
  * Needs root (the lab) and a built tree (npm run build). Installs Debian's
  * ansible, sshpass and time with apt-get when they are missing.
  */
@@ -57,6 +58,8 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     json: { type: 'string' },
     'keep-lab': { type: 'boolean', default: false },
+    /** Render RESULTS.md again from the raw figures of an earlier run. */
+    'report-only': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -226,9 +229,10 @@ function renderReport(bench) {
   if (unsettled.length) lines.push(`Tasks that changed in a no-change run: ${unsettled.join('; ')}.`, '');
   lines.push(bench.sameSwarm
     ? 'Both swarms read from outside (OpenSSH: hostname, dpkg-query, docker node ls and inspect, docker ps, docker images, docker info) are the same, the first manager\'s address aside:'
-    : '**The two swarms read from outside differ** (see bench/tmp/bare-results.json):');
-  lines.push('', '```', JSON.stringify(bench.swarms.swarmplay, null, 1), '```', '');
-  if (!bench.sameSwarm) lines.push('Ansible\'s:', '', '```', JSON.stringify(bench.swarms.ansible, null, 1), '```', '');
+    : 'Both swarms read from outside (OpenSSH: hostname, dpkg-query, docker node ls and inspect, docker ps, docker images, docker info), the first manager\'s address aside, '
+      + `differ only in the lines below (swarmplay's first, then Ansible's):`);
+  if (!bench.sameSwarm) lines.push('', ...swarmDifferences(bench.swarms).map((line) => `- ${line}`));
+  lines.push('', 'swarmplay\'s swarm:', '', '```', ...Object.entries(bench.swarms.swarmplay.hosts).map(([name, text]) => `# ${name}\n${text}`), '# docker node ls, docker node inspect (role, labels) on docker01', bench.swarms.swarmplay.nodes, '```', '');
   lines.push(
     'How it is measured, and what differs:',
     '- One lab, six hosts, both tools on the same machine in one run: the first runs one after the other (swarmplay first), then the no-change runs alternating which tool goes first. '
@@ -238,14 +242,34 @@ function renderReport(bench) {
     '- The Ansible playbook (bench/bare/ansible-bare.yaml, its header lists the differences) installs python3-docker beside docker.io: community.docker\'s swarm modules need the Docker SDK on the host. '
       + 'It then imports bench/bootstrap/ansible-bootstrap.yaml, the walkthrough\'s plays with community.docker, community.crypto and ansible.posix.',
     '- swarmplay\'s first play gathers facts and compares the hosts\' clocks and names; Ansible\'s gathers none and checks neither.',
+    '- The registry container: swarmplay runs `docker run -p 5000:5000`, which docker binds on IPv4 and IPv6 (`0.0.0.0:5000`, `:::5000`); '
+      + 'community.docker\'s docker_container normalises `5000:5000` to host address 0.0.0.0, which binds IPv4 only. Both answer on the lab\'s (IPv4) addresses.',
     '',
   );
   return lines.join('\n');
 }
 
+/** The lines of the two swarms' readings that differ, host by host: `host: swarmplay's line | Ansible's line`. */
+function swarmDifferences({ swarmplay, ansible }) {
+  const differences = [];
+  const compare = (where, ours, theirs) => {
+    const a = ours.split('\n');
+    const b = theirs.split('\n');
+    for (let i = 0; i < Math.max(a.length, b.length); i += 1) if (a[i] !== b[i]) differences.push(`${where}: \`${a[i] ?? ''}\` | \`${b[i] ?? ''}\``);
+  };
+  for (const name of Object.keys(swarmplay.hosts)) compare(name, swarmplay.hosts[name], ansible.hosts[name] ?? '');
+  compare('nodes', swarmplay.nodes, ansible.nodes);
+  return differences;
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
+  if (flags['report-only']) {
+    writeFileSync(outFile, renderReport(JSON.parse(readFileSync(flags['report-only'], 'utf8'))));
+    log(`wrote ${path.relative(REPO_ROOT, outFile)}`);
+    return;
+  }
   if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
   if (!existsSync(path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs'))) fail('dist/cli/swarmplay.mjs is missing: build first (npm run build)');
   ensureTools();
