@@ -70,7 +70,6 @@ const labName = flags['lab-name'];
 const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS.md'));
 const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bare-results.json'));
 
-
 /** The date and `uptime` (its load averages), as the report quotes them. */
 function moment() {
   return { at: new Date().toISOString(), uptime: (spawnSync('uptime', { encoding: 'utf8' }).stdout ?? '').trim() };
