@@ -23,12 +23,13 @@
  *        [--report-only RESULTS.json]   (render RESULTS.md again from saved figures)
  * Needs root (the lab), a built tree (tsc -p .), ansible-core, openssh-client, time.
  */
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runMeasured, runProcess, toolEnv } from './lab-runs.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -92,46 +93,6 @@ function log(message) {
 }
 
 // ---------------------------------------------------------------- processes
-
-/** Runs a program; resolves with its exit code, output and wall time (ms). Never rejects on a non-zero exit. */
-function runProcess(command, args, { env, input, timeoutMs = 900_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: REPO_ROOT, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const stdout = [];
-    const stderr = [];
-    child.stdout.on('data', (chunk) => stdout.push(chunk));
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    if (input !== undefined) child.stdin.end(input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? (signal ? 128 : -1),
-        stdout: Buffer.concat(stdout).toString(),
-        stderr: Buffer.concat(stderr).toString(),
-        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
-      });
-    });
-  });
-}
-
-/** Runs under /usr/bin/time: adds cpuSeconds (user + system of the whole waited tree) and peakRssMb (largest process). */
-async function runMeasured(command, args, options) {
-  const usageFile = path.join(WORK_DIR, `usage-${process.pid}.txt`);
-  rmSync(usageFile, { force: true });
-  const result = await runProcess('/usr/bin/time', ['-f', '%U %S %M', '-o', usageFile, command, ...args], options);
-  const lines = existsSync(usageFile) ? readFileSync(usageFile, 'utf8').trim().split('\n') : [];
-  const [user, system, maxRssKb] = (lines.at(-1) ?? '').split(' ').map(Number);
-  return { ...result, cpuSeconds: user + system, peakRssMb: maxRssKb / 1024 };
-}
-
-function toolEnv(extra = {}) {
-  const env = { ...process.env, CI: 'true', ...extra };
-  delete env.SSH_AUTH_SOCK; // every tool uses the bench key only, never an agent
-  return env;
-}
 
 // ---------------------------------------------------------------- lab
 

@@ -26,23 +26,28 @@
  * Needs root (the lab), a built tree (npx tsc -p .). Installs Debian's ansible
  * and python3-docker with apt-get when they are missing.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import {
+  WORK_DIR, ansibleRecap, aptInstall, collectionVersions, loadAverage, median, runMeasured, runProcess, seconds, stats,
+  summarise, swarmplayRecap, toolEnv, versionOf, benchMessages, printHelp,
+} from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..', '..');
-const WORK_DIR = path.join(REPO_ROOT, 'bench', 'tmp');
 /** A copy of dist/ taken at the start: other work may rebuild dist/ during the bench. */
 const DIST = path.join(WORK_DIR, 'bootstrap-dist');
 const CLI = path.join(DIST, 'cli/swarmplay.mjs');
 const SECTION_TITLE = '## No-change bootstrap on the 3-node docker lab';
 const PLAYBOOK = path.join(REPO_ROOT, 'playbooks', 'bootstrap.yaml');
 const ANSIBLE_PLAYBOOK = path.join(HERE, 'ansible-bootstrap.yaml');
+
+const { fail, log } = benchMessages('bench:bootstrap');
 
 const { values: flags } = parseArgs({
   options: {
@@ -58,133 +63,46 @@ const { values: flags } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (flags.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?|^ \* ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelp(import.meta.url);
 const reps = Number(flags.reps);
 if (!Number.isInteger(reps) || reps < 1 || reps > 50) fail(`--reps: a whole number from 1 to 50, got ${flags.reps}`);
 const labName = flags['lab-name'];
 const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS-bootstrap.md'));
 const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bootstrap-results.json'));
 
-function fail(message) {
-  process.stderr.write(`bench:bootstrap: ${message}\n`);
-  process.exit(2);
-}
-
-function log(message) {
-  process.stderr.write(`[bench:bootstrap ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 // ---------------------------------------------------------------- processes
 
-/**
- * `marker`: a string in stdout whose first arrival time (ms from the start) is returned as markerMs.
- * `lineMarker`: stdout lines holding it are returned in `markedLines` with their arrival time (ms).
- */
-function runProcess(command, args, { env, timeoutMs = 600_000, marker, lineMarker, input } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: REPO_ROOT, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    if (input !== undefined) child.stdin.end(input);
-    const stdout = [];
-    const stderr = [];
-    const markedLines = [];
-    let partial = '';
-    let markerMs;
-    child.stdout.on('data', (chunk) => {
-      stdout.push(chunk);
-      const now = Number(process.hrtime.bigint() - started) / 1e6;
-      if (marker && markerMs === undefined && chunk.includes(marker)) markerMs = now;
-      if (lineMarker) {
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop();
-        for (const line of lines) if (line.includes(lineMarker)) markedLines.push({ atMs: now, line });
-      }
-    });
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? (signal ? 128 : -1),
-        stdout: Buffer.concat(stdout).toString(),
-        stderr: Buffer.concat(stderr).toString(),
-        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
-        markerMs,
-        markedLines,
-      });
-    });
-  });
-}
-
-/** Under /usr/bin/time: adds cpuSeconds (user + system of the waited tree) and peakRssMb (largest process). */
-async function runMeasured(command, args, options) {
-  const usageFile = path.join(WORK_DIR, `bootstrap-usage-${process.pid}.txt`);
-  rmSync(usageFile, { force: true });
-  const result = await runProcess('/usr/bin/time', ['-f', '%U %S %M', '-o', usageFile, command, ...args], options);
-  const lines = existsSync(usageFile) ? readFileSync(usageFile, 'utf8').trim().split('\n') : [];
-  const [user, system, maxRssKb] = (lines.at(-1) ?? '').split(' ').map(Number);
-  return { ...result, cpuSeconds: user + system, peakRssMb: maxRssKb / 1024 };
-}
-
-function toolEnv(extra = {}) {
-  const env = { ...process.env, CI: 'true', ...extra };
-  delete env.SSH_AUTH_SOCK; // key auth with the controller key only, never an agent
-  return env;
-}
-
 // ---------------------------------------------------------------- set-up
-
-function aptInstall(packages, why) {
-  log(`apt-get install ${packages.join(' ')} (${why})`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
-  if (result.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    result = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
-  }
-  if (result.status !== 0) fail(`apt-get install ${packages.join(' ')} failed`);
-}
 
 /** Debian's ansible (not ansible-core alone) ships community.docker; its modules need the docker SDK under /usr/bin/python3. */
 function ensureAnsible() {
   const collections = spawnSync('ansible-galaxy', ['collection', 'list'], { encoding: 'utf8' });
   const missing = ['community.docker', 'community.crypto', 'ansible.posix'].filter((name) => !(collections.stdout ?? '').includes(name));
-  if (collections.status !== 0 || missing.length) aptInstall(['ansible'], `for ${missing.join(', ') || 'ansible-playbook'}`);
+  if (collections.status !== 0 || missing.length) aptInstall(['ansible'], `for ${missing.join(', ') || 'ansible-playbook'}`, log);
   // The lab hosts share this machine's /usr: the SDK installed here is theirs too.
   if (spawnSync('/usr/bin/python3', ['-c', 'import docker'], { stdio: 'ignore' }).status !== 0) {
-    aptInstall(['python3-docker'], 'the Docker SDK for Python, which community.docker needs on the hosts');
+    aptInstall(['python3-docker'], 'the Docker SDK for Python, which community.docker needs on the hosts', log);
   }
-  if (!existsSync('/usr/bin/time')) aptInstall(['time'], 'CPU seconds and peak RSS of each run');
-}
-
-function versionOf(command, args) {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  return (result.stdout || result.stderr || '').trim().split('\n')[0] ?? 'unknown';
+  if (!existsSync('/usr/bin/time')) aptInstall(['time'], 'CPU seconds and peak RSS of each run', log);
 }
 
 function machineFacts() {
-  const collections = spawnSync('ansible-galaxy', ['collection', 'list'], { encoding: 'utf8' }).stdout ?? '';
-  const collection = (name) => new RegExp(`^${name.replace('.', '\\.')}\\s+(\\S+)`, 'm').exec(collections)?.[1] ?? 'missing';
+  const versions = collectionVersions(['community.docker', 'community.crypto', 'ansible.posix']);
   return {
     date: new Date().toISOString(),
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
     kernel: os.release(),
     node: process.version,
     ansible: versionOf('ansible-playbook', ['--version']),
-    communityDocker: collection('community.docker'),
-    communityCrypto: collection('community.crypto'),
-    ansiblePosix: collection('ansible.posix'),
+    communityDocker: versions['community.docker'],
+    communityCrypto: versions['community.crypto'],
+    ansiblePosix: versions['ansible.posix'],
     dockerSdk: versionOf('/usr/bin/python3', ['-c', 'import docker; print(docker.__version__)']),
     dockerd: versionOf('dockerd', ['--version']),
     swarmplayCommit: versionOf('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']),
   };
 }
-
-const loadAverage = () => os.loadavg().map((value) => value.toFixed(2)).join(' ');
 
 /** Ansible's own inventory beside the lab's (so host_vars/ applies): same groups and addresses, key auth. */
 function writeAnsibleInventory(labInventory, file) {
@@ -201,43 +119,6 @@ function writeAnsibleInventory(labInventory, file) {
 }
 
 // ---------------------------------------------------------------- the runs
-
-function swarmplayRecap(stdout) {
-  const events = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
-  const recap = events.find((event) => event.event === 'recap')?.hosts ?? {};
-  const changedTasks = events.filter((event) => event.event === 'host_result' && event.status === 'changed').map((event) => `${event.host}: ${event.task}`);
-  return { hosts: recap, changedTasks, taskStarts: events.filter((event) => event.event === 'task_start').length };
-}
-
-function ansibleRecap(stdout) {
-  const hosts = {};
-  for (const match of stdout.matchAll(/^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
-    hosts[match[1]] = { ok: Number(match[2]), changed: Number(match[3]), unreachable: Number(match[4]), failed: Number(match[5]) };
-  }
-  const changedTasks = [];
-  let task = '';
-  let taskStarts = 0;
-  for (const line of stdout.split('\n')) {
-    const heading = /^TASK \[(.*)\]/.exec(line) ?? /^RUNNING HANDLER \[(.*)\]/.exec(line);
-    if (heading) {
-      task = heading[1];
-      taskStarts += 1;
-    }
-    const changed = /^changed: \[([^\]]+)\]/.exec(line);
-    if (changed) changedTasks.push(`${changed[1]}: ${task}`);
-  }
-  return { hosts, changedTasks, taskStarts };
-}
-
-function summarise(tool, label, result, recap, hostCount) {
-  const entries = Object.values(recap.hosts);
-  const changed = entries.reduce((sum, counts) => sum + counts.changed, 0);
-  const broken = result.code !== 0 || entries.length !== hostCount || entries.some((counts) => counts.failed || counts.unreachable);
-  if (broken) {
-    throw new Error(`${tool} ${label}: exit ${result.code}, recap ${JSON.stringify(recap.hosts)}\n${result.stderr.slice(-3000)}\n${result.stdout.slice(-3000)}`);
-  }
-  return { wallMs: result.wallMs, firstTaskMs: result.markerMs, cpuSeconds: result.cpuSeconds, peakRssMb: result.peakRssMb, changed, changedTasks: recap.changedTasks, taskStarts: recap.taskStarts, ok: entries.reduce((sum, c) => sum + c.ok, 0) };
-}
 
 /** ssh as the floors of bench/floors/ run it: the controller key, no agent, no host key prompt. */
 function sshArgs(key, address) {
@@ -369,21 +250,6 @@ function traceSummary(traceFile) {
 }
 
 // ---------------------------------------------------------------- report
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
-
-function stats(samples) {
-  const walls = samples.map((s) => s.wallMs);
-  return {
-    medianMs: median(walls), minMs: Math.min(...walls), maxMs: Math.max(...walls),
-    cpuSeconds: median(samples.map((s) => s.cpuSeconds)), peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
-  };
-}
 
 function renderSection(bench) {
   const sp = stats(bench.samples.swarmplay);

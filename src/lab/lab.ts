@@ -31,7 +31,7 @@ import { sshAnswers, spawnHost, waitForSshd } from './sshd.js';
 import { labDir, labRoot, readLabState, removeLabDir, writeLabState, type LabHostState, type LabKind, type LabState } from './state.js';
 import { ensureBareRoot, labCacheDir } from './bare-root.js';
 import { bareHostKey, bareHostPaths, prepareBareHost, spawnBareHost } from './bare-host.js';
-import { ensureMirror, serveMirror } from './package-mirror.js';
+import { ensureMirror, mirrorPackages, serveMirror } from './package-mirror.js';
 import { labImageArchive } from './images.js';
 
 export { DEFAULT_LAB } from './defaults.js';
@@ -216,7 +216,7 @@ function writeBareKnownHosts(state: LabState): void {
 async function upBareHosts(state: LabState, settings: LabSettings, timings: Record<string, number>, progress: (message: string) => void): Promise<void> {
   const root = await timed(timings, 'rootfs', () => ensureBareRoot({ withPython: settings.withPython }, progress));
   if (root.builtMs > 0) progress(`bare root built in ${(root.builtMs / 1000).toFixed(1)} s (cached for later labs)`);
-  const mirror = await timed(timings, 'mirror', () => ensureMirror(root.path, progress));
+  const mirror = await timed(timings, 'mirror', () => ensureMirror(root.path, mirrorPackages({ withPython: settings.withPython }), progress));
   if (mirror.builtMs > 0) progress(`package mirror built in ${(mirror.builtMs / 1000).toFixed(1)} s: ${mirror.packages} packages (cached for later labs)`);
   const imageArchive = await timed(timings, 'imageArchive', () => labImageArchive(path.join(labCacheDir(), 'images')));
   const log = path.join(state.dir, 'mirror.log');

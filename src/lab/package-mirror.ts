@@ -3,7 +3,8 @@
  * bare hosts may install (docker.io with containerd, runc and every dependency
  * the bare root lacks; chrony; ufw with the python3 it runs on, so a run can
  * meet an active firewall; gpg, which apt_key needs; tree, a small package
- * for tests), downloaded
+ * for tests; for hosts with python3, what Ansible's modules need on the host
+ * besides: python3-docker, python3-debian, gpg-agent), downloaded
  * once per machine by the controller's apt-get and indexed with
  * apt-ftparchive, then served on the lab bridge by busybox's httpd. The hosts'
  * sources point at it and they reach nothing else: an air-gapped site.
@@ -14,23 +15,35 @@
  * touched (nor locked).
  *
  * Cache: <cache>/mirror/<key>, the key hashing the package list and the bare
- * root's recipe: either one changing builds a new mirror.
+ * root's recipe: either one changing builds a new mirror. (python3-apt, which
+ * Ansible's apt modules need, is in the python root itself: see bare-root.ts.)
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SwarmplayError } from '../errors.js';
-import { DEBIAN_SOURCES, labCacheDir } from './bare-root.js';
+import { DEBIAN_SOURCES, labCacheDir, type BareRootOptions } from './bare-root.js';
 import { runLocal } from './local-command.js';
 import { buildCachedOnce } from './cache-build.js';
 import { portAnswers } from './sshd.js';
 
 export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'ufw', 'gpg', 'tree'];
+/**
+ * What hosts with python3 also get, for Ansible's modules: community.docker's run on the Docker SDK for
+ * Python, deb822_repository (ansible-core 2.15 and later) on python3-debian, apt_key on apt-key, whose
+ * gpg --import needs gpg-agent (swarmplay's apt_key needs gpg alone).
+ */
+const PYTHON_MIRROR_PACKAGES = ['python3-docker', 'python3-debian', 'gpg-agent'];
 export const MIRROR_PORT = 80;
 
-export function mirrorPath(root: string): string {
-  const key = createHash('sha256').update(JSON.stringify({ packages: MIRROR_PACKAGES, root, layout: 1 })).digest('hex').slice(0, 12);
+/** The packages a lab's mirror holds (with their dependencies). */
+export function mirrorPackages(options: BareRootOptions): string[] {
+  return options.withPython ? [...MIRROR_PACKAGES, ...PYTHON_MIRROR_PACKAGES] : MIRROR_PACKAGES;
+}
+
+export function mirrorPath(root: string, packages: readonly string[]): string {
+  const key = createHash('sha256').update(JSON.stringify({ packages, root, layout: 1 })).digest('hex').slice(0, 12);
   return path.join(labCacheDir(), 'mirror', key);
 }
 
@@ -63,9 +76,9 @@ export interface MirrorResult {
   packages: number;
 }
 
-/** The cached mirror, built when missing for the bare root `root` (its dpkg status decides what is missing). */
-export async function ensureMirror(root: string, onProgress: (message: string) => void = () => {}): Promise<MirrorResult> {
-  const target = mirrorPath(root);
+/** The cached mirror of `packages`, built when missing for the bare root `root` (its dpkg status decides what is missing). */
+export async function ensureMirror(root: string, packages: readonly string[], onProgress: (message: string) => void = () => {}): Promise<MirrorResult> {
+  const target = mirrorPath(root, packages);
   if (existsSync(target)) return { path: target, builtMs: 0, packages: readdirSync(path.join(target, 'debian', 'pool')).length };
   for (const tool of ['/usr/bin/apt-get', '/usr/bin/apt-ftparchive']) {
     if (!existsSync(tool)) {
@@ -73,10 +86,10 @@ export async function ensureMirror(root: string, onProgress: (message: string) =
     }
   }
   const started = Date.now();
-  let packages = 0;
+  let count = 0;
   mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
   const { built } = await buildCachedOnce(target, async (building) => {
-    onProgress(`downloading ${MIRROR_PACKAGES.join(', ')} and their dependencies for the lab's package mirror, once for this machine: ${target}`);
+    onProgress(`downloading ${packages.join(', ')} and their dependencies for the lab's package mirror, once for this machine: ${target}`);
     const work = path.join(building, 'apt');
     const repo = path.join(building, 'debian');
     const pool = path.join(repo, 'pool');
@@ -85,20 +98,20 @@ export async function ensureMirror(root: string, onProgress: (message: string) =
     const options = aptOptions(work, path.join(root, 'var/lib/dpkg/status'));
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     await runLocal('apt-get', [...options, '-qq', 'update'], { env });
-    await runLocal('apt-get', [...options, '-qq', '-y', 'install', ...MIRROR_PACKAGES], { env });
+    await runLocal('apt-get', [...options, '-qq', '-y', 'install', ...packages], { env });
     mkdirSync(pool, { recursive: true });
     const archives = path.join(work, 'cache', 'archives');
     const debs = readdirSync(archives).filter((file) => file.endsWith('.deb'));
     for (const deb of debs) renameSync(path.join(archives, deb), path.join(pool, deb));
-    packages = debs.length;
+    count = debs.length;
     const index = await runLocal('apt-ftparchive', ['packages', 'pool'], { env, cwd: repo });
     writeFileSync(path.join(repo, 'Packages'), index.stdout);
     const release = await runLocal('apt-ftparchive', ['-o', 'APT::FTPArchive::Release::Origin=swarmplay-lab', 'release', '.'], { env, cwd: repo });
     writeFileSync(path.join(repo, 'Release'), release.stdout);
     rmSync(work, { recursive: true, force: true });
   }, () => onProgress(`waiting for another lab that is building the package mirror ${target}`));
-  if (!built) packages = readdirSync(path.join(target, 'debian', 'pool')).length;
-  return { path: target, builtMs: built ? Date.now() - started : 0, packages };
+  if (!built) count = readdirSync(path.join(target, 'debian', 'pool')).length;
+  return { path: target, builtMs: built ? Date.now() - started : 0, packages: count };
 }
 
 export interface MirrorProcess {

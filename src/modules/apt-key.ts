@@ -10,6 +10,12 @@
  * key; keyserver receives it by id. state absent removes the keyring file
  * holding the id (or the key from a shared keyring with gpg --delete-keys).
  * Prefer deb822_repository's signed_by or a keyring in /etc/apt/keyrings.
+ * Kept different from Ansible on purpose (compared with ansible-core 2.14 in
+ * test/e2e/apt-sources-ansible.test.ts): Ansible's apt-key imports the key
+ * into an empty keyring file with gpg, which writes a GnuPG keyring (the key
+ * plus gpg's trust packets) and leaves an empty KEYRING~ beside it; here the
+ * keyring is the key dearmored, nothing beside it. Same key and fingerprint,
+ * same mode 0644, apt reads both, and each tool finds the other's key there.
  */
 import { z } from 'zod';
 import { defineModule, type Plan, type Step } from './types.js';

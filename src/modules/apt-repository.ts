@@ -112,9 +112,11 @@ export const aptRepository = defineModule({
     }
     if (args.updateCache) {
       steps.push({
-        kind: 'command', description: 'refresh the package lists', command: `DEBIAN_FRONTEND=noninteractive ${quoteArgs(['apt-get', '-q', '-o', 'DPkg::Lock::Timeout=60', 'update'])}`,
-        display: 'apt-get update', failMessage: 'Failed to update apt cache', failOutputLines: 8,
-        retry: { whileOutputMatches: 'Temporary failure|Could not connect|Could not get lock', attempts: args.update_cache_retries, delayMs: 2000 },
+        // --error-on=any: a source apt cannot fetch fails the task, as Ansible's cache.update() does
+        // (compared in test/e2e/apt-sources-ansible.test.ts); plain apt-get update only warns.
+        kind: 'command', description: 'refresh the package lists', command: `DEBIAN_FRONTEND=noninteractive ${quoteArgs(['apt-get', '-q', '-o', 'DPkg::Lock::Timeout=60', 'update', '--error-on=any'])}`,
+        display: 'apt-get update --error-on=any', failMessage: 'Failed to update apt cache', failOutputLines: 8,
+        retry: { whileOutputMatches: 'Temporary failure|Could not connect|Failed to fetch|Could not get lock', attempts: args.update_cache_retries, delayMs: 2000 },
       });
     }
     return { steps, diffs, result };
