@@ -1,0 +1,38 @@
+/**
+ * `raw`: sends the command line to the host's shell as written, as Ansible's
+ * raw does (no Python there either way: that is what raw is for in Ansible).
+ * `executable` runs it as `EXECUTABLE -c TEXT`. Its effect cannot be
+ * predicted, so check mode skips it and a run reports changed; a non-zero exit
+ * fails the task. stdout and stderr come back as the host printed them
+ * (Ansible's raw does not strip trailing newlines either).
+ */
+import { z } from 'zod';
+import { defineModule } from './types.js';
+import { quoteArgs } from '../transport/shell-quote.js';
+import { finishCommandRun, planCommandRun } from './command.js';
+
+const rawArgs = z
+  .object({
+    _raw: z.string().min(1, 'no command given: write it free form (raw: uptime)'),
+    executable: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const raw = defineModule({
+  name: 'raw',
+  schema: rawArgs,
+  freeFormArg: '_raw',
+  async plan(ctx, args) {
+    const text = args._raw;
+    return planCommandRun(ctx, {
+      commandLine: args.executable === undefined ? text : quoteArgs([args.executable, '-c', text]),
+      reported: text,
+      display: text,
+      stdinAddNewline: false,
+    });
+  },
+  finish(args, outcomes) {
+    const { cmd: _cmd, ...result } = finishCommandRun(args._raw, false, outcomes.all);
+    return result;
+  },
+});

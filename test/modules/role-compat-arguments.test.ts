@@ -1,0 +1,54 @@
+/**
+ * What public Ansible roles write, through the real loader and module
+ * registry: the modules and collection names they use load, a module of a
+ * collection that has no such module is refused, and a module swarmplay does
+ * not have stops at its line with the nearest way to do the same.
+ */
+import assert from 'node:assert/strict';
+import type { ModuleTask } from '../../src/language/playbook.js';
+import { findModule } from '../../src/modules/index.js';
+import { taskSnippets } from '../support/task-snippets.js';
+
+const { load, loadError } = taskSnippets('role-compat');
+
+describe('modules public roles use: names and arguments', () => {
+  it('loads them by their short and full names', async () => {
+    const playbook = await load([
+      '    - ansible.builtin.raw: mkdir -p /tmp/x && chmod 1777 /tmp/x',
+      '    - raw: { _raw: uptime, executable: /bin/bash }',
+      '    - ansible.builtin.getent: { database: group, key: docker, split: ":" }',
+      '    - getent: { database: passwd, key: root, fail_key: no }',
+      '    - ansible.builtin.pip: { name: [docker, "urllib3<2"], state: present, extra_args: --upgrade, virtualenv: /opt/v, virtualenv_command: python3 -m venv }',
+      '    - pip: { name: docker-compose, version: 1.29.2 }',
+      '    - ansible.builtin.ufw: { rule: allow, port: 2377, proto: tcp }',
+      '    - ansible.legacy.sysctl: { name: vm.swappiness, value: 10 }',
+      '',
+    ].join('\n'));
+    const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl']);
+  });
+
+  const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
+    { name: 'a collection that has no such module', task: '    - community.general.copy: { src: a, dest: /b }', code: 'UNKNOWN_MODULE',
+      says: /'community.general.copy' is no module of that collection/, hint: /did you mean 'copy'/i },
+    { name: 'synchronize', task: '    - ansible.posix.synchronize: { src: a/, dest: /srv/a }', code: 'UNKNOWN_MODULE',
+      says: /'ansible.posix.synchronize' is an Ansible module swarmplay does not have/, hint: /copy .*rsync/ },
+    { name: 'any other collection module', task: '    - community.mysql.mysql_db: { name: app }', code: 'UNKNOWN_MODULE',
+      says: /is an Ansible module swarmplay does not have/, hint: /command or shell/ },
+    { name: 'pip: name and requirements', task: '    - pip: { name: docker, requirements: /r.txt }', code: 'BAD_ARGUMENT',
+      says: /mutually exclusive: name\|requirements/, hint: /./ },
+    { name: 'pip: a state it does not know', task: '    - pip: { name: docker, state: installed }', code: 'BAD_ARGUMENT',
+      says: /must be one of "present", "absent", "latest", "forcereinstall"/, hint: /./ },
+    { name: 'getent: no database', task: '    - getent: { key: root }', code: 'BAD_ARGUMENT', says: /database/, hint: /./ },
+  ];
+
+  for (const bad of REFUSED) {
+    it(`${bad.name}: refused at the task's line`, async () => {
+      const error = await loadError(`${bad.task}\n`);
+      assert.equal(error.code, bad.code, error.message);
+      assert.equal(error.location?.line, 3, `${error.message} at line ${error.location?.line}`);
+      assert.match(error.message, bad.says);
+      assert.match(error.hint ?? '', bad.hint);
+    });
+  }
+});
