@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
+import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape, validateArg } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
 import { planFileContent } from './file-content.js';
 import { insertionIndex, joinLines, patternArg, splitLines } from './lineinfile.js';
@@ -32,6 +32,7 @@ const blockinfileArgs = z
     firstmatch: booleanArg.default(false),
     create: booleanArg.default(false),
     backup: booleanArg.default(false),
+    validate: validateArg.optional(),
     mode: modeSchema.optional(),
     owner: accountArg.optional(),
     group: accountArg.optional(),
@@ -105,6 +106,7 @@ export const blockinfile = defineModule({
       owner: args.owner,
       group: args.group,
       backup: args.backup,
+      validate: args.validate,
     });
     return { ...plan, result: { path: args.path } };
   },

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
-import { accountArg, booleanArg } from './argument-types.js';
+import { accountArg, booleanArg, validateArg } from './argument-types.js';
 import { formatMode, modeSchema } from './file-mode.js';
 import { planFileContent } from './file-content.js';
 
@@ -27,6 +27,7 @@ const copyArgs = z
     owner: accountArg.optional(),
     group: accountArg.optional(),
     backup: booleanArg.default(false),
+    validate: validateArg.optional(),
     force: booleanArg.default(true),
   })
   .strict()
@@ -115,6 +116,7 @@ export const copy = defineModule({
       owner: args.owner,
       group: args.group,
       backup: args.backup,
+      validate: args.validate,
       force: args.force,
     });
     return {

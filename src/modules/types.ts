@@ -112,6 +112,8 @@ export interface WriteStep extends StepBase {
   owner?: string;
   group?: string;
   backup?: boolean;
+  /** A command that must accept the new file before it replaces the old one (`%s` is its path). */
+  validate?: string;
 }
 
 /**

@@ -22,10 +22,12 @@ describe('modules public roles use: names and arguments', () => {
       '    - pip: { name: docker-compose, version: 1.29.2 }',
       '    - ansible.builtin.ufw: { rule: allow, port: 2377, proto: tcp }',
       '    - ansible.legacy.sysctl: { name: vm.swappiness, value: 10 }',
+      '    - lineinfile: { dest: /etc/sudoers, regexp: "^deploy", line: "deploy ALL=(ALL) NOPASSWD: ALL", validate: "visudo -cf %s" }',
+      '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
       '',
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
-    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl']);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'template']);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
@@ -39,6 +41,8 @@ describe('modules public roles use: names and arguments', () => {
       says: /mutually exclusive: name\|requirements/, hint: /./ },
     { name: 'pip: a state it does not know', task: '    - pip: { name: docker, state: installed }', code: 'BAD_ARGUMENT',
       says: /must be one of "present", "absent", "latest", "forcereinstall"/, hint: /./ },
+    { name: 'validate without %s', task: '    - copy: { content: x, dest: /etc/sudoers.d/x, validate: visudo -c }', code: 'BAD_ARGUMENT',
+      says: /validate must contain %s/, hint: /./ },
     { name: 'getent: no database', task: '    - getent: { key: root }', code: 'BAD_ARGUMENT', says: /database/, hint: /./ },
   ];
 
