@@ -28,7 +28,12 @@ export const runArgumentsShape = {
   stdin: z.string().optional(),
   stdin_add_newline: booleanArg.default(true),
   strip_empty_ends: booleanArg.default(true),
+  // Ansible 2.14 dropped it; older roles still write `args: {warn: false}`.
+  warn: booleanArg.optional(),
 };
+
+/** Said when a task gives `warn`, which changes nothing. */
+export const WARN_IGNORED = "'warn' is ignored: Ansible 2.14 removed it from command and shell, and it never changed what runs; delete it";
 
 /** Options that may be written as key=value words inside the free form. */
 const INLINE_OPTIONS = ['chdir', 'creates', 'removes'] as const;
@@ -177,7 +182,7 @@ export const command = defineModule({
   async plan(ctx, args) {
     const { words, options } = commandWords(args);
     if (words.length === 0) return { steps: [], failed: 'no command given: the command line is empty' };
-    return planCommandRun(ctx, {
+    const plan = await planCommandRun(ctx, {
       commandLine: quoteCommandLine(words),
       reported: words,
       display: words.join(' '),
@@ -187,6 +192,7 @@ export const command = defineModule({
       stdin: args.stdin,
       stdinAddNewline: args.stdin_add_newline,
     });
+    return args.warn === undefined ? plan : { ...plan, warnings: [WARN_IGNORED] };
   },
   finish(args, outcomes) {
     return finishCommandRun(args.argv ?? commandWords(args).words, args.strip_empty_ends, outcomes.all);

@@ -23,11 +23,17 @@ describe('modules public roles use: names and arguments', () => {
       '    - ansible.builtin.ufw: { rule: allow, port: 2377, proto: tcp }',
       '    - ansible.legacy.sysctl: { name: vm.swappiness, value: 10 }',
       '    - lineinfile: { dest: /etc/sudoers, regexp: "^deploy", line: "deploy ALL=(ALL) NOPASSWD: ALL", validate: "visudo -cf %s" }',
+      '    - shell: service ufw status',
+      '      args: { warn: false }',
+      '    - package: { name: fail2ban, state: present, enablerepo: epel }',
+      '    - package: { name: docker-ce, state: present, allow_downgrade: true }',
+      '    - systemd: { name: docker.service, state: started, scope: user, daemon_reload: yes }',
+      '    - ufw: { rule: allow, port: "22", proto: tcp, src: 10.0.0.0/8, comment: ssh }',
       '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
       '',
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
-    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'template']);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'template']);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
@@ -43,6 +49,10 @@ describe('modules public roles use: names and arguments', () => {
       says: /must be one of "present", "absent", "latest", "forcereinstall"/, hint: /./ },
     { name: 'validate without %s', task: '    - copy: { content: x, dest: /etc/sudoers.d/x, validate: visudo -c }', code: 'BAD_ARGUMENT',
       says: /validate must contain %s/, hint: /./ },
+    { name: 'package: an argument no package manager takes', task: '    - package: { name: x, state: present, enablerepos: epel }', code: 'BAD_ARGUMENT',
+      says: /unknown argument 'enablerepos'/, hint: /./ },
+    { name: 'ufw: from and src together', task: '    - ufw: { rule: allow, from: 10.0.0.1, src: 10.0.0.2 }', code: 'BAD_ARGUMENT',
+      says: /give from_ip only once/, hint: /./ },
     { name: 'getent: no database', task: '    - getent: { key: root }', code: 'BAD_ARGUMENT', says: /database/, hint: /./ },
   ];
 
