@@ -85,9 +85,11 @@ import { cron } from './cron.js';
 import { raw } from './raw.js';
 import { getent } from './getent.js';
 import { pip } from './pip.js';
+import { iniFile } from './ini-file.js';
+import { yumRepository } from './yum-repository.js';
 
 /** The block above. */
-const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip] as readonly ModuleDefinition[];
+const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository] as readonly ModuleDefinition[];
 // community.docker's modules under their names, on the swarm modules above.
 import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-docker/index.js';
 
@@ -111,6 +113,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.modprobe': 'modprobe',
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
+  'community.general.ini_file': 'ini_file',
   ...COMMUNITY_DOCKER_ALIASES,
   'community.docker.docker_secret': 'docker_secret',
   'community.docker.docker_config': 'docker_config',

@@ -29,11 +29,13 @@ describe('modules public roles use: names and arguments', () => {
       '    - package: { name: docker-ce, state: present, allow_downgrade: true }',
       '    - systemd: { name: docker.service, state: started, scope: user, daemon_reload: yes }',
       '    - ufw: { rule: allow, port: "22", proto: tcp, src: 10.0.0.0/8, comment: ssh }',
+      '    - community.general.ini_file: { dest: /etc/yum.repos.d/docker-ce.repo, section: docker-ce-test, option: enabled, value: 0, no_extra_spaces: true }',
+      '    - yum_repository: { name: docker, description: Docker, baseurl: "https://download.docker.com/linux/centos/$releasever/$basearch/stable", gpgcheck: no }',
       '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
       '',
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
-    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'template']);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'template']);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
@@ -53,6 +55,8 @@ describe('modules public roles use: names and arguments', () => {
       says: /unknown argument 'enablerepos'/, hint: /./ },
     { name: 'ufw: from and src together', task: '    - ufw: { rule: allow, from: 10.0.0.1, src: 10.0.0.2 }', code: 'BAD_ARGUMENT',
       says: /give from_ip only once/, hint: /./ },
+    { name: 'yum_repository: no baseurl', task: '    - yum_repository: { name: docker, description: Docker }', code: 'BAD_ARGUMENT',
+      says: /'baseurl', 'metalink' or 'mirrorlist' is required/, hint: /./ },
     { name: 'getent: no database', task: '    - getent: { key: root }', code: 'BAD_ARGUMENT', says: /database/, hint: /./ },
   ];
 
