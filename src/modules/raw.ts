@@ -24,12 +24,14 @@ export const raw = defineModule({
   freeFormArg: '_raw',
   async plan(ctx, args) {
     const text = args._raw;
-    return planCommandRun(ctx, {
+    const plan = await planCommandRun(ctx, {
       commandLine: args.executable === undefined ? text : quoteArgs([args.executable, '-c', text]),
       reported: text,
       display: text,
       stdinAddNewline: false,
     });
+    // Ansible's raw returns no cmd.
+    return { ...plan, result: {} };
   },
   finish(args, outcomes) {
     const { cmd: _cmd, ...result } = finishCommandRun(args._raw, false, outcomes.all);

@@ -31,11 +31,13 @@ describe('modules public roles use: names and arguments', () => {
       '    - ufw: { rule: allow, port: "22", proto: tcp, src: 10.0.0.0/8, comment: ssh }',
       '    - community.general.ini_file: { dest: /etc/yum.repos.d/docker-ce.repo, section: docker-ce-test, option: enabled, value: 0, no_extra_spaces: true }',
       '    - yum_repository: { name: docker, description: Docker, baseurl: "https://download.docker.com/linux/centos/$releasever/$basearch/stable", gpgcheck: no }',
+      '    - package_facts:',
+      '    - ansible.builtin.package_facts: { manager: auto }',
       '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
       '',
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
-    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'template']);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'template']);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
