@@ -88,9 +88,10 @@ import { pip } from './pip.js';
 import { iniFile } from './ini-file.js';
 import { yumRepository } from './yum-repository.js';
 import { packageFacts } from './package-facts.js';
+import { rpmKey } from './rpm-key.js';
 
 /** The block above. */
-const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts] as readonly ModuleDefinition[];
+const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts, rpmKey] as readonly ModuleDefinition[];
 // community.docker's modules under their names, on the swarm modules above.
 import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-docker/index.js';
 

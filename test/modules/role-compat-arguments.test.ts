@@ -33,11 +33,12 @@ describe('modules public roles use: names and arguments', () => {
       '    - yum_repository: { name: docker, description: Docker, baseurl: "https://download.docker.com/linux/centos/$releasever/$basearch/stable", gpgcheck: no }',
       '    - package_facts:',
       '    - ansible.builtin.package_facts: { manager: auto }',
+      '    - rpm_key: { key: "https://download.docker.com/linux/centos/gpg", state: present }',
       '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
       '',
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
-    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'template']);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'rpm_key', 'template']);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
