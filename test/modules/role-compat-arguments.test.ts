@@ -34,11 +34,13 @@ describe('modules public roles use: names and arguments', () => {
       '    - package_facts:',
       '    - ansible.builtin.package_facts: { manager: auto }',
       '    - rpm_key: { key: "https://download.docker.com/linux/centos/gpg", state: present }',
+      '    - community.docker.docker_compose_v2: { project_src: /srv/app, files: [compose.yaml], pull: missing }',
+      '    - community.docker.docker_swarm_info: { api_version: auto }',
       '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
       '',
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
-    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'rpm_key', 'template']);
+    assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'rpm_key', 'community.docker.docker_compose_v2', 'community.docker.docker_swarm_info', 'template']);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
@@ -60,6 +62,8 @@ describe('modules public roles use: names and arguments', () => {
       says: /give from_ip only once/, hint: /./ },
     { name: 'yum_repository: no baseurl', task: '    - yum_repository: { name: docker, description: Docker }', code: 'BAD_ARGUMENT',
       says: /'baseurl', 'metalink' or 'mirrorlist' is required/, hint: /./ },
+    { name: 'a connection option with another value than its default', task: '    - community.docker.docker_swarm_info: { api_version: "1.41" }', code: 'BAD_ARGUMENT',
+      says: /api_version.*does not take/, hint: /./ },
     { name: 'getent: no database', task: '    - getent: { key: root }', code: 'BAD_ARGUMENT', says: /database/, hint: /./ },
   ];
 
