@@ -44,6 +44,7 @@ export function parseGetent(output: string, split: string | undefined): Record<s
 export const getent = defineModule({
   name: 'getent',
   schema: getentArgs,
+  definesVariables: (args) => (typeof args.database === 'string' ? [`getent_${args.database}`] : []),
   async plan(ctx, args): Promise<Plan> {
     const words = ['getent', args.database, ...(args.key === undefined ? [] : [args.key]), ...(args.service === undefined ? [] : ['-s', args.service])];
     const run = await ctx.probe(quoteArgs(words));

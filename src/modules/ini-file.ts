@@ -96,6 +96,8 @@ export function editIni(lines: string[], args: IniFileArgs): string[] {
     return out;
   }
   if (!sectionFound) {
+    // Ansible's ini_file starts a new (empty) file with a blank line before the section.
+    if (out.length === 0) out.push('');
     out.push(`[${args.section}]`, wanted);
     return out;
   }

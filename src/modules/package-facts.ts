@@ -53,6 +53,7 @@ export function parseRpmPackages(output: string, packages: Record<string, Packag
 export const packageFacts = defineModule({
   name: 'package_facts',
   schema: packageFactsArgs,
+  definesVariables: () => ['packages'],
   async plan(ctx, args): Promise<Plan> {
     const managers = args.manager.includes('auto') ? ['apt', 'rpm'] : args.manager;
     const packages: Record<string, PackageEntry[]> = {};

@@ -5,6 +5,11 @@
  * predicted, so check mode skips it and a run reports changed; a non-zero exit
  * fails the task. stdout and stderr come back as the host printed them
  * (Ansible's raw does not strip trailing newlines either).
+ *
+ * Kept different on purpose: Ansible's raw runs in a terminal, so the host's
+ * stderr arrives inside stdout with \r\n line ends (and stderr holds ssh's
+ * own notices); swarmplay runs it without one, stdout and stderr apart, as
+ * command and shell do. Compared on a bare-lab host: same status and rc.
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';

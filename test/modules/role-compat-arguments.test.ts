@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { ModuleTask } from '../../src/language/playbook.js';
 import { findModule } from '../../src/modules/index.js';
+import { checkUndefinedVariables } from '../../src/language/undefined-variables.js';
 import { taskSnippets } from '../support/task-snippets.js';
 
 const { load, loadError } = taskSnippets('role-compat');
@@ -41,6 +42,20 @@ describe('modules public roles use: names and arguments', () => {
     ].join('\n'));
     const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
     assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'rpm_key', 'community.docker.docker_compose_v2', 'community.docker.docker_swarm_info', 'template']);
+  });
+
+  it('counts the facts getent and package_facts set as defined variables', async () => {
+    const playbook = await load([
+      '    - getent: { database: group, key: docker }',
+      '    - debug: { msg: "{{ getent_group.docker }}" }',
+      '    - package_facts:',
+      '    - debug: { msg: "{{ packages.docker }}" }',
+      '',
+    ].join('\n'));
+    const inventory = { hostNames: () => [], hostVars: () => ({}) } as unknown as Parameters<typeof checkUndefinedVariables>[1];
+    checkUndefinedVariables(playbook, inventory, {}, []);
+    const other = await load('    - debug: { msg: "{{ getent_passwd.root }}" }\n');
+    assert.throws(() => checkUndefinedVariables(other, inventory, {}, []), /'getent_passwd' is undefined/);
   });
 
   const REFUSED: { name: string; task: string; code: string; says: RegExp; hint: RegExp }[] = [
