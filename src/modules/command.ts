@@ -28,7 +28,8 @@ export const runArgumentsShape = {
   stdin: z.string().optional(),
   stdin_add_newline: booleanArg.default(true),
   strip_empty_ends: booleanArg.default(true),
-  // Ansible 2.14 dropped it; older roles still write `args: {warn: false}`.
+  // Ansible 2.14 dropped it (a task giving it fails there); older roles still write `args: {warn: false}`,
+  // and it never changed what runs: taken with a warning, so those roles load.
   warn: booleanArg.optional(),
 };
 
