@@ -28,23 +28,20 @@ const FORWARDABLE = new Set([...argumentNames(apt.schema), ...argumentNames(dnf.
 
 const packageArgs = z
   .object({
+    // The managers' arguments first, so that package's own below win: any of them may be given, the manager checks it.
+    ...Object.fromEntries([...FORWARDABLE].map((key) => [key, z.unknown()])),
     name: packageListArg,
     state: z.enum(['present', 'absent', 'latest', 'installed', 'removed']),
     use: z.string().min(1).default('auto'),
   })
-  .catchall(z.unknown())
-  .superRefine((args, refinement) => {
-    for (const key of Object.keys(args)) {
-      if (['name', 'state', 'use'].includes(key) || FORWARDABLE.has(key)) continue;
-      refinement.addIssue({ code: z.ZodIssueCode.unrecognized_keys, keys: [key], path: [] });
-    }
-  });
+  .strict();
 
 export const packageModule = defineModule({
   name: 'package',
   schema: packageArgs,
   async plan(ctx, args): Promise<Plan> {
-    const { name, state: wanted, use, ...forwarded } = args;
+    const { name, state: wanted, use, ...given } = args as Record<string, unknown> & typeof args;
+    const forwarded = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
     const manager = use !== 'auto' ? use.replace(/^ansible\.(?:builtin|legacy)\./, '') : (await ctx.facts()).pkgMgr;
     if (manager !== 'apt' && manager !== 'dnf' && manager !== 'yum') {
       return { steps: [], failed: `Could not find a module for ${manager ?? 'unknown'}: package works with apt, dnf and yum (ansible_pkg_mgr is ${manager ?? 'unknown'})` };
