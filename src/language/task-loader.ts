@@ -31,10 +31,10 @@ import { readModuleArgs } from './module-arguments.js';
 import { stat } from 'node:fs/promises';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import { closestName, didYouMean } from './suggest.js';
+import { refuseModule } from '../modules/unsupported.js';
 import { containsTemplate } from './template-string.js';
 import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile } from './yaml-source.js';
 
-const COLLECTION_PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.'];
 const INCLUDE_ACTIONS = ['import_tasks', 'include_tasks', 'include', 'import_role', 'include_role'];
 /** Keywords of a roles: entry or a dependency; every other key is a role parameter. */
 const ROLE_ENTRY_KEYWORDS = new Set<string>([...BLOCK_KEYWORDS.filter((k) => !['block', 'rescue', 'always', 'name'].includes(k)), 'role']);
@@ -390,13 +390,15 @@ export class TaskLoader {
           `Keywords of a task: ${[...keywords].sort().join(', ')}.`);
       }
       const nearKeyword = closestName(entry.key, [...keywords]);
-      const nearModule = closestName(moduleName(entry.key), this.modules.names());
+      const nearModule = closestName(shortName(entry.key), this.modules.names());
       // With a module present, an unknown key is a misspelt keyword; without one, it is most likely the module.
       if (moduleEntries.length > 0 || (nearKeyword && !nearModule)) {
         checkKeyword(source, entry, keywords, 'task');
       }
+      const refused = refuseModule(entry.key);
+      if (refused) throw source.error('UNKNOWN_MODULE', refused.message, entry.keyNode, refused.hint);
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
-        didYouMean(moduleName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
+        didYouMean(shortName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
     }
     if (moduleEntries.length === 0) {
       throw source.error('BAD_PLAYBOOK', 'this task has no module: it does nothing', node,
@@ -455,7 +457,12 @@ function includePath(source: SourceFile, entry: Entry): string {
   return relative.trim();
 }
 
+/** A module's name without its collection, for suggestions. */
+function shortName(key: string): string {
+  return key.replace(/^[a-z0-9_]+\.[a-z0-9_]+\./, '');
+}
+
+/** An action's name without `ansible.builtin.` / `ansible.legacy.` (include_tasks, import_role...). */
 function moduleName(key: string): string {
-  const prefix = COLLECTION_PREFIXES.find((p) => key.startsWith(p));
-  return prefix ? key.slice(prefix.length) : key;
+  return key.replace(/^ansible\.(?:builtin|legacy)\./, '');
 }

@@ -25,6 +25,12 @@ export const accountArg = z.union([z.string().min(1), z.number().int().nonnegati
 /** A non-negative number, written as a number or a numeric string (seconds, ports). */
 export const numberArg = z.union([z.number(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/, 'expected a number')]).pipe(z.coerce.number().nonnegative());
 
+/**
+ * `validate`: a command run on the new file before it replaces the old one
+ * (`visudo -cf %s`); `%s` stands for the new file's path, as in Ansible.
+ */
+export const validateArg = z.string().min(1).refine((value) => value.includes('%s'), 'validate must contain %s (where the new file\'s path goes), e.g. "visudo -cf %s"');
+
 /** A TCP port. */
 export const portArg = numberArg.pipe(z.number().int().min(1).max(65535));
 

@@ -96,6 +96,7 @@ export const blockinfile = defineModule({
       owner: args.owner,
       group: args.group,
       backup: args.backup,
+      validate: args.validate,
     });
     return { ...plan, result: { path: args.path } };
   },

@@ -28,7 +28,13 @@ export const runArgumentsShape = {
   stdin: z.string().optional(),
   stdin_add_newline: booleanArg.default(true),
   strip_empty_ends: booleanArg.default(true),
+  // Ansible 2.14 dropped it (a task giving it fails there); older roles still write `args: {warn: false}`,
+  // and it never changed what runs: taken with a warning, so those roles load.
+  warn: booleanArg.optional(),
 };
+
+/** Said when a task gives `warn`, which changes nothing. */
+export const WARN_IGNORED = "'warn' is ignored: Ansible 2.14 removed it from command and shell, and it never changed what runs; delete it";
 
 /** Options that may be written as key=value words inside the free form. */
 const INLINE_OPTIONS = ['chdir', 'creates', 'removes'] as const;
@@ -191,12 +197,13 @@ export const command = defineModule({
   async plan(ctx, args) {
     const { words, options } = commandWords(args);
     if (words.length === 0) return { steps: [], failed: 'no command given: the command line is empty' };
-    return planCommandRun(ctx, {
+    const plan = await planCommandRun(ctx, {
       commandLine: quoteCommandLine(words),
       reported: words,
       display: words.join(' '),
       ...runSettings(args, options),
     });
+    return args.warn === undefined ? plan : { ...plan, warnings: [WARN_IGNORED] };
   },
   finish(args, outcomes) {
     return finishCommandRun(args.argv ?? commandWords(args).words, args.strip_empty_ends, outcomes.all);

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
-import { accountArg, booleanArg } from './argument-types.js';
+import { accountArg, booleanArg, validateArg } from './argument-types.js';
 import { formatMode, modeSchema, type ModeSpec } from './file-mode.js';
 import { planFileContent, reportBackupFile } from './file-content.js';
 
@@ -27,6 +27,7 @@ const copyArgs = z
     owner: accountArg.optional(),
     group: accountArg.optional(),
     backup: booleanArg.default(false),
+    validate: validateArg.optional(),
     force: booleanArg.default(true),
   })
   .strict()
@@ -101,10 +102,10 @@ export function destinationPath(dest: string, src: string | undefined): string {
 /** The file copy and template put at dest, and the result both report (dest, src, checksum, size, the attributes asked). */
 export async function planDestinationFile(
   ctx: ModuleContext, dest: string, content: string | Buffer,
-  wanted: { src?: string; mode?: ModeSpec; owner?: string; group?: string; backup: boolean; force: boolean },
+  wanted: { src?: string; mode?: ModeSpec; owner?: string; group?: string; backup: boolean; validate?: string; force: boolean },
 ): Promise<Plan> {
   const plan = await planFileContent(ctx, {
-    path: dest, content, mode: wanted.mode, owner: wanted.owner, group: wanted.group, backup: wanted.backup, force: wanted.force,
+    path: dest, content, mode: wanted.mode, owner: wanted.owner, group: wanted.group, backup: wanted.backup, validate: wanted.validate, force: wanted.force,
   });
   return {
     ...plan,

@@ -120,6 +120,8 @@ export interface WantedFile extends WantedAttributes {
   backup?: boolean;
   /** false: leave an existing file's content alone (copy's force: no). Default true. */
   force?: boolean;
+  /** A command that must accept the new content first (`visudo -cf %s`). */
+  validate?: string;
 }
 
 /** Text for a diff; binary content is shown as a placeholder, never as bytes. */
@@ -164,6 +166,7 @@ export async function planFileContent(ctx: ModuleContext, wanted: WantedFile): P
     ...(wanted.owner !== undefined && { owner: wanted.owner }),
     ...(wanted.group !== undefined && { group: wanted.group }),
     ...(wanted.backup && current !== null && { backup: true }),
+    ...(wanted.validate !== undefined && { validate: wanted.validate }),
   };
   const diff: FileDiff = {
     path: wanted.path,

@@ -81,6 +81,17 @@ import { modprobe } from './modprobe.js';
 import { timezone } from './timezone.js';
 import { mount } from './mount.js';
 import { cron } from './cron.js';
+// What public Ansible roles use beside the above: raw commands, name-service lookups, Python packages...
+import { raw } from './raw.js';
+import { getent } from './getent.js';
+import { pip } from './pip.js';
+import { iniFile } from './ini-file.js';
+import { yumRepository } from './yum-repository.js';
+import { packageFacts } from './package-facts.js';
+import { rpmKey } from './rpm-key.js';
+
+/** The block above. */
+const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts, rpmKey] as readonly ModuleDefinition[];
 // community.docker's modules under their names, on the swarm modules above.
 import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-docker/index.js';
 
@@ -90,7 +101,7 @@ const MODULES: readonly ModuleDefinition[] = [
   dockerService, dockerStack, dockerSecret, dockerConfig, dockerNetwork, meta, includeVars, asyncStatus, addHost, groupBy, setup, ...FILES_HTTP_FIREWALL_MODULES,
   // System modules.
   apt, aptKey, aptRepository, deb822Repository, dnf, yum, packageModule, service, user, group, authorizedKey, knownHosts,
-  hostname, sysctl, modprobe, timezone, mount, cron, ...COMMUNITY_DOCKER_MODULES,
+  hostname, sysctl, modprobe, timezone, mount, cron, ...ROLE_COMPAT_MODULES, ...COMMUNITY_DOCKER_MODULES,
 ] as readonly ModuleDefinition[];
 
 const ALIASES: Readonly<Record<string, string>> = {
@@ -104,6 +115,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.modprobe': 'modprobe',
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
+  'community.general.ini_file': 'ini_file',
   ...COMMUNITY_DOCKER_ALIASES,
   'community.docker.docker_secret': 'docker_secret',
   'community.docker.docker_config': 'docker_config',
@@ -111,9 +123,19 @@ const ALIASES: Readonly<Record<string, string>> = {
 
 const BY_NAME = new Map<string, ModuleDefinition>(MODULES.map((module) => [module.name, module]));
 
-/** The module a playbook names, or undefined (the loader then suggests a close name from moduleNames()). */
+/**
+ * The module a playbook names, or undefined (the loader then suggests a close name from moduleNames()).
+ * `ansible.builtin.X` and `ansible.legacy.X` reach every module by its short name, as Ansible's
+ * redirects do for the modules that moved to collections (`ansible.builtin.sysctl` is ansible.posix's);
+ * any other collection's name must be one that collection really has (`community.general.copy` is none).
+ */
 export function findModule(name: string): ModuleDefinition | undefined {
-  const short = name.replace(/^ansible\.(?:builtin|legacy)\./, '');
+  const builtin = /^ansible\.(?:builtin|legacy)\.(.+)$/.exec(name);
+  const short = builtin ? builtin[1]! : name;
+  if (!builtin && /^[a-z0-9_]+\.[a-z0-9_]+\./.test(name)) {
+    const target = ALIASES[name];
+    return target === undefined ? BY_NAME.get(name) : BY_NAME.get(target);
+  }
   return BY_NAME.get(ALIASES[short] ?? short);
 }
 

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
+import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape, validateArg } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
 import { planFileContent, reportBackupFile } from './file-content.js';
 
@@ -45,6 +45,7 @@ export const insertionShape = {
 export const editedFileShape = {
   create: booleanArg.default(false),
   backup: booleanArg.default(false),
+  validate: validateArg.optional(),
   mode: modeSchema.optional(),
   owner: accountArg.optional(),
   group: accountArg.optional(),
@@ -179,6 +180,7 @@ export const lineinfile = defineModule({
       owner: args.owner,
       group: args.group,
       backup: args.backup,
+      validate: args.validate,
     });
     const result: Record<string, unknown> = { path: args.path };
     if (args.state === 'absent') result.found = before.length - after.length;

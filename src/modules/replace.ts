@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
-import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape } from './argument-types.js';
+import { accountArg, booleanArg, checkOnePathAlias, pathAliasesShape, validateArg } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
 import { planFileContent, reportBackupFile } from './file-content.js';
 import { patternArg, toJavaScriptPattern } from './lineinfile.js';
@@ -22,6 +22,7 @@ const replaceArgs = z
     after: patternArg.optional(),
     before: patternArg.optional(),
     backup: booleanArg.default(false),
+    validate: validateArg.optional(),
     encoding: z.literal('utf-8').default('utf-8'),
     mode: modeSchema.optional(),
     owner: accountArg.optional(),
@@ -83,6 +84,7 @@ export const replace = defineModule({
       owner: args.owner,
       group: args.group,
       backup: args.backup,
+      validate: args.validate,
     });
     const msg = changed ? `${count} replacements made` : '';
     return { ...plan, result: { msg }, ...(msg && { msg }) };

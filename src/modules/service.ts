@@ -95,7 +95,7 @@ export const service = defineModule({
   schema: serviceArgs,
   async plan(ctx, args): Promise<Plan> {
     if (await useSystemd(ctx, args)) {
-      return systemd.plan(ctx, { name: args.name, state: args.state, enabled: args.enabled, daemon_reload: false });
+      return systemd.plan(ctx, { name: args.name, state: args.state, enabled: args.enabled, daemon_reload: false, scope: 'system', no_block: false });
     }
     return planSysv(ctx, args);
   },

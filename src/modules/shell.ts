@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { quoteArgs } from '../transport/shell-quote.js';
-import { finishCommandRun, planCommandRun, runArgumentsShape, runSettings } from './command.js';
+import { WARN_IGNORED, finishCommandRun, planCommandRun, runArgumentsShape, runSettings } from './command.js';
 
 const shellArgs = z
   .object({ ...runArgumentsShape, executable: z.string().min(1).optional() })
@@ -57,12 +57,13 @@ export const shell = defineModule({
     const { text, options } = scriptOf(args);
     if (text.trim() === '') return { steps: [], failed: 'no command given: the command line is empty' };
     const executable = args.executable ?? options.executable;
-    return planCommandRun(ctx, {
+    const plan = await planCommandRun(ctx, {
       commandLine: executable === undefined ? text : quoteArgs([executable, '-c', text]),
       reported: text,
       display: text.replace(/\s*\n\s*/g, '; '),
       ...runSettings(args, options),
     });
+    return args.warn === undefined ? plan : { ...plan, warnings: [WARN_IGNORED] };
   },
   finish(args, outcomes) {
     return finishCommandRun(scriptOf(args).text, args.strip_empty_ends, outcomes.all);

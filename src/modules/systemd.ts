@@ -13,7 +13,9 @@
  * - daemon_reload: `systemctl daemon-reload` first; it is a change, so it
  *   reports changed every time (Ansible hides it): put it in a handler
  *   notified by the task that changes the unit file.
- * The unit name is quoted; a name starting with '-' is refused, since `--`
+ * `scope: user` adds `--user` (the units of the user the task runs as),
+ * `global` adds `--global` (enable/disable for every user); `no_block` adds
+ * `--no-block` to start/stop/restart. The unit name is quoted; a name starting with '-' is refused, since `--`
  * may not be understood by the lab's stand-in systemctl.
  */
 import { z } from 'zod';
@@ -32,6 +34,9 @@ const systemdArgs = z
     state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
     enabled: booleanArg.optional(),
     daemon_reload: booleanArg.default(false),
+    // A user's own units (rootless docker): systemctl --user, run as the task's user (become_user).
+    scope: z.enum(['system', 'user', 'global']).default('system'),
+    no_block: booleanArg.default(false),
   })
   .strict()
   .superRefine((args, refinement) => {
@@ -48,8 +53,9 @@ const systemdArgs = z
 
 export type SystemdArgs = z.infer<typeof systemdArgs>;
 
-function systemctl(description: string, ...words: string[]): Step {
-  return { kind: 'command', description, command: quoteArgs(['systemctl', ...words]) };
+/** systemctl and the scope's option. */
+function systemctlWords(scope: 'system' | 'user' | 'global'): string[] {
+  return scope === 'system' ? ['systemctl'] : ['systemctl', `--${scope}`];
 }
 
 /** is-enabled answers that count as enabled for boot (Ansible's list). */
@@ -60,13 +66,18 @@ export const systemd = defineModule({
   schema: systemdArgs,
   async plan(ctx, args): Promise<Plan> {
     const steps: Step[] = [];
+    const base = systemctlWords(args.scope);
+    const noBlock = args.no_block ? ['--no-block'] : [];
+    const systemctl = (description: string, verb: string, ...words: string[]): Step => ({
+      kind: 'command', description, command: quoteArgs([...base, ...(['start', 'stop', 'restart'].includes(verb) ? noBlock : []), verb, ...words]),
+    });
     if (args.daemon_reload) steps.push(systemctl('systemctl daemon-reload', 'daemon-reload'));
     const { name } = args;
     if (name === undefined) return { steps, result: {} };
 
     const result: Record<string, unknown> = { name };
     if (args.state !== undefined) {
-      const active = (await ctx.probe(quoteArgs(['systemctl', 'is-active', name]))).stdout.trim();
+      const active = (await ctx.probe(quoteArgs([...base, 'is-active', name]))).stdout.trim();
       result.status = { ActiveState: active };
       const running = active === 'active' || active === 'activating' || active === 'reloading';
       if (args.state === 'started' && !running) steps.push(systemctl(`start ${name}`, 'start', name));
@@ -78,7 +89,7 @@ export const systemd = defineModule({
       result.state = args.state;
     }
     if (args.enabled !== undefined) {
-      const probe = await ctx.probe(quoteArgs(['systemctl', 'is-enabled', name]));
+      const probe = await ctx.probe(quoteArgs([...base, 'is-enabled', name]));
       const enabledState = probe.stdout.trim();
       if (args.enabled && !ENABLED_STATES.has(enabledState)) steps.push(systemctl(`enable ${name}`, 'enable', name));
       if (!args.enabled && enabledState === 'enabled') steps.push(systemctl(`disable ${name}`, 'disable', name));

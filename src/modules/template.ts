@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
 import type { TemplateOptions } from '../language/jinja-syntax.js';
-import { accountArg, booleanArg } from './argument-types.js';
+import { accountArg, booleanArg, validateArg } from './argument-types.js';
 import { modeSchema } from './file-mode.js';
 import { reportBackupFile } from './file-content.js';
 import { controllerFileCandidates, destinationPath, findControllerFile, planDestinationFile } from './copy.js';
@@ -22,6 +22,7 @@ const templateArgs = z
     owner: accountArg.optional(),
     group: accountArg.optional(),
     backup: booleanArg.default(false),
+    validate: validateArg.optional(),
     force: booleanArg.default(true),
     // Ansible's own defaults: trim_blocks on, lstrip_blocks off.
     trim_blocks: booleanArg.default(true),

@@ -112,6 +112,8 @@ export interface WriteStep extends StepBase {
   owner?: string;
   group?: string;
   backup?: boolean;
+  /** A command that must accept the new file before it replaces the old one (`%s` is its path). */
+  validate?: string;
 }
 
 /**
@@ -229,6 +231,12 @@ export interface ModuleDefinition<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly freeFormArg?: string;
   /** Arguments whose values are secrets: never shown in any output. */
   readonly secretArgs?: readonly string[];
+  /**
+   * The variables the task sets on the host (the facts getent and package_facts
+   * return), from its arguments as written: the load-time check of undefined
+   * names counts them as defined, as it does set_fact's.
+   */
+  definesVariables?(args: Record<string, unknown>): string[];
   /** Runs on the controller only; needs no connection (debug, set_fact, assert, fail). */
   readonly controllerOnly?: boolean;
   /** Runs once, for the play's first host, whatever the hosts (add_host: Ansible's bypass_host_loop). */

@@ -6,7 +6,9 @@
  * rule" / "Could not delete non-existent rule" mean nothing to do). The rule
  * is written in ufw's full syntax in the order Ansible's module builds it:
  * `ufw [route] [delete] [insert N] RULE [in|out] [on IF] [log] from FROM
- * [port P] to TO [port P] [proto PROTO] [comment C]`. Outputs in the module
+ * [port P] to TO [port P] [proto PROTO] [app NAME] [comment C]`. Ansible's
+ * aliases are taken (from/src, to/dest, if, app, port, protocol, policy);
+ * `logging` sets ufw's log level (read from the `Logging:` line). Outputs in the module
  * cases are ufw 0.36's.
  */
 import { z } from 'zod';
@@ -24,10 +26,19 @@ const ufwArgs = z
     direction: z.enum(['in', 'out', 'incoming', 'outgoing', 'routed']).optional(),
     rule: z.enum(['allow', 'deny', 'limit', 'reject']).optional(),
     interface: z.string().min(1).optional(),
+    if: z.string().min(1).optional(),
+    logging: z.union([z.enum(['on', 'off', 'low', 'medium', 'high', 'full']), z.boolean()])
+      .transform((value) => (value === true ? 'on' : value === false ? 'off' : value)).optional(),
+    name: z.string().min(1).optional(),
+    app: z.string().min(1).optional(),
     log: booleanArg.default(false),
-    from_ip: z.string().min(1).default('any'),
+    from_ip: z.string().min(1).optional(),
+    from: z.string().min(1).optional(),
+    src: z.string().min(1).optional(),
     from_port: port.optional(),
-    to_ip: z.string().min(1).default('any'),
+    to_ip: z.string().min(1).optional(),
+    to: z.string().min(1).optional(),
+    dest: z.string().min(1).optional(),
     to_port: port.optional(),
     port: port.optional(),
     proto: z.enum(['any', 'tcp', 'udp', 'ipv6', 'esp', 'ah', 'gre', 'igmp']).optional(),
@@ -43,14 +54,28 @@ const ufwArgs = z
     if (args.default !== undefined && args.policy !== undefined) issue('give default only once (policy is its alias)');
     if (args.to_port !== undefined && args.port !== undefined) issue('give to_port only once (port is its alias)');
     if (args.proto !== undefined && args.protocol !== undefined) issue('give proto only once (protocol is its alias)');
-    if (args.state === undefined && args.default === undefined && args.policy === undefined && args.rule === undefined) {
-      issue('one of state, default (policy) or rule is required');
+    const once = (name: string, values: unknown[], aliases: string) => {
+      if (values.filter((value) => value !== undefined).length > 1) issue(`give ${name} only once (${aliases})`);
+    };
+    once('from_ip', [args.from_ip, args.from, args.src], 'from and src are its aliases');
+    once('to_ip', [args.to_ip, args.to, args.dest], 'to and dest are its aliases');
+    once('interface', [args.interface, args.if], 'if is its alias');
+    once('name', [args.name, args.app], 'app is its alias');
+    if ([args.name ?? args.app, args.proto ?? args.protocol, args.logging].filter((value) => value !== undefined).length > 1) {
+      issue('parameters are mutually exclusive: name|proto|logging');
+    }
+    if (args.state === undefined && args.default === undefined && args.policy === undefined && args.rule === undefined && args.logging === undefined) {
+      issue('one of state, default (policy), rule or logging is required');
     }
     if ((args.default !== undefined || args.policy !== undefined) && args.rule !== undefined) issue('parameters are mutually exclusive: policy|rule');
     if ((args.default !== undefined || args.policy !== undefined) && args.direction === undefined) issue('default needs direction (incoming, outgoing or routed)');
   })
-  .transform(({ policy, port: toPortAlias, protocol, ...args }) => ({
+  .transform(({ policy, port: toPortAlias, protocol, from, src, to, dest, if: interfaceAlias, app, ...args }) => ({
     ...args,
+    from_ip: args.from_ip ?? from ?? src ?? 'any',
+    to_ip: args.to_ip ?? to ?? dest ?? 'any',
+    interface: args.interface ?? interfaceAlias,
+    name: args.name ?? app,
     default: args.default ?? policy,
     to_port: args.to_port ?? toPortAlias,
     proto: args.proto ?? protocol,
@@ -73,6 +98,7 @@ export function ruleWords(args: UfwArgs): string[] {
   words.push('to', args.to_ip);
   if (args.to_port !== undefined) words.push('port', args.to_port);
   if (args.proto !== undefined && args.proto !== 'any') words.push('proto', args.proto);
+  if (args.name !== undefined) words.push('app', args.name);
   if (args.comment !== undefined) words.push('comment', args.comment);
   return words;
 }
@@ -109,6 +135,13 @@ export const ufw = defineModule({
       if (dryRun.exitCode !== 0 && !/non-existent rule/.test(said)) return { steps: [], failed: `ufw refused the rule: ${said.trim().split('\n').pop()}` };
       const nothingToDo = args.delete ? /Could not delete non-existent rule/.test(said) : /Skipping (adding|inserting) existing rule/.test(said);
       if (!nothingToDo) steps.push(command(`${args.delete ? 'delete' : 'add'} rule: ${words.join(' ')}`, words));
+    }
+    if (args.logging !== undefined) {
+      // `Logging: on (low)` / `Logging: off`: ufw logging on means low.
+      const current = /^Logging: (\w+)(?: \((\w+)\))?/m.exec(status.stdout);
+      const level = current ? (current[1] === 'off' ? 'off' : current[2] ?? 'low') : undefined;
+      const wanted = args.logging === 'on' ? 'low' : args.logging;
+      if (level !== wanted) steps.push(command(`logging ${args.logging}`, ['logging', args.logging]));
     }
     if (args.state === 'enabled' && !active) steps.push(command('enable ufw', ['--force', 'enable']));
     if (args.state === 'disabled' && active) steps.push(command('disable ufw', ['disable']));

@@ -130,7 +130,7 @@ async function executeOne(env: StepEnv, step: Step): Promise<{ outcome: StepOutc
     return { outcome: { step } };
   }
   const written = await connection(env).putFile(step.path, step.content, {
-    mode: step.mode, owner: step.owner, group: step.group, backup: step.backup, become: env.become,
+    mode: step.mode, owner: step.owner, group: step.group, backup: step.backup, validate: step.validate, become: env.become,
   });
   return { outcome: { step, backupPath: written.backupPath } };
 }
@@ -162,7 +162,7 @@ async function compensate(env: StepEnv, step: Step): Promise<CompensationReport>
 export function describeStep(step: Step): string {
   if (step.kind === 'command') return `run: ${step.display ?? step.command}`;
   if (step.kind === 'controller_write') return `fetch: ${step.source} -> ${step.path}`;
-  if (step.kind === 'write') return `write: ${step.path}${step.mode ? ` (mode ${step.mode})` : ''}`;
+  if (step.kind === 'write') return `write: ${step.path}${step.mode ? ` (mode ${step.mode})` : ''}${step.validate ? ` (validated by ${step.validate})` : ''}`;
   return `wait: ${step.waitingFor} (up to ${Math.round(step.timeoutMs / 1000)} s)`;
 }
 

@@ -125,6 +125,16 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     // Keep the replaced file's mode; a new file has the umask default already.
     lines.push('if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; fi');
   }
+  if (options.validate !== undefined) {
+    // The user's check, on the new file where it will be used (same folder, its mode and owner): sudoers, sshd_config.
+    lines.push(
+      `if ! checked=$( { ${options.validate.split('%s').join('"$tmp"')}
+} 2>&1); then`,
+      `  printf 'failed to validate with %s: %s\\n' ${quote(options.validate)} "$checked" >&2`,
+      '  exit 1',
+      'fi',
+    );
+  }
   // Data, mode and owner on disk before the rename: a crash leaves the old file or the whole new one.
   lines.push('sync -- "$tmp" 2>/dev/null || sync');
   if (options.backup) {

@@ -32,6 +32,8 @@ export interface PutFileOptions {
   group?: string;
   /** Keep the replaced file as PATH.TIMESTAMP~ beside it; the path is returned. */
   backup?: boolean;
+  /** A command run on the new file before the rename (`%s` is its path); when it fails, the target is left as it was. */
+  validate?: string;
   become?: boolean;
 }
 

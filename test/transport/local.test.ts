@@ -36,4 +36,16 @@ describe('LocalConnection', () => {
     assert.equal(await conn.getFile(path.join(dir, 'missing')), null);
     assert.equal((await readdir(dir)).length, 2, 'target and backup, no temp file');
   });
+
+  it('writes only content its validate command accepts (%s is the new file), leaving the target and no temp file otherwise', async () => {
+    const target = path.join(dir, 'sudoers');
+    await writeFile(target, 'kept\n');
+    const check = "grep -q '^ok' %s && test \"$(wc -l < %s)\" -eq 1";
+    await assert.rejects(conn.putFile(target, 'bad\n', { validate: check }),
+      (e: unknown) => e instanceof SwarmplayError && /failed to validate with grep -q/.test(e.message));
+    assert.equal(await readFile(target, 'utf8'), 'kept\n');
+    await conn.putFile(target, 'ok\n', { validate: check });
+    assert.equal(await readFile(target, 'utf8'), 'ok\n');
+    assert.deepEqual((await readdir(dir)).filter((name) => name.includes('sudoers')), ['sudoers']);
+  });
 });

@@ -23,18 +23,30 @@ export const CONNECTION_ARGUMENTS = [
 const CONNECTION_REASON = 'swarmplay runs the docker command over SSH on the host itself, not the Docker API';
 
 /**
+ * Connection options given their default value ask for what swarmplay does
+ * anyway (the local engine, the API version it speaks, no TLS): taken, so
+ * roles that spell the defaults out (`api_version: auto`) load as they are.
+ */
+const CONNECTION_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
+  api_version: ['auto'], docker_api_version: ['auto'],
+  docker_host: ['unix:///var/run/docker.sock', 'unix://var/run/docker.sock'], docker_url: ['unix:///var/run/docker.sock', 'unix://var/run/docker.sock'],
+  tls: ['false', 'no'], validate_certs: ['false', 'no'], tls_verify: ['false', 'no'], use_ssh_client: ['false', 'no'], debug: ['false', 'no'],
+};
+
+/**
  * Schema entries for arguments of theirs that swarmplay does not take: one
  * given with a value fails naming it; null (a playbook's `default(omit)`-like
  * "not given") passes, as Ansible treats it.
  */
 export function notTaken(module: string, names: readonly string[], reason?: string): Record<string, z.ZodTypeAny> {
-  const entry = (why: string | undefined) =>
+  const entry = (why: string | undefined, defaults: readonly string[] = []) =>
     z.unknown().superRefine((value, refinement) => {
       if (value === undefined || value === null) return;
+      if (defaults.includes(String(value).toLowerCase())) return;
       refinement.addIssue({ code: z.ZodIssueCode.custom, message: `is an argument of ${module} that swarmplay does not take${why ? ` (${why})` : ''}; remove it` });
     });
   return {
-    ...Object.fromEntries(CONNECTION_ARGUMENTS.map((name) => [name, entry(CONNECTION_REASON)])),
+    ...Object.fromEntries(CONNECTION_ARGUMENTS.map((name) => [name, entry(CONNECTION_REASON, CONNECTION_DEFAULTS[name])])),
     ...Object.fromEntries(names.map((name) => [name, entry(reason)])),
   };
 }

@@ -16,14 +16,15 @@ import { dockerSwarmInfo } from './docker-swarm-info.js';
 import { dockerNodeInfo } from './docker-node-info.js';
 import { dockerHostInfo } from './docker-host-info.js';
 import { dockerContainer } from './docker-container.js';
+import { dockerComposeV2 } from './docker-compose-v2.js';
 
 export const COMMUNITY_DOCKER_MODULES: readonly ModuleDefinition[] = [
   dockerSwarm, dockerNode, dockerSwarmService, communityDockerNetwork, communityDockerImage, dockerLogin,
-  dockerSwarmInfo, dockerNodeInfo, dockerHostInfo, dockerContainer,
+  dockerSwarmInfo, dockerNodeInfo, dockerHostInfo, dockerContainer, dockerComposeV2,
 ] as readonly ModuleDefinition[];
 
 const SHORT_NAMES = [
-  'docker_swarm', 'docker_node', 'docker_swarm_service', 'docker_login', 'docker_swarm_info', 'docker_node_info', 'docker_host_info', 'docker_container',
+  'docker_swarm', 'docker_node', 'docker_swarm_service', 'docker_login', 'docker_swarm_info', 'docker_node_info', 'docker_host_info', 'docker_container', 'docker_compose_v2',
 ];
 
 /** Short name -> full name. */
