@@ -92,8 +92,9 @@ export async function runBatch(
     }
     const redirect = readsStdin ? '' : ' </dev/null';
     if (last) {
-      // The last step ends the script: its output and exit status are the request's own.
-      lines.push(`exec /bin/sh -c ${quote(script)}${redirect}`);
+      // The last step ends the script: its output and exit status are the request's own. A write's
+      // script (ours, so it parses) runs in this shell itself: one `sh` fewer.
+      lines.push(step.kind === 'write' ? script : `exec /bin/sh -c ${quote(script)}${redirect}`);
       return;
     }
     lines.push(`/bin/sh -c ${quote(script)}${redirect}`);
