@@ -184,7 +184,8 @@ export class HostReads {
     this.dropped = true;
     this.generation += 1;
     this.forgotten = [];
-    for (const [path, reading] of this.readings) this.hints.set(path, { ...this.hints.get(path), ...reading });
+    // The newest reading of a path replaces its older guess whole: parts of two moments never mix.
+    for (const [path, reading] of this.readings) this.hints.set(path, reading);
     this.readings.clear();
     this.requested.clear();
   }
