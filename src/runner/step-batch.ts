@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { Step } from '../modules/types.js';
 import type { Connection, RunResult } from '../transport/types.js';
 import { quote } from '../transport/shell-quote.js';
-import { writeOutcome, writeRequest, type RawRunResult } from '../transport/atomic-write.js';
+import { inlineText, writeOutcome, writeRequest, type RawRunResult } from '../transport/atomic-write.js';
 import { SwarmplayError } from '../errors.js';
 
 /** What one step of a batch gave back: a command's run, or a write's answer (or its error). */
@@ -40,7 +40,7 @@ export function batchable(conn: Connection | undefined, steps: readonly Step[], 
   let readersOfStdin = 0;
   for (const step of steps) {
     if (step.kind === 'write') {
-      readersOfStdin += 1;
+      if (inlineText(step.content) === undefined) readersOfStdin += 1;
       continue;
     }
     if (step.kind !== 'command') return false;
@@ -79,8 +79,8 @@ export async function runBatch(
     if (step.kind === 'write') {
       const request = writeRequest(host, step.path, step.content, { mode: step.mode, owner: step.owner, group: step.group, backup: step.backup, become });
       script = request.script;
-      stdin = request.stdin;
-      readsStdin = true;
+      readsStdin = request.stdin.length > 0;
+      if (readsStdin) stdin = request.stdin;
     } else if (step.kind === 'command') {
       script = step.command;
       if (step.stdin !== undefined) {

@@ -37,6 +37,7 @@ function randomTempSuffix(): string {
 
 /**
  * The script that writes its stdin to `path` atomically; it prints `backup=PATH` when it kept a backup.
+ * `inlineContent`: small text written from the script itself instead of stdin (see inlineText).
  * `contentBytes`, the length of what will arrive on stdin, guards against a
  * truncated upload: when the controller dies or the connection drops mid-way,
  * the copy sees an early end of input and succeeds, so without the count the
@@ -48,7 +49,7 @@ function randomTempSuffix(): string {
  * it) fsyncs the bytes, `mv`, a `sync` of the folder; chmod/chown and a
  * separate `sync` of the temp file only when there is something to set.
  */
-export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number): string {
+export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number, inlineContent?: string): string {
   if (path === '' || path.endsWith('/')) {
     throw new Error(`invalid file path ${JSON.stringify(path)}: expected the path of a file, not a folder`);
   }
@@ -109,15 +110,22 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     // In a setgid folder the temp takes the folder's group: when it replaces a file of our group, it is
     // private until chown gives it that group (a new file keeps the folder's group, as any new file).
     'if [ -z "$fix" ] && [ -e "$dest" ] && ! [ -G "$tmp" ]; then fix=1; chmod 600 "$tmp"; fi',
-    // dd copies stdin and says how many bytes it wrote: one process where cat and stat were two;
-    // with nothing to fix afterwards it also fsyncs the temp (data and mode on disk before the rename).
-    'if [ -n "$fix" ]; then conv=notrunc; else conv=notrunc,fsync; fi',
-    'if ! copied=$(LC_ALL=C dd of="$tmp" bs=65536 conv=$conv 2>&1); then',
-    '  printf \'%s\\n\' "$copied" >&2',
-    '  exit 1',
-    'fi',
   );
-  if (contentBytes !== undefined) {
+  if (inlineContent !== undefined) {
+    // Small text comes inside the script: the shell's own printf writes it, no stdin to spool and no dd.
+    lines.push(`printf '%s' ${quote(inlineContent)} > "$tmp"`, 'if [ -z "$fix" ]; then sync -- "$tmp" 2>/dev/null || sync; fi');
+  } else {
+    lines.push(
+      // dd copies stdin and says how many bytes it wrote: one process where cat and stat were two;
+      // with nothing to fix afterwards it also fsyncs the temp (data and mode on disk before the rename).
+      'if [ -n "$fix" ]; then conv=notrunc; else conv=notrunc,fsync; fi',
+      'if ! copied=$(LC_ALL=C dd of="$tmp" bs=65536 conv=$conv 2>&1); then',
+      '  printf \'%s\\n\' "$copied" >&2',
+      '  exit 1',
+      'fi',
+    );
+  }
+  if (contentBytes !== undefined && inlineContent === undefined) {
     lines.push(
       // dd's last line: "N bytes (...) copied, ..." (or "1 byte copied, ...").
       'size=${copied##*records out',
@@ -189,11 +197,35 @@ export interface RawRunResult {
 /** A transport's raw command runner: what putFile and getFile are built on, for SSH and local alike. */
 export type RawRunner = (command: string, options: RunOptions) => Promise<RawRunResult>;
 
-/** What a write sends: the atomic write script, the content as its stdin. Bad paths, modes or names throw BAD_ARGUMENT. */
-export function writeRequest(host: string, path: string, content: string | Buffer, options: PutFileOptions = {}): { script: string; stdin: Buffer } {
-  const stdin = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+/**
+ * Content up to this size that is text (UTF-8, no NUL) goes inside the write
+ * script: the remote shell reads a command byte by byte, which for a small
+ * file costs less than the stdin spool's `head` and `dd`, two processes.
+ */
+const INLINE_MAX_BYTES = 2048;
+
+/** The content as text to write from inside the script, or undefined: it goes on stdin. */
+export function inlineText(content: string | Buffer): string | undefined {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+  if (bytes.length > INLINE_MAX_BYTES || bytes.includes(0)) return undefined;
   try {
-    return { script: atomicWriteScript(path, options, stdin.length), stdin };
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a write sends: the atomic write script and its stdin (the content,
+ * or nothing when it is inside the script). Bad paths, modes or names throw BAD_ARGUMENT.
+ */
+export function writeRequest(host: string, path: string, content: string | Buffer, options: PutFileOptions = {}): { script: string; stdin: Buffer } {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+  const inline = inlineText(bytes);
+  try {
+    return inline !== undefined
+      ? { script: atomicWriteScript(path, options, bytes.length, inline), stdin: Buffer.alloc(0) }
+      : { script: atomicWriteScript(path, options, bytes.length), stdin: bytes };
   } catch (error) {
     throw new SwarmplayError('BAD_ARGUMENT', `${host}: cannot write ${path}: ${(error as Error).message}`);
   }
@@ -211,7 +243,7 @@ export function writeOutcome(host: string, path: string, result: RawRunResult): 
 /** Connection.putFile on any transport: the atomic write script with the content on stdin. */
 export async function putFileWith(host: string, runRaw: RawRunner, path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
   const { script, stdin } = writeRequest(host, path, content, options);
-  return writeOutcome(host, path, await runRaw(script, { stdin, become: options.become, displayCommand: `write ${path}` }));
+  return writeOutcome(host, path, await runRaw(script, { ...(stdin.length > 0 && { stdin }), become: options.become, displayCommand: `write ${path}` }));
 }
 
 /** Connection.getFile on any transport: the file's bytes, or null when it does not exist. */

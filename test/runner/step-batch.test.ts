@@ -96,6 +96,16 @@ describe('a plan\'s steps in one round trip', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['script.sh', 'sub', 'theirs.conf'], 'no temp file left');
   });
 
+  it('writes small text from inside the script and anything else from stdin, byte for byte', async () => {
+    const contents = ["it's \"quoted\" $HOME `x` \\n\nno final newline", '', '\n\n', 'é ünïcode ✓\n', 'x'.repeat(5000), Buffer.from([0, 0xff, 10, 0])];
+    const steps: Step[] = contents.map((content, index) => ({ kind: 'write', description: 'w', path: at(`f${index}`), content, mode: '0640' }));
+    for (const step of steps) await executeSteps({ host: 'local', conn }, [step, run('true')]);
+    for (const [index, content] of contents.entries()) {
+      assert.deepEqual(await readFile(at(`f${index}`)), Buffer.isBuffer(content) ? content : Buffer.from(content), `content ${index}`);
+      assert.equal((await stat(at(`f${index}`))).mode & 0o7777, 0o640);
+    }
+  });
+
   it('a failed write throws what putFile throws, after the steps before it ran', async () => {
     const steps: Step[] = [
       run(`touch ${at('before')}`),
@@ -110,13 +120,15 @@ describe('a plan\'s steps in one round trip', () => {
   });
 
   it('leaves out what cannot share a script: waits, retries, timeouts, two readers of stdin, another become', () => {
-    const write: Step = { kind: 'write', description: 'w', path: at('a'), content: 'a' };
+    const write: Step = { kind: 'write', description: 'w', path: at('a'), content: Buffer.from([0, 1, 2]) };
+    const smallText: Step = { kind: 'write', description: 'w', path: at('b'), content: 'text' };
     assert.equal(batchable(conn, [run('true', { timeoutMs: 10 })], undefined), false);
     assert.equal(batchable(conn, [run('true', { retry: { whileOutputMatches: 'x', attempts: 2, delayMs: 1 } })], undefined), false);
     assert.equal(batchable(conn, [write, run('cat', { stdin: 'x' })], undefined), false);
     assert.equal(batchable(conn, [run('true', { become: true })], false), false);
     assert.equal(batchable(conn, [{ kind: 'wait', description: 'w', condition: 'x', args: {}, intervalMs: 1, timeoutMs: 1, waitingFor: 'x' }], undefined), false);
     assert.equal(batchable(conn, [write, run('true')], undefined), true);
+    assert.equal(batchable(conn, [smallText, run('cat', { stdin: 'x' })], undefined), true, 'small text goes inside the script, not on stdin');
   });
 
   describe('guarded by what the plan was made from', () => {
