@@ -220,7 +220,9 @@ export class HostReads {
   }
 
   private predicted(): PredictedRead[] {
-    const reads = this.upcoming?.(!this.dropped) ?? [];
+    // Wide also while this host has no guesses yet: another host's command may have dropped its readings
+    // before it read anything, and what it reads now still serves as guesses later.
+    const reads = this.upcoming?.(!this.dropped || this.hints.size === 0) ?? [];
     for (const read of reads) {
       this.probes.set(statCommand(read.path), { path: read.path, kind: 'stat' });
       this.probes.set(testPathCommand(read.path, undefined), { path: read.path, kind: 'exists' });
@@ -246,6 +248,10 @@ export class HostReads {
       const stale = new Set(this.forgotten.slice(forgottenBefore));
       for (const p of wanted.keys()) if (!stale.has(p)) this.requested.add(p);
       for (const [p, reading] of found) if (!stale.has(p)) this.readings.set(p, { ...this.readings.get(p), ...reading });
+    } else {
+      // A step (on any host) ran while it was read: not a fact any more, still a good guess. Under
+      // many hosts this is the rule: another host's first command lands while this host reads.
+      for (const [p, reading] of found) this.hints.set(p, reading);
     }
     return found.get(path);
   }
