@@ -13,25 +13,11 @@ import { batchable, runBatch } from '../../src/runner/step-batch.js';
 import { executeSteps } from '../../src/runner/step-executor.js';
 import { ReadAhead } from '../../src/runner/read-ahead.js';
 import { LocalConnection } from '../../src/transport/local.js';
-import type { RunOptions } from '../../src/transport/types.js';
+import { CountingConnection } from '../support/counting-connection.js';
 import type { Step } from '../../src/modules/types.js';
 import { statCommand } from '../../src/modules/file-content.js';
 import { testPathCommand } from '../../src/modules/command.js';
 
-/** The local transport, counting the round trips it is asked for. */
-class CountingConnection extends LocalConnection {
-  requests = 0;
-
-  override run(command: string, options?: RunOptions) {
-    this.requests += 1;
-    return super.run(command, options);
-  }
-
-  override runBytes(command: string, options?: RunOptions) {
-    this.requests += 1;
-    return super.runBytes(command, options);
-  }
-}
 
 const run = (command: string, extra: Partial<Extract<Step, { kind: 'command' }>> = {}): Step => ({ kind: 'command', description: command, command, ...extra });
 
@@ -52,7 +38,7 @@ describe('a plan\'s steps in one round trip', () => {
     const steps = commands.map((command) => run(command, { okExitCodes: 'any' }));
     assert.ok(batchable(conn, steps, undefined));
     const batch = await runBatch(conn, 'local', steps, [], undefined);
-    assert.equal(conn.requests, 1);
+    assert.equal(conn.commands, 1);
     assert.equal(batch.stale, false);
     const alone = new LocalConnection();
     for (const [index, command] of commands.entries()) {
@@ -73,7 +59,7 @@ describe('a plan\'s steps in one round trip', () => {
     assert.deepEqual(started.slice(0, 2), steps.slice(0, 2));
     assert.ok(!started.includes(steps[2]!), 'the third step never started');
     assert.deepEqual(await readdir(dir), [], 'compensated, and the third step did not run');
-    assert.equal(conn.requests, 2, 'one round trip for the steps, one for the compensation');
+    assert.equal(conn.commands, 2, 'one round trip for the steps, one for the compensation');
   });
 
   it('writes a file atomically among commands, with its mode, new or owned by another user', async () => {
@@ -85,7 +71,7 @@ describe('a plan\'s steps in one round trip', () => {
     ];
     const result = await executeSteps({ host: 'local', conn }, steps);
     assert.equal(result.failedMsg, undefined);
-    assert.equal(conn.requests, 1);
+    assert.equal(conn.commands, 1);
     assert.equal(await readFile(at('sub/new.conf'), 'utf8'), 'new\n');
     assert.equal((await stat(at('sub/new.conf'))).mode & 0o7777, 0o644);
     await conn.putFile(at('theirs.conf'), 'replaced\n', { mode: '0644' });
@@ -157,10 +143,10 @@ describe('a plan\'s steps in one round trip', () => {
       const reads = await staleReadings(['absent.conf', 'present.conf']);
       const guards = [reads.hintFile(at('absent.conf'))!.guard, reads.hintProbe(statCommand(at('present.conf')))!.guard,
         reads.hintProbe(statCommand(at('absent.conf')))!.guard, reads.hintProbe(testPathCommand(at('present.conf'), undefined))!.guard];
-      conn.requests = 0;
+      conn.commands = 0;
       const result = await executeSteps({ host: 'local', conn }, [{ kind: 'write', description: 'w', path: at('absent.conf'), content: 'made\n' }], guards);
       assert.equal(result.stale, undefined);
-      assert.equal(conn.requests, 1);
+      assert.equal(conn.commands, 1);
       assert.equal(await readFile(at('absent.conf'), 'utf8'), 'made\n');
     });
 
