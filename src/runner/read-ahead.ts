@@ -91,6 +91,12 @@ export class ReadAhead {
 
 export class HostReads {
   private readings = new Map<string, Reading>();
+  /**
+   * Readings a step may have made stale since: never served as facts, only as
+   * guesses for a plan whose steps then run behind a guard (step-batch.ts)
+   * that tests, in the same script, that the host still says the same.
+   */
+  private hints = new Map<string, Reading>();
   /** Paths read ahead since the last drop: not asked for again. */
   private readonly requested = new Set<string>();
   /** Which probe command is which path's stat or test -e. */
@@ -124,23 +130,62 @@ export class HostReads {
 
   /** A stat or test -e probe's answer, or undefined: run it live. */
   async probe(conn: Connection, command: string): Promise<RunResult | undefined> {
+    const which = this.probeOf(command);
+    if (!which) return undefined;
+    let reading: Reading | undefined = this.readings.get(which.path);
+    if (reading?.[which.kind] === undefined) reading = await this.readAheadFor(conn, which.path, false);
+    return answer(reading, which.kind);
+  }
+
+  /** The file's bytes (null: absent) when known now, without a round trip. */
+  knownFile(path: string): Buffer | null | undefined {
+    return this.readings.get(path)?.content;
+  }
+
+  /** A stat or test -e probe's answer when known now, without a round trip. */
+  knownProbe(command: string): RunResult | undefined {
+    const which = this.probeOf(command);
+    return which && answer(this.readings.get(which.path), which.kind);
+  }
+
+  /** A guess that the file is absent, and the shell test that holds while it is; only absence is guessed. */
+  hintFile(path: string): { guard: string } | undefined {
+    const hint = this.hints.get(path);
+    if (hint?.content !== null) return undefined;
+    return { guard: `! [ -e ${quote(path)} ]` };
+  }
+
+  /** A guessed answer of a stat or test -e probe, and the shell test that holds while the host answers the same. */
+  hintProbe(command: string): { result: RunResult; guard: string } | undefined {
+    const which = this.probeOf(command);
+    const result = which && answer(this.hints.get(which.path), which.kind);
+    if (!which || !result) return undefined;
+    if (which.kind === 'exists') return { result, guard: `${result.exitCode === 0 ? '' : '! '}[ -e ${quote(which.path)} ]` };
+    // The probe itself, its output (stdout, or stderr when it failed: stat prints only one) and status compared.
+    const said = (result.exitCode === 0 ? result.stdout : result.stderr).replace(/\n+$/, '');
+    return { result, guard: `g=$(${command} 2>&1); [ "$?" = ${Number(result.exitCode)} ] && [ "$g" = ${quote(said)} ]` };
+  }
+
+  /** Guesses a guard found wrong: not guessed again. */
+  dropHints(): void {
+    this.hints.clear();
+  }
+
+  private probeOf(command: string): { path: string; kind: ProbeKind } | undefined {
     if (!this.probes.has(command)) {
       // Only a stat or test -e can be answered here: other probes (docker inspect...) go live at once.
       if (!command.startsWith(STAT_PREFIX) && !command.startsWith(TEST_PREFIX)) return undefined;
       this.predicted();
     }
-    const which = this.probes.get(command);
-    if (!which) return undefined;
-    let reading: Reading | undefined = this.readings.get(which.path);
-    if (reading?.[which.kind] === undefined) reading = await this.readAheadFor(conn, which.path, false);
-    if (which.kind === 'stat') return reading?.stat;
-    return reading?.exists === undefined ? undefined : { stdout: '', stderr: '', exitCode: reading.exists ? 0 : 1 };
+    return this.probes.get(command);
   }
 
   clear(): void {
     this.dropped = true;
     this.generation += 1;
     this.forgotten = [];
+    // The newest reading of a path replaces its older guess whole: parts of two moments never mix.
+    for (const [path, reading] of this.readings) this.hints.set(path, reading);
     this.readings.clear();
     this.requested.clear();
   }
@@ -163,17 +208,21 @@ export class HostReads {
         if (other === path) continue;
         const same = reading.place === undefined || reading.place === before.place || (before.inode !== undefined && reading.inode === before.inode);
         if (same) {
+          this.hints.set(other, reading);
           this.readings.delete(other);
           this.requested.delete(other);
         }
       }
     }
     this.readings.set(path, { content, exists: true, ...(before?.place !== undefined && { place: before.place }) });
+    this.hints.delete(path);
     this.requested.delete(path);
   }
 
   private predicted(): PredictedRead[] {
-    const reads = this.upcoming?.(!this.dropped) ?? [];
+    // Wide also while this host has no guesses yet: another host's command may have dropped its readings
+    // before it read anything, and what it reads now still serves as guesses later.
+    const reads = this.upcoming?.(!this.dropped || this.hints.size === 0) ?? [];
     for (const read of reads) {
       this.probes.set(statCommand(read.path), { path: read.path, kind: 'stat' });
       this.probes.set(testPathCommand(read.path, undefined), { path: read.path, kind: 'exists' });
@@ -199,9 +248,18 @@ export class HostReads {
       const stale = new Set(this.forgotten.slice(forgottenBefore));
       for (const p of wanted.keys()) if (!stale.has(p)) this.requested.add(p);
       for (const [p, reading] of found) if (!stale.has(p)) this.readings.set(p, { ...this.readings.get(p), ...reading });
+    } else {
+      // A step (on any host) ran while it was read: not a fact any more, still a good guess. Under
+      // many hosts this is the rule: another host's first command lands while this host reads.
+      for (const [p, reading] of found) this.hints.set(p, reading);
     }
     return found.get(path);
   }
+}
+
+function answer(reading: Reading | undefined, kind: ProbeKind): RunResult | undefined {
+  if (kind === 'stat') return reading?.stat;
+  return reading?.exists === undefined ? undefined : { stdout: '', stderr: '', exitCode: reading.exists ? 0 : 1 };
 }
 
 /**

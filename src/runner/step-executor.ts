@@ -9,6 +9,7 @@ import { SwarmplayError } from '../errors.js';
 import type { CommandStep, Step, StepOutcome, WaitStep } from '../modules/types.js';
 import type { Connection, RunResult } from '../transport/types.js';
 import { writeControllerFile } from '../transport/local-file.js';
+import { batchable, runBatch } from './step-batch.js';
 
 export interface StepEnv {
   host: string;
@@ -35,6 +36,8 @@ export interface ExecutionResult {
   outcomes: StepOutcome[];
   /** Set when a step failed: what failed, and what its compensation did. */
   failedMsg?: string;
+  /** A guard failed: the host no longer says what the plan was made from, and no step ran. */
+  stale?: boolean;
 }
 
 
@@ -166,8 +169,14 @@ export function describeStep(step: Step): string {
   return `wait: ${step.waitingFor} (up to ${Math.round(step.timeoutMs / 1000)} s)`;
 }
 
-/** Executes the steps in order; stops at the first failure, after its compensation. */
-export async function executeSteps(env: StepEnv, steps: readonly Step[]): Promise<ExecutionResult> {
+/**
+ * Executes the steps in order; stops at the first failure, after its compensation.
+ * Several steps that can share one round trip go as one script (step-batch.ts);
+ * with `guards` (shell tests of what the plan was made from) they always do,
+ * and run only while every guard holds.
+ */
+export async function executeSteps(env: StepEnv, steps: readonly Step[], guards: readonly string[] = []): Promise<ExecutionResult> {
+  if (guards.length > 0 || (steps.length > 1 && batchable(env.conn, steps, env.become))) return executeBatch(env, steps, guards);
   const outcomes: StepOutcome[] = [];
   for (const step of steps) {
     if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
@@ -177,6 +186,33 @@ export async function executeSteps(env: StepEnv, steps: readonly Step[]): Promis
     if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
     const report = await compensate(env, step);
     return { outcomes, failedMsg: failureWithCompensation(failure, step, report) };
+  }
+  return { outcomes };
+}
+
+/** The steps as one script: the same outcomes, failures and compensations as step by step. */
+async function executeBatch(env: StepEnv, steps: readonly Step[], guards: readonly string[]): Promise<ExecutionResult> {
+  const conn = env.conn;
+  if (!batchable(conn, steps, env.become)) throw new SwarmplayError('INTERNAL', `${env.host}: guarded steps that cannot run as one script`);
+  if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
+  let batch;
+  try {
+    batch = await runBatch(conn, env.host, steps, guards, env.become);
+  } catch (error) {
+    // Any of them may have run.
+    for (const step of steps) env.started?.(step);
+    throw error;
+  }
+  if (batch.stale) return { outcomes: [], stale: true };
+  const outcomes: StepOutcome[] = [];
+  for (const { step, run, backupPath, writeError } of batch.outcomes) {
+    env.started?.(step);
+    if (writeError) throw writeError;
+    outcomes.push({ step, ...(run && { run }), ...(backupPath !== undefined && { backupPath }) });
+    if (step.kind !== 'command' || !run || commandSucceeded(step, run)) continue;
+    if (env.signal?.aborted) throw new SwarmplayError('INTERRUPTED', 'interrupted');
+    const report = await compensate(env, step);
+    return { outcomes, failedMsg: failureWithCompensation(commandFailure(step, run), step, report) };
   }
   return { outcomes };
 }

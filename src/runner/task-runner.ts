@@ -14,7 +14,8 @@ import type { FactReader } from '../facts/types.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import { describeStep, executeSteps } from './step-executor.js';
 import { DEFAULT_POLL_SECONDS, runAsync } from './async-task.js';
-import type { Connection } from '../transport/types.js';
+import type { Connection, RunResult } from '../transport/types.js';
+import { batchable } from './step-batch.js';
 import type { HostStatus } from './events.js';
 import { evaluateCondition, evaluateExpression } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
@@ -104,11 +105,37 @@ function validateArgs(module: ModuleDefinition, task: ModuleTask, raw: unknown):
   });
 }
 
-function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleContext {
-  const serveReads = Boolean(env.reads && env.readsServe && !env.task.become && conn);
+function servesReads(env: TaskRunEnv, conn: Connection | undefined): boolean {
+  return Boolean(env.reads && env.readsServe && !env.task.become && conn);
+}
+
+/**
+ * `guards`: plan from guesses (read-ahead.ts's hints) where a read is not
+ * known, and collect the shell tests that prove them; the steps then run
+ * behind those tests in the same round trip (step-batch.ts).
+ */
+function moduleContext(env: TaskRunEnv, conn: Connection | undefined, guards?: string[]): ModuleContext {
+  const serveReads = servesReads(env, conn);
   const needConn = (): Connection => {
     if (!conn) throw new SwarmplayError('INTERNAL', `module ${env.module.name} is controller-only but read the host`);
     return conn;
+  };
+  const guessProbe = (command: string): RunResult | undefined => {
+    if (!guards) return undefined;
+    const known = env.reads!.knownProbe(command);
+    if (known) return known;
+    const hint = env.reads!.hintProbe(command);
+    if (hint) guards.push(hint.guard);
+    return hint?.result;
+  };
+  const guessFile = (file: string): Buffer | null | undefined => {
+    if (!guards) return undefined;
+    const known = env.reads!.knownFile(file);
+    if (known !== undefined) return known;
+    const hint = env.reads!.hintFile(file);
+    if (!hint) return undefined;
+    guards.push(hint.guard);
+    return null;
   };
   return {
     host: env.host,
@@ -118,11 +145,12 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined): ModuleCon
     facts: env.facts,
     fact: (reader, args) => env.fact(reader, args),
     probe: async (command, options) => {
-      const served = serveReads && options === undefined ? await env.reads!.probe(needConn(), command) : undefined;
+      const served = serveReads && options === undefined ? guessProbe(command) ?? await env.reads!.probe(needConn(), command) : undefined;
       return served ?? needConn().run(command, { become: env.task.become, ...options });
     },
     readFile: async (file) => {
-      const served = serveReads ? await env.reads!.readFile(needConn(), file) : undefined;
+      let served = serveReads ? guessFile(file) : undefined;
+      if (serveReads && served === undefined) served = await env.reads!.readFile(needConn(), file);
       return served !== undefined ? served : needConn().getFile(file, { become: env.task.become });
     },
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
@@ -167,9 +195,16 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
   }
   const stepLines: string[] = [];
   let changedEarlier = false;
+  // A first try from guesses, for a module that reads files, when its steps would run anyway: see planFromGuesses.
+  let guess = !env.checkMode && !env.task.async && env.module.reads !== undefined && servesReads(env, conn);
   for (let round = 1; ; round++) {
-    const plan = await module.plan(moduleContext(env, conn), args as never);
-    const outcome = await runPlan(env, plan, conn, args, stepLines);
+    let planned = guess ? await planFromGuesses(env, conn, args, stepLines) : undefined;
+    guess = false;
+    if (!planned) {
+      const plan = await module.plan(moduleContext(env, conn), args as never);
+      planned = { plan, outcome: await runPlan(env, plan, conn, args, stepLines) as TaskResult };
+    }
+    const { plan, outcome } = planned;
     const withWarnings = plan.warnings?.length ? { ...outcome, warnings: plan.warnings } : outcome;
     if (!plan.planAgain || env.checkMode || outcome.status === 'failed') {
       // A change made before planning again (an unlock, autolock turned on) is the task's change.
@@ -185,7 +220,33 @@ async function attempt(env: TaskRunEnv, args: unknown): Promise<TaskResult> {
   }
 }
 
-async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown, stepLines: string[]): Promise<TaskResult> {
+/**
+ * The plan made from guesses where a read is not known (a file read before a
+ * command ran, absent then): when it has steps that can run as one script,
+ * they run behind guards that test, in the same round trip, that the host
+ * still says what the guesses said; so a first run's probe and the write it
+ * decides cost one round trip. Undefined when the guesses were not used, not
+ * enough (no steps to guard: an ok, a failure) or wrong: then the task plans
+ * from live reads, as always.
+ */
+async function planFromGuesses(env: TaskRunEnv, conn: Connection | undefined, args: unknown, stepLines: string[]): Promise<{ plan: Plan; outcome: TaskResult } | undefined> {
+  const guards: string[] = [];
+  let plan: Plan;
+  try {
+    plan = await env.module.plan(moduleContext(env, conn, guards), args as never);
+  } catch (error) {
+    if (guards.length === 0) throw error;
+    return undefined;
+  }
+  if (guards.length === 0) return { plan, outcome: await runPlan(env, plan, conn, args, stepLines) as TaskResult };
+  if (plan.failed || plan.planAgain || !batchable(conn, plan.steps, env.task.become)) return undefined;
+  const outcome = await runPlan(env, plan, conn, args, stepLines, guards);
+  if (outcome !== 'stale') return { plan, outcome };
+  env.reads?.dropHints();
+  return undefined;
+}
+
+async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined, args: unknown, stepLines: string[], guards?: string[]): Promise<TaskResult | 'stale'> {
   const { module } = env;
   if (plan.failed) {
     return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: plan.changedEarlier === true, failed: true, msg: plan.failed } };
@@ -217,10 +278,12 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
     if (!conn && !reconnecting) throw new SwarmplayError('INTERNAL', `module ${module.name} planned a step without a connection`);
     const started: Step[] = [];
     try {
-      ({ outcomes, failedMsg } = await executeSteps({
+      let stale: boolean | undefined;
+      ({ outcomes, failedMsg, stale } = await executeSteps({
         host: env.host, conn, reconnect: env.reconnect, become: env.task.become, signal: env.signal,
         progress: env.progress, started: (step) => { started.push(step); stepLines.push(describeStep(step)); },
-      }, plan.steps));
+      }, plan.steps, guards));
+      if (stale) return 'stale';
     } finally {
       // Compensation steps are not in `started`: a failure drops every reading anyway.
       env.reads?.stepsRan(started.filter((step) => step.kind !== 'wait' && step.kind !== 'controller_write'), failedMsg !== undefined || outcomes.length < started.length);

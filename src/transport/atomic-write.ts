@@ -37,6 +37,7 @@ function randomTempSuffix(): string {
 
 /**
  * The script that writes its stdin to `path` atomically; it prints `backup=PATH` when it kept a backup.
+ * `inlineContent`: small text written from the script itself instead of stdin (see inlineText).
  * `contentBytes`, the length of what will arrive on stdin, guards against a
  * truncated upload: when the controller dies or the connection drops mid-way,
  * the copy sees an early end of input and succeeds, so without the count the
@@ -44,11 +45,11 @@ function randomTempSuffix(): string {
  *
  * Written for few processes on the host (each costs about 1 ms of CPU, and a
  * run writes thousands of files): shell builtins and parameter expansion
- * where they do, one `dd` that copies and counts the bytes, a `sync` of the
- * temp file, `mv`, a `sync` of the folder; chmod/chown only when there is
- * something to set.
+ * where they do, one `dd` that copies, counts and (when nothing is set after
+ * it) fsyncs the bytes, `mv`, a `sync` of the folder; chmod/chown and a
+ * separate `sync` of the temp file only when there is something to set.
  */
-export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number): string {
+export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number, inlineContent?: string): string {
   if (path === '' || path.endsWith('/')) {
     throw new Error(`invalid file path ${JSON.stringify(path)}: expected the path of a file, not a folder`);
   }
@@ -79,10 +80,26 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     'done',
     `tmp="$dir/.$base.swarmplay."${randomTempSuffix()}`,
   ];
-  // The temp file is private (0600, as mktemp makes it) until it gets its mode, unless the new file gets
-  // the umask default anyway: then it is created with that mode, as any new file, and needs no chmod.
-  if (options.mode !== undefined) lines.push('umask 077');
-  else lines.push('if [ -e "$dest" ]; then umask 077; fi');
+  // The temp file is private (0600, as mktemp makes it) until it gets its mode and owner, unless it can
+  // be created with them: a new file (or one of ours) whose mode umask can give (no x or special bits),
+  // or a new file with the umask default. Then no chmod follows, and dd's own fsync makes data and mode
+  // durable: two processes fewer per write. Otherwise (another owner to copy, x bits, an owner to set)
+  // the old order: private temp, chown, chmod, then a sync of the temp.
+  const umaskMode = options.mode !== undefined && ownership === undefined && (parseInt(options.mode, 8) & ~0o666) === 0
+    ? (~parseInt(options.mode, 8) & 0o777).toString(8).padStart(4, '0')
+    : undefined;
+  if (options.mode === undefined || umaskMode !== undefined) {
+    lines.push(
+      'fix=',
+      'if [ -e "$dest" ]; then',
+      // An existing file: its owner is kept, so the temp stays private unless it is ours already.
+      `  if ${options.mode === undefined ? 'true' : '! { [ -O "$dest" ] && [ -G "$dest" ]; }'}; then fix=1; fi`,
+      'fi',
+      options.mode === undefined ? 'if [ -n "$fix" ]; then umask 077; fi' : `if [ -n "$fix" ]; then umask 077; else umask ${umaskMode}; fi`,
+    );
+  } else {
+    lines.push('fix=1', 'umask 077');
+  }
   lines.push(
     // noclobber: created with O_EXCL, as mktemp does, never through a link someone planted.
     'set -C; : > "$tmp"; set +C',
@@ -90,13 +107,25 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     // A signal ends sh without its EXIT trap: when the connection drops, the first write to the
     // closed stderr raises SIGPIPE, and sshd may send HUP or TERM.
     `trap 'rm -f -- "$tmp"; exit 1' HUP INT TERM PIPE`,
-    // dd copies stdin and says how many bytes it wrote: one process where cat and stat were two.
-    'if ! copied=$(LC_ALL=C dd of="$tmp" bs=65536 conv=notrunc 2>&1); then',
-    '  printf \'%s\\n\' "$copied" >&2',
-    '  exit 1',
-    'fi',
+    // In a setgid folder the temp takes the folder's group: when it replaces a file of our group, it is
+    // private until chown gives it that group (a new file keeps the folder's group, as any new file).
+    'if [ -z "$fix" ] && [ -e "$dest" ] && ! [ -G "$tmp" ]; then fix=1; chmod 600 "$tmp"; fi',
   );
-  if (contentBytes !== undefined) {
+  if (inlineContent !== undefined) {
+    // Small text comes inside the script: the shell's own printf writes it, no stdin to spool and no dd.
+    lines.push(`printf '%s' ${quote(inlineContent)} > "$tmp"`, 'if [ -z "$fix" ]; then sync -- "$tmp" 2>/dev/null || sync; fi');
+  } else {
+    lines.push(
+      // dd copies stdin and says how many bytes it wrote: one process where cat and stat were two;
+      // with nothing to fix afterwards it also fsyncs the temp (data and mode on disk before the rename).
+      'if [ -n "$fix" ]; then conv=notrunc; else conv=notrunc,fsync; fi',
+      'if ! copied=$(LC_ALL=C dd of="$tmp" bs=65536 conv=$conv 2>&1); then',
+      '  printf \'%s\\n\' "$copied" >&2',
+      '  exit 1',
+      'fi',
+    );
+  }
+  if (contentBytes !== undefined && inlineContent === undefined) {
     lines.push(
       // dd's last line: "N bytes (...) copied, ..." (or "1 byte copied, ...").
       'size=${copied##*records out',
@@ -107,23 +136,24 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
       'fi',
     );
   }
+  const fixes: string[] = [];
   // Owner before mode: chown clears setuid/setgid bits, so chmod must come after it to keep them.
   if (ownership !== undefined) {
-    lines.push(`chown ${quote(ownership)} "$tmp"`);
+    fixes.push(`chown ${quote(ownership)} "$tmp"`);
   } else {
     // Keep the replaced file's owner; only root may give a file away, so a plain user skips this quietly.
     // Nothing to do (no process) when the replaced file and the temp file have the same owner and group: ours.
-    lines.push(
+    fixes.push(
       'if [ -e "$dest" ] && ! { [ -O "$dest" ] && [ -G "$dest" ] && [ -G "$tmp" ]; }; then',
       '  chown --reference="$dest" -- "$tmp" 2>/dev/null || true',
       'fi',
     );
   }
   if (options.mode !== undefined) {
-    lines.push(`chmod ${quote(options.mode)} "$tmp"`);
+    fixes.push(`chmod ${quote(options.mode)} "$tmp"`);
   } else {
     // Keep the replaced file's mode; a new file has the umask default already.
-    lines.push('if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; fi');
+    fixes.push('if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; fi');
   }
   if (options.validate !== undefined) {
     // The user's check, on the new file where it will be used (same folder, its mode and owner): sudoers, sshd_config.
@@ -136,7 +166,8 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     );
   }
   // Data, mode and owner on disk before the rename: a crash leaves the old file or the whole new one.
-  lines.push('sync -- "$tmp" 2>/dev/null || sync');
+  fixes.push('sync -- "$tmp" 2>/dev/null || sync');
+  lines.push('if [ -n "$fix" ]; then', ...fixes.map((line) => `  ${line}`), 'fi');
   if (options.backup) {
     lines.push(
       'if [ -e "$dest" ]; then',
@@ -176,20 +207,53 @@ export interface RawRunResult {
 /** A transport's raw command runner: what putFile and getFile are built on, for SSH and local alike. */
 export type RawRunner = (command: string, options: RunOptions) => Promise<RawRunResult>;
 
-/** Connection.putFile on any transport: the atomic write script with the content on stdin. */
-export async function putFileWith(host: string, runRaw: RawRunner, path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
-  let script: string;
+/**
+ * Content up to this size that is text (UTF-8, no NUL) goes inside the write
+ * script: the remote shell reads a command byte by byte, which for a small
+ * file costs less than the stdin spool's `head` and `dd`, two processes.
+ */
+const INLINE_MAX_BYTES = 2048;
+
+/** The content as text to write from inside the script, or undefined: it goes on stdin. */
+export function inlineText(content: string | Buffer): string | undefined {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+  if (bytes.length > INLINE_MAX_BYTES || bytes.includes(0)) return undefined;
   try {
-    script = atomicWriteScript(path, options, Buffer.byteLength(content));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a write sends: the atomic write script and its stdin (the content,
+ * or nothing when it is inside the script). Bad paths, modes or names throw BAD_ARGUMENT.
+ */
+export function writeRequest(host: string, path: string, content: string | Buffer, options: PutFileOptions = {}): { script: string; stdin: Buffer } {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+  const inline = inlineText(bytes);
+  try {
+    return inline !== undefined
+      ? { script: atomicWriteScript(path, options, bytes.length, inline), stdin: Buffer.alloc(0) }
+      : { script: atomicWriteScript(path, options, bytes.length), stdin: bytes };
   } catch (error) {
     throw new SwarmplayError('BAD_ARGUMENT', `${host}: cannot write ${path}: ${(error as Error).message}`);
   }
-  const result = await runRaw(script, { stdin: content, become: options.become, displayCommand: `write ${path}` });
+}
+
+/** What the write script returned, as putFile answers it: the backup it kept, or COMMAND_FAILED. */
+export function writeOutcome(host: string, path: string, result: RawRunResult): PutFileResult {
   if (result.exitCode !== 0) {
     throw new SwarmplayError('COMMAND_FAILED',
       `${host}: writing ${path} failed (exit ${result.exitCode}): ${result.stderr.toString('utf8').trim() || 'no error output'}`);
   }
   return parseAtomicWriteOutput(result.stdout.toString('utf8'));
+}
+
+/** Connection.putFile on any transport: the atomic write script with the content on stdin. */
+export async function putFileWith(host: string, runRaw: RawRunner, path: string, content: string | Buffer, options: PutFileOptions = {}): Promise<PutFileResult> {
+  const { script, stdin } = writeRequest(host, path, content, options);
+  return writeOutcome(host, path, await runRaw(script, { ...(stdin.length > 0 && { stdin }), become: options.become, displayCommand: `write ${path}` }));
 }
 
 /** Connection.getFile on any transport: the file's bytes, or null when it does not exist. */

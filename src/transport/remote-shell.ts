@@ -43,6 +43,8 @@ const LOOP = [
   '    cmd="$cmd$line',
   '"',
   '  done',
+  // The stream ended inside a request (the connection dropped): its first lines must not run alone.
+  '  [ "$line" = "$token" ] || exit 1',
   '  if [ "$inlen" -gt 0 ]; then',
   `    if [ -n "$spool" ] && [ "$inlen" -le ${SPOOLED_STDIN_MAX_BYTES} ]; then`,
   // A failed head may have read part of the stdin: the stream is out of step, so the shell ends

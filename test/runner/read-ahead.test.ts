@@ -11,25 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { ReadAhead, type PredictedRead } from '../../src/runner/read-ahead.js';
 import { LocalConnection } from '../../src/transport/local.js';
+import { CountingConnection } from '../support/counting-connection.js';
 import { readFileScript } from '../../src/transport/atomic-write.js';
 import { statCommand } from '../../src/modules/file-content.js';
 import { testPathCommand } from '../../src/modules/command.js';
-import type { Connection, RunOptions } from '../../src/transport/types.js';
+import type { Connection } from '../../src/transport/types.js';
 
-/** The local transport, counting the commands it is asked to run. */
-class CountingConnection extends LocalConnection {
-  commands = 0;
-
-  override run(command: string, options?: RunOptions) {
-    this.commands += 1;
-    return super.run(command, options);
-  }
-
-  override runBytes(command: string, options?: RunOptions) {
-    this.commands += 1;
-    return super.runBytes(command, options);
-  }
-}
 
 async function liveRead(conn: Connection, file: string): Promise<Buffer | null> {
   const raw = await conn.runBytes!(readFileScript(file));
