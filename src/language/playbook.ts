@@ -76,6 +76,8 @@ export interface ModuleTask extends TaskBase {
   /** Arguments as written (a mapping, or {_raw: "..."} for free form); templated per host then schema-checked. */
   args: Record<string, RawValue>;
   register?: string;
+  /** Variables the module sets besides register (a facts module's getent_passwd, packages): known to the load-time check. */
+  definesVariables?: string[];
   notify: string[];
   /** A list expression or a literal list; `item` (or loop_control.loop_var) per element. */
   loop?: RawValue;

@@ -395,7 +395,7 @@ export class TaskLoader {
       if (moduleEntries.length > 0 || (nearKeyword && !nearModule)) {
         checkKeyword(source, entry, keywords, 'task');
       }
-      const refused = refuseModule(entry.key);
+      const refused = refuseModule(entry.key, (short) => this.modules.find(short) !== undefined);
       if (refused) throw source.error('UNKNOWN_MODULE', refused.message, entry.keyNode, refused.hint);
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
         didYouMean(shortName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
@@ -418,6 +418,7 @@ export class TaskLoader {
       module: module.name,
       args,
       register: get('register') ? readIdentifier(source, get('register')!) : undefined,
+      ...(module.definesVariables && { definesVariables: module.definesVariables(args) }),
       notify: get('notify') ? readStringList(source, get('notify')!, false) : [],
       ...this.loopOf(entries, source),
       changedWhen: get('changed_when') ? readConditions(source, get('changed_when')!) : undefined,

@@ -10,7 +10,6 @@
  * and register in one play are read in later ones; the runner still reports
  * an undefined value at run time for the cases this check cannot see.
  */
-import { findModule } from '../modules/index.js';
 import { readFileSync } from 'node:fs';
 import { SwarmplayError, snippetAt, type SourceLocation } from '../errors.js';
 import type { Playbook, Task, Play } from './playbook.js';
@@ -62,7 +61,7 @@ function definedNames(playbook: Playbook, inventory: Inventory, extraVars: Recor
       if (task.kind !== 'module') continue;
       if (task.register) known.add(task.register);
       if (task.module === 'set_fact') for (const name of Object.keys(task.args)) known.add(name);
-      for (const name of findModule(task.module)?.definesVariables?.(task.args) ?? []) known.add(name);
+      for (const name of task.definesVariables ?? []) known.add(name);
     }
   }
   return known;

@@ -6,7 +6,6 @@
  * roles use; any other `namespace.collection.module` name gets the general
  * advice (command or shell), since it is a real module of some collection.
  */
-import { findModule } from './index.js';
 
 const GENERAL = 'Run the program it drives with command or shell instead, e.g. '
   + "'command: {argv: [program, arg], creates: /path/it/makes}' (creates/removes keep a second run from changing anything).";
@@ -43,11 +42,11 @@ const NEAREST: Readonly<Record<string, string>> = {
  * Why a module name is refused and what to write instead, or undefined for a
  * name that is no known module (the loader then suggests close names).
  */
-export function refuseModule(name: string): { message: string; hint: string } | undefined {
+export function refuseModule(name: string, isModule: (short: string) => boolean): { message: string; hint: string } | undefined {
   const short = name.replace(/^[a-z0-9_]+\.[a-z0-9_]+\./, '');
   const nearest = NEAREST[short];
   if (nearest !== undefined) return { message: `'${name}' is an Ansible module swarmplay does not have`, hint: nearest };
   if (short === name) return undefined;
-  if (findModule(short)) return { message: `'${name}' is no module of that collection`, hint: `Did you mean '${short}'?` };
+  if (isModule(short)) return { message: `'${name}' is no module of that collection`, hint: `Did you mean '${short}'?` };
   return { message: `'${name}' is an Ansible module swarmplay does not have`, hint: GENERAL };
 }

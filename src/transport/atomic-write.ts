@@ -155,6 +155,9 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
     // Keep the replaced file's mode; a new file has the umask default already.
     fixes.push('if [ -e "$dest" ]; then chmod --reference="$dest" -- "$tmp"; fi');
   }
+  // Data, mode and owner on disk before the rename: a crash leaves the old file or the whole new one.
+  fixes.push('sync -- "$tmp" 2>/dev/null || sync');
+  lines.push('if [ -n "$fix" ]; then', ...fixes.map((line) => `  ${line}`), 'fi');
   if (options.validate !== undefined) {
     // The user's check, on the new file where it will be used (same folder, its mode and owner): sudoers, sshd_config.
     lines.push(
@@ -165,9 +168,6 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
       'fi',
     );
   }
-  // Data, mode and owner on disk before the rename: a crash leaves the old file or the whole new one.
-  fixes.push('sync -- "$tmp" 2>/dev/null || sync');
-  lines.push('if [ -n "$fix" ]; then', ...fixes.map((line) => `  ${line}`), 'fi');
   if (options.backup) {
     lines.push(
       'if [ -e "$dest" ]; then',
