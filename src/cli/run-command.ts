@@ -76,9 +76,18 @@ function reportConfig(config: AnsibleConfig, verbose: number): void {
   }
 }
 
+/**
+ * Live progress needs a terminal that says how wide it is: with no width (a pty
+ * nobody sized, a serial console) the spinner's line arithmetic never ends, and
+ * TERM=dumb cannot move the cursor. Those get the plain lines pipes get.
+ */
+export function drawsLive(output: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(output.isTTY) && (output.columns ?? 0) > 0 && !env.CI && env.TERM !== 'dumb';
+}
+
 async function pickReporter(flags: RunFlags): Promise<{ onEvent: (e: never) => void; close(): Promise<void> }> {
   if (flags.json) return new (await import('../reporters/json.js')).JsonReporter();
-  if (process.stdout.isTTY && !process.env.CI) {
+  if (drawsLive(process.stdout, process.env)) {
     // listr2 and ora are loaded only for a terminal: pipes and CI start faster without them.
     const { InteractiveReporter } = await import('../reporters/interactive.js');
     return new InteractiveReporter(flags.verbose > 0);
