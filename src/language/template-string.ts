@@ -44,7 +44,9 @@ export function parseTemplateString(text: string, location?: SourceLocation): Te
     if (!text.startsWith('{{', i)) { i++; continue; }
     if (i > textStart) parts.push({ kind: 'text', text: text.slice(textStart, i) });
     const start = i + 2;
-    const j = tagEnd(text, start, '}}', true);
+    // An unbalanced bracket would hide every '}}': then the first one ends the expression, whose parser names what is open.
+    const balanced = tagEnd(text, start, '}}', true);
+    const j = balanced >= 0 ? balanced : tagEnd(text, start, '}}', false);
     if (j < 0) {
       throw templateError(text, i, "'{{' is not closed", "Close it with '}}'. To write braces literally use \"{{ '{{' }}\".", location);
     }
