@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, runCli, jsonEvents } from '../support/cli.js';
+import { runAnsiblePlaybook, type Recap } from '../support/ansible-playbook.js';
 
 const exec = promisify(execFile);
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/compat');
@@ -31,7 +32,6 @@ const PROJECTS: Project[] = [
   { name: 'inventory-forms', playbook: 'play.yml', inventory: 'inventory' },
 ];
 
-type Recap = Record<string, Record<string, number>>;
 interface Observed { code: number; recap: Recap; messages: string[]; output: string }
 
 const ANSIBLE_ENV = {
@@ -45,19 +45,13 @@ function messagesOf(host: string, result: Record<string, any>): string[] {
   return Array.isArray(result.results) ? result.results.flatMap(one) : one(result);
 }
 
-async function ansible(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return exec('ansible-playbook', args, { cwd, env: { ...process.env, ...ANSIBLE_ENV, ...extraEnv }, maxBuffer: 64 << 20 })
+async function ansible(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return exec('ansible-playbook', args, { cwd, env: { ...process.env, ...ANSIBLE_ENV }, maxBuffer: 64 << 20 })
     .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e) => ({ code: Number(e.code), stdout: String(e.stdout), stderr: String(e.stderr) }));
 }
 
 async function runAnsible(project: Project, cwd: string): Promise<Observed> {
-  const run = await ansible(['-i', project.inventory, project.playbook], cwd, { ANSIBLE_STDOUT_CALLBACK: 'json' });
-  assert.ok(run.stdout.includes('{'), `ansible-playbook gave no report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{')));
-  const recap: Recap = {};
-  for (const [host, s] of Object.entries<any>(report.stats)) {
-    recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
-  }
+  const { code, recap, output, report } = await runAnsiblePlaybook(['-i', project.inventory, project.playbook], { cwd, env: ANSIBLE_ENV });
   const messages: string[] = [];
   for (const play of report.plays) {
     for (const task of play.tasks) {
@@ -66,7 +60,7 @@ async function runAnsible(project: Project, cwd: string): Promise<Observed> {
       }
     }
   }
-  return { code: run.code, recap, messages: messages.sort(), output: run.stdout + run.stderr };
+  return { code, recap, messages: messages.sort(), output };
 }
 
 async function runSwarmplay(project: Project, cwd: string): Promise<Observed> {

@@ -7,17 +7,14 @@
  * failures), not the SSH transport, which has its own tests against sshd.
  */
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT, runCli, jsonEvents } from '../support/cli.js';
+import { runAnsiblePlaybook, type Recap } from '../support/ansible-playbook.js';
 
-const exec = promisify(execFile);
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/parity');
 const INVENTORY = path.join(FIXTURES, 'hosts.yaml');
 
-type Recap = Record<string, Record<string, number>>;
 interface Observed {
   code: number;
   recap: Recap;
@@ -34,16 +31,9 @@ function messageLines(task: string, host: string, result: Record<string, any>): 
 
 async function runAnsible(playbook: string, args: string[]): Promise<Observed> {
   const env = {
-    ...process.env, ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False',
-    ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_DEPRECATION_WARNINGS: 'False',
+    ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_DEPRECATION_WARNINGS: 'False',
   };
-  const { code, stdout } = await exec('ansible-playbook', ['-i', INVENTORY, path.join(FIXTURES, playbook), ...args], { env, maxBuffer: 64 << 20 })
-    .then((r) => ({ code: 0, stdout: r.stdout }), (e) => ({ code: Number(e.code), stdout: String(e.stdout) }));
-  const report = JSON.parse(stdout.slice(stdout.indexOf('{')));
-  const recap: Recap = {};
-  for (const [host, s] of Object.entries<any>(report.stats)) {
-    recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
-  }
+  const { code, recap, report } = await runAnsiblePlaybook(['-i', INVENTORY, path.join(FIXTURES, playbook), ...args], { env });
   const messages: string[] = [];
   for (const play of report.plays) {
     for (const task of play.tasks) {

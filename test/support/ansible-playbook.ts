@@ -14,6 +14,8 @@ export interface AnsibleRun {
   code: number;
   recap: Recap;
   output: string;
+  /** The json callback's whole report (plays, tasks, each host's result), for tests that read more than the recap. */
+  report: { plays: Array<{ tasks: Array<{ task: { name: string }; hosts: Record<string, any> }> }> };
 }
 
 export async function runAnsiblePlaybook(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<AnsibleRun> {
@@ -26,5 +28,5 @@ export async function runAnsiblePlaybook(args: string[], options: { cwd?: string
   for (const [host, s] of Object.entries<any>(report.stats)) {
     recap[host] = { ok: s.ok, changed: s.changed, unreachable: s.unreachable, failed: s.failures, skipped: s.skipped, rescued: s.rescued, ignored: s.ignored };
   }
-  return { code: run.code, recap, output: run.stdout + run.stderr };
+  return { code: run.code, recap, output: run.stdout + run.stderr, report };
 }
