@@ -46,8 +46,8 @@ function randomTempSuffix(): string {
  * Written for few processes on the host (each costs about 1 ms of CPU, and a
  * run writes thousands of files): shell builtins and parameter expansion
  * where they do, one `dd` that copies, counts and (when nothing is set after
- * it) fsyncs the bytes, `mv`, a `sync` of the folder; chmod/chown and a
- * separate `sync` of the temp file only when there is something to set.
+ * it) fsyncs the bytes, `mv`; chmod/chown and a separate `sync` of the
+ * temp file only when there is something to set.
  */
 export function atomicWriteScript(path: string, options: PutFileOptions = {}, contentBytes?: number, inlineContent?: string): string {
   if (path === '' || path.endsWith('/')) {
@@ -177,12 +177,11 @@ export function atomicWriteScript(path: string, options: PutFileOptions = {}, co
       'fi',
     );
   }
-  lines.push(
-    'mv -f -- "$tmp" "$dest"',
-    'trap - EXIT',
-    // Make the rename itself durable.
-    'sync -- "$dir" 2>/dev/null || true',
-  );
+  // No fsync of the folder after the rename (Ansible's atomic_move has none either): the bytes, mode and
+  // owner were synced before it, so a crash before the filesystem commits the rename leaves the old file
+  // whole, never a half-written one, and the next run writes it again. Each write saves a process and a
+  // journal commit (about a tenth of a 20-host first run).
+  lines.push('mv -f -- "$tmp" "$dest"', 'trap - EXIT');
   return lines.join('\n');
 }
 
