@@ -5,10 +5,11 @@
  * and the small statistics of the reports.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORK_DIR = path.join(REPO_ROOT, 'bench', 'tmp');
@@ -30,6 +31,54 @@ export function benchMessages(name) {
 export function printHelp(scriptUrl) {
   process.stdout.write(readFileSync(fileURLToPath(scriptUrl), 'utf8').split('*/')[0].replace(/^#!.*\n/, '').replace(/^\/\*\*?|^ \* ?/gm, ''));
   process.exit(0);
+}
+
+/**
+ * The options every lab bench takes (--reps, --lab-name, --subnet, --out, --json, --keep-lab, --help) plus
+ * its own `extra` ones: --help printed, --reps checked against `maxReps`, paths resolved.
+ */
+export function labBenchOptions(scriptUrl, fail, { reps, maxReps, labName, subnet, out, json }, extra = {}) {
+  const { values: flags } = parseArgs({
+    options: {
+      reps: { type: 'string', default: String(reps) },
+      'lab-name': { type: 'string', default: labName },
+      subnet: { type: 'string', default: subnet },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      'keep-lab': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...extra,
+    },
+  });
+  if (flags.help) printHelp(scriptUrl);
+  const repCount = Number(flags.reps);
+  if (!Number.isInteger(repCount) || repCount < 1 || repCount > maxReps) fail(`--reps: a whole number from 1 to ${maxReps}, got ${flags.reps}`);
+  return {
+    flags,
+    reps: repCount,
+    labName: flags['lab-name'],
+    outFile: path.resolve(flags.out ?? out),
+    jsonFile: path.resolve(flags.json ?? json),
+  };
+}
+
+/**
+ * Root and a build checked, then dist/ copied to `distCopy` and run from there: other work in the same
+ * tree may rebuild dist/ during the bench. Packages still resolve from the repository's node_modules.
+ */
+export function copyBuiltTree(distCopy, fail) {
+  if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
+  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs'))) fail('dist/cli/swarmplay.mjs is missing: build first (npm run build)');
+  mkdirSync(WORK_DIR, { recursive: true });
+  rmSync(distCopy, { recursive: true, force: true });
+  cpSync(path.join(REPO_ROOT, 'dist'), distCopy, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.includes(`${path.sep}test${path.sep}`) });
+}
+
+/** A fresh folder for the lab's inventories, beside a copy of the walkthrough's host_vars (roles, labels). */
+export function inventoryFolder(labName) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `swarmplay-bench-${labName}-`));
+  cpSync(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
+  return dir;
 }
 
 /**

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runMeasured, runProcess, toolEnv } from './lab-runs.mjs';
+import { printHelp, runMeasured, runProcess, toolEnv } from './lab-runs.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -67,10 +67,7 @@ const { values: flags } = parseArgs({
   },
 });
 
-if (flags.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?|^ \* ?/gm, ''));
-  process.exit(0);
-}
+if (flags.help) printHelp(import.meta.url);
 
 const sizes = (flags.sizes ?? (flags.quick ? '3,20' : '3,20,50')).split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) fail(`--sizes: whole numbers from 1 to 200, got ${flags.sizes}`);

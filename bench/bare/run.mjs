@@ -29,14 +29,13 @@
  * ansible, sshpass and time with apt-get when they are missing.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
-  REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, benchMessages, collectionVersions, printHelp, runMeasured, runProcess,
+  REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, benchMessages, copyBuiltTree, inventoryFolder, collectionVersions, labBenchOptions, runMeasured, runProcess,
   seconds, stats, summarise, swarmplayRecap, toolEnv, versionOf,
 } from '../lab-runs.mjs';
 
@@ -50,25 +49,12 @@ const CLUSTER = ['docker01', 'docker02', 'docker03'];
 
 const { fail, log } = benchMessages('bench:bare');
 
-const { values: flags } = parseArgs({
-  options: {
-    reps: { type: 'string', default: '3' },
-    'lab-name': { type: 'string', default: 'bbench' },
-    subnet: { type: 'string', default: '10.203.44.0/24' },
-    out: { type: 'string' },
-    json: { type: 'string' },
-    'keep-lab': { type: 'boolean', default: false },
-    /** Render RESULTS.md again from the raw figures of an earlier run. */
-    'report-only': { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { flags, reps, labName, outFile, jsonFile } = labBenchOptions(import.meta.url, fail, {
+  reps: 3, maxReps: 20, labName: 'bbench', subnet: '10.203.44.0/24', out: path.join(HERE, 'RESULTS.md'), json: path.join(WORK_DIR, 'bare-results.json'),
+}, {
+  /** Render RESULTS.md again from the raw figures of an earlier run. */
+  'report-only': { type: 'string' },
 });
-if (flags.help) printHelp(import.meta.url);
-const reps = Number(flags.reps);
-if (!Number.isInteger(reps) || reps < 1 || reps > 20) fail(`--reps: a whole number from 1 to 20, got ${flags.reps}`);
-const labName = flags['lab-name'];
-const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS.md'));
-const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bare-results.json'));
 
 /** The date and `uptime` (its load averages), as the report quotes them. */
 function moment() {
@@ -269,15 +255,9 @@ async function main() {
     log(`wrote ${path.relative(REPO_ROOT, outFile)}`);
     return;
   }
-  if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
-  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs'))) fail('dist/cli/swarmplay.mjs is missing: build first (npm run build)');
+  copyBuiltTree(DIST, fail);
   ensureTools();
-  mkdirSync(WORK_DIR, { recursive: true });
-  rmSync(DIST, { recursive: true, force: true });
-  cpSync(path.join(REPO_ROOT, 'dist'), DIST, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.includes(`${path.sep}test${path.sep}`) });
-
-  const dir = mkdtempSync(path.join(os.tmpdir(), `swarmplay-bench-${labName}-`));
-  cpSync(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
+  const dir = inventoryFolder(labName);
   const labInventory = path.join(dir, 'lab.yaml');
   const bench = {
     lab: labName,

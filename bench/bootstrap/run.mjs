@@ -27,15 +27,14 @@
  * and python3-docker with apt-get when they are missing.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   WORK_DIR, ansibleRecap, aptInstall, collectionVersions, loadAverage, median, runMeasured, runProcess, seconds, stats,
-  summarise, swarmplayRecap, toolEnv, versionOf, benchMessages, printHelp,
+  summarise, swarmplayRecap, toolEnv, versionOf, benchMessages, copyBuiltTree, inventoryFolder, labBenchOptions,
 } from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -49,26 +48,13 @@ const ANSIBLE_PLAYBOOK = path.join(HERE, 'ansible-bootstrap.yaml');
 
 const { fail, log } = benchMessages('bench:bootstrap');
 
-const { values: flags } = parseArgs({
-  options: {
-    reps: { type: 'string', default: '5' },
-    'lab-name': { type: 'string', default: 'bboot' },
-    subnet: { type: 'string', default: '10.203.72.0/24' },
-    out: { type: 'string' },
-    json: { type: 'string' },
-    'append-results': { type: 'boolean', default: false },
-    'keep-lab': { type: 'boolean', default: false },
-    /** Rolling updates of 3 replicas timed with each tool (0: none). */
-    'roll-reps': { type: 'string', default: '3' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { flags, reps, labName, outFile, jsonFile } = labBenchOptions(import.meta.url, fail, {
+  reps: 5, maxReps: 50, labName: 'bboot', subnet: '10.203.72.0/24', out: path.join(HERE, 'RESULTS-bootstrap.md'), json: path.join(WORK_DIR, 'bootstrap-results.json'),
+}, {
+  'append-results': { type: 'boolean', default: false },
+  /** Rolling updates of 3 replicas timed with each tool (0: none). */
+  'roll-reps': { type: 'string', default: '3' },
 });
-if (flags.help) printHelp(import.meta.url);
-const reps = Number(flags.reps);
-if (!Number.isInteger(reps) || reps < 1 || reps > 50) fail(`--reps: a whole number from 1 to 50, got ${flags.reps}`);
-const labName = flags['lab-name'];
-const outFile = path.resolve(flags.out ?? path.join(HERE, 'RESULTS-bootstrap.md'));
-const jsonFile = path.resolve(flags.json ?? path.join(WORK_DIR, 'bootstrap-results.json'));
 
 
 // ---------------------------------------------------------------- processes
@@ -386,16 +372,9 @@ async function labCli(args, timeoutMs = 300_000) {
 }
 
 async function main() {
-  if (process.getuid?.() !== 0) fail('the lab needs root (network namespaces, mounts)');
-  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/swarmplay.mjs'))) fail('dist/cli/swarmplay.mjs is missing: build first (npm run build)');
+  copyBuiltTree(DIST, fail);
   ensureAnsible();
-  mkdirSync(WORK_DIR, { recursive: true });
-  rmSync(DIST, { recursive: true, force: true });
-  cpSync(path.join(REPO_ROOT, 'dist'), DIST, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.includes(`${path.sep}test${path.sep}`) });
-
-  // The lab's inventory and Ansible's sit in one folder, beside a copy of the walkthrough's host_vars (roles, labels).
-  const dir = mkdtempSync(path.join(os.tmpdir(), `swarmplay-bench-${labName}-`));
-  cpSync(path.join(REPO_ROOT, 'inventory', 'host_vars'), path.join(dir, 'host_vars'), { recursive: true });
+  const dir = inventoryFolder(labName);
   const labInventory = path.join(dir, 'lab.yaml');
   const ansibleInventory = path.join(dir, 'ansible.yaml');
   const bench = { lab: labName, reps, machine: machineFacts(), loadBefore: loadAverage(), samples: { swarmplay: [], ansible: [] }, warmup: [] };
