@@ -82,6 +82,22 @@ export function inventoryFolder(labName) {
 }
 
 /**
+ * The node flags on the first line of the built CLI (`#!/usr/bin/env -S node FLAGS`): the bench starts
+ * the CLI with `node` (to preload its counters), and with these flags it runs as its users start it.
+ */
+export function cliNodeFlags(cli) {
+  const shebang = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const match = /^#!\/usr\/bin\/env (?:-S )?node(.*)$/.exec(shebang);
+  if (!match) throw new Error(`${cli}: unexpected first line ${JSON.stringify(shebang)}`);
+  return match[1].trim().split(/\s+/).filter(Boolean);
+}
+
+/** node's arguments to run `cli` with `args` as its shebang would, after `preloads` (node --import). */
+export function cliArgs(cli, args, preloads = []) {
+  return [...cliNodeFlags(cli), ...preloads.flatMap((file) => ['--import', file]), cli, ...args];
+}
+
+/**
  * `marker`: a string in stdout whose first arrival time (ms from the start) is returned as markerMs.
  * `lineMarker`: stdout lines holding it are returned in `markedLines` with their arrival time (ms).
  */

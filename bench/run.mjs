@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printHelp, runMeasured, runProcess, toolEnv } from './lab-runs.mjs';
+import { cliArgs, printHelp, runMeasured, runProcess, toolEnv } from './lab-runs.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -195,10 +195,9 @@ function makeRunners(lab, state, inventory, key) {
 
   async function swarmplay(playbook, label, tasks, changed) {
     rmSync(channelsFile, { force: true });
-    const result = await runMeasured(process.execPath, [
-      '--import', path.join(BENCH_DIR, 'count-channels.mjs'), CLI,
+    const result = await runMeasured(process.execPath, cliArgs(CLI, [
       'run', path.join(BENCH_DIR, 'playbooks', playbook), '-i', inventory, '--known-hosts', knownHosts, '--json',
-    ], { env: toolEnv({ SWARMPLAY_BENCH_CHANNELS: channelsFile }) });
+    ], [path.join(BENCH_DIR, 'count-channels.mjs')]), { env: toolEnv({ SWARMPLAY_BENCH_CHANNELS: channelsFile }) });
     checkRecap('swarmplay', label, swarmplayRecap(result.stdout), hostCount, tasks, changed, result);
     const channels = existsSync(channelsFile) ? Object.values(JSON.parse(readFileSync(channelsFile, 'utf8'))) : [];
     const changedTasks = Object.values(swarmplayRecap(result.stdout)).reduce((sum, counts) => sum + counts.changed, 0);
@@ -239,7 +238,7 @@ function makeRunners(lab, state, inventory, key) {
     // Start-up beside Node's own: the figures behind "swarmplay starts in under 3x `node -e 0`".
     startUp: async () => {
       const bare = await runMeasured(process.execPath, ['-e', '0']);
-      const version = await runMeasured(process.execPath, [CLI, '--version']);
+      const version = await runMeasured(process.execPath, cliArgs(CLI, ['--version']));
       if (version.code !== 0) throw new Error(`swarmplay --version: exit ${version.code}: ${version.stderr.slice(-500)}`);
       return { 'node -e 0': sample(bare), 'swarmplay --version': sample(version) };
     },

@@ -35,7 +35,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
-  REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, benchMessages, copyBuiltTree, inventoryFolder, collectionVersions, labBenchOptions, runMeasured, runProcess,
+  REPO_ROOT, WORK_DIR, ansibleRecap, aptInstall, benchMessages, cliArgs, copyBuiltTree, inventoryFolder, collectionVersions, labBenchOptions, runMeasured, runProcess,
   seconds, stats, summarise, swarmplayRecap, toolEnv, versionOf,
 } from '../lab-runs.mjs';
 
@@ -155,7 +155,7 @@ function makeRunners(swarmplayInventory, ansibleInventory, knownHosts) {
   });
   return {
     async swarmplay(label) {
-      const result = await runMeasured(process.execPath, [CLI, 'run', PLAYBOOK, '-i', swarmplayInventory, '--known-hosts', knownHosts, '--json'],
+      const result = await runMeasured(process.execPath, cliArgs(CLI, ['run', PLAYBOOK, '-i', swarmplayInventory, '--known-hosts', knownHosts, '--json']),
         { env: toolEnv(), marker: '"event":"task_start"', timeoutMs: 1_200_000 });
       return summarise('swarmplay', label, result, swarmplayRecap(result.stdout), CLUSTER.length);
     },
@@ -167,7 +167,7 @@ function makeRunners(swarmplayInventory, ansibleInventory, knownHosts) {
 }
 
 async function labCli(args, timeoutMs = 1_200_000) {
-  const result = await runProcess(process.execPath, [CLI, 'lab', ...args], { timeoutMs });
+  const result = await runProcess(process.execPath, cliArgs(CLI, ['lab', ...args]), { timeoutMs });
   if (result.code !== 0) throw new Error(`swarmplay lab ${args.join(' ')} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   return result;
 }

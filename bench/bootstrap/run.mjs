@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   WORK_DIR, ansibleRecap, aptInstall, collectionVersions, loadAverage, median, runMeasured, runProcess, seconds, stats,
-  summarise, swarmplayRecap, toolEnv, versionOf, benchMessages, copyBuiltTree, inventoryFolder, labBenchOptions,
+  summarise, swarmplayRecap, toolEnv, versionOf, benchMessages, cliArgs, copyBuiltTree, inventoryFolder, labBenchOptions,
 } from '../lab-runs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -146,7 +146,7 @@ function makeRunners(labInventory, ansibleInventory, knownHosts, hostCount) {
   });
   return {
     async swarmplay(label) {
-      const result = await runMeasured(process.execPath, [CLI, 'run', PLAYBOOK, '-i', labInventory, '--known-hosts', knownHosts, '--json'], { env: toolEnv(), marker: '"event":"task_start"' });
+      const result = await runMeasured(process.execPath, cliArgs(CLI, ['run', PLAYBOOK, '-i', labInventory, '--known-hosts', knownHosts, '--json']), { env: toolEnv(), marker: '"event":"task_start"' });
       return summarise('swarmplay', label, result, swarmplayRecap(result.stdout), hostCount);
     },
     async ansible(label) {
@@ -155,7 +155,7 @@ function makeRunners(labInventory, ansibleInventory, knownHosts, hostCount) {
     },
     /** An untimed no-change run with every round trip recorded (bench/trace-round-trips.mjs). */
     async traced(traceFile) {
-      const result = await runProcess(process.execPath, ['--import', path.join(REPO_ROOT, 'bench', 'trace-round-trips.mjs'), CLI, 'run', PLAYBOOK, '-i', labInventory, '--known-hosts', knownHosts, '--json'],
+      const result = await runProcess(process.execPath, cliArgs(CLI, ['run', PLAYBOOK, '-i', labInventory, '--known-hosts', knownHosts, '--json'], [path.join(REPO_ROOT, 'bench', 'trace-round-trips.mjs')]),
         { env: toolEnv({ SWARMPLAY_TRACE: traceFile, SWARMPLAY_TRACE_FULL: '1' }) });
       return summarise('swarmplay (traced)', 'traced', result, swarmplayRecap(result.stdout), hostCount);
     },
@@ -174,7 +174,7 @@ function makeRunners(labInventory, ansibleInventory, knownHosts, hostCount) {
     },
     /** The same update by swarmplay (bench/bootstrap/rolling-update.yaml); the progress lines with their arrival times. */
     async rollSwarmplay(image) {
-      const result = await runMeasured(process.execPath, [CLI, 'run', path.join(HERE, 'rolling-update.yaml'), '-i', labInventory, '--known-hosts', knownHosts, '--json', '-e', `roll_image=${image}`],
+      const result = await runMeasured(process.execPath, cliArgs(CLI, ['run', path.join(HERE, 'rolling-update.yaml'), '-i', labInventory, '--known-hosts', knownHosts, '--json', '-e', `roll_image=${image}`]),
         { env: toolEnv(), lineMarker: '"event":"task_progress"', marker: '"event":"host_result"' });
       const recap = swarmplayRecap(result.stdout);
       const counts = Object.values(recap.hosts)[0];
@@ -366,7 +366,7 @@ function appendToResults(section) {
 // ---------------------------------------------------------------- main
 
 async function labCli(args, timeoutMs = 300_000) {
-  const result = await runProcess(process.execPath, [CLI, 'lab', ...args], { timeoutMs });
+  const result = await runProcess(process.execPath, cliArgs(CLI, ['lab', ...args]), { timeoutMs });
   if (result.code !== 0) throw new Error(`swarmplay lab ${args.join(' ')} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   return result;
 }
@@ -388,7 +388,7 @@ async function main() {
     const run = makeRunners(labInventory, ansibleInventory, knownHosts, 3);
 
     const startups = [];
-    for (let i = 0; i < 3; i += 1) startups.push((await runProcess(process.execPath, [CLI, '--help'])).wallMs);
+    for (let i = 0; i < 3; i += 1) startups.push((await runProcess(process.execPath, cliArgs(CLI, ['--help']))).wallMs);
     bench.swarmplayStartupMs = median(startups);
     bench.build = await run.swarmplay('build');
     log(`swarmplay built the cluster in ${seconds(bench.build.wallMs)} (${bench.build.changed} changed)`);

@@ -1,7 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The command line. It parses arguments, picks a reporter and maps errors to
  * exit codes; all the work is the runner's.
+ *
+ * The V8 flag on the first line caps the young generation at 3 x 8 MB (V8's
+ * default lets it grow to 3 x 16 MB under a run's allocation rate): at 200
+ * hosts the peak RSS is about 30 MB lower for the same CPU time. Heap sizes
+ * are fixed when the process starts, so only the command line can set it.
  */
 import { Command, CommanderError } from 'commander';
 import { SwarmplayError, EXIT } from '../errors.js';
