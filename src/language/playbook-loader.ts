@@ -34,8 +34,8 @@ import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile
 export interface ModuleCatalog {
   find(name: string): ModuleDefinition | undefined;
   names(): string[];
-  /** Called (and awaited) before the first task is read; find and names may need it first. */
-  load?(): Promise<void>;
+  /** Called (and awaited) with each name a task may use as its module, before find() is asked for it. */
+  prepare?(name: string): Promise<void>;
 }
 
 export interface LoadPlaybookOptions {
@@ -51,14 +51,15 @@ const MAX_PLAYBOOK_IMPORTS = 20;
 
 /**
  * The module registry (src/modules/index.ts), imported when the first task is
- * read: every module with its argument schema is most of the code a run loads,
- * and a play without tasks, `--version` or `--help` never needs it.
+ * read, and each module when a task first names it: a play without tasks,
+ * `--version` or `--help` loads none, a run only the modules its tasks use.
  */
 class ModuleRegistry implements ModuleCatalog {
   private registry?: typeof import('../modules/index.js');
 
-  async load(): Promise<void> {
+  async prepare(name: string): Promise<void> {
     this.registry ??= await import('../modules/index.js');
+    await this.registry.loadModule(name);
   }
 
   find(name: string): ModuleDefinition | undefined {
@@ -70,8 +71,8 @@ class ModuleRegistry implements ModuleCatalog {
   }
 
   private loaded(): typeof import('../modules/index.js') {
-    // Every task passes the loader, which loads the registry first: a task never finds it missing.
-    if (!this.registry) throw new Error('the module registry was asked for a module before load()');
+    // Every task passes the loader, which prepares its names first: a task never finds the registry missing.
+    if (!this.registry) throw new Error('the module registry was asked for a module before prepare()');
     return this.registry;
   }
 }

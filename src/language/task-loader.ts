@@ -193,9 +193,9 @@ export class TaskLoader {
 
   private async block(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<BlockTask> {
     const { source } = ctx;
-    await this.modules.load?.();
     for (const entry of entries) {
       if (BLOCK_KEYWORDS.includes(entry.key as (typeof BLOCK_KEYWORDS)[number])) continue;
+      await this.modules.prepare?.(moduleName(entry.key));
       if (this.modules.find(moduleName(entry.key)) || MODULE_TASK_KEYWORDS.includes(entry.key as (typeof MODULE_TASK_KEYWORDS)[number])) {
         throw source.error('BAD_PLAYBOOK', `a block cannot have '${entry.key}': it only groups tasks`, entry.keyNode,
           `Move '${entry.key}' into a task inside 'block:'. A block takes: ${[...BLOCK_KEYWORDS].sort().join(', ')}.`);
@@ -365,7 +365,6 @@ export class TaskLoader {
   private async moduleTask(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<ModuleTask | Handler> {
     const { source } = ctx;
     const keywords = ctx.handlers ? HANDLER_KEYWORDS : MODULE_TASK_KEYWORDS;
-    await this.modules.load?.();
     const moduleEntries: { entry: Entry; module: ModuleDefinition }[] = [];
     const unknown: Entry[] = [];
     for (const entry of entries) {
@@ -373,6 +372,7 @@ export class TaskLoader {
         rejectUnsupported(source, entry, 'task');
         continue;
       }
+      await this.modules.prepare?.(moduleName(entry.key));
       const module = this.modules.find(moduleName(entry.key));
       if (module) moduleEntries.push({ entry, module });
       else unknown.push(entry);
@@ -395,6 +395,8 @@ export class TaskLoader {
       if (moduleEntries.length > 0 || (nearKeyword && !nearModule)) {
         checkKeyword(source, entry, keywords, 'task');
       }
+      // The name without its collection may be a module ('community.general.copy' for 'copy'): loaded to be found.
+      await this.modules.prepare?.(shortName(entry.key));
       const refused = refuseModule(entry.key, (short) => this.modules.find(short) !== undefined);
       if (refused) throw source.error('UNKNOWN_MODULE', refused.message, entry.keyNode, refused.hint);
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,

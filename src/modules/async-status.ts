@@ -17,7 +17,7 @@ const asyncStatusArgs = z.object({
 /** The registry, loaded when a job's result is built (the registry imports this module). */
 async function moduleNamed(name: string): Promise<ModuleDefinition | undefined> {
   const registry = await import('./index.js');
-  return registry.findModule(name);
+  return registry.loadModule(name);
 }
 
 export const asyncStatus = defineModule({

@@ -2,8 +2,9 @@
  * What a run loads at start, checked on the bundle as users run it: the
  * start-up target (a run of 0 tasks under 3x `node -e 0`) holds because a run
  * loads only what it uses. A play without tasks loads no module, no zod schema
- * and no Handlebars; a task loads the module registry (with zod), and
- * Handlebars only comes with a `.hbs` template. Never the lab's, the web
+ * and no Handlebars; a task loads the module registry (with zod) and the
+ * modules its tasks name, no other, and Handlebars only comes with a `.hbs`
+ * template. Never the lab's, the web
  * view's or the terminal reporter's code. The loaded files are those Node
  * resolves (module hooks, test/support/loaded-files.ts); the sources in each
  * are those esbuild's metafile lists (dist/bundle-meta.json).
@@ -94,6 +95,8 @@ describe('what a run loads at start (the bundled command line)', function () {
     assert.ok(jinja.sources.some((source) => MODULE_REGISTRY.test(source)), 'the module registry loaded for a task');
     assert.ok(jinja.sources.some((source) => ZOD.test(source)), 'zod loaded for a task');
     assertNone(jinja.sources, HANDLEBARS, 'Handlebars (for a Jinja template)');
+    assert.ok(jinja.sources.some((source) => /dist\/src\/modules\/template\.js$/.test(source)), 'the template module loaded');
+    assertNone(jinja.sources, /dist\/src\/modules\/(docker-service|apt|swarm-init|lineinfile|community-docker\/(?!index).*)\.js$/, 'modules the playbook does not name');
 
     const handlebars = await sourcesLoadedBy(['run', path.join(dir, 'handlebars.yaml'), '-i', inventory, '--json']);
     assert.equal(recapOf(handlebars.stdout).localhost!.changed, 1);

@@ -3,13 +3,15 @@
  * arguments and what the host answers in, the planned steps out.
  */
 import assert from 'node:assert/strict';
-import { findModule } from '../../src/modules/index.js';
+import { findModule, loadAllModules } from '../../src/modules/index.js';
 import { describeStep } from '../../src/runner/step-executor.js';
 import { caseHost, loadCases, textMatches } from '../support/module-cases.js';
 
 const cases = loadCases();
 
 describe('module cases (arguments and host answers -> planned steps)', () => {
+  // Modules are imported when a playbook names them; these tests look at all of them.
+  before(() => loadAllModules());
   it('has cases to run', () => assert.ok(cases.length > 0));
 
   for (const c of cases) {

@@ -3,12 +3,14 @@ import { setFact } from '../../src/modules/set-fact.js';
 import { debug, NOT_DEFINED } from '../../src/modules/debug.js';
 import { assertModule } from '../../src/modules/assert.js';
 import { fail } from '../../src/modules/fail.js';
-import { findModule, moduleNames } from '../../src/modules/index.js';
+import { findModule, isModuleName, loadAllModules, loadModule, moduleNames } from '../../src/modules/index.js';
 import { fakeHost } from '../support/fake-host.js';
 
 const vars = { swarm: { managers: ['docker01'], port: 2377 }, ready: true, count: 3 };
 
 describe('controller-only modules', () => {
+  // Modules are imported when a playbook names them; these tests look at all of them.
+  before(() => loadAllModules());
   it('are marked controller-only and read nothing from the host', async () => {
     for (const module of [setFact, debug, assertModule, fail]) assert.equal(module.controllerOnly, true, module.name);
     const host = fakeHost({ vars });
@@ -95,6 +97,7 @@ describe('controller-only modules', () => {
 });
 
 describe('module registry', () => {
+  before(() => loadAllModules());
   it('lists the modules of issue 3 (and the swarm modules) by their playbook names, sorted', () => {
     const names = moduleNames();
     for (const name of ['assert', 'blockinfile', 'command', 'copy', 'debug', 'fail', 'file', 'lineinfile', 'set_fact', 'shell', 'systemd', 'template', 'wait_for', 'swarm_init', 'swarm_join']) {
@@ -102,6 +105,14 @@ describe('module registry', () => {
     }
     assert.deepEqual(names, [...names].sort());
     assert.equal(new Set(names).size, names.length);
+  });
+
+  it('imports a module when it is first asked for, once; knows every name without importing', async () => {
+    assert.ok(isModuleName('community.general.ufw') && isModuleName('ansible.builtin.apt') && !isModuleName('community.general.copy'));
+    const first = await loadModule('ansible.builtin.copy');
+    assert.equal(first?.name, 'copy');
+    assert.equal(await loadModule('copy'), first, 'the same definition, imported once');
+    assert.equal(await loadModule('cpoy'), undefined);
   });
 
   it("finds modules by name, by Ansible's qualified names, and systemd_service", () => {

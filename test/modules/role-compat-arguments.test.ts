@@ -6,13 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import type { ModuleTask } from '../../src/language/playbook.js';
-import { findModule } from '../../src/modules/index.js';
+import { findModule, loadAllModules } from '../../src/modules/index.js';
 import { checkUndefinedVariables } from '../../src/language/undefined-variables.js';
 import { taskSnippets } from '../support/task-snippets.js';
 
 const { load, loadError } = taskSnippets('role-compat');
 
 describe('modules public roles use: names and arguments', () => {
+  // Modules are imported when a playbook names them; these tests look at all of them.
+  before(() => loadAllModules());
   it('loads them by their short and full names', async () => {
     const playbook = await load([
       '    - ansible.builtin.raw: mkdir -p /tmp/x && chmod 1777 /tmp/x',

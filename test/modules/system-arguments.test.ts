@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import type { ModuleTask } from '../../src/language/playbook.js';
-import { findModule } from '../../src/modules/index.js';
+import { findModule, loadAllModules } from '../../src/modules/index.js';
 import { taskSnippets } from '../support/task-snippets.js';
 
 const { load, loadError } = taskSnippets('system-args');
 
 describe('system modules: arguments as playbooks write them', () => {
+  // Modules are imported when a playbook names them; these tests look at all of them.
+  before(() => loadAllModules());
   it("loads Ansible's fully qualified names and aliases", async () => {
     const playbook = await load([
       '    - ansible.builtin.apt: { name: [curl, "jq=1.6*"], update_cache: yes, cache_valid_time: 3600, install_recommends: no }',

@@ -10,7 +10,7 @@ import { PlaybookRun, type RunSettings } from '../../src/runner/playbook-run.js'
 import { prepareRun } from '../../src/runner/prepare.js';
 import type { RecapCounts, RunnerEvent } from '../../src/runner/events.js';
 import type { ModuleDefinition } from '../../src/modules/types.js';
-import { findModule, moduleNames } from '../../src/modules/index.js';
+import { findModule, loadModule, moduleNames } from '../../src/modules/index.js';
 import type { MemoryNetwork } from './memory-connection.js';
 
 export interface MemoryRunOptions {
@@ -63,7 +63,11 @@ export async function runInMemory(network: MemoryNetwork, options: MemoryRunOpti
       knownHostsPath: path.join(dir, 'known_hosts'),
       ...options.settings,
     }, {
-      modules: { find: (name) => extra.get(name) ?? findModule(name), names: () => [...moduleNames(), ...extra.keys()] },
+      modules: {
+        find: (name) => extra.get(name) ?? findModule(name),
+        names: () => [...moduleNames(), ...extra.keys()],
+        prepare: async (name) => { await loadModule(name); },
+      },
     });
     const run = new PlaybookRun(prepared, (event) => events.push(event), { open: network.open });
     const outcome = await run.run();
