@@ -12,6 +12,7 @@ import { STRING_METHODS } from './methods.js';
 import { regexOf, runTest } from './tests.js';
 import { ANSIBLE_FILTERS } from './ansible-filters.js';
 import { COLLECTION_FILTERS } from './collection-filters.js';
+import { IP_FILTERS } from './ip-filters.js';
 import {
   FORBIDDEN_PROPERTIES, UndefinedValue, deepEqual, isPlainObject, isTruthy, isUndefined, readProperty, toText, typeName,
 } from './values.js';
@@ -236,6 +237,6 @@ export const FILTERS: Record<string, FilterDefinition> = {
     },
   },
 };
-Object.assign(FILTERS, ANSIBLE_FILTERS, COLLECTION_FILTERS);
+Object.assign(FILTERS, ANSIBLE_FILTERS, COLLECTION_FILTERS, IP_FILTERS);
 FILTERS.d = FILTERS.default!;
 FILTERS.count = FILTERS.length!;

@@ -301,7 +301,8 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   }
   // A message only the steps' outcomes can give ("the rollout already in progress finished: 3/3 running").
   const msg = plan.msg ?? (typeof finished.msg === 'string' ? finished.msg : undefined);
-  if (msg !== undefined) result.msg = msg;
+  // A plan that gives both keeps its result's own msg: debug registers its msg as data (a list stays a list), shows it as text.
+  if (msg !== undefined) result.msg = plan.msg !== undefined && plan.result?.msg !== undefined ? plan.result.msg : msg;
   return { status: wouldChange ? 'changed' : 'ok', msg, result, diffs, steps: stepLines, setFacts: plan.setFacts, inventory: plan.inventory };
 }
 
