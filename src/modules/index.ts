@@ -89,9 +89,13 @@ import { iniFile } from './ini-file.js';
 import { yumRepository } from './yum-repository.js';
 import { packageFacts } from './package-facts.js';
 import { rpmKey } from './rpm-key.js';
+import { script } from './script.js';
+import { serviceFacts } from './service-facts.js';
+import { debconf } from './debconf.js';
+import { dpkgSelections } from './dpkg-selections.js';
 
 /** The block above. */
-const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts, rpmKey] as readonly ModuleDefinition[];
+const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts, rpmKey, script, serviceFacts, debconf, dpkgSelections] as readonly ModuleDefinition[];
 // community.docker's modules under their names, on the swarm modules above.
 import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-docker/index.js';
 
