@@ -62,9 +62,17 @@ function readPasswordCommand(question: string): string {
   return `awk -v q=${quote(question)} '/^Name: / {found = ($2 == q)} found && /^Value: / {sub(/^Value: /, ""); print; exit}' ${PASSWORDS_DB}`;
 }
 
-/** debconf writes booleans as true/false; Ansible writes YAML's True/False as strings. */
+/**
+ * debconf writes booleans as true/false. Ansible reads `yes`/`on` as YAML 1.1
+ * booleans and passes them on as "True"; swarmplay's YAML keeps them as
+ * words, so they are read as booleans here.
+ */
 function debconfValue(vtype: string, value: string): string {
-  return vtype === 'boolean' ? value.toLowerCase() : value;
+  if (vtype !== 'boolean') return value;
+  const word = value.toLowerCase();
+  if (['yes', 'on', 'true', '1'].includes(word)) return 'true';
+  if (['no', 'off', 'false', '0'].includes(word)) return 'false';
+  return word;
 }
 
 export const debconf = defineModule({
@@ -85,7 +93,7 @@ export const debconf = defineModule({
       existing = saved.exitCode === 0 ? saved.stdout.replace(/\n$/, '') : undefined;
       if (existing) ctx.addSecret(existing);
     }
-    if (existing !== undefined && debconfValue(vtype, existing) === wanted) return { steps: [], result: { current: previous, msg: '' } };
+    if (existing !== undefined && (vtype === 'boolean' ? existing.toLowerCase() : existing) === wanted) return { steps: [], result: { current: previous, msg: '' } };
     const before = { [question]: existing ?? '' };
     const after = { [question]: wanted };
     return {

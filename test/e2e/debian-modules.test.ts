@@ -1,0 +1,92 @@
+/**
+ * script, debconf, dpkg_selections and service_facts on a bare lab beside
+ * ansible-playbook: swarmplay runs test/fixtures/debian-modules/playbook.yaml
+ * on one host while ansible-playbook runs it on the other. In check mode,
+ * in a first run and in a second one: the same ok/changed/skipped per run;
+ * read over OpenSSH (debconf-show, dpkg --get-selections, the script's
+ * file): check mode changed nothing, and the hosts end the same.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { bringUpLab, type TestLab } from '../support/lab.js';
+import { recapOf, REPO_ROOT, runCli } from '../support/cli.js';
+import { runAnsiblePlaybook } from '../support/ansible-playbook.js';
+
+const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'debian-modules');
+const PLAYBOOK = path.join(FIXTURE, 'playbook.yaml');
+const COUNTS = ['ok', 'changed', 'failed', 'skipped'] as const;
+
+describe('script, debconf, dpkg_selections and service_facts on a bare lab beside ansible-playbook', function () {
+  this.timeout(600_000);
+  let lab: TestLab;
+
+  before(async () => {
+    lab = await bringUpLab({ name: 'm2deb', subnet: '10.203.49.0/24', hosts: 2, bare: true, withPython: true });
+  });
+  after(async () => { await lab?.down(); });
+
+  const ansibleEnv = {
+    ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_PIPELINING: 'True',
+    ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no',
+  };
+
+  /** swarmplay on docker01 and ansible-playbook on docker02 at the same time; their recaps. */
+  async function both(extra: string[] = []): Promise<{ ours: Record<string, number>; theirs: Record<string, number>; output: string }> {
+    const [ours, theirs] = await Promise.all([
+      runCli(['run', PLAYBOOK, '-i', lab.inventory, '--limit', 'docker01', '--json', ...extra], { timeoutMs: 180_000 }),
+      runAnsiblePlaybook(['-i', lab.inventory, '--limit', 'docker02', ...extra, PLAYBOOK], { env: ansibleEnv }),
+    ]);
+    assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+    assert.equal(theirs.code, 0, theirs.output);
+    return { ours: recapOf(ours.stdout).docker01!, theirs: theirs.recap.docker02!, output: ours.stdout };
+  }
+
+  function sameCounts(run: { ours: Record<string, number>; theirs: Record<string, number> }, what: string): void {
+    for (const key of COUNTS) {
+      assert.equal(run.ours[key], run.theirs[key], `${what}: ${key}: swarmplay ${JSON.stringify(run.ours)}, Ansible ${JSON.stringify(run.theirs)}`);
+    }
+  }
+
+  // What the playbook changes, read from outside both tools.
+  const state = async (host: string) => (await lab.ssh(host, [
+    'cat /etc/debian-modules-script 2>/dev/null || echo no-script-file',
+    'debconf-show tzdata | grep Areas', 'debconf-show dmtest | sort',
+    'dpkg --get-selections tzdata cron',
+  ].join('; '))).trim();
+
+  it('--check reports what Ansible reports and changes nothing', async () => {
+    const [before1, before2] = await Promise.all([state('docker01'), state('docker02')]);
+    assert.equal(before1, before2);
+    sameCounts(await both(['--check']), 'check');
+    assert.equal(await state('docker01'), before1);
+    assert.equal(await state('docker02'), before2);
+  });
+
+  it('a run gives the same recap and the same answers, selections and files; a second run changes nothing', async () => {
+    const first = await both();
+    sameCounts(first, 'first run');
+    assert.ok(first.ours.changed > 0, JSON.stringify(first.ours));
+    const [state1, state2] = await Promise.all([state('docker01'), state('docker02')]);
+    assert.equal(state1, state2);
+    assert.match(state1, /^two words second\|\/tmp\n\* tzdata\/Areas: Europe\n/);
+    assert.match(state1, /dmtest\/enabled: true/);
+    assert.match(state1, /\* dmtest\/motd: hello from the lab/);
+    assert.match(state1, /tzdata\s+hold\ncron\s+deinstall$/);
+    const second = await both();
+    sameCounts(second, 'second run');
+    assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
+  });
+
+  it('sets a password answer once and never shows it', async () => {
+    const secret = 'lab-secret-7f3a';
+    const run = () => runCli(['run', path.join(FIXTURE, 'password.yaml'), '-i', lab.inventory, '--limit', 'docker01', '--json', '-v', '--diff',
+      '-e', `dmtest_secret=${secret}`], { timeoutMs: 120_000 });
+    const first = await run();
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(recapOf(first.stdout).docker01!.changed, 1, first.stdout);
+    const again = await run();
+    assert.equal(recapOf(again.stdout).docker01!.changed, 0, again.stdout);
+    for (const output of [first, again]) assert.ok(!(output.stdout + output.stderr).includes(secret), 'the password is in the output');
+    assert.match(await lab.ssh('docker01', 'grep -A3 "^Name: dmtest/secret" /var/cache/debconf/passwords.dat'), new RegExp(`Value: ${secret}`));
+  });
+});
