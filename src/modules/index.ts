@@ -93,9 +93,10 @@ import { script } from './script.js';
 import { serviceFacts } from './service-facts.js';
 import { debconf } from './debconf.js';
 import { dpkgSelections } from './dpkg-selections.js';
+import { localeGen } from './locale-gen.js';
 
 /** The block above. */
-const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts, rpmKey, script, serviceFacts, debconf, dpkgSelections] as readonly ModuleDefinition[];
+const ROLE_COMPAT_MODULES: readonly ModuleDefinition[] = [raw, getent, pip, iniFile, yumRepository, packageFacts, rpmKey, script, serviceFacts, debconf, dpkgSelections, localeGen] as readonly ModuleDefinition[];
 // community.docker's modules under their names, on the swarm modules above.
 import { COMMUNITY_DOCKER_ALIASES, COMMUNITY_DOCKER_MODULES } from './community-docker/index.js';
 
@@ -120,6 +121,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
   'community.general.ini_file': 'ini_file',
+  'community.general.locale_gen': 'locale_gen',
   ...COMMUNITY_DOCKER_ALIASES,
   'community.docker.docker_secret': 'docker_secret',
   'community.docker.docker_config': 'docker_config',

@@ -21,7 +21,6 @@ const NEAREST: Readonly<Record<string, string>> = {
   selinux: "Run 'command: setenforce 0' and edit /etc/selinux/config with lineinfile.",
   seboolean: "Run 'command: setsebool -P NAME on'.",
   alternatives: "Run 'command: update-alternatives --set NAME PATH'.",
-  locale_gen: "Uncomment the locale in /etc/locale.gen with lineinfile, then run 'command: locale-gen' (notify a handler).",
   lvg: "Run 'command: vgcreate NAME DEVICE' with creates: /dev/NAME.",
   lvol: "Run 'command: lvcreate -n NAME -L SIZE VG' with creates: /dev/VG/NAME.",
   filesystem: "Run 'command: mkfs.ext4 DEVICE' guarded by a 'command: blkid DEVICE' check, then mount.",
