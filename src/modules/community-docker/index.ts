@@ -17,14 +17,15 @@ import { dockerNodeInfo } from './docker-node-info.js';
 import { dockerHostInfo } from './docker-host-info.js';
 import { dockerContainer } from './docker-container.js';
 import { dockerComposeV2 } from './docker-compose-v2.js';
+import { dockerVolume } from './docker-volume.js';
 
 export const COMMUNITY_DOCKER_MODULES: readonly ModuleDefinition[] = [
   dockerSwarm, dockerNode, dockerSwarmService, communityDockerNetwork, communityDockerImage, dockerLogin,
-  dockerSwarmInfo, dockerNodeInfo, dockerHostInfo, dockerContainer, dockerComposeV2,
+  dockerSwarmInfo, dockerNodeInfo, dockerHostInfo, dockerContainer, dockerComposeV2, dockerVolume,
 ] as readonly ModuleDefinition[];
 
 const SHORT_NAMES = [
-  'docker_swarm', 'docker_node', 'docker_swarm_service', 'docker_login', 'docker_swarm_info', 'docker_node_info', 'docker_host_info', 'docker_container', 'docker_compose_v2',
+  'docker_swarm', 'docker_node', 'docker_swarm_service', 'docker_login', 'docker_swarm_info', 'docker_node_info', 'docker_host_info', 'docker_container', 'docker_compose_v2', 'docker_volume',
 ];
 
 /** Short name -> full name. */
