@@ -9,9 +9,10 @@
  *
  * Kept different on purpose: Ansible asks `systemctl show` once per unit file
  * systemd has not loaded; swarmplay reads those units' ActiveState in the
- * same round trip (one `systemctl show` for all), which gives the same
- * values. Hosts without systemd (sysv, openrc) get an empty `services` and a
- * warning, where Ansible falls back to `service --status-all`.
+ * same round trip (one `systemctl show` for all). Where systemd is not
+ * PID 1, the init scripts `service --status-all` lists, as Ansible's
+ * fallback reads them ({name, state, source: sysv}); upstart, openrc and
+ * chkconfig are not read.
  */
 import { z } from 'zod';
 import { defineModule, type Plan } from './types.js';
@@ -33,11 +34,17 @@ const SEPARATOR = '--- unit files ---';
 const SHOW_SEPARATOR = '--- show ---';
 
 /**
- * Both listings, then the ActiveState of every unit file systemd has not
- * loaded (list-units --all shows the loaded ones), in one round trip.
+ * systemd when it is PID 1 (as Ansible decides): both listings, then the
+ * ActiveState of every unit file systemd has not loaded (list-units --all
+ * shows the loaded ones). Else the init scripts `service --status-all`
+ * lists. One round trip either way; the first line says which.
  */
 const READ_SERVICES = [
-  '[ -d /run/systemd/system ] || exit 3',
+  'if ! grep -q systemd /proc/1/comm 2>/dev/null; then',
+  '  command -v service >/dev/null 2>&1 || { echo none; exit 0; }',
+  '  echo sysv; service --status-all 2>/dev/null; exit 0',
+  'fi',
+  'echo systemd',
   'units=$(systemctl list-units --no-pager --type service --all) || exit 4',
   'files=$(systemctl list-unit-files --no-pager --type service --all) || exit 5',
   `printf '%s\\n${SEPARATOR}\\n%s\\n' "$units" "$files"`,
@@ -46,6 +53,17 @@ const READ_SERVICES = [
   `echo '${SHOW_SEPARATOR}'`,
   '[ -z "$rest" ] || systemctl show --property=Id,ActiveState $rest',
 ].join('\n');
+
+export type SysvServiceFact = { name: string; state: string; source: 'sysv' };
+
+/** `service --status-all`: "[ + ]  name" runs, "[ - ]" does not, "[ ? ]" cannot tell (left out, as Ansible does). */
+export function parseStatusAll(output: string): Record<string, SysvServiceFact> {
+  const services: Record<string, SysvServiceFact> = {};
+  for (const match of output.matchAll(/^\s*\[ ([+-]) \]\s+(.+)$/gm)) {
+    services[match[2]!] = { name: match[2]!, state: match[1] === '+' ? 'running' : 'stopped', source: 'sysv' };
+  }
+  return services;
+}
 
 /** Ansible's reading of `systemctl list-units --all`: a service line's fields, a leading mark and bad states moved out. */
 export function parseListUnits(output: string, services: Record<string, ServiceFact> = {}): Record<string, ServiceFact> {
@@ -106,13 +124,17 @@ export const serviceFacts = defineModule({
   definesVariables: () => ['services'],
   async plan(ctx): Promise<Plan> {
     const run = await ctx.probe(READ_SERVICES);
-    if (run.exitCode === 3) {
-      const warning = `${ctx.host} does not run systemd: service_facts reads systemd's units only, so 'services' is empty`;
-      return factsPlan(ctx, { services: {} }, { warnings: [warning] });
-    }
     if (run.exitCode !== 0) {
       return { steps: [], failed: `reading systemd's services failed (exit ${run.exitCode}): ${(run.stderr || run.stdout).trim() || 'no output'}` };
     }
-    return factsPlan(ctx, { services: parseServiceFacts(run.stdout) });
+    const newline = run.stdout.indexOf('\n');
+    const init = newline < 0 ? run.stdout.trim() : run.stdout.slice(0, newline);
+    const rest = newline < 0 ? '' : run.stdout.slice(newline + 1);
+    const services = init === 'systemd' ? parseServiceFacts(rest) : init === 'sysv' ? parseStatusAll(rest) : {};
+    if (Object.keys(services).length === 0) {
+      // Ansible's module skips the task then, with these words.
+      return { steps: [], skipped: 'Failed to find any services. This can be due to privileges or some other configuration issue.' };
+    }
+    return factsPlan(ctx, { services });
   },
 });

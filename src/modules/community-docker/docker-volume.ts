@@ -9,7 +9,9 @@
  * as in check mode before the volume exists).
  *
  * Kept different on purpose: the collection returns `actions` in check mode
- * only; swarmplay's --check -v lists the commands instead.
+ * only; swarmplay's --check -v lists the commands instead. A volume created
+ * without driver_options has Options null (the CLI sends none), where the
+ * collection's SDK leaves an empty map.
  */
 import { z } from 'zod';
 import { defineModule, type Plan, type Step, type StepOutcomes } from '../types.js';
