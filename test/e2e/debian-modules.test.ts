@@ -4,7 +4,8 @@
  * on one host while ansible-playbook runs it on the other. In check mode,
  * in a first run and in a second one: the same ok/changed/skipped per run;
  * read over OpenSSH (debconf-show, dpkg --get-selections, the script's
- * file): check mode changed nothing, and the hosts end the same.
+ * file, the services service_facts found, written to a file by the
+ * playbook): check mode changed nothing, and the hosts end the same.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -52,6 +53,7 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
     'cat /etc/debian-modules-script 2>/dev/null || echo no-script-file',
     'debconf-show tzdata | grep Areas', 'debconf-show dmtest | sort',
     'dpkg --get-selections tzdata cron',
+    'cat /etc/debian-modules-services 2>/dev/null || echo no-services-file',
   ].join('; '))).trim();
 
   it('--check reports what Ansible reports and changes nothing', async () => {
@@ -71,7 +73,9 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
     assert.match(state1, /^two words second\|\/tmp\n\* tzdata\/Areas: Europe\n/);
     assert.match(state1, /dmtest\/enabled: true/);
     assert.match(state1, /\* dmtest\/motd: hello from the lab/);
-    assert.match(state1, /tzdata\s+hold\ncron\s+deinstall$/);
+    assert.match(state1, /tzdata\s+hold\ncron\s+deinstall\n/);
+    // The bare lab's PID 1 is no systemd: both read the init scripts (service --status-all).
+    assert.match(state1, /^ssh ssh \w+ sysv -$/m);
     const second = await both();
     sameCounts(second, 'second run');
     assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
