@@ -21,6 +21,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { defineModule, type Plan, type Step } from './types.js';
 import { quote } from '../transport/shell-quote.js';
+import { booleanArg } from './argument-types.js';
 import { finishCommandRun, splitWords, testPathCommand } from './command.js';
 
 const scriptArgs = z
@@ -32,7 +33,7 @@ const scriptArgs = z
     removes: z.string().min(1).optional(),
     executable: z.string().min(1).optional(),
     // Vault-encrypted scripts are always decrypted; sending one still encrypted would only make the host fail on it.
-    decrypt: z.literal(true, { errorMap: () => ({ message: 'decrypt: false is not supported (an ansible-vault script is always decrypted before it is sent)' }) }).optional(),
+    decrypt: booleanArg.refine((value) => value, 'decrypt: false is not supported (an ansible-vault script is always decrypted before it is sent)').optional(),
   })
   .strict()
   .superRefine((args, refinement) => {
