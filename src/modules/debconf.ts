@@ -80,9 +80,9 @@ export const debconf = defineModule({
   schema: debconfArgs,
   async plan(ctx, args): Promise<Plan> {
     if (args.vtype === 'password' && args.value !== undefined && args.value !== '') ctx.addSecret(args.value);
-    const shown = await ctx.probe(quoteArgs(['debconf-show', args.name]));
-    if (shown.exitCode !== 0) return { steps: [], failed: (shown.stderr || shown.stdout).trim() || `debconf-show ${args.name} failed (exit ${shown.exitCode})` };
-    const previous = parseDebconfShow(shown.stdout);
+    const listed = await ctx.probe(quoteArgs(['debconf-show', args.name]));
+    if (listed.exitCode !== 0) return { steps: [], failed: (listed.stderr || listed.stdout).trim() || `debconf-show ${args.name} failed (exit ${listed.exitCode})` };
+    const previous = parseDebconfShow(listed.stdout);
     if (args.question === undefined) return { steps: [], result: { current: previous, msg: '' } };
     const question = args.question;
     const vtype = args.vtype!;
@@ -96,7 +96,9 @@ export const debconf = defineModule({
     if (existing !== undefined && (vtype === 'boolean' ? existing.toLowerCase() : existing) === wanted) return { steps: [], result: { current: previous, msg: '' } };
     const before = { [question]: existing ?? '' };
     const after = { [question]: wanted };
+    const shown = (value: string) => (vtype === 'password' && value !== '' ? '********' : value);
     return {
+      diffs: [{ path: `debconf ${args.name}`, before: `${question}: ${shown(before[question]!)}\n`, after: `${question}: ${shown(wanted)}\n` }],
       steps: [{
         kind: 'command',
         description: `answer ${question} (${vtype}) for ${args.name}`,

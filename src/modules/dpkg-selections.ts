@@ -32,6 +32,7 @@ export const dpkgSelections = defineModule({
     const result = { before, after: args.selection };
     if (before === args.selection) return { steps: [], result };
     return {
+      diffs: [{ path: `dpkg selection of ${args.name}`, before: `${before}\n`, after: `${args.selection}\n` }],
       steps: [{
         kind: 'command',
         description: `select ${args.selection} for ${args.name} (was ${before})`,
