@@ -50,7 +50,7 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
 
   // What the playbook changes, read from outside both tools.
   const state = async (host: string) => (await lab.ssh(host, [
-    'cat /etc/debian-modules-script 2>/dev/null || echo no-script-file',
+    'cat /etc/debian-modules-script /etc/debian-modules-report 2>/dev/null || echo no-script-file',
     'debconf-show tzdata | grep Areas', 'debconf-show dmtest | sort',
     'dpkg --get-selections tzdata cron',
     'cat /etc/debian-modules-services 2>/dev/null || echo no-services-file',
@@ -70,7 +70,7 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
     assert.ok(first.ours.changed > 0, JSON.stringify(first.ours));
     const [state1, state2] = await Promise.all([state('docker01'), state('docker02')]);
     assert.equal(state1, state2);
-    assert.match(state1, /^two words second\|\/tmp\n\* tzdata\/Areas: Europe\n/);
+    assert.match(state1, /^two words second\|\/tmp\n0 args: one two three\|user: root\n\* tzdata\/Areas: Europe\n/);
     assert.match(state1, /dmtest\/enabled: true/);
     assert.match(state1, /\* dmtest\/motd: hello from the lab/);
     assert.match(state1, /tzdata\s+hold\ncron\s+deinstall\n/);
