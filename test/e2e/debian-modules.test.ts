@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 import { recapOf, REPO_ROOT, runCli } from '../support/cli.js';
-import { runAnsiblePlaybook } from '../support/ansible-playbook.js';
+import { assertSameCounts, runSideBySide } from '../support/side-by-side.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'debian-modules');
 const PLAYBOOK = path.join(FIXTURE, 'playbook.yaml');
-const COUNTS = ['ok', 'changed', 'failed', 'skipped'] as const;
 
 describe('script, debconf, dpkg_selections and service_facts on a bare lab beside ansible-playbook', function () {
   this.timeout(600_000);
@@ -25,28 +24,6 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
     lab = await bringUpLab({ name: 'm2deb', subnet: '10.203.49.0/24', hosts: 2, bare: true, withPython: true });
   });
   after(async () => { await lab?.down(); });
-
-  const ansibleEnv = {
-    ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_PIPELINING: 'True',
-    ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no',
-  };
-
-  /** swarmplay on docker01 and ansible-playbook on docker02 at the same time; their recaps. */
-  async function both(extra: string[] = []): Promise<{ ours: Record<string, number>; theirs: Record<string, number>; output: string }> {
-    const [ours, theirs] = await Promise.all([
-      runCli(['run', PLAYBOOK, '-i', lab.inventory, '--limit', 'docker01', '--json', ...extra], { timeoutMs: 180_000 }),
-      runAnsiblePlaybook(['-i', lab.inventory, '--limit', 'docker02', ...extra, PLAYBOOK], { env: ansibleEnv }),
-    ]);
-    assert.equal(ours.code, 0, ours.stdout + ours.stderr);
-    assert.equal(theirs.code, 0, theirs.output);
-    return { ours: recapOf(ours.stdout).docker01!, theirs: theirs.recap.docker02!, output: ours.stdout };
-  }
-
-  function sameCounts(run: { ours: Record<string, number>; theirs: Record<string, number> }, what: string): void {
-    for (const key of COUNTS) {
-      assert.equal(run.ours[key], run.theirs[key], `${what}: ${key}: swarmplay ${JSON.stringify(run.ours)}, Ansible ${JSON.stringify(run.theirs)}`);
-    }
-  }
 
   // What the playbook changes, read from outside both tools.
   const state = async (host: string) => (await lab.ssh(host, [
@@ -59,14 +36,14 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
   it('--check reports what Ansible reports and changes nothing', async () => {
     const [before1, before2] = await Promise.all([state('docker01'), state('docker02')]);
     assert.equal(before1, before2);
-    sameCounts(await both(['--check']), 'check');
+    assertSameCounts(await runSideBySide(lab, PLAYBOOK, ['--check']), 'check');
     assert.equal(await state('docker01'), before1);
     assert.equal(await state('docker02'), before2);
   });
 
   it('a run gives the same recap and the same answers, selections and files; a second run changes nothing', async () => {
-    const first = await both();
-    sameCounts(first, 'first run');
+    const first = await runSideBySide(lab, PLAYBOOK);
+    assertSameCounts(first, 'first run');
     assert.ok(first.ours.changed > 0, JSON.stringify(first.ours));
     const [state1, state2] = await Promise.all([state('docker01'), state('docker02')]);
     assert.equal(state1, state2);
@@ -76,8 +53,8 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
     assert.match(state1, /tzdata\s+hold\ncron\s+deinstall\n/);
     // The bare lab's PID 1 is no systemd: both read the init scripts (service --status-all).
     assert.match(state1, /^ssh ssh \w+ sysv -$/m);
-    const second = await both();
-    sameCounts(second, 'second run');
+    const second = await runSideBySide(lab, PLAYBOOK);
+    assertSameCounts(second, 'second run');
     assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
   });
 

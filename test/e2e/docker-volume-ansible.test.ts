@@ -11,12 +11,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bringUpLab, type TestLab } from '../support/lab.js';
-import { recapOf, REPO_ROOT, runCli } from '../support/cli.js';
-import { runAnsiblePlaybook } from '../support/ansible-playbook.js';
+import { REPO_ROOT } from '../support/cli.js';
+import { assertSameCounts, runSideBySide } from '../support/side-by-side.js';
 
 const exec = promisify(execFile);
 const PLAYBOOK = path.join(REPO_ROOT, 'test', 'fixtures', 'docker-volume', 'playbook.yaml');
-const COUNTS = ['ok', 'changed', 'failed', 'skipped'] as const;
 
 describe('community.docker.docker_volume beside ansible-playbook', function () {
   this.timeout(600_000);
@@ -26,32 +25,10 @@ describe('community.docker.docker_volume beside ansible-playbook', function () {
     // The collection needs the Docker SDK: a machine without it fails here, loudly.
     await exec('python3', ['-c', 'import docker']).catch(() => { throw new Error('python3-docker is not installed: run scripts/setup-machine.sh'); });
     lab = await bringUpLab({ name: 'm2vol', subnet: '10.203.49.0/24', hosts: 2 });
-    // A volume from before, for state: absent; and one whose label the playbook asks to differ.
+    // A volume from before, for state: absent.
     await Promise.all(['docker01', 'docker02'].map((host) => lab.ssh(host, 'docker volume create m2old >/dev/null')));
   });
   after(async () => { await lab?.down(); });
-
-  const ansibleEnv = {
-    ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_PIPELINING: 'True', ANSIBLE_DEPRECATION_WARNINGS: 'False',
-    ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-    ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no',
-  };
-
-  async function both(extra: string[] = []): Promise<{ ours: Record<string, number>; theirs: Record<string, number> }> {
-    const [ours, theirs] = await Promise.all([
-      runCli(['run', PLAYBOOK, '-i', lab.inventory, '--limit', 'docker01', '--json', ...extra], { timeoutMs: 180_000 }),
-      runAnsiblePlaybook(['-i', lab.inventory, '--limit', 'docker02', ...extra, PLAYBOOK], { env: ansibleEnv }),
-    ]);
-    assert.equal(ours.code, 0, ours.stdout + ours.stderr);
-    assert.equal(theirs.code, 0, theirs.output);
-    return { ours: recapOf(ours.stdout).docker01!, theirs: theirs.recap.docker02! };
-  }
-
-  function sameCounts(run: { ours: Record<string, number>; theirs: Record<string, number> }, what: string): void {
-    for (const key of COUNTS) {
-      assert.equal(run.ours[key], run.theirs[key], `${what}: ${key}: swarmplay ${JSON.stringify(run.ours)}, Ansible ${JSON.stringify(run.theirs)}`);
-    }
-  }
 
   // The volumes, without what differs by nature (creation time), and with no options read alike:
   // the collection's SDK sends an empty map ({}), the CLI none (null).
@@ -61,21 +38,21 @@ describe('community.docker.docker_volume beside ansible-playbook', function () {
   it('--check reports what Ansible reports and changes nothing', async () => {
     const [before1, before2] = await Promise.all([volumes('docker01'), volumes('docker02')]);
     assert.equal(before1, before2);
-    sameCounts(await both(['--check']), 'check');
+    assertSameCounts(await runSideBySide(lab, PLAYBOOK, ['--check']), 'check');
     assert.equal(await volumes('docker01'), before1);
     assert.equal(await volumes('docker02'), before2);
   });
 
   it('a run gives the same recap and the same volumes; a second run changes nothing', async () => {
-    const first = await both();
-    sameCounts(first, 'first run');
+    const first = await runSideBySide(lab, PLAYBOOK);
+    assertSameCounts(first, 'first run');
     assert.ok(first.ours.changed > 0, JSON.stringify(first.ours));
     const [state1, state2] = await Promise.all([volumes('docker01'), volumes('docker02')]);
     assert.equal(state1, state2);
     assert.match(state1, /^m2cache local \{"tier":"cache"\} no-options local\nm2data local \{"tier":"db"\} \{"device":"tmpfs","o":"size=16m","type":"tmpfs"\} local\nm2plain local/);
     assert.doesNotMatch(state1, /m2old/);
-    const second = await both();
-    sameCounts(second, 'second run');
+    const second = await runSideBySide(lab, PLAYBOOK);
+    assertSameCounts(second, 'second run');
     assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
   });
 });
