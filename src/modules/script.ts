@@ -18,11 +18,14 @@
  * them (stdout_lines and stderr_lines are the same either way).
  */
 import { z } from 'zod';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defineModule, type Plan, type Step } from './types.js';
 import { quote } from '../transport/shell-quote.js';
 import { booleanArg } from './argument-types.js';
 import { finishCommandRun, splitWords, testPathCommand } from './command.js';
+import { controllerFileCandidates, findControllerFile } from './copy.js';
+import { isVaultText } from '../vault/vault-format.js';
 
 const scriptArgs = z
   .object({
@@ -85,15 +88,23 @@ export const script = defineModule({
       return { steps: [], skipped: `${args.removes} does not exist, matching removes option` };
     }
     const { script: source, rest } = scriptLine((args.cmd ?? args._raw)!);
-    const found = await ctx.readSecretFile(source);
-    if (!found) return { steps: [], failed: `Could not find or access '${source}' (looked in files/ and beside the playbook)` };
+    const candidates = controllerFileCandidates(ctx.searchDirs, source, 'files');
+    const found = await findControllerFile(candidates);
+    if (!found) return { steps: [], failed: `Could not find or access '${source}' (looked in ${candidates.join(', ')})` };
+    let content: Buffer = await readFile(found.file);
+    // Only an encrypted script is a secret: a plain one's text (often one word) must not be masked in every output.
+    if (isVaultText(content)) {
+      const decrypted = await ctx.readSecretFile(source);
+      if (!decrypted) return { steps: [], failed: `Could not read '${source}'` };
+      content = decrypted.content;
+    }
     const shown = [source, rest].filter(Boolean).join(' ');
     const run: Step = {
       kind: 'command',
       description: `script ${shown}`,
-      command: scriptCommand(path.basename(found.path), rest, args),
+      command: scriptCommand(path.basename(found.file), rest, args),
       display: `script ${shown}${args.chdir === undefined ? '' : ` (in ${args.chdir})`}`,
-      stdin: found.content.toString('utf8'),
+      stdin: content.toString('utf8'),
       failMessage: 'non-zero return code',
     };
     return { steps: [run], unpredictable: args.creates === undefined && args.removes === undefined };
