@@ -10,7 +10,7 @@ import { parseJsonText } from './docker-json.js';
 import { defineFact, FactError } from './types.js';
 import { outputTail } from '../transport/output-tail.js';
 
-export type DockerObjectKind = 'node' | 'network' | 'container' | 'image' | 'service';
+export type DockerObjectKind = 'node' | 'network' | 'container' | 'image' | 'service' | 'volume';
 
 export function dockerObjectCommand(kind: DockerObjectKind, name: string): string {
   return `${quoteArgs(['docker', kind, 'inspect', name])} --format '{{json .}}'`;

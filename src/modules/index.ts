@@ -87,6 +87,11 @@ const LOADERS: Readonly<Record<string, () => Promise<ModuleDefinition>>> = {
   yum_repository: async () => (await import('./yum-repository.js')).yumRepository,
   package_facts: async () => (await import('./package-facts.js')).packageFacts,
   rpm_key: async () => (await import('./rpm-key.js')).rpmKey,
+  script: async () => (await import('./script.js')).script,
+  service_facts: async () => (await import('./service-facts.js')).serviceFacts,
+  debconf: async () => (await import('./debconf.js')).debconf,
+  dpkg_selections: async () => (await import('./dpkg-selections.js')).dpkgSelections,
+  locale_gen: async () => (await import('./locale-gen.js')).localeGen,
   'community.docker.docker_swarm': async () => (await import('./community-docker/docker-swarm.js')).dockerSwarm,
   'community.docker.docker_node': async () => (await import('./community-docker/docker-node.js')).dockerNode,
   'community.docker.docker_swarm_service': async () => (await import('./community-docker/docker-swarm-service.js')).dockerSwarmService,
@@ -98,6 +103,7 @@ const LOADERS: Readonly<Record<string, () => Promise<ModuleDefinition>>> = {
   'community.docker.docker_host_info': async () => (await import('./community-docker/docker-host-info.js')).dockerHostInfo,
   'community.docker.docker_container': async () => (await import('./community-docker/docker-container.js')).dockerContainer,
   'community.docker.docker_compose_v2': async () => (await import('./community-docker/docker-compose-v2.js')).dockerComposeV2,
+  'community.docker.docker_volume': async () => (await import('./community-docker/docker-volume.js')).dockerVolume,
 } as Record<string, () => Promise<ModuleDefinition>>;
 
 const ALIASES: Readonly<Record<string, string>> = {
@@ -112,6 +118,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   'community.general.ufw': 'ufw',
   'ansible.posix.firewalld': 'firewalld',
   'community.general.ini_file': 'ini_file',
+  'community.general.locale_gen': 'locale_gen',
   ...COMMUNITY_DOCKER_ALIASES,
   'community.docker.docker_secret': 'docker_secret',
   'community.docker.docker_config': 'docker_config',

@@ -175,6 +175,8 @@ export interface Plan {
   result?: Record<string, unknown>;
   /** The module decided the task fails (assert, fail, a bad state found while planning). */
   failed?: string;
+  /** The module decided the task does not run (script's creates/removes): reported skipped with this reason, as Ansible's action plugins do. */
+  skipped?: string;
   /** A human line for the output (debug's msg). */
   msg?: string;
   /** The effect cannot be predicted (command/shell without creates/removes): check mode skips the task. */

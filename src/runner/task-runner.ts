@@ -251,6 +251,9 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   if (plan.failed) {
     return { status: 'failed', msg: plan.failed, steps: stepLines, result: { ...plan.result, changed: plan.changedEarlier === true, failed: true, msg: plan.failed } };
   }
+  if (plan.skipped !== undefined) {
+    return { status: 'skipped', msg: plan.skipped, steps: stepLines, result: { ...plan.result, changed: false, skipped: true, msg: plan.skipped } };
+  }
   const wouldChange = plan.steps.some(changesHost) || plan.changedEarlier === true || Boolean(plan.inventory?.length);
   const diffs = env.diffMode && wouldChange ? plan.diffs : undefined;
   if (env.checkMode) {

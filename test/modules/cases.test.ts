@@ -26,6 +26,7 @@ describe('module cases (arguments and host answers -> planned steps)', () => {
       } else {
         assert.equal(plan.failed, undefined, `${c.file}: unexpected failure`);
       }
+      assert.equal(plan.skipped, expect.skipped, `${c.file}: skipped`);
       assert.deepEqual(plan.steps.map(describeStep), expect.steps ?? [], `${c.file}: steps`);
       if (expect.msg !== undefined) assert.ok(textMatches(expect.msg, plan.msg), `${c.file}: msg: expected ${expect.msg}, got ${plan.msg}`);
       for (const [key, value] of Object.entries(expect.result ?? {})) {

@@ -13,6 +13,7 @@
  *   expect:
  *     steps: ["run: docker swarm leave --force"]
  *     failed: /is a swarm manager/     # a /regex/ or the exact text
+ *     skipped: ...                      # the reason a task is skipped
  *     msg: ...
  *     result: { node_id: ... }          # the keys given must match
  */
@@ -50,6 +51,8 @@ export interface ModuleCase {
   expect: {
     steps?: string[];
     failed?: string;
+    /** The reason the module skips the task (script's creates/removes). */
+    skipped?: string;
     msg?: string;
     result?: Record<string, unknown>;
     diffs?: { path: string; before?: string; after?: string }[];

@@ -6,7 +6,7 @@
  * collection's are `community.docker.docker_network` and `community.docker.docker_image`.
  */
 const SHORT_NAMES = [
-  'docker_swarm', 'docker_node', 'docker_swarm_service', 'docker_login', 'docker_swarm_info', 'docker_node_info', 'docker_host_info', 'docker_container', 'docker_compose_v2',
+  'docker_swarm', 'docker_node', 'docker_swarm_service', 'docker_login', 'docker_swarm_info', 'docker_node_info', 'docker_host_info', 'docker_container', 'docker_compose_v2', 'docker_volume',
 ];
 
 /** Short name -> full name. */

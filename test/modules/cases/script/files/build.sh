@@ -1,0 +1,1 @@
+make "$1" && touch /opt/app/built
