@@ -47,11 +47,37 @@ export function readBoolean(source: SourceFile, entry: Entry): boolean {
   throw typeError(source, entry, `true or false${hint}`, `'${entry.key}: true'`);
 }
 
+/**
+ * true/false, or a '{{ }}' template judged per host when the task runs
+ * (`ignore_errors: "{{ ansible_check_mode }}"`, as Ansible templates it).
+ */
+export function readBooleanOrTemplate(source: SourceFile, entry: Entry): boolean | string {
+  const v = source.value(entry.value);
+  if (typeof v === 'string' && containsTemplate(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  return readBoolean(source, entry);
+}
+
 export function readInteger(source: SourceFile, entry: Entry, min: number): number {
   const v = source.value(entry.value);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min) throw typeError(source, entry, `a whole number of at least ${min}`, `'${entry.key}: 3'`);
   return n;
+}
+
+/**
+ * A whole number, or a '{{ }}' template that gives one when the task runs
+ * (Ansible templates retries and delay per host: `retries: "{{ join_retries }}"`).
+ */
+export function readIntegerOrTemplate(source: SourceFile, entry: Entry, min: number): number | string {
+  const v = source.value(entry.value);
+  if (typeof v === 'string' && containsTemplate(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  return readInteger(source, entry, min);
 }
 
 export function readPercentage(source: SourceFile, entry: Entry): number {

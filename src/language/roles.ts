@@ -70,8 +70,12 @@ async function isFile(p: string): Promise<boolean> {
 
 /** The places a role name may be, in Ansible's order. */
 export function roleCandidates(name: string, search: RoleSearchPath, baseDir: string): string[] {
-  if (name.includes('/') || name.startsWith('.')) return [path.resolve(baseDir, name)];
-  const out = search.rolesPath.map((dir) => path.join(dir, name));
+  // Ansible joins every name, a path such as '../..' too, to each folder of the search path in turn
+  // (roles/ beside the playbook first, the including role's folder before the playbook's), then tries it as written.
+  const dirs = [...search.rolesPath];
+  if (!dirs.includes(baseDir)) dirs.splice(Math.max(dirs.length - 1, 0), 0, baseDir);
+  const out = dirs.map((dir) => path.resolve(dir, name));
+  if (name.includes('/')) out.push(path.resolve(name));
   const parts = name.split('.');
   if (parts.length === 3) {
     const [ns, collection, role] = parts as [string, string, string];
@@ -80,7 +84,7 @@ export function roleCandidates(name: string, search: RoleSearchPath, baseDir: st
       out.push(path.join(root, ns, collection, 'roles', role));
     }
   }
-  return out;
+  return [...new Set(out)];
 }
 
 /** main.yml, main.yaml, main (or NAME.yml... for tasks_from: NAME) in a role's folder `part`. */

@@ -23,7 +23,7 @@ import {
   checkKeyword, rejectUnsupported,
 } from './keywords.js';
 import {
-  checkTemplates, readBecomeMethod, readBoolean, readConditions, readEnvironment, readIdentifier, readInteger, readLoop, readLoopControl,
+  checkTemplates, readBecomeMethod, readBoolean, readBooleanOrTemplate, readConditions, readEnvironment, readIdentifier, readInteger, readIntegerOrTemplate, readLoop, readLoopControl,
   readModuleDefaults, readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
 import { applyRole, type PlayRoles, type RoleRequest } from './roles.js';
@@ -173,7 +173,7 @@ export class TaskLoader {
       location: source.locationOf(node),
       when: get('when') ? readConditions(source, get('when')!) : [],
       tags: get('tags') ? readStringList(source, get('tags')!, true) : [],
-      ignoreErrors: get('ignore_errors') ? readBoolean(source, get('ignore_errors')!) : false,
+      ignoreErrors: get('ignore_errors') ? readBooleanOrTemplate(source, get('ignore_errors')!) : false,
       noLog: get('no_log') ? readBoolean(source, get('no_log')!) : false,
       runOnce: get('run_once') ? readBoolean(source, get('run_once')!) : false,
       delegateTo,
@@ -425,8 +425,8 @@ export class TaskLoader {
       failedWhen: get('failed_when') ? readConditions(source, get('failed_when')!) : undefined,
       until: untilEntry ? readConditions(source, untilEntry) : undefined,
       // Ansible's defaults once `until` is given.
-      retries: get('retries') ? readInteger(source, get('retries')!, 0) : 3,
-      delay: get('delay') ? readInteger(source, get('delay')!, 0) : 5,
+      retries: get('retries') ? readIntegerOrTemplate(source, get('retries')!, 0) : 3,
+      delay: get('delay') ? readIntegerOrTemplate(source, get('delay')!, 0) : 5,
       async: get('async') ? readInteger(source, get('async')!, 0) : undefined,
       poll: get('poll') ? readInteger(source, get('poll')!, 0) : undefined,
       delegateFacts: get('delegate_facts') ? readBoolean(source, get('delegate_facts')!) : undefined,

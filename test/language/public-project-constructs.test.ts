@@ -1,0 +1,59 @@
+/**
+ * Constructs met in public Ansible projects that ansible-playbook accepts and
+ * swarmplay's loader must accept too (each fixture written here, in our own
+ * words, reproducing only the construct).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadPlaybook } from '../../src/language/playbook-loader.js';
+import type { BlockTask, ModuleTask } from '../../src/language/playbook.js';
+
+let scratch: string;
+beforeEach(async () => { scratch = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-constructs-')); });
+afterEach(async () => { await rm(scratch, { recursive: true, force: true }); });
+
+async function write(relative: string, text: string): Promise<string> {
+  const file = path.join(scratch, relative);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+  return file;
+}
+
+describe('constructs from public projects', () => {
+  it("a role named by a relative path ('../..' from a tests/ folder) is found as Ansible finds it: joined to roles/ beside the playbook first", async () => {
+    // A role repository whose own tests/ playbook applies the repository itself.
+    await write('tasks/main.yml', '- name: greet\n  debug: { msg: hello }\n');
+    const playbook = await write('tests/site.yml', '- hosts: all\n  roles:\n    - role: ../..\n      greeting: hi\n');
+    const loaded = await loadPlaybook(playbook, { rolesPath: [] });
+    const roleBlock = loaded.plays[0]!.tasks[0] as BlockTask;
+    assert.equal((roleBlock.block[0] as ModuleTask).name, 'greet');
+  });
+
+  it('a relative role path that only resolves beside the playbook still works', async () => {
+    await write('shared/base/tasks/main.yml', '- name: base task\n  debug: { msg: base }\n');
+    const playbook = await write('site.yml', '- hosts: all\n  roles:\n    - ./shared/base\n');
+    const loaded = await loadPlaybook(playbook, { rolesPath: [] });
+    assert.equal(((loaded.plays[0]!.tasks[0] as BlockTask).block[0] as ModuleTask).name, 'base task');
+  });
+
+  it('ignore_errors, retries and delay may be templates: kept for the run to judge per host', async () => {
+    const playbook = await write('site.yml', [
+      '- hosts: all',
+      '  tasks:',
+      '    - name: join',
+      '      command: /bin/true',
+      '      register: joined',
+      '      until: joined.rc == 0',
+      '      retries: "{{ join_attempts }}"',
+      '      delay: "{{ join_pause }}"',
+      '      ignore_errors: "{{ ansible_check_mode }}"',
+      '',
+    ].join('\n'));
+    const task = (await loadPlaybook(playbook, { rolesPath: [] })).plays[0]!.tasks[0] as ModuleTask;
+    assert.equal(task.retries, '{{ join_attempts }}');
+    assert.equal(task.delay, '{{ join_pause }}');
+    assert.equal(task.ignoreErrors, '{{ ansible_check_mode }}');
+  });
+});
