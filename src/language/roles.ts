@@ -113,11 +113,13 @@ export interface RoleRequest {
   public: boolean;
   /** include_role runs every time; roles: and dependencies once. */
   allowDuplicates?: boolean;
+  /** A `when` above the request (on the include, a block or the including role) may skip it. */
+  guarded?: boolean;
 }
 
 /** The parts of the loaders the role reader needs (task-loader.ts gives them). */
 export interface RoleTaskReader {
-  tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[]): Promise<Task[]>;
+  tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], guarded?: boolean): Promise<Task[]>;
 }
 
 /** What applying roles adds to a play: its roles (for play-wide variables) and their handlers. */
@@ -207,12 +209,13 @@ export async function applyRole(
   if (request.public) play.roles.push(role);
 
   const tasks: Task[] = [];
+  const guarded = Boolean(request.guarded) || request.wrapper.when.length > 0;
   for (const dependency of meta.dependencies) {
-    tasks.push(await applyRole(dependency, play, reader, readRequest, [...parents, role], [...chain, rolePath]));
+    tasks.push(await applyRole({ ...dependency, guarded: guarded || dependency.guarded }, play, reader, readRequest, [...parents, role], [...chain, rolePath]));
   }
   const tasksFile = await findRoleFile(rolePath, 'tasks', request.tasksFrom);
   if (tasksFile) {
-    tasks.push(...(await reader.tasksFromFile(tasksFile, role, false, [source.file])));
+    tasks.push(...(await reader.tasksFromFile(tasksFile, role, false, [source.file], guarded)));
   } else if (request.tasksFrom || (await isDir(path.join(rolePath, 'tasks'))) || !(await hasAnyPart(rolePath))) {
     const wanted = `tasks/${request.tasksFrom ?? 'main.yml'}`;
     throw source.error('FILE_NOT_FOUND', `role '${role.name}' has no ${wanted}`, node,

@@ -54,6 +54,8 @@ export interface TaskContext {
   playRoles?: PlayRoles;
   /** Said once the playbook is loaded (the legacy `include`). */
   warnings?: string[];
+  /** A `when` above these tasks (a block's, an include's, a role's) may skip them on every host. */
+  guarded?: boolean;
 }
 
 export class TaskLoader {
@@ -91,14 +93,15 @@ export class TaskLoader {
     });
   }
 
-  private async task(node: YamlNode | null, ctx: TaskContext): Promise<Task> {
-    const { source } = ctx;
+  private async task(node: YamlNode | null, context: TaskContext): Promise<Task> {
+    const { source } = context;
     if (!isMap(node)) {
       throw source.error('BAD_PLAYBOOK', `each task must be a mapping (a module and its keywords), got ${describeNode(node)}`, node,
         "A task looks like '- name: make a folder' then 'file: {path: /srv/x, state: directory}'.");
     }
     const entries = entriesOf(source, node);
     const has = (key: string) => entries.some((e) => e.key === key);
+    const ctx = has('when') && !context.guarded ? { ...context, guarded: true } : context;
     const include = entries.find((e) => INCLUDE_ACTIONS.includes(moduleName(e.key)));
     if (include) {
       const action = moduleName(include.key);
@@ -111,7 +114,7 @@ export class TaskLoader {
   }
 
   /** Reads a task file of a role (tasks/ or handlers/): every task in it belongs to the role. */
-  async tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], parent?: TaskContext): Promise<Task[]> {
+  async tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], guarded?: boolean, parent?: TaskContext): Promise<Task[]> {
     const source = await readSource(file, undefined, this.vault);
     const root = deref(source, source.doc.contents);
     if (root === null || (isScalar(root) && root.value === null)) return [];
@@ -119,7 +122,9 @@ export class TaskLoader {
       throw source.error('BAD_PLAYBOOK', `a task file must be a list of tasks, got ${describeNode(root)}`, root,
         "Start each task with '- ', e.g. '- name: install docker' then 'command: ...'.");
     }
-    const ctx: TaskContext = { source, chain: [...chain, file], handlers, role, playRoles: parent?.playRoles ?? this.playRoles, warnings: parent?.warnings ?? this.warnings };
+    const ctx: TaskContext = {
+      source, chain: [...chain, file], handlers, role, playRoles: parent?.playRoles ?? this.playRoles, warnings: parent?.warnings ?? this.warnings, guarded,
+    };
     const tasks = await this.tasksOf(root, ctx);
     if (handlers) return this.asHandlers(tasks, ctx);
     return tasks;
@@ -336,7 +341,7 @@ export class TaskLoader {
       name, source, node: arg('name')!.value, params: base.vars, vars: {},
       wrapper: action === 'import_role' ? { ...base, vars: {} } : { ...(apply ?? { location: base.location, when: [], tags: [], ignoreErrors: false, noLog: false, runOnce: false }), vars: {} },
       tasksFrom: from('tasks_from'), varsFrom: from('vars_from'), defaultsFrom: from('defaults_from'), handlersFrom: from('handlers_from'),
-      public: isPublic, allowDuplicates: true,
+      public: isPublic, allowDuplicates: true, guarded: ctx.guarded,
     };
     if (action === 'import_role') {
       if (containsTemplate(name)) {
@@ -368,6 +373,7 @@ export class TaskLoader {
     await this.modules.load?.();
     const moduleEntries: { entry: Entry; module: ModuleDefinition }[] = [];
     const unknown: Entry[] = [];
+    let refusal: { entry: Entry; message: string; hint: string } | undefined;
     for (const entry of entries) {
       if ((keywords as readonly string[]).includes(entry.key)) {
         rejectUnsupported(source, entry, 'task');
@@ -396,9 +402,20 @@ export class TaskLoader {
         checkKeyword(source, entry, keywords, 'task');
       }
       const refused = refuseModule(entry.key, (short) => this.modules.find(short) !== undefined);
+      if (refused && refused.known && ctx.guarded && unknown.length === 1 && moduleEntries.length === 0 && this.modules.find('fail')) {
+        refusal = { entry, ...refused };
+        break;
+      }
       if (refused) throw source.error('UNKNOWN_MODULE', refused.message, entry.keyNode, refused.hint);
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
         didYouMean(shortName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
+    }
+    if (refusal) {
+      // An Ansible module swarmplay lacks, under a `when` that may skip it (zypper tasks of a role's SUSE branch):
+      // Ansible decides per host whether the task runs, so the refusal waits for a host that runs it.
+      const where = `${source.file}:${source.locationOf(refusal.entry.keyNode).line}`;
+      ctx.warnings?.push(`${where}: ${refusal.message}: a host that runs this task fails it. ${refusal.hint}`);
+      moduleEntries.push({ entry: refusal.entry, module: this.modules.find('fail')! });
     }
     if (moduleEntries.length === 0) {
       throw source.error('BAD_PLAYBOOK', 'this task has no module: it does nothing', node,
@@ -406,7 +423,8 @@ export class TaskLoader {
     }
     const { entry: moduleEntry, module } = moduleEntries[0]!;
     const get = (key: string) => entries.find((e) => e.key === key);
-    const args = readModuleArgs(source, moduleEntry, module, get('args'));
+    const args = refusal ? { msg: `${source.file}:${source.locationOf(refusal.entry.keyNode).line}: ${refusal.message}. ${refusal.hint}` }
+      : readModuleArgs(source, moduleEntry, module, get('args'));
     if (module.name === 'meta' && args._raw === 'end_role' && !ctx.role) {
       throw source.error('BAD_PLAYBOOK', "meta: end_role is only for a role's tasks", moduleEntry.value ?? moduleEntry.keyNode,
         "Outside a role, use 'meta: end_host' (this host) or 'meta: end_play' (every host).");

@@ -56,4 +56,31 @@ describe('constructs from public projects', () => {
     assert.equal(task.delay, '{{ join_pause }}');
     assert.equal(task.ignoreErrors, '{{ ansible_check_mode }}');
   });
+
+  it('a module swarmplay lacks, in a task file included under a when (another OS family): loads, warns at its line, fails only a host that runs it', async () => {
+    await write('roles/engine/tasks/main.yml', [
+      '- include_tasks: suse.yml',
+      "  when: ansible_os_family == 'Suse'",
+      '- name: on debian',
+      '  debug: { msg: apt }',
+      '',
+    ].join('\n'));
+    await write('roles/engine/tasks/suse.yml', '- name: add the suse repository\n  community.general.zypper_repository: { name: engine, repo: "https://example.org/engine" }\n');
+    const playbook = await write('site.yml', '- hosts: all\n  roles: [engine]\n');
+    const loaded = await loadPlaybook(playbook, { rolesPath: [] });
+    const include = (loaded.plays[0]!.tasks[0] as BlockTask).block[0]!;
+    const refused = (include as { loaded?: ModuleTask[] }).loaded![0]!;
+    assert.equal(refused.module, 'fail');
+    assert.match(String((refused.args as { msg: string }).msg), /suse\.yml:2: 'community\.general\.zypper_repository' is an Ansible module swarmplay does not have\. Run 'command: zypper/);
+    assert.ok(loaded.warnings?.some((w) => /suse\.yml:2: .*zypper_repository.*a host that runs this task fails it/.test(w)), String(loaded.warnings));
+  });
+
+  it('the same module in a task nothing may skip is refused at once, at its line', async () => {
+    const playbook = await write('site.yml', '- hosts: all\n  tasks:\n    - community.general.zypper: { name: engine }\n');
+    await assert.rejects(loadPlaybook(playbook, { rolesPath: [] }), (error: Error & { code?: string; location?: { line: number } }) => {
+      assert.equal(error.code, 'UNKNOWN_MODULE');
+      assert.equal(error.location?.line, 3);
+      return true;
+    });
+  });
 });
