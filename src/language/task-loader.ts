@@ -407,6 +407,12 @@ export class TaskLoader {
         break;
       }
       if (refused) throw source.error('UNKNOWN_MODULE', refused.message, entry.keyNode, refused.hint);
+      const custom = await projectModule(entry.key, ctx);
+      if (custom) {
+        throw source.error('UNKNOWN_MODULE', `'${entry.key}' is this project's own Ansible module (${custom}): swarmplay runs no module code on the hosts`, entry.keyNode,
+          'Do what it does with command or shell and read the output with register (from_json for JSON output), or use a swarmplay module that covers it: '
+          + `${[...this.modules.names()].filter((n) => n.includes('info') || n.includes('facts')).sort().join(', ')}.`);
+      }
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
         didYouMean(shortName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
     }
@@ -459,6 +465,18 @@ export class TaskLoader {
     }
     return task;
   }
+}
+
+/** A module file in library/ beside the playbook or in the role (Ansible's place for a project's own modules). */
+async function projectModule(name: string, ctx: TaskContext): Promise<string | undefined> {
+  const dirs = [path.dirname(ctx.source.file), ...(ctx.role ? [ctx.role.path] : [])];
+  for (const dir of dirs) {
+    for (const file of [name, `${name}.py`, `${name}.ps1`]) {
+      const candidate = path.join(dir, 'library', file);
+      if (await stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
+    }
+  }
+  return undefined;
 }
 
 /** An entry with a collection-prefixed action (ansible.builtin.include_tasks) checked under its short name. */

@@ -83,4 +83,30 @@ describe('constructs from public projects', () => {
       return true;
     });
   });
+
+  it("a when with '{{ }}' inside (Ansible warns, and accepts it) loads", async () => {
+    const playbook = await write('site.yml', "- hosts: all\n  tasks:\n    - debug: { msg: up }\n      when: \"'{{ node_state }}' == 'active'\"\n");
+    const task = (await loadPlaybook(playbook, { rolesPath: [] })).plays[0]!.tasks[0] as ModuleTask;
+    assert.deepEqual(task.when, ["'{{ node_state }}' == 'active'"]);
+  });
+
+  it("a test written as a filter ('result | changed') is refused with the 'is' spelling to use", async () => {
+    const playbook = await write('site.yml', '- hosts: all\n  tasks:\n    - command: /bin/true\n      register: r\n    - debug: { msg: x }\n      when: r | changed\n');
+    await assert.rejects(loadPlaybook(playbook, { rolesPath: [] }), (error: Error & { hint?: string }) => {
+      assert.match(error.message, /unknown filter 'changed'/);
+      assert.match(error.hint ?? '', /'changed' is a test, not a filter.*'VALUE is changed'/);
+      return true;
+    });
+  });
+
+  it("a module of the project's own library/ is named as such, with the nearest way", async () => {
+    await write('library/cluster_probe.py', '# a module of the project, in Python\n');
+    const playbook = await write('site.yml', '- hosts: all\n  tasks:\n    - cluster_probe: { detail: full }\n');
+    await assert.rejects(loadPlaybook(playbook, { rolesPath: [] }), (error: Error & { code?: string; hint?: string }) => {
+      assert.equal(error.code, 'UNKNOWN_MODULE');
+      assert.match(error.message, /'cluster_probe' is this project's own Ansible module \(.*library\/cluster_probe\.py\): swarmplay runs no module code/);
+      assert.match(error.hint ?? '', /command or shell/);
+      return true;
+    });
+  });
 });

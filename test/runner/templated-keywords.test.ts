@@ -79,4 +79,20 @@ describe('templated task keywords', () => {
     assert.equal(run.statuses('bad count').h1, 'failed');
     assert.match(String(run.results('bad count')[0]!.msg), /'retries' must give a whole number/);
   });
+
+  it("a condition with '{{ }}' inside is rendered first, then judged, as Ansible 2.x does", async () => {
+    const run = await runInMemory(hosts('lenient', 'strict'), {
+      inventory,
+      playbook: `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: quoted template
+      debug: { msg: matched }
+      when: "'{{ tolerate }}' == 'True'"
+`,
+    });
+    assert.equal(run.statuses('quoted template').lenient, 'ok');
+    assert.equal(run.statuses('quoted template').strict, 'skipped');
+  });
 });
