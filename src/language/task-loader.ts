@@ -402,7 +402,7 @@ export class TaskLoader {
         checkKeyword(source, entry, keywords, 'task');
       }
       const refused = refuseModule(entry.key, (short) => this.modules.find(short) !== undefined);
-      if (refused && refused.known && ctx.guarded && unknown.length === 1 && moduleEntries.length === 0 && this.modules.find('fail')) {
+      if (refused && refused.known && (ctx.guarded || ctx.handlers) && unknown.length === 1 && moduleEntries.length === 0 && this.modules.find('fail')) {
         refusal = { entry, ...refused };
         break;
       }
@@ -417,7 +417,7 @@ export class TaskLoader {
         didYouMean(shortName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
     }
     if (refusal) {
-      // An Ansible module swarmplay lacks, under a `when` that may skip it (zypper tasks of a role's SUSE branch):
+      // An Ansible module swarmplay lacks, under a `when` that may skip it (zypper tasks of a role's SUSE branch) or in a handler:
       // Ansible decides per host whether the task runs, so the refusal waits for a host that runs it.
       const where = `${source.file}:${source.locationOf(refusal.entry.keyNode).line}`;
       ctx.warnings?.push(`${where}: ${refusal.message}: a host that runs this task fails it. ${refusal.hint}`);

@@ -75,6 +75,13 @@ describe('constructs from public projects', () => {
     assert.ok(loaded.warnings?.some((w) => /suse\.yml:2: .*zypper_repository.*a host that runs this task fails it/.test(w)), String(loaded.warnings));
   });
 
+  it('a handler (run only when notified) with such a module loads too, with the warning', async () => {
+    const playbook = await write('site.yml', '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n  handlers:\n    - name: hold the engine\n      community.general.yum_versionlock: { name: engine }\n');
+    const loaded = await loadPlaybook(playbook, { rolesPath: [] });
+    assert.equal(loaded.plays[0]!.handlers[0]!.module, 'fail');
+    assert.ok(loaded.warnings?.some((w) => /site\.yml:6: .*yum_versionlock.*dnf versionlock/.test(w)), String(loaded.warnings));
+  });
+
   it('the same module in a task nothing may skip is refused at once, at its line', async () => {
     const playbook = await write('site.yml', '- hosts: all\n  tasks:\n    - community.general.zypper: { name: engine }\n');
     await assert.rejects(loadPlaybook(playbook, { rolesPath: [] }), (error: Error & { code?: string; location?: { line: number } }) => {
