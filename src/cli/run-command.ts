@@ -203,6 +203,7 @@ export function registerRunCommands(program: Command): void {
         const config = loadAnsibleConfig();
         const { playbook: loaded } = await prepareRun(await settingsFrom(runner, playbook, { ...flags, verbose: 0 }, config), { redactor });
         process.stdout.write(`${loaded.file}: ${loaded.plays.length} play(s), syntax and arguments OK\n`);
+        for (const warning of loaded.warnings ?? []) process.stderr.write(`[WARNING]: ${warning}\n`);
         process.exitCode = EXIT.OK;
       } catch (error) {
         if (error instanceof SwarmplayError) {

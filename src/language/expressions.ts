@@ -53,6 +53,7 @@ import type { SourceLocation } from '../errors.js';
 import { evaluateIn } from './evaluator.js';
 import { parseExpression } from './parser.js';
 import { isTruthy } from './values.js';
+import { renderTemplateString } from './template-string.js';
 
 // What the runner and the modules use besides the entry points below.
 export { markRawData } from './lazy-variables.js';
@@ -79,7 +80,14 @@ export function evaluateExpression(expr: string, vars: Record<string, unknown>, 
  */
 export function evaluateCondition(expr: string | boolean, vars: Record<string, unknown>, location?: SourceLocation): boolean {
   if (typeof expr === 'boolean') return expr;
-  return isTruthy(evaluateExpression(unwrapCondition(expr), vars, location));
+  const bare = unwrapCondition(expr);
+  const text = hasEmbeddedTemplate(bare) ? String(renderTemplateString(bare, vars, location)) : bare;
+  return isTruthy(evaluateExpression(text, vars, location));
+}
+
+/** A condition with '{{ }}' inside it ("'{{ x }}' == 'y'"): rendered to text first, as Ansible does (it warns). */
+export function hasEmbeddedTemplate(expr: string): boolean {
+  return expr.includes('{{') || expr.includes('{%');
 }
 
 /** `when: "{{ x }}"` means `when: x`. */

@@ -61,7 +61,7 @@ function toFloat(value: unknown, dflt: unknown): unknown {
 }
 
 /** Ansible's `bool` filter: yes/on/1/true/y (any case) are true; everything else false. */
-function toBool(value: unknown): boolean {
+export function toBool(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return value === 1;
   if (typeof value === 'string') return ['yes', 'on', '1', 'true', 'y', 't'].includes(value.trim().toLowerCase());

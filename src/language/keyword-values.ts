@@ -8,7 +8,7 @@
 import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { SwarmplayError } from '../errors.js';
 import type { Strategy } from './playbook.js';
-import { checkExpressionSyntax, unwrapCondition } from './expressions.js';
+import { checkExpressionSyntax, hasEmbeddedTemplate, unwrapCondition } from './expressions.js';
 import { didYouMean } from './suggest.js';
 import { checkTemplateSyntax, containsTemplate } from './template-string.js';
 import { deref, describeNode, entriesOf, type Entry, type SourceFile } from './yaml-source.js';
@@ -47,11 +47,37 @@ export function readBoolean(source: SourceFile, entry: Entry): boolean {
   throw typeError(source, entry, `true or false${hint}`, `'${entry.key}: true'`);
 }
 
+/**
+ * true/false, or a '{{ }}' template judged per host when the task runs
+ * (`ignore_errors: "{{ ansible_check_mode }}"`, as Ansible templates it).
+ */
+export function readBooleanOrTemplate(source: SourceFile, entry: Entry): boolean | string {
+  const v = source.value(entry.value);
+  if (typeof v === 'string' && containsTemplate(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  return readBoolean(source, entry);
+}
+
 export function readInteger(source: SourceFile, entry: Entry, min: number): number {
   const v = source.value(entry.value);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min) throw typeError(source, entry, `a whole number of at least ${min}`, `'${entry.key}: 3'`);
   return n;
+}
+
+/**
+ * A whole number, or a '{{ }}' template that gives one when the task runs
+ * (Ansible templates retries and delay per host: `retries: "{{ join_retries }}"`).
+ */
+export function readIntegerOrTemplate(source: SourceFile, entry: Entry, min: number): number | string {
+  const v = source.value(entry.value);
+  if (typeof v === 'string' && containsTemplate(v)) {
+    checkTemplates(source, v, entry.value);
+    return v;
+  }
+  return readInteger(source, entry, min);
 }
 
 export function readPercentage(source: SourceFile, entry: Entry): number {
@@ -131,7 +157,13 @@ export function readConditions(source: SourceFile, entry: Entry): string[] {
         `For example '${entry.key}: inventory_hostname in groups.managers' or '${entry.key}: [a is defined, b == 1]'.`);
     }
     const expr = unwrapCondition(v);
-    if (expr.includes('{{') || expr.includes('}}') || expr.includes('{%')) {
+    if (hasEmbeddedTemplate(expr) || expr.includes('}}')) {
+      // "'{{ state }}' == 'active'": Ansible (with a warning) renders the templates, then judges the text as an expression.
+      // Templates inside quoted strings keep it one; a bare "{{ role }} == 'x'" turns a value into code: refused.
+      if (quotedTemplatesOnly(expr)) {
+        checkTemplates(source, expr, node);
+        return v;
+      }
       throw source.error('EXPRESSION_SYNTAX', `'${entry.key}' is already an expression: it does not take '{{ }}' inside`, node,
         `Write the bare expression, e.g. '${entry.key}: ${v.replace(/\{\{\s*|\s*\}\}/g, '')}'.`);
     }
@@ -142,6 +174,16 @@ export function readConditions(source: SourceFile, entry: Entry): string[] {
     }
     return v;
   });
+}
+
+/** Every '{{ }}' of a condition sits inside a quoted string: the condition parses as an expression as written. */
+function quotedTemplatesOnly(expr: string): boolean {
+  try {
+    checkExpressionSyntax(expr);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function checkTemplates(source: SourceFile, value: unknown, node: YamlNode | Pair | null): void {

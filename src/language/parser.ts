@@ -327,9 +327,12 @@ export class Parser {
         const nameToken = this.pluginName(this.next());
         if (nameToken.kind !== 'name') throw this.error(nameToken, "expected a filter name after '|'");
         if (!Object.hasOwn(FILTERS, nameToken.value)) {
+          // Old roles still write tests as filters ('result | changed', '| version_compare(...)'): Ansible 2.9 dropped that spelling too.
+          const isTest = Object.hasOwn(TESTS, nameToken.value);
           throw new SwarmplayError('EXPRESSION_SYNTAX', `unknown filter '${nameToken.value}' in expression '${this.text}'`, {
             location: this.location,
-            hint: didYouMean(nameToken.value, Object.keys(FILTERS), { listPrefix: 'Known filters: ' }),
+            hint: isTest ? `'${nameToken.value}' is a test, not a filter (Ansible stopped taking it as a filter in 2.9): write 'VALUE is ${nameToken.value}' in place of 'VALUE | ${nameToken.value}'.`
+              : didYouMean(nameToken.value, Object.keys(FILTERS), { listPrefix: 'Known filters: ' }),
           });
         }
         let args: ExpressionNode[] = [];

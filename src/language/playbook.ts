@@ -16,7 +16,8 @@ export interface TaskBase {
   location: SourceLocation;
   when: string[];
   tags: string[];
-  ignoreErrors: boolean;
+  /** true/false, or a template judged per host when the task runs. */
+  ignoreErrors: boolean | string;
   noLog: boolean;
   runOnce: boolean;
   delegateTo?: string;
@@ -89,9 +90,10 @@ export interface ModuleTask extends TaskBase {
   changedWhen?: string[];
   failedWhen?: string[];
   until?: string[];
-  retries: number;
-  /** Seconds. */
-  delay: number;
+  /** A whole number, or a template rendered when the task runs. */
+  retries: number | string;
+  /** Seconds, or a template rendered when the task runs. */
+  delay: number | string;
   /** `async: seconds` with `poll`: poll > 0 waits for the end; poll 0 starts it and async_status finds the result. */
   async?: number;
   poll?: number;

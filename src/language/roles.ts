@@ -70,8 +70,12 @@ async function isFile(p: string): Promise<boolean> {
 
 /** The places a role name may be, in Ansible's order. */
 export function roleCandidates(name: string, search: RoleSearchPath, baseDir: string): string[] {
-  if (name.includes('/') || name.startsWith('.')) return [path.resolve(baseDir, name)];
-  const out = search.rolesPath.map((dir) => path.join(dir, name));
+  // Ansible joins every name, a path such as '../..' too, to each folder of the search path in turn
+  // (roles/ beside the playbook first, the including role's folder before the playbook's), then tries it as written.
+  const dirs = [...search.rolesPath];
+  if (!dirs.includes(baseDir)) dirs.splice(Math.max(dirs.length - 1, 0), 0, baseDir);
+  const out = dirs.map((dir) => path.resolve(dir, name));
+  if (name.includes('/')) out.push(path.resolve(name));
   const parts = name.split('.');
   if (parts.length === 3) {
     const [ns, collection, role] = parts as [string, string, string];
@@ -80,7 +84,7 @@ export function roleCandidates(name: string, search: RoleSearchPath, baseDir: st
       out.push(path.join(root, ns, collection, 'roles', role));
     }
   }
-  return out;
+  return [...new Set(out)];
 }
 
 /** main.yml, main.yaml, main (or NAME.yml... for tasks_from: NAME) in a role's folder `part`. */
@@ -109,11 +113,13 @@ export interface RoleRequest {
   public: boolean;
   /** include_role runs every time; roles: and dependencies once. */
   allowDuplicates?: boolean;
+  /** A `when` above the request (on the include, a block or the including role) may skip it. */
+  guarded?: boolean;
 }
 
 /** The parts of the loaders the role reader needs (task-loader.ts gives them). */
 export interface RoleTaskReader {
-  tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[]): Promise<Task[]>;
+  tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], guarded?: boolean): Promise<Task[]>;
 }
 
 /** What applying roles adds to a play: its roles (for play-wide variables) and their handlers. */
@@ -203,12 +209,13 @@ export async function applyRole(
   if (request.public) play.roles.push(role);
 
   const tasks: Task[] = [];
+  const guarded = Boolean(request.guarded) || request.wrapper.when.length > 0;
   for (const dependency of meta.dependencies) {
-    tasks.push(await applyRole(dependency, play, reader, readRequest, [...parents, role], [...chain, rolePath]));
+    tasks.push(await applyRole({ ...dependency, guarded: guarded || dependency.guarded }, play, reader, readRequest, [...parents, role], [...chain, rolePath]));
   }
   const tasksFile = await findRoleFile(rolePath, 'tasks', request.tasksFrom);
   if (tasksFile) {
-    tasks.push(...(await reader.tasksFromFile(tasksFile, role, false, [source.file])));
+    tasks.push(...(await reader.tasksFromFile(tasksFile, role, false, [source.file], guarded)));
   } else if (request.tasksFrom || (await isDir(path.join(rolePath, 'tasks'))) || !(await hasAnyPart(rolePath))) {
     const wanted = `tasks/${request.tasksFrom ?? 'main.yml'}`;
     throw source.error('FILE_NOT_FOUND', `role '${role.name}' has no ${wanted}`, node,

@@ -23,7 +23,7 @@ import {
   checkKeyword, rejectUnsupported,
 } from './keywords.js';
 import {
-  checkTemplates, readBecomeMethod, readBoolean, readConditions, readEnvironment, readIdentifier, readInteger, readLoop, readLoopControl,
+  checkTemplates, readBecomeMethod, readBoolean, readBooleanOrTemplate, readConditions, readEnvironment, readIdentifier, readInteger, readIntegerOrTemplate, readLoop, readLoopControl,
   readModuleDefaults, readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
 import { applyRole, type PlayRoles, type RoleRequest } from './roles.js';
@@ -54,6 +54,8 @@ export interface TaskContext {
   playRoles?: PlayRoles;
   /** Said once the playbook is loaded (the legacy `include`). */
   warnings?: string[];
+  /** A `when` above these tasks (a block's, an include's, a role's) may skip them on every host. */
+  guarded?: boolean;
 }
 
 export class TaskLoader {
@@ -91,14 +93,15 @@ export class TaskLoader {
     });
   }
 
-  private async task(node: YamlNode | null, ctx: TaskContext): Promise<Task> {
-    const { source } = ctx;
+  private async task(node: YamlNode | null, context: TaskContext): Promise<Task> {
+    const { source } = context;
     if (!isMap(node)) {
       throw source.error('BAD_PLAYBOOK', `each task must be a mapping (a module and its keywords), got ${describeNode(node)}`, node,
         "A task looks like '- name: make a folder' then 'file: {path: /srv/x, state: directory}'.");
     }
     const entries = entriesOf(source, node);
     const has = (key: string) => entries.some((e) => e.key === key);
+    const ctx = has('when') && !context.guarded ? { ...context, guarded: true } : context;
     const include = entries.find((e) => INCLUDE_ACTIONS.includes(moduleName(e.key)));
     if (include) {
       const action = moduleName(include.key);
@@ -111,7 +114,7 @@ export class TaskLoader {
   }
 
   /** Reads a task file of a role (tasks/ or handlers/): every task in it belongs to the role. */
-  async tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], parent?: TaskContext): Promise<Task[]> {
+  async tasksFromFile(file: string, role: RoleInstance | undefined, handlers: boolean, chain: string[], guarded?: boolean, parent?: TaskContext): Promise<Task[]> {
     const source = await readSource(file, undefined, this.vault);
     const root = deref(source, source.doc.contents);
     if (root === null || (isScalar(root) && root.value === null)) return [];
@@ -119,7 +122,9 @@ export class TaskLoader {
       throw source.error('BAD_PLAYBOOK', `a task file must be a list of tasks, got ${describeNode(root)}`, root,
         "Start each task with '- ', e.g. '- name: install docker' then 'command: ...'.");
     }
-    const ctx: TaskContext = { source, chain: [...chain, file], handlers, role, playRoles: parent?.playRoles ?? this.playRoles, warnings: parent?.warnings ?? this.warnings };
+    const ctx: TaskContext = {
+      source, chain: [...chain, file], handlers, role, playRoles: parent?.playRoles ?? this.playRoles, warnings: parent?.warnings ?? this.warnings, guarded,
+    };
     const tasks = await this.tasksOf(root, ctx);
     if (handlers) return this.asHandlers(tasks, ctx);
     return tasks;
@@ -173,7 +178,7 @@ export class TaskLoader {
       location: source.locationOf(node),
       when: get('when') ? readConditions(source, get('when')!) : [],
       tags: get('tags') ? readStringList(source, get('tags')!, true) : [],
-      ignoreErrors: get('ignore_errors') ? readBoolean(source, get('ignore_errors')!) : false,
+      ignoreErrors: get('ignore_errors') ? readBooleanOrTemplate(source, get('ignore_errors')!) : false,
       noLog: get('no_log') ? readBoolean(source, get('no_log')!) : false,
       runOnce: get('run_once') ? readBoolean(source, get('run_once')!) : false,
       delegateTo,
@@ -336,7 +341,7 @@ export class TaskLoader {
       name, source, node: arg('name')!.value, params: base.vars, vars: {},
       wrapper: action === 'import_role' ? { ...base, vars: {} } : { ...(apply ?? { location: base.location, when: [], tags: [], ignoreErrors: false, noLog: false, runOnce: false }), vars: {} },
       tasksFrom: from('tasks_from'), varsFrom: from('vars_from'), defaultsFrom: from('defaults_from'), handlersFrom: from('handlers_from'),
-      public: isPublic, allowDuplicates: true,
+      public: isPublic, allowDuplicates: true, guarded: ctx.guarded,
     };
     if (action === 'import_role') {
       if (containsTemplate(name)) {
@@ -367,6 +372,7 @@ export class TaskLoader {
     const keywords = ctx.handlers ? HANDLER_KEYWORDS : MODULE_TASK_KEYWORDS;
     const moduleEntries: { entry: Entry; module: ModuleDefinition }[] = [];
     const unknown: Entry[] = [];
+    let refusal: { entry: Entry; message: string; hint: string } | undefined;
     for (const entry of entries) {
       if ((keywords as readonly string[]).includes(entry.key)) {
         rejectUnsupported(source, entry, 'task');
@@ -398,9 +404,26 @@ export class TaskLoader {
       // The name without its collection may be a module ('community.general.copy' for 'copy'): loaded to be found.
       await this.modules.prepare?.(shortName(entry.key));
       const refused = refuseModule(entry.key, (short) => this.modules.find(short) !== undefined);
+      if (refused && refused.known && (ctx.guarded || ctx.handlers) && unknown.length === 1 && moduleEntries.length === 0 && this.modules.find('fail')) {
+        refusal = { entry, ...refused };
+        break;
+      }
       if (refused) throw source.error('UNKNOWN_MODULE', refused.message, entry.keyNode, refused.hint);
+      const custom = await projectModule(entry.key, ctx);
+      if (custom) {
+        throw source.error('UNKNOWN_MODULE', `'${entry.key}' is this project's own Ansible module (${custom}): swarmplay runs no module code on the hosts`, entry.keyNode,
+          'Do what it does with command or shell and read the output with register (from_json for JSON output), or use a swarmplay module that covers it: '
+          + `${[...this.modules.names()].filter((n) => n.includes('info') || n.includes('facts')).sort().join(', ')}.`);
+      }
       throw source.error('UNKNOWN_MODULE', `unknown module '${entry.key}'`, entry.keyNode,
         didYouMean(shortName(entry.key), this.modules.names(), { listPrefix: 'Modules: ' }));
+    }
+    if (refusal) {
+      // An Ansible module swarmplay lacks, under a `when` that may skip it (zypper tasks of a role's SUSE branch) or in a handler:
+      // Ansible decides per host whether the task runs, so the refusal waits for a host that runs it.
+      const where = `${source.file}:${source.locationOf(refusal.entry.keyNode).line}`;
+      ctx.warnings?.push(`${where}: ${refusal.message}: a host that runs this task fails it. ${refusal.hint}`);
+      moduleEntries.push({ entry: refusal.entry, module: this.modules.find('fail')! });
     }
     if (moduleEntries.length === 0) {
       throw source.error('BAD_PLAYBOOK', 'this task has no module: it does nothing', node,
@@ -408,7 +431,8 @@ export class TaskLoader {
     }
     const { entry: moduleEntry, module } = moduleEntries[0]!;
     const get = (key: string) => entries.find((e) => e.key === key);
-    const args = readModuleArgs(source, moduleEntry, module, get('args'));
+    const args = refusal ? { msg: `${source.file}:${source.locationOf(refusal.entry.keyNode).line}: ${refusal.message}. ${refusal.hint}` }
+      : readModuleArgs(source, moduleEntry, module, get('args'));
     if (module.name === 'meta' && args._raw === 'end_role' && !ctx.role) {
       throw source.error('BAD_PLAYBOOK', "meta: end_role is only for a role's tasks", moduleEntry.value ?? moduleEntry.keyNode,
         "Outside a role, use 'meta: end_host' (this host) or 'meta: end_play' (every host).");
@@ -427,8 +451,8 @@ export class TaskLoader {
       failedWhen: get('failed_when') ? readConditions(source, get('failed_when')!) : undefined,
       until: untilEntry ? readConditions(source, untilEntry) : undefined,
       // Ansible's defaults once `until` is given.
-      retries: get('retries') ? readInteger(source, get('retries')!, 0) : 3,
-      delay: get('delay') ? readInteger(source, get('delay')!, 0) : 5,
+      retries: get('retries') ? readIntegerOrTemplate(source, get('retries')!, 0) : 3,
+      delay: get('delay') ? readIntegerOrTemplate(source, get('delay')!, 0) : 5,
       async: get('async') ? readInteger(source, get('async')!, 0) : undefined,
       poll: get('poll') ? readInteger(source, get('poll')!, 0) : undefined,
       delegateFacts: get('delegate_facts') ? readBoolean(source, get('delegate_facts')!) : undefined,
@@ -443,6 +467,18 @@ export class TaskLoader {
     }
     return task;
   }
+}
+
+/** A module file in library/ beside the playbook or in the role (Ansible's place for a project's own modules). */
+async function projectModule(name: string, ctx: TaskContext): Promise<string | undefined> {
+  const dirs = [path.dirname(ctx.source.file), ...(ctx.role ? [ctx.role.path] : [])];
+  for (const dir of dirs) {
+    for (const file of [name, `${name}.py`, `${name}.ps1`]) {
+      const candidate = path.join(dir, 'library', file);
+      if (await stat(candidate).then((s) => s.isFile(), () => false)) return candidate;
+    }
+  }
+  return undefined;
 }
 
 /** An entry with a collection-prefixed action (ansible.builtin.include_tasks) checked under its short name. */

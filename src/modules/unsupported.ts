@@ -5,6 +5,8 @@
  * a list of names. The table holds the modules public Docker and base-server
  * roles use; any other `namespace.collection.module` name gets the general
  * advice (command or shell), since it is a real module of some collection.
+ * Such a task is refused when a host runs it, not when the playbook is read:
+ * multi-OS roles hold zypper or yum_versionlock tasks their Debian hosts skip.
  */
 
 const GENERAL = 'Run the program it drives with command or shell instead, e.g. '
@@ -33,17 +35,23 @@ const NEAREST: Readonly<Record<string, string>> = {
   docker_image_info: "Run 'command: docker image inspect NAME' and read its JSON with from_json.",
   docker_volume_info: "Run 'command: docker volume inspect NAME' and read its JSON with from_json.",
   docker_plugin: "Run 'command: docker plugin install --grant-all-permissions NAME'.",
+  zypper: "swarmplay's package module drives apt and dnf: on SUSE run 'command: zypper --non-interactive install NAME'.",
+  zypper_repository: "Run 'command: zypper --non-interactive addrepo --refresh URL NAME' with creates: /etc/zypp/repos.d/NAME.repo.",
+  apk: "swarmplay's package module drives apt and dnf: on Alpine run 'command: apk add --no-cache NAME'.",
+  pacman: "swarmplay's package module drives apt and dnf: on Arch run 'command: pacman -S --noconfirm --needed NAME'.",
+  snap: "Run 'command: snap install NAME' with creates: /snap/bin/NAME.",
 };
 
 /**
  * Why a module name is refused and what to write instead, or undefined for a
  * name that is no known module (the loader then suggests close names).
  */
-export function refuseModule(name: string, isModule: (short: string) => boolean): { message: string; hint: string } | undefined {
+export function refuseModule(name: string, isModule: (short: string) => boolean): { message: string; hint: string; known: boolean } | undefined {
   const short = name.replace(/^[a-z0-9_]+\.[a-z0-9_]+\./, '');
   const nearest = NEAREST[short];
-  if (nearest !== undefined) return { message: `'${name}' is an Ansible module swarmplay does not have`, hint: nearest };
+  if (nearest !== undefined) return { message: `'${name}' is an Ansible module swarmplay does not have`, hint: nearest, known: true };
   if (short === name) return undefined;
-  if (isModule(short)) return { message: `'${name}' is no module of that collection`, hint: `Did you mean '${short}'?` };
-  return { message: `'${name}' is an Ansible module swarmplay does not have`, hint: GENERAL };
+  // A module swarmplay has, under a collection that has no such module: a misspelling, refused at once.
+  if (isModule(short)) return { message: `'${name}' is no module of that collection`, hint: `Did you mean '${short}'?`, known: false };
+  return { message: `'${name}' is an Ansible module swarmplay does not have`, hint: GENERAL, known: true };
 }

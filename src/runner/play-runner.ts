@@ -21,6 +21,7 @@ import { loopItems } from './loop-items.js';
 import { moduleDefaultsFor } from './module-defaults.js';
 import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
+import { toBool } from '../language/filters.js';
 import { toText } from '../language/values.js';
 import { shapesCommands, withTaskContext, type TaskCommandContext } from './task-connection.js';
 import type { RoleRequest } from '../language/roles.js';
@@ -74,7 +75,8 @@ interface Scope {
   become?: boolean;
   /** A failure here will be handled by a rescue section: not counted as failed. */
   rescuable: boolean;
-  ignoreErrors: boolean;
+  /** true/false, or the innermost ignore_errors template with the role whose variables it may read. */
+  ignoreErrors: boolean | { template: string; role?: RoleInstance };
   noLog: boolean;
   checkMode?: boolean;
   becomeUser?: string;
@@ -323,7 +325,8 @@ export class PlayRunner {
       when: [...scope.when, ...task.when],
       become: task.become ?? scope.become,
       rescuable: scope.rescuable,
-      ignoreErrors: scope.ignoreErrors || task.ignoreErrors,
+      ignoreErrors: scope.ignoreErrors === true || task.ignoreErrors === true ? true
+        : typeof task.ignoreErrors === 'string' ? { template: task.ignoreErrors, role: task.role } : scope.ignoreErrors,
       noLog: scope.noLog || task.noLog,
       checkMode: task.checkMode ?? scope.checkMode,
       becomeUser: task.becomeUser ?? scope.becomeUser,
@@ -381,7 +384,7 @@ export class PlayRunner {
       } catch (error) {
         const msg = error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error);
         this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
-        if (!own.ignoreErrors) { host.failed = true; failed.add(host); }
+        if (!this.ignoresErrors(own, host)) { host.failed = true; failed.add(host); }
       }
     }
     if (runs.size && task.roleHandlers) {
@@ -403,7 +406,7 @@ export class PlayRunner {
           const msg = error instanceof SwarmplayError ? error.format() : String(error);
           for (const host of runHosts) {
             this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
-            if (!own.ignoreErrors) { host.failed = true; failed.add(host); }
+            if (!this.ignoresErrors(own, host)) { host.failed = true; failed.add(host); }
           }
           continue;
         }
@@ -486,7 +489,7 @@ export class PlayRunner {
           if (other !== host && outcome.setFacts) Object.assign(other.runtimeVars, outcome.setFacts);
         }
       }
-      if (outcome.status === 'failed' && !taskScope.ignoreErrors) {
+      if (outcome.status === 'failed' && !this.ignoresErrors(taskScope, host)) {
         host.failed = true;
         failed.add(host);
         if (task.runOnce) for (const other of hosts) { other.failed = true; failed.add(other); }
@@ -614,8 +617,16 @@ export class PlayRunner {
     return { environment, becomeUser, becomeMethod: method, becomeFlags: pick('ansible_become_flags', scope.becomeFlags) };
   }
 
+  /** ignore_errors for this host: a template is rendered with the host's variables and read as Ansible's bool. */
+  private ignoresErrors(scope: Scope, host: HostState): boolean {
+    const ignore = scope.ignoreErrors;
+    if (typeof ignore === 'boolean') return ignore;
+    const vars = taskVars(host, this.scope, this.layers(scope, host), ignore.role);
+    return toBool(renderValue(ignore.template, vars, this.play.location));
+  }
+
   private report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope, delegatedTo?: string): void {
-    const ignored = outcome.status === 'failed' && scope.ignoreErrors;
+    const ignored = outcome.status === 'failed' && this.ignoresErrors(scope, host);
     const failure = ignored ? 'ignored' : scope.rescuable ? 'rescuable' : 'counted';
     this.deps.recap.record(host.name, outcome.status, failure, Boolean(outcome.result.changed));
     if (scope.noLog) {

@@ -343,6 +343,18 @@ async function sleep(seconds: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** retries/delay as written, or rendered from their template for this host. */
+function wholeNumber(value: number | string, keyword: string, env: TaskRunEnv): number {
+  if (typeof value === 'number') return value;
+  const rendered = renderValue(value, env.vars, env.task.location);
+  const n = typeof rendered === 'number' ? rendered : Number(String(rendered).trim());
+  if (!Number.isInteger(n) || n < 0) {
+    throw new SwarmplayError('BAD_PLAYBOOK', `'${keyword}' must give a whole number of at least 0, got ${JSON.stringify(rendered)} from ${value}`,
+      { location: env.task.location, hint: `For example '${keyword}: 3', or a variable that holds a number.` });
+  }
+  return n;
+}
+
 /** Runs the task for one set of variables (one loop item, or the task itself). */
 async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
   const { task, module } = env;
@@ -352,7 +364,8 @@ async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
   try {
     const args = validateArgs(module, task, renderValue(task.args, env.vars, task.location));
     for (const name of module.secretArgs ?? []) env.addSecret((args as Record<string, unknown>)[name]);
-    const attempts = task.until ? Math.max(1, task.retries) + 1 : 1;
+    const attempts = task.until ? Math.max(1, wholeNumber(task.retries, 'retries', env)) + 1 : 1;
+    const delay = task.until ? wholeNumber(task.delay, 'delay', env) : 0;
     let outcome: TaskResult = { status: 'ok', result: {} };
     for (let n = 1; n <= attempts; n++) {
       outcome = applyConditions(env, await attempt(env, args));
@@ -366,7 +379,7 @@ async function runSingle(env: TaskRunEnv): Promise<TaskResult> {
         outcome.result.failed = true;
         break;
       }
-      await sleep(task.delay, env.signal);
+      await sleep(delay, env.signal);
       if (env.signal?.aborted) break;
     }
     // A failure after Ctrl-C is the interrupt's doing (a killed command, a closed connection), not the host's.
