@@ -404,6 +404,8 @@ export class TaskLoader {
       // The name without its collection may be a module ('community.general.copy' for 'copy'): loaded to be found.
       await this.modules.prepare?.(shortName(entry.key));
       const refused = refuseModule(entry.key, (short) => this.modules.find(short) !== undefined);
+      // Such a task becomes a `fail` task for the hosts that run it.
+      if (refused?.known) await this.modules.prepare?.('fail');
       if (refused && refused.known && (ctx.guarded || ctx.handlers) && unknown.length === 1 && moduleEntries.length === 0 && this.modules.find('fail')) {
         refusal = { entry, ...refused };
         break;
