@@ -30,6 +30,7 @@ interface Project {
 const PROJECTS: Project[] = [
   { name: 'site', playbook: 'site.yml', inventory: 'hosts' },
   { name: 'inventory-forms', playbook: 'play.yml', inventory: 'inventory' },
+  { name: 'attributes', playbook: 'play.yml', inventory: 'hosts' },
 ];
 
 interface Observed { code: number; recap: Recap; messages: string[]; output: string }
