@@ -15,7 +15,7 @@ import type { Connection } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
-import { taskVars, type PlayScope } from './variables.js';
+import { addHostFacts, taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult, type TaskRunEnv } from './task-runner.js';
 import { loopItems } from './loop-items.js';
 import { moduleDefaultsFor } from './module-defaults.js';
@@ -483,7 +483,7 @@ export class PlayRunner {
         // run_once: one result, given to every host of the batch.
         for (const other of hosts) {
           if (other !== host && task.register) other.runtimeVars[task.register] = outcome.result;
-          if (other !== host && outcome.setFacts) Object.assign(other.runtimeVars, outcome.setFacts);
+          if (other !== host && outcome.setFacts) addHostFacts(other, outcome.setFacts);
         }
       }
       if (outcome.status === 'failed' && !taskScope.ignoreErrors) {
@@ -548,7 +548,12 @@ export class PlayRunner {
           playbookDir: this.scope.playbookDir,
           searchDirs: searchDirs(task.role, this.scope.playbookDir),
           ...reaching(delegateHost),
-          ...(perItem && { forItem: (itemVars: Record<string, unknown>) => reaching(String(renderValue(task.delegateTo, itemVars, task.location))) }),
+          ...(perItem && {
+            forItem: (itemVars: Record<string, unknown>) => {
+              const target = String(renderValue(task.delegateTo, itemVars, task.location));
+              return { ...reaching(target), delegatedTo: target };
+            },
+          }),
           addSecret: (v) => this.deps.addSecret(v),
           signal: this.deps.signal,
           vault: this.deps.vault,
@@ -576,8 +581,9 @@ export class PlayRunner {
       for (const topic of task.notify) for (const handler of this.handlersFor(topic)) host.notified.add(handler);
     }
     // delegate_facts: what the task sets belongs to the host it was delegated to.
-    const factsHost = task.delegateFacts && delegateHost ? this.scope.hosts.get(delegateHost) ?? host : host;
-    if (outcome.setFacts && outcome.status !== 'failed') Object.assign(factsHost.runtimeVars, outcome.setFacts);
+    const factsHost = (delegated: string | undefined): HostState => (task.delegateFacts && delegated ? this.scope.hosts.get(delegated) ?? host : host);
+    if (outcome.setFacts && outcome.status !== 'failed') addHostFacts(factsHost(delegateHost), outcome.setFacts);
+    for (const { host: delegated, facts } of outcome.delegatedFacts ?? []) addHostFacts(factsHost(delegated), facts);
     if (outcome.inventory?.length && outcome.status !== 'failed') this.deps.changeInventory(outcome.inventory, task.location);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);
