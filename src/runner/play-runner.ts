@@ -558,6 +558,14 @@ export class PlayRunner {
           signal: this.deps.signal,
           vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
+          onTerminal: async (ask) => {
+            this.deps.emit({ event: 'prompt_waiting', task: name, host: host.name });
+            try {
+              return await ask();
+            } finally {
+              this.deps.emit({ event: 'prompt_answered', task: name, host: host.name });
+            }
+          },
         });
       }
     } catch (error) {

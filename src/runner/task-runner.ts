@@ -67,6 +67,8 @@ export interface TaskRunEnv {
   signal?: AbortSignal;
   /** What a wait sees meanwhile ("web: 2/3 running"), for the reporters. */
   progress?(message: string): void;
+  /** Wraps a question asked on the controller's terminal, so that the live view stops drawing meanwhile. */
+  onTerminal?<T>(ask: () => Promise<T>): Promise<T>;
   /** A new connection in place of the current one, for waits that outlive it (reboot). */
   reconnect?(): Promise<Connection>;
   /** Drops the host's cached facts (a plan that waited for the host to settle plans again). */
@@ -158,6 +160,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined, guards?: s
     },
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
+    onTerminal: (ask) => (env.onTerminal ? env.onTerminal(ask) : ask()),
     vault: env.vault,
     readSecretFile: (file) => readSecretFile(env, file),
     addSecret: (value) => env.addSecret(value),
