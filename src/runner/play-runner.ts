@@ -7,7 +7,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { SwarmplayError } from '../errors.js';
-import type { Play, Task, ModuleTask, BlockTask, Handler, IncludeTask, RoleInstance, BecomeMethod, RawValue } from '../language/playbook.js';
+import type { Play, Task, ModuleTask, BlockTask, Handler, IncludeTask, RoleInstance, BecomeMethod, Login, RawValue } from '../language/playbook.js';
 import type { RunnerEvent, HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Recap } from './recap.js';
@@ -38,12 +38,13 @@ export interface PlayRunnerDeps {
   warnOnce(message: string): void;
   recap: Recap;
   findModule(name: string): ModuleDefinition | undefined;
-  connect(host: string): Promise<Connection>;
+  /** `login`: the task's or block's remote_user and connection when they differ from the play's. */
+  connect(host: string, login?: Login): Promise<Connection>;
   /** The host's facts through its fact cache: no round trip unless a change dropped them. */
   facts(host: string): Promise<HostFacts>;
   fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
   /** A new connection to the host in place of its current one (reboot, wait_for_connection). */
-  reconnect?(host: string): Promise<Connection>;
+  reconnect?(host: string, login?: Login): Promise<Connection>;
   /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
@@ -87,6 +88,9 @@ interface Scope {
   ignoreUnreachable: boolean;
   /** throttle of the blocks around: the task's own, when smaller, wins. */
   throttle?: number;
+  /** remote_user and connection: the task's, else the nearest block's, else the play's. */
+  remoteUser?: string;
+  connection?: string;
   /** Per-host variables of an include's loop item (loop var, index var). */
   perHost?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -159,7 +163,7 @@ export class PlayRunner {
       vars: [], tags: play.tags, when: [], become: play.become, rescuable: false, ignoreErrors: false, noLog: false,
       becomeUser: play.becomeUser, becomeMethod: play.becomeMethod, becomeFlags: play.becomeFlags,
       environment: play.environment === undefined ? [] : [play.environment], moduleDefaults: play.moduleDefaults ? [play.moduleDefaults] : [],
-      anyErrorsFatal: false, ignoreUnreachable: false,
+      anyErrorsFatal: false, ignoreUnreachable: false, remoteUser: play.remoteUser, connection: play.connection,
     };
     this.batch = batch;
     if (play.gatherFacts) await this.gatherFacts(batch);
@@ -334,6 +338,8 @@ export class PlayRunner {
       anyErrorsFatal: task.anyErrorsFatal ?? scope.anyErrorsFatal,
       ignoreUnreachable: task.ignoreUnreachable ?? scope.ignoreUnreachable,
       throttle: smallestLimit(task.throttle, scope.throttle),
+      remoteUser: task.remoteUser ?? scope.remoteUser,
+      connection: task.connection ?? scope.connection,
       perHost: scope.perHost,
     };
   }
@@ -525,18 +531,21 @@ export class PlayRunner {
         const commandContext = this.commandContext(scope, vars, task);
         const defaults = moduleDefaultsFor(scope.moduleDefaults, task.module);
         const reads = await this.readAhead();
+        // A task or block that logs in otherwise than the play gets a connection of its own.
+        const login: Login | undefined = scope.remoteUser !== this.play.remoteUser || scope.connection !== this.play.connection
+          ? { remoteUser: scope.remoteUser, connection: scope.connection } : undefined;
         /** The parts of the run that reach a host: the delegated one, else the task's own. */
         const reaching = (target: string | undefined): Partial<TaskRunEnv> & Pick<TaskRunEnv, 'connect' | 'facts' | 'fact'> => ({
           connect: async () => {
-            const conn = await this.deps.connect(target ?? host.name);
+            const conn = await this.deps.connect(target ?? host.name, login);
             return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
           },
           facts: () => this.deps.facts(target ?? host.name),
           fact: (reader, args) => this.deps.fact(target ?? host.name, reader, args),
           invalidateFacts: () => this.deps.invalidateFacts(target ?? host.name),
           reads: reads.forHost(target ?? host.name),
-          readsServe: target === undefined && !become && !shapesCommands(commandContext),
-          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name) }),
+          readsServe: target === undefined && !login && !become && !shapesCommands(commandContext),
+          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name, login) }),
         });
         outcome = await runTask({
           module,
