@@ -307,6 +307,8 @@ export class PlayRunner {
       if (!module?.reads || task.loop !== undefined || task.delegateTo !== undefined) continue;
       const taskScope = this.childScope(scope, task);
       if (taskScope.become || taskScope.environment.length || (taskScope.becomeUser !== undefined && taskScope.becomeUser !== 'root')) continue;
+      // Another login reads through its own connection: the play's reads would not serve it.
+      if (taskScope.remoteUser !== this.play.remoteUser || taskScope.connection !== this.play.connection) continue;
       if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
       try {
         const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
