@@ -9,7 +9,7 @@ import type { SourceLocation } from '../errors.js';
 import { parseExpression, type ExpressionNode } from './parser.js';
 import { lookupLocal, need, runtimeError, type Frame, type Scope } from './scope.js';
 import { binary, pythonSlice } from './operators.js';
-import { DICT_METHODS, GLOBAL_FUNCTIONS, LIST_METHODS, STRING_METHODS } from './methods.js';
+import { DICT_METHODS, GLOBAL_FUNCTIONS, LIST_METHODS, STRING_METHODS, methodOf } from './methods.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { resolveLookup } from './lazy-variables.js';
@@ -25,6 +25,25 @@ function pathOf(node: ExpressionNode): string {
   }
 }
 
+/**
+ * `object.name` and `object[key]` as Jinja reads them: getattr then getitem for `d.keys` (a dict's method
+ * before its 'keys' item), getitem then getattr for `d['keys']`.
+ */
+function readMember(node: Extract<ExpressionNode, { type: 'attr' | 'item' }>, object: unknown, key: unknown, scope: Scope): unknown {
+  const path = node.type === 'attr' ? `${pathOf(node.object)}.${node.name}` : `${pathOf(node.object)}[${JSON.stringify(key)}]`;
+  if (object instanceof UndefinedValue) return new UndefinedValue(path, object.reason);
+  if (object === null || object === undefined) {
+    return new UndefinedValue(path, `'${pathOf(node.object)}' is none, it has no attribute ${JSON.stringify(String(key))}`);
+  }
+  const method = node.type === 'attr' ? methodOf(object, key, scope) : undefined;
+  if (method) return method;
+  const found = readProperty(object, key);
+  if (!found.found) {
+    return methodOf(object, key, scope) ?? new UndefinedValue(path, `'${pathOf(node.object)}' (a ${typeName(object)}) has no attribute ${JSON.stringify(String(key))}`);
+  }
+  return resolveLookup(scope, object, found.value, path);
+}
+
 export function evaluate(node: ExpressionNode, scope: Scope): unknown {
   switch (node.type) {
     case 'literal': return node.value;
@@ -38,17 +57,7 @@ export function evaluate(node: ExpressionNode, scope: Scope): unknown {
     case 'attr': case 'item': {
       const object = evaluate(node.object, scope);
       const key = node.type === 'attr' ? node.name : need(scope, evaluate(node.key, scope));
-      const path = node.type === 'attr' ? `${pathOf(node.object)}.${node.name}` : `${pathOf(node.object)}[${JSON.stringify(key)}]`;
-      if (object instanceof UndefinedValue) return new UndefinedValue(path, object.reason);
-      if (object === null || object === undefined) {
-        return new UndefinedValue(path, `'${pathOf(node.object)}' is none, it has no attribute ${JSON.stringify(String(key))}`);
-      }
-      // Jinja tries the attribute, then the item: `d.b.1` and `d['b']` both work.
-      const found = readProperty(object, key);
-      if (!found.found) {
-        return new UndefinedValue(path, `'${pathOf(node.object)}' (a ${typeName(object)}) has no attribute ${JSON.stringify(String(key))}`);
-      }
-      return resolveLookup(scope, object, found.value, path);
+      return readMember(node, object, key, scope);
     }
     case 'slice': {
       const object = need(scope, evaluate(node.object, scope));
@@ -136,20 +145,14 @@ function evaluateCall(node: Extract<ExpressionNode, { type: 'call' }>, scope: Sc
   }
   if (node.callee.type === 'attr') {
     const self = need(scope, evaluate(node.callee.object, scope));
-    if (isPlainObject(self)) {
-      // `loop.cycle(...)`: a callable the template itself put in a mapping.
-      const own = readProperty(self, node.callee.name);
-      if (own.found && own.value instanceof CallableValue) return own.value.invoke(args(), kwargs());
-    }
-    if (Object.keys(node.kwargs).length > 0) throw runtimeError(scope, 'keyword arguments are only supported for filters, functions and macros');
+    const member = readMember(node.callee, self, node.callee.name, scope);
+    if (member instanceof CallableValue) return member.invoke(args(), kwargs());
     const table = typeof self === 'string' ? STRING_METHODS : Array.isArray(self) ? LIST_METHODS : isPlainObject(self) ? DICT_METHODS : undefined;
-    const method = table && Object.hasOwn(table, node.callee.name) ? table[node.callee.name] : undefined;
-    if (!method) {
-      throw runtimeError(scope, `a ${typeName(self)} has no method '${node.callee.name}'`,
-        table ? `Methods of a ${typeName(self)}: ${Object.keys(table).join(', ')}.` : undefined);
-    }
-    return method(self as never, args(), scope);
+    throw runtimeError(scope, `a ${typeName(self)} has no method '${node.callee.name}'`,
+      table ? `Methods of a ${typeName(self)}: ${Object.keys(table).join(', ')}.` : undefined);
   }
+  const callee = need(scope, evaluate(node.callee, scope));
+  if (callee instanceof CallableValue) return callee.invoke(args(), kwargs());
   throw runtimeError(scope, 'only named functions, macros and methods can be called');
 }
 

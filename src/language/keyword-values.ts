@@ -25,6 +25,15 @@ export function readString(source: SourceFile, entry: Entry): string {
   throw typeError(source, entry, 'a non-empty string');
 }
 
+/** `connection:` ssh or local (smart and paramiko are Ansible's names for ssh); a template is read at run time. */
+export function readConnection(source: SourceFile, entry: Entry): string {
+  const value = readString(source, entry);
+  if (!containsTemplate(value) && !['ssh', 'local', 'smart', 'paramiko'].includes(value)) {
+    throw source.error('BAD_PLAYBOOK', `connection '${value}' is not one swarmplay has`, entry.value, "Use 'connection: ssh' or 'connection: local'.");
+  }
+  return value;
+}
+
 export function readHostPattern(source: SourceFile, entry: Entry): string {
   const v = source.value(entry.value);
   let pattern: string | undefined;

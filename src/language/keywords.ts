@@ -51,8 +51,6 @@ export const UNSUPPORTED_ANSIBLE_KEYWORDS: ReadonlyMap<string, string> = new Map
   ['debugger', 'remove it; run with -v to see each step a task takes'],
   ['diff', 'run with --diff'],
   ['timeout', "use the module's own timeout (wait_for: timeout, docker_service: wait_timeout)"],
-  ['remote_user', "give 'remote_user' to the play, or set ansible_user in the inventory (group_vars/all or the host's line)"],
-  ['connection', "give 'connection' to the play, or set ansible_connection (ssh or local) in the inventory, or delegate_to: localhost"],
   ['gather_timeout', 'remove it, or set the connect timeout with --timeout'],
   ['order', 'remove it: hosts run in inventory order'],
   ['force_handlers', "notified handlers of failed hosts do not run; use 'meta: flush_handlers' before a task that may fail"],

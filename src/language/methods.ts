@@ -5,7 +5,7 @@
  */
 import { runtimeError, type Scope } from './scope.js';
 import { lookup, query } from './lookups.js';
-import { deepEqual, readProperty, toText, tuple } from './values.js';
+import { BoundMethod, deepEqual, isPlainObject, readProperty, toText, tuple } from './values.js';
 
 export const GLOBAL_FUNCTIONS: Record<string, (args: unknown[], scope: Scope, kwargs: Record<string, unknown>) => unknown> = {
   lookup: (args, scope, kwargs) => lookup(args, scope, kwargs),
@@ -58,6 +58,37 @@ export const LIST_METHODS: Record<string, Method> = {
   index: (l: unknown[], [item], scope) => { const i = l.findIndex((x) => deepEqual(x, item)); if (i < 0) throw runtimeError(scope, `${toText(item)} is not in the list`); return i; },
   count: (l: unknown[], [item]) => l.filter((x) => deepEqual(x, item)).length,
 };
+
+/**
+ * Every public method Python's str, dict and list have (Python 3.11), callable or not here:
+ * Jinja reads `d.keys` as getattr(d, 'keys') before d['keys'], so these names are
+ * defined attributes of every such value whatever it holds.
+ */
+const PYTHON_METHOD_NAMES = {
+  str: new Set(('capitalize casefold center count encode endswith expandtabs find format format_map index isalnum isalpha isascii '
+    + 'isdecimal isdigit isidentifier islower isnumeric isprintable isspace istitle isupper join ljust lower lstrip maketrans '
+    + 'partition removeprefix removesuffix replace rfind rindex rjust rpartition rsplit rstrip split splitlines startswith '
+    + 'strip swapcase title translate upper zfill').split(' ')),
+  dict: new Set('clear copy fromkeys get items keys pop popitem setdefault update values'.split(' ')),
+  list: new Set('append clear copy count extend index insert pop remove reverse sort'.split(' ')),
+};
+
+/** The method `self.name` names, as Python's getattr finds it, or undefined when the value has no such method. */
+export function methodOf(self: unknown, name: unknown, scope: Scope): BoundMethod | undefined {
+  if (typeof name !== 'string') return undefined;
+  const [kind, table] = typeof self === 'string' ? ['str', STRING_METHODS] as const
+    : Array.isArray(self) ? ['list', LIST_METHODS] as const
+      : isPlainObject(self) ? ['dict', DICT_METHODS] as const : [undefined, undefined];
+  if (!kind || !PYTHON_METHOD_NAMES[kind].has(name)) return undefined;
+  return new BoundMethod(name, kind, (args, kwargs) => {
+    const method = Object.hasOwn(table, name) ? table[name] : undefined;
+    if (!method) {
+      throw runtimeError(scope, `the ${kind} method '${name}' is not supported in expressions`, `Supported ${kind} methods: ${Object.keys(table).join(', ')}.`);
+    }
+    if (Object.keys(kwargs).length > 0) throw runtimeError(scope, 'keyword arguments are only supported for filters, functions and macros');
+    return method(self as never, args, scope);
+  });
+}
 
 function stripChars(s: string, chars: unknown, side: 'both' | 'start' | 'end'): string {
   const set = chars === undefined || chars === null ? null : String(chars);

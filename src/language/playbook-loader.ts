@@ -24,7 +24,7 @@ import { containsTemplate } from './template-string.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import { PLAY_KEYWORDS, checkKeyword } from './keywords.js';
 import {
-  checkTemplates, readBecomeMethod, readBoolean, readConditions, readEnvironment, readHostPattern, readModuleDefaults, readPercentage, readSerial, readStrategy,
+  checkTemplates, readBecomeMethod, readBoolean, readConditions, readConnection, readEnvironment, readHostPattern, readModuleDefaults, readPercentage, readSerial, readStrategy,
   readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
 import { TaskLoader, type TaskContext } from './task-loader.js';
@@ -154,10 +154,7 @@ async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLo
     throw source.error('BAD_PLAYBOOK', `each play must be a mapping of play keywords, got ${describeNode(node)}`, node, 'A play looks like "- hosts: all" followed by "tasks:".');
   }
   const entries = entriesOf(source, node);
-  for (const entry of entries) {
-    if (PLAY_CONNECTION_KEYWORDS.includes(entry.key)) continue;
-    checkKeyword(source, entry, PLAY_KEYWORDS, 'play');
-  }
+  for (const entry of entries) checkKeyword(source, entry, PLAY_KEYWORDS, 'play');
   const get = (key: string) => entries.find((e) => e.key === key);
   const hostsEntry = get('hosts');
   if (!hostsEntry) {
@@ -214,17 +211,6 @@ async function readPlay(source: SourceFile, node: YamlNode | null, tasks: TaskLo
   };
   if (get('name')) checkTemplates(source, play.name, get('name')!.value);
   return play;
-}
-
-/** Play keywords that say how to reach the hosts (a task or block cannot change them in swarmplay). */
-const PLAY_CONNECTION_KEYWORDS = ['remote_user', 'connection'];
-
-function readConnection(source: SourceFile, entry: Entry): string {
-  const value = readString(source, entry);
-  if (!containsTemplate(value) && !['ssh', 'local', 'smart', 'paramiko'].includes(value)) {
-    throw source.error('BAD_PLAYBOOK', `connection '${value}' is not one swarmplay has`, entry.value, "Use 'connection: ssh' or 'connection: local'.");
-  }
-  return value;
 }
 
 /** vars_files: each entry a path, or a list of paths of which the first that exists is read. */

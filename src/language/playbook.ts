@@ -44,11 +44,17 @@ export interface TaskBase {
   ignoreUnreachable?: boolean;
   /** `throttle`: at most this many hosts run the task at once. */
   throttle?: number;
+  /** `remote_user` and `connection` of a task or block: over the play's, under the host's ansible_user/ansible_connection. */
+  remoteUser?: string;
+  connection?: string;
   /** `module_defaults`: arguments a module takes when the task does not give them, by module name. */
   moduleDefaults?: Record<string, Record<string, RawValue>>;
 }
 
 export type BecomeMethod = 'sudo' | 'su';
+
+/** How a task logs in to its host: the remote_user and connection keywords in force for it. */
+export type Login = Pick<TaskBase, 'remoteUser' | 'connection'>;
 
 /**
  * One application of a role: its folder, its files' variables and the

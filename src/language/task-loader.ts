@@ -23,7 +23,8 @@ import {
   checkKeyword, rejectUnsupported,
 } from './keywords.js';
 import {
-  checkTemplates, readBecomeMethod, readBoolean, readBooleanOrTemplate, readConditions, readEnvironment, readIdentifier, readInteger, readIntegerOrTemplate, readLoop, readLoopControl,
+  checkTemplates, readBecomeMethod, readBoolean, readBooleanOrTemplate, readConditions, readConnection, readEnvironment, readIdentifier, readInteger, readIntegerOrTemplate, readLoop,
+  readLoopControl,
   readModuleDefaults, readString, readStringList, readVars, typeError,
 } from './keyword-values.js';
 import { applyRole, type PlayRoles, type RoleRequest } from './roles.js';
@@ -192,6 +193,8 @@ export class TaskLoader {
       anyErrorsFatal: get('any_errors_fatal') ? readBoolean(source, get('any_errors_fatal')!) : undefined,
       ignoreUnreachable: get('ignore_unreachable') ? readBoolean(source, get('ignore_unreachable')!) : undefined,
       throttle: get('throttle') ? readInteger(source, get('throttle')!, 0) || undefined : undefined,
+      remoteUser: get('remote_user') ? readString(source, get('remote_user')!) : undefined,
+      connection: get('connection') ? readConnection(source, get('connection')!) : undefined,
       moduleDefaults: get('module_defaults') ? readModuleDefaults(source, get('module_defaults')!) : undefined,
     };
   }

@@ -7,7 +7,7 @@
 import { SwarmplayError, type SourceLocation } from '../errors.js';
 import { evaluateIn } from './evaluator.js';
 import { parseExpression } from './parser.js';
-import { OMIT_TOKEN, isPlainObject, toTemplateText, toText } from './values.js';
+import { CallableValue, OMIT_TOKEN, isPlainObject, toTemplateText, toText } from './values.js';
 import { compileTemplate, parseTemplateTree } from './jinja-template.js';
 import { tagEnd } from './jinja-syntax.js';
 
@@ -71,7 +71,11 @@ export function renderTemplateString(text: string, vars: Record<string, unknown>
   if (needsStatements(text)) return compileTemplate(text, { location }).render(vars, stack);
   const parts = parseTemplateString(text, location);
   const only = parts[0];
-  if (parts.length === 1 && only?.kind === 'expression') return evaluateIn(only.expression, vars, location, stack);
+  if (parts.length === 1 && only?.kind === 'expression') {
+    const value = evaluateIn(only.expression, vars, location, stack);
+    // A method or macro is not data: Ansible hands on its text.
+    return value instanceof CallableValue ? toText(value) : value;
+  }
   if (only?.kind === 'expression' && parts.length === 2 && parts[1]!.kind === 'text' && parts[1]!.text.trim() === '') {
     // `{{ list }}` then blanks (a folded `>` value ends in a newline): Ansible's text starts with [ or { and its
     // literal_eval gives the list or mapping back; anything else stays text, blanks included.

@@ -26,6 +26,13 @@ export class CallableValue {
   constructor(readonly name: string, readonly invoke: (args: unknown[], kwargs: Record<string, unknown>) => unknown) {}
 }
 
+/** A method read from a string, list or dict (`d.keys`): defined and callable, as Python's bound method is. */
+export class BoundMethod extends CallableValue {
+  constructor(name: string, readonly ownerType: 'str' | 'dict' | 'list', invoke: CallableValue['invoke']) {
+    super(name, invoke);
+  }
+}
+
 /**
  * Lists that Python would hold as tuples (`(1, 2)`, zip, dict items): the
  * same list to every operation, printed `(1, 2)` as Jinja prints a tuple.
@@ -84,6 +91,7 @@ export function readProperty(object: unknown, key: unknown): { found: true; valu
 export function typeName(value: unknown): string {
   if (value === null || value === undefined) return 'none';
   if (value instanceof UndefinedValue) return 'undefined';
+  if (value instanceof BoundMethod) return 'method';
   if (value instanceof CallableValue) return 'macro';
   if (Array.isArray(value)) return 'list';
   if (typeof value === 'object') return 'dict';
@@ -157,6 +165,8 @@ export function pythonRepr(value: unknown): string {
   if (Array.isArray(value) && TUPLES.has(value)) return value.length === 1 ? `(${pythonRepr(value[0])},)` : `(${value.map(pythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  // Python adds ' at 0x...', an address that means nothing here.
+  if (value instanceof BoundMethod) return `<built-in method ${value.name} of ${value.ownerType} object>`;
   if (value instanceof CallableValue) return `<Macro '${value.name}'>`;
   return stringRepr(String(value));
 }

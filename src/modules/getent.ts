@@ -51,11 +51,11 @@ export const getent = defineModule({
     const fact = `getent_${args.database}`;
     if (run.exitCode === 0) {
       const split = args.split ?? (COLON_DATABASES.includes(args.database) ? ':' : undefined);
-      return factsPlan(ctx, { [fact]: parseGetent(run.stdout, split) });
+      return factsPlan({ [fact]: parseGetent(run.stdout, split) });
     }
     if (run.exitCode === 2 && !args.fail_key) {
       const msg = 'One or more supplied key could not be found in the database.';
-      return factsPlan(ctx, { [fact]: { [args.key ?? '']: null } }, { msg, result: { msg } });
+      return factsPlan({ [fact]: { [args.key ?? '']: null } }, { msg, result: { msg } });
     }
     const reasons: Record<number, string> = {
       1: 'Missing arguments, or database unknown.',

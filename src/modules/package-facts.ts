@@ -70,6 +70,6 @@ export const packageFacts = defineModule({
     if (found.length === 0) {
       return { steps: [], failed: `Could not detect a supported package manager from the following list: ${managers.join(', ')}, or the required Python library is not installed. Check warnings for details.` };
     }
-    return factsPlan(ctx, { packages });
+    return factsPlan({ packages });
   },
 });

@@ -12,7 +12,7 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { defineModule, type Plan } from './types.js';
+import { defineModule, type ModuleContext, type Plan } from './types.js';
 import { booleanArg, numberArg } from './argument-types.js';
 
 const pauseArgs = z
@@ -39,8 +39,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function ask(question: string, echo: boolean, timeoutMs: number | undefined, signal?: AbortSignal): Promise<string> {
-  const asking = terminalQueue.then(() => new Promise<string>((resolve) => {
+function ask(question: string, echo: boolean, timeoutMs: number | undefined, ctx: ModuleContext): Promise<string> {
+  const asking = terminalQueue.then(() => ctx.onTerminal(() => new Promise<string>((resolve) => {
     let muted = false;
     const output = new Writable({
       write(chunk, _encoding, done) {
@@ -56,10 +56,10 @@ function ask(question: string, echo: boolean, timeoutMs: number | undefined, sig
       resolve(answer);
     };
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish(''), timeoutMs);
-    signal?.addEventListener('abort', () => finish(''), { once: true });
+    ctx.signal?.addEventListener('abort', () => finish(''), { once: true });
     reader.question(`${question}:\n`, finish);
     muted = !echo;
-  }));
+  })));
   terminalQueue = asking.catch(() => undefined);
   return asking;
 }
@@ -77,7 +77,7 @@ export const pause = defineModule({
     if (args.prompt !== undefined || timeoutMs === undefined) {
       if (interactive) {
         const question = args.prompt ?? (timeoutMs === undefined ? 'Press enter to continue, Ctrl+C to interrupt' : '(ctrl+C then \'C\' = continue early, ctrl+C then \'A\' = abort)');
-        userInput = await ask(question, args.echo, timeoutMs, ctx.signal);
+        userInput = await ask(question, args.echo, timeoutMs, ctx);
       } else {
         warnings.push('Not waiting for response to prompt as stdin is not interactive');
         if (timeoutMs !== undefined) await sleep(timeoutMs, ctx.signal);

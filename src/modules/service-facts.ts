@@ -135,6 +135,6 @@ export const serviceFacts = defineModule({
       // Ansible's module skips the task then, with these words.
       return { steps: [], skipped: 'Failed to find any services. This can be due to privileges or some other configuration issue.' };
     }
-    return factsPlan(ctx, { services });
+    return factsPlan({ services });
   },
 });

@@ -75,10 +75,8 @@ export const setup = defineModule({
       picked[name] = value;
     }
     const prefixed = Object.fromEntries(Object.entries(picked).map(([k, v]) => [`ansible_${k}`, v]));
-    const setFacts: Record<string, unknown> = { ...prefixed };
-    // Merged into the facts the host already has, as Ansible adds what setup returns.
-    const current = ctx.vars.ansible_facts;
-    setFacts.ansible_facts = { ...(current && typeof current === 'object' ? current as Record<string, unknown> : {}), ...picked };
+    // The runner merges ansible_facts into the facts of the host they are for (the delegated one under delegate_facts).
+    const setFacts: Record<string, unknown> = { ...prefixed, ansible_facts: picked };
     return {
       steps: [],
       result: { ansible_facts: { ...prefixed, gather_subset: args.gather_subset, module_setup: true } },

@@ -37,6 +37,8 @@ export interface ModuleContext {
   renderTemplate(path: string, options?: TemplateOptions): Promise<string>;
   /** Set when the run is interrupted: a plan that waits on the controller (pause) stops. */
   readonly signal?: AbortSignal;
+  /** Asks a question on the controller's terminal (pause): the run's live view keeps quiet until \`ask\` settles. */
+  onTerminal<T>(ask: () => Promise<T>): Promise<T>;
   /** The run's vault passwords, for encrypted files read on the controller (include_vars). */
   readonly vault?: VaultAccess;
   /**

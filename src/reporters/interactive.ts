@@ -11,6 +11,7 @@ import { Listr } from 'listr2';
 import ora, { type Ora } from 'ora';
 import type { RunnerEvent, HostStatus } from '../runner/events.js';
 import { banner, recapLines, resultLine, unifiedDiff } from './format.js';
+import { suspendableRendererFor, TerminalHold } from './suspendable-renderer.js';
 
 type HostResult = Extract<RunnerEvent, { event: 'host_result' }>;
 
@@ -34,6 +35,9 @@ export class InteractiveReporter {
   private current?: LiveTask;
   private spinner?: Ora;
   private currentModule = '';
+  /** While a question (pause) waits on the terminal, nothing is drawn. */
+  private readonly terminal = new TerminalHold();
+  private readonly renderer = suspendableRendererFor(this.terminal);
 
   constructor(private readonly verbose = false) {}
 
@@ -70,7 +74,7 @@ export class InteractiveReporter {
           else if ((state.status === 'failed' && !state.ignored) || state.status === 'unreachable') throw new Error(hostTask.title);
         },
       })), { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: true, collapseErrors: false, collapseSkips: true } }),
-    }], { exitOnError: false, renderer: 'default', rendererOptions: { collapseErrors: false } });
+    }], { exitOnError: false, renderer: this.renderer, rendererOptions: { collapseErrors: false } });
     this.chain = this.chain.then(() => list.run().then(() => undefined, () => undefined));
   }
 
@@ -103,6 +107,14 @@ export class InteractiveReporter {
         for (const diff of e.diffs ?? []) this.deferredLines.push(unifiedDiff(diff));
         break;
       }
+      case 'prompt_waiting':
+        // Not through the chain: the list drawing now holds the chain until its task ends.
+        this.spinner?.stop();
+        this.terminal.take();
+        break;
+      case 'prompt_answered':
+        this.terminal.give();
+        break;
       case 'task_progress':
         this.current?.hostProgress.get(e.host)?.(e.msg);
         break;

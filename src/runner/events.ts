@@ -41,6 +41,9 @@ export type RunnerEvent =
     }
   /** What a waiting step sees meanwhile: "newnginx: updating 2/3". */
   | { event: 'task_progress'; task: string; host: string; msg: string }
+  /** A question waits on the controller's terminal (pause): live views keep quiet until it is answered. */
+  | { event: 'prompt_waiting'; task: string; host: string }
+  | { event: 'prompt_answered'; task: string; host: string }
   | { event: 'host_rescued'; host: string }
   | { event: 'warning'; msg: string }
   | { event: 'no_hosts_matched'; pattern: string }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { SwarmplayError } from '../errors.js';
-import type { Play, Task, ModuleTask, BlockTask, Handler, IncludeTask, RoleInstance, BecomeMethod, RawValue } from '../language/playbook.js';
+import type { Play, Task, ModuleTask, BlockTask, Handler, IncludeTask, RoleInstance, BecomeMethod, Login, RawValue } from '../language/playbook.js';
 import type { RunnerEvent, HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Recap } from './recap.js';
@@ -15,7 +15,7 @@ import type { Connection } from '../transport/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
-import { taskVars, type PlayScope } from './variables.js';
+import { addHostFacts, taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult, type TaskRunEnv } from './task-runner.js';
 import { loopItems } from './loop-items.js';
 import { moduleDefaultsFor } from './module-defaults.js';
@@ -39,12 +39,13 @@ export interface PlayRunnerDeps {
   warnOnce(message: string): void;
   recap: Recap;
   findModule(name: string): ModuleDefinition | undefined;
-  connect(host: string): Promise<Connection>;
+  /** `login`: the task's or block's remote_user and connection when they differ from the play's. */
+  connect(host: string, login?: Login): Promise<Connection>;
   /** The host's facts through its fact cache: no round trip unless a change dropped them. */
   facts(host: string): Promise<HostFacts>;
   fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
   /** A new connection to the host in place of its current one (reboot, wait_for_connection). */
-  reconnect?(host: string): Promise<Connection>;
+  reconnect?(host: string, login?: Login): Promise<Connection>;
   /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
@@ -89,6 +90,9 @@ interface Scope {
   ignoreUnreachable: boolean;
   /** throttle of the blocks around: the task's own, when smaller, wins. */
   throttle?: number;
+  /** remote_user and connection: the task's, else the nearest block's, else the play's. */
+  remoteUser?: string;
+  connection?: string;
   /** Per-host variables of an include's loop item (loop var, index var). */
   perHost?: ReadonlyMap<string, Record<string, unknown>>;
 }
@@ -161,7 +165,7 @@ export class PlayRunner {
       vars: [], tags: play.tags, when: [], become: play.become, rescuable: false, ignoreErrors: false, noLog: false,
       becomeUser: play.becomeUser, becomeMethod: play.becomeMethod, becomeFlags: play.becomeFlags,
       environment: play.environment === undefined ? [] : [play.environment], moduleDefaults: play.moduleDefaults ? [play.moduleDefaults] : [],
-      anyErrorsFatal: false, ignoreUnreachable: false,
+      anyErrorsFatal: false, ignoreUnreachable: false, remoteUser: play.remoteUser, connection: play.connection,
     };
     this.batch = batch;
     if (play.gatherFacts) await this.gatherFacts(batch);
@@ -305,6 +309,8 @@ export class PlayRunner {
       if (!module?.reads || task.loop !== undefined || task.delegateTo !== undefined) continue;
       const taskScope = this.childScope(scope, task);
       if (taskScope.become || taskScope.environment.length || (taskScope.becomeUser !== undefined && taskScope.becomeUser !== 'root')) continue;
+      // Another login reads through its own connection: the play's reads would not serve it.
+      if (taskScope.remoteUser !== this.play.remoteUser || taskScope.connection !== this.play.connection) continue;
       if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
       try {
         const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
@@ -337,6 +343,8 @@ export class PlayRunner {
       anyErrorsFatal: task.anyErrorsFatal ?? scope.anyErrorsFatal,
       ignoreUnreachable: task.ignoreUnreachable ?? scope.ignoreUnreachable,
       throttle: smallestLimit(task.throttle, scope.throttle),
+      remoteUser: task.remoteUser ?? scope.remoteUser,
+      connection: task.connection ?? scope.connection,
       perHost: scope.perHost,
     };
   }
@@ -486,7 +494,7 @@ export class PlayRunner {
         // run_once: one result, given to every host of the batch.
         for (const other of hosts) {
           if (other !== host && task.register) other.runtimeVars[task.register] = outcome.result;
-          if (other !== host && outcome.setFacts) Object.assign(other.runtimeVars, outcome.setFacts);
+          if (other !== host && outcome.setFacts) addHostFacts(other, outcome.setFacts);
         }
       }
       if (outcome.status === 'failed' && !this.ignoresErrors(taskScope, host)) {
@@ -528,18 +536,21 @@ export class PlayRunner {
         const commandContext = this.commandContext(scope, vars, task);
         const defaults = moduleDefaultsFor(scope.moduleDefaults, task.module);
         const reads = await this.readAhead();
+        // A task or block that logs in otherwise than the play gets a connection of its own.
+        const login: Login | undefined = scope.remoteUser !== this.play.remoteUser || scope.connection !== this.play.connection
+          ? { remoteUser: scope.remoteUser, connection: scope.connection } : undefined;
         /** The parts of the run that reach a host: the delegated one, else the task's own. */
         const reaching = (target: string | undefined): Partial<TaskRunEnv> & Pick<TaskRunEnv, 'connect' | 'facts' | 'fact'> => ({
           connect: async () => {
-            const conn = await this.deps.connect(target ?? host.name);
+            const conn = await this.deps.connect(target ?? host.name, login);
             return shapesCommands(commandContext) ? withTaskContext(conn, commandContext, become) : conn;
           },
           facts: () => this.deps.facts(target ?? host.name),
           fact: (reader, args) => this.deps.fact(target ?? host.name, reader, args),
           invalidateFacts: () => this.deps.invalidateFacts(target ?? host.name),
           reads: reads.forHost(target ?? host.name),
-          readsServe: target === undefined && !become && !shapesCommands(commandContext),
-          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name) }),
+          readsServe: target === undefined && !login && !become && !shapesCommands(commandContext),
+          ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name, login) }),
         });
         outcome = await runTask({
           module,
@@ -551,11 +562,24 @@ export class PlayRunner {
           playbookDir: this.scope.playbookDir,
           searchDirs: searchDirs(task.role, this.scope.playbookDir),
           ...reaching(delegateHost),
-          ...(perItem && { forItem: (itemVars: Record<string, unknown>) => reaching(String(renderValue(task.delegateTo, itemVars, task.location))) }),
+          ...(perItem && {
+            forItem: (itemVars: Record<string, unknown>) => {
+              const target = String(renderValue(task.delegateTo, itemVars, task.location));
+              return { ...reaching(target), delegatedTo: target };
+            },
+          }),
           addSecret: (v) => this.deps.addSecret(v),
           signal: this.deps.signal,
           vault: this.deps.vault,
           progress: (msg) => this.deps.emit({ event: 'task_progress', task: name, host: host.name, msg }),
+          onTerminal: async (ask) => {
+            this.deps.emit({ event: 'prompt_waiting', task: name, host: host.name });
+            try {
+              return await ask();
+            } finally {
+              this.deps.emit({ event: 'prompt_answered', task: name, host: host.name });
+            }
+          },
         });
       }
     } catch (error) {
@@ -579,8 +603,9 @@ export class PlayRunner {
       for (const topic of task.notify) for (const handler of this.handlersFor(topic)) host.notified.add(handler);
     }
     // delegate_facts: what the task sets belongs to the host it was delegated to.
-    const factsHost = task.delegateFacts && delegateHost ? this.scope.hosts.get(delegateHost) ?? host : host;
-    if (outcome.setFacts && outcome.status !== 'failed') Object.assign(factsHost.runtimeVars, outcome.setFacts);
+    const factsHost = (delegated: string | undefined): HostState => (task.delegateFacts && delegated ? this.scope.hosts.get(delegated) ?? host : host);
+    if (outcome.setFacts && outcome.status !== 'failed') addHostFacts(factsHost(delegateHost), outcome.setFacts);
+    for (const { host: delegated, facts } of outcome.delegatedFacts ?? []) addHostFacts(factsHost(delegated), facts);
     if (outcome.inventory?.length && outcome.status !== 'failed') this.deps.changeInventory(outcome.inventory, task.location);
     // Registered output is data: a `{{` in a command's stdout must never be templated.
     if (task.register) host.runtimeVars[task.register] = markRawData(outcome.result);

@@ -26,7 +26,7 @@ import { TaskLoader } from '../language/task-loader.js';
 import type { VaultKeyring } from '../vault/keyring.js';
 import { applyVaultAccess, type VaultAccess } from '../vault/vaulted-value.js';
 import { PlayRoles, applyRole, roleSearchPath } from '../language/roles.js';
-import type { Play, Task } from '../language/playbook.js';
+import type { Login, Play, Task } from '../language/playbook.js';
 import { loadInventory, type Inventory } from '../language/inventory.js';
 import type { InventoryChange } from '../modules/types.js';
 import type { SourceLocation } from '../errors.js';
@@ -128,13 +128,14 @@ export class PlaybookRun {
     this.connections = new HostConnections(inventory, settings, { open: this.deps.open });
     const connections = this.connections;
     /** The running play's remote_user and connection keywords, for hosts whose variables name neither. */
-    let playConnection: Pick<Play, 'remoteUser' | 'connection'> = {};
-    const hostConnectionVars = (hostName: string): Record<string, unknown> => {
+    let playConnection: Login = {};
+    /** `login`: a task's or block's remote_user and connection, in place of the play's. */
+    const hostConnectionVars = (hostName: string, login: Login = playConnection): Record<string, unknown> => {
       const host = hosts.get(hostName);
-      return connectionVars(withPlayConnection({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }, playConnection));
+      return connectionVars(withLogin({ ...(host?.inventoryVars ?? {}), ...(host?.runtimeVars ?? {}), ...settings.extraVars }, login));
     };
-    const connect = (hostName: string): Promise<Connection> => connections.get(hostName, hostConnectionVars(hostName));
-    const reconnect = (hostName: string): Promise<Connection> => connections.reconnect(hostName, hostConnectionVars(hostName));
+    const connect = (hostName: string, login?: Login): Promise<Connection> => connections.get(hostName, hostConnectionVars(hostName, login));
+    const reconnect = (hostName: string, login?: Login): Promise<Connection> => connections.reconnect(hostName, hostConnectionVars(hostName, login));
     // Facts are data: a `{{` in a hostname or an OS name is never templated.
     const facts = new FactCache(connect, async (conn) => markRawData(await gatherFacts(conn)));
 
@@ -276,12 +277,12 @@ function applyInventoryChanges(inventory: Inventory, hosts: Map<string, HostStat
  * Connection variables written as templates (`ansible_password: "{{ vault_pw }}"`,
  * a lookup) are rendered with the host's variables, as Ansible renders them.
  */
-/** A play's remote_user and connection for a host whose variables say nothing of them (its own variables win, as in Ansible). */
-function withPlayConnection(vars: Record<string, unknown>, play: Pick<Play, 'remoteUser' | 'connection'>): Record<string, unknown> {
+/** remote_user and connection (the play's, a block's or a task's) for a host whose variables say nothing of them (its own variables win, as in Ansible). */
+function withLogin(vars: Record<string, unknown>, login: Login): Record<string, unknown> {
   const unset = (names: string[]) => names.every((n) => vars[n] === undefined || vars[n] === null || vars[n] === '');
   const out = { ...vars };
-  if (play.remoteUser !== undefined && unset(['ansible_user', 'ansible_ssh_user'])) out.ansible_user = play.remoteUser;
-  if (play.connection !== undefined && unset(['ansible_connection'])) out.ansible_connection = play.connection === 'local' ? 'local' : 'ssh';
+  if (login.remoteUser !== undefined && unset(['ansible_user', 'ansible_ssh_user'])) out.ansible_user = login.remoteUser;
+  if (login.connection !== undefined && unset(['ansible_connection'])) out.ansible_connection = login.connection === 'local' ? 'local' : 'ssh';
   return out;
 }
 

@@ -21,6 +21,7 @@ import { evaluateCondition, evaluateExpression } from '../language/expressions.j
 import { renderValue } from '../language/template-string.js';
 import { renderTemplateFile } from '../language/template-file.js';
 import { loopItems } from './loop-items.js';
+import { addFacts } from './variables.js';
 import type { HostReads } from './read-ahead.js';
 import { readFile } from 'node:fs/promises';
 import { decryptFileText } from '../vault/vaulted-value.js';
@@ -34,6 +35,8 @@ export interface TaskResult {
   msg?: string;
   diffs?: FileDiff[];
   setFacts?: Record<string, unknown>;
+  /** delegate_facts with delegate_to naming the loop variable: each item's facts, for the host that item was delegated to. */
+  delegatedFacts?: Array<{ host: string; facts: Record<string, unknown> }>;
   /** add_host, group_by: changes of the run's inventory, applied by the play runner. */
   inventory?: InventoryChange[];
   warnings?: string[];
@@ -54,7 +57,7 @@ export interface TaskRunEnv {
   /** Opens (or reuses) the connection the task runs over; throws a SwarmplayError when unreachable. */
   connect(): Promise<Connection>;
   /** `delegate_to` naming the loop variable: the host-facing parts of the env for one item's variables. */
-  forItem?(vars: Record<string, unknown>): Partial<TaskRunEnv>;
+  forItem?(vars: Record<string, unknown>): Partial<TaskRunEnv> & { delegatedTo?: string };
   facts(): Promise<HostFacts>;
   /** A named fact through the host's fact cache. */
   fact<Args, Value>(reader: FactReader<Args, Value>, args: Args): Promise<Value>;
@@ -64,6 +67,8 @@ export interface TaskRunEnv {
   signal?: AbortSignal;
   /** What a wait sees meanwhile ("web: 2/3 running"), for the reporters. */
   progress?(message: string): void;
+  /** Wraps a question asked on the controller's terminal, so that the live view stops drawing meanwhile. */
+  onTerminal?<T>(ask: () => Promise<T>): Promise<T>;
   /** A new connection in place of the current one, for waits that outlive it (reboot). */
   reconnect?(): Promise<Connection>;
   /** Drops the host's cached facts (a plan that waited for the host to settle plans again). */
@@ -155,6 +160,7 @@ function moduleContext(env: TaskRunEnv, conn: Connection | undefined, guards?: s
     },
     renderTemplate: (file, options) => renderTemplateFile(path.resolve(env.playbookDir, file), env.vars, options),
     signal: env.signal,
+    onTerminal: (ask) => (env.onTerminal ? env.onTerminal(ask) : ask()),
     vault: env.vault,
     readSecretFile: (file) => readSecretFile(env, file),
     addSecret: (value) => env.addSecret(value),
@@ -411,16 +417,22 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   let failedMsg: string | undefined;
   let allSkipped = items.length > 0;
   const setFacts: Record<string, unknown> = {};
+  const delegatedFacts: NonNullable<TaskResult['delegatedFacts']> = [];
   const inventory: InventoryChange[] = [];
   const steps: string[] = [];
   for (const [index, item] of items.entries()) {
     // What set_fact set for an earlier item is seen by the next (`acc: "{{ acc | default([]) + [item] }}"`), as in Ansible.
-    const itemVars = { ...env.vars, ...setFacts, [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
-    const outcome = await runSingle({ ...env, ...env.forItem?.(itemVars), vars: itemVars });
+    const itemVars = { ...env.vars };
+    addFacts(itemVars, setFacts);
+    Object.assign(itemVars, { [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) });
+    const reaching = env.forItem?.(itemVars);
+    const outcome = await runSingle({ ...env, ...reaching, vars: itemVars });
     if (outcome.steps) steps.push(...outcome.steps);
     results.push({ ...outcome.result, [task.loopVar]: item });
     if (outcome.diffs) diffs.push(...outcome.diffs);
-    if (outcome.setFacts) Object.assign(setFacts, outcome.setFacts);
+    // delegate_facts: the item's facts belong to the host it was delegated to, not to this host's next items.
+    if (outcome.setFacts && task.delegateFacts && reaching?.delegatedTo !== undefined) delegatedFacts.push({ host: reaching.delegatedTo, facts: outcome.setFacts });
+    else if (outcome.setFacts) addFacts(setFacts, outcome.setFacts);
     if (outcome.inventory && outcome.status !== 'failed') inventory.push(...outcome.inventory);
     if (outcome.status !== 'skipped') allSkipped = false;
     if (outcome.status === 'changed') changed = true;
@@ -430,5 +442,5 @@ export async function runTask(env: TaskRunEnv): Promise<TaskResult> {
   const result: Record<string, unknown> = { results, changed, failed: Boolean(failedMsg) };
   if (failedMsg) result.msg = 'One or more items failed';
   if (allSkipped) result.skipped = true;
-  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts, steps, inventory };
+  return { status, result, msg: failedMsg, diffs: diffs.length ? diffs : undefined, setFacts, delegatedFacts, steps, inventory };
 }

@@ -86,6 +86,24 @@ function buildFactVars(facts: HostFacts): Record<string, unknown> {
   return flat;
 }
 
+/**
+ * Adds facts a task set to `vars`: names as they are, and what they hold under
+ * `ansible_facts` merged into the facts `vars` already has (or `base`), as
+ * Ansible adds what setup or a *_facts module returns.
+ */
+export function addFacts(vars: Record<string, unknown>, facts: Record<string, unknown>, base?: unknown): void {
+  const { ansible_facts: added, ...named } = facts;
+  Object.assign(vars, named);
+  if (added === null || typeof added !== 'object') return;
+  const current = vars.ansible_facts ?? base;
+  vars.ansible_facts = { ...(current !== null && typeof current === 'object' ? current : {}), ...added };
+}
+
+/** Gives a host the facts a task set for it. */
+export function addHostFacts(host: HostState, facts: Record<string, unknown>): void {
+  addFacts(host.runtimeVars, facts, factVars(host.facts).ansible_facts);
+}
+
 function hostLevelVars(host: HostState): Record<string, unknown> {
   return { ...host.inventoryVars, ...factVars(host.facts), ...host.runtimeVars };
 }

@@ -1,7 +1,8 @@
 /**
- * One connection per host for the whole run. get() opens it on first use and
- * hands the same one to every later task; concurrent get()s for a host share
- * one handshake.
+ * One connection per host (and login: a task's remote_user or connection
+ * may differ from the play's) for the whole run. get() opens it on first use
+ * and hands the same one to every later task; concurrent get()s for a host
+ * share one handshake.
  *
  * Handshakes are limited (default 10 at once): sshd's MaxStartups default
  * (10:30:100) starts dropping unauthenticated connections beyond 10, and a
@@ -54,21 +55,27 @@ export class ConnectionPool {
 
   /** The host's connection, opened on first use. A failed connect is not cached: a later get() tries again. */
   get(spec: ConnectionSpec): Promise<Connection> {
-    const cached = this.connections.get(spec.host);
+    const key = loginKey(spec);
+    const cached = this.connections.get(key);
     if (cached) return cached;
     const opening = this.handshakes(() => this.connectWithRetry(spec));
-    this.connections.set(spec.host, opening);
+    this.connections.set(key, opening);
     opening.catch(() => {
-      if (this.connections.get(spec.host) === opening) this.connections.delete(spec.host);
+      if (this.connections.get(key) === opening) this.connections.delete(key);
     });
     return opening;
   }
 
-  /** Forgets a host's connection (after it was lost) and closes it. */
+  /** Forgets a host's connections (after one was lost), whatever their login, and closes them. */
   async drop(host: string): Promise<void> {
-    const cached = this.connections.get(host);
-    this.connections.delete(host);
-    if (cached) await cached.then((conn) => conn.close(), () => undefined);
+    const dropped: Promise<Connection>[] = [];
+    for (const [key, opening] of this.connections) {
+      if (key.startsWith(`${host}\0`)) {
+        dropped.push(opening);
+        this.connections.delete(key);
+      }
+    }
+    await Promise.all(dropped.map((opening) => opening.then((conn) => conn.close(), () => undefined)));
   }
 
   async closeAll(): Promise<void> {
@@ -87,6 +94,10 @@ export class ConnectionPool {
       }
     }
   }
+}
+
+function loginKey(spec: ConnectionSpec): string {
+  return [spec.host, spec.connection ?? 'ssh', spec.user].join('\0');
 }
 
 function defaultOpen(spec: ConnectionSpec, options: SshConnectOptions): Promise<Connection> {

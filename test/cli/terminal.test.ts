@@ -15,6 +15,8 @@ interface TerminalRun {
   code: number | null;
   /** Everything the terminal showed, escape sequences included. */
   screen: string;
+  /** What the terminal had shown just before each input was typed. */
+  beforeInput: string[];
 }
 
 /**
@@ -30,6 +32,7 @@ function onTerminal(words: string[], inputs: Array<[number, string]>, size?: { c
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let screen = '';
+    const beforeInput: string[] = [];
     let tooMuch = false;
     child.stdout.on('data', (chunk: Buffer) => {
       screen += chunk.toString('utf8');
@@ -43,7 +46,7 @@ function onTerminal(words: string[], inputs: Array<[number, string]>, size?: { c
     let delay = 0;
     for (const [after, keys] of inputs) {
       delay += after;
-      setTimeout(() => child.stdin.write(keys), delay);
+      setTimeout(() => { beforeInput.push(screen); child.stdin.write(keys); }, delay);
     }
     // The terminal stays open until the run ends: closing script's input would end the session early.
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -51,7 +54,7 @@ function onTerminal(words: string[], inputs: Array<[number, string]>, size?: { c
     child.on('close', (code) => {
       clearTimeout(timer);
       child.stdin.destroy();
-      resolve({ code, screen });
+      resolve({ code, screen, beforeInput });
     });
   });
 }
@@ -100,5 +103,30 @@ describe('swarmplay on a terminal (a real pseudo-terminal)', function () {
     assert.match(run.screen, /Paste the token:/);
     assert.match(run.screen, /ok: \[controller\] => release v2\.1, token of 15 characters/);
     assert.ok(!run.screen.includes('kept-off-screen'), 'the hidden answer never reached the screen');
+  });
+
+  it('while a prompt waits the live task list keeps quiet: the question is the last thing on the screen', async () => {
+    const playbook = path.join(dir, 'quiet.yaml');
+    await writeFile(playbook, [
+      '- hosts: all',
+      '  gather_facts: false',
+      '  tasks:',
+      '    - command: sleep 1',
+      '    - name: ask for the release',
+      '      pause: { prompt: Which release }',
+      '      register: release',
+      '    - debug: { msg: "release {{ release.user_input }}" }',
+      '',
+    ].join('\n'));
+    // The answer comes seconds after the question: a spinner would have drawn tens of frames by then.
+    const run = await onTerminal([process.execPath, CLI, 'run', playbook, '-i', inventory], [[5000, 'v3\r']], { columns: 120, rows: 40 });
+    assert.equal(run.code, 0, run.screen.slice(-2000));
+    const waiting = run.beforeInput[0]!;
+    const asked = waiting.lastIndexOf('Which release:');
+    assert.ok(asked >= 0, `the question was not on the screen while it waited:\n${JSON.stringify(waiting.slice(-600))}`);
+    const below = waiting.slice(asked + 'Which release:'.length);
+    assert.equal(below.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim(), '', `nothing drawn below the question while it waited: ${JSON.stringify(below)}`);
+    assert.doesNotMatch(below, /\x1b\[1A/, 'no redraw moved the cursor up over the question');
+    assert.match(run.screen, /ok: \[controller\] => release v3/);
   });
 });

@@ -31,6 +31,7 @@ const PROJECTS: Project[] = [
   { name: 'site', playbook: 'site.yml', inventory: 'hosts' },
   { name: 'inventory-forms', playbook: 'play.yml', inventory: 'inventory' },
   { name: 'ip-filters', playbook: 'play.yml', inventory: 'hosts' },
+  { name: 'attributes', playbook: 'play.yml', inventory: 'hosts' },
 ];
 
 interface Observed { code: number; recap: Recap; messages: string[]; output: string }

@@ -183,6 +183,14 @@ describe('playbook loader: values', () => {
     assert.deepEqual(task.tags, ['a', 'b']);
     assert.deepEqual(task.when, ['true', 'x is defined']);
   });
+  it('remote_user and connection are read on a task and on a block; an unknown connection is refused', async () => {
+    const pb = await loadText('- hosts: all\n  tasks:\n    - command: uptime\n      remote_user: deploy\n      connection: local\n    - block:\n        - command: id\n      remote_user: "{{ app_user }}"\n');
+    const task = pb.plays[0]!.tasks[0] as ModuleTask;
+    assert.equal(task.remoteUser, 'deploy');
+    assert.equal(task.connection, 'local');
+    assert.equal(pb.plays[0]!.tasks[1]!.remoteUser, '{{ app_user }}');
+    await assert.rejects(loadText('- hosts: all\n  tasks:\n    - command: uptime\n      connection: winrm\n'), /connection 'winrm' is not one swarmplay has/);
+  });
   it('merge keys work in tasks', async () => {
     const pb = await loadText('- hosts: all\n  vars:\n    base: &base {ignore_errors: true, tags: [x]}\n  tasks:\n    - <<: *base\n      command: uptime\n');
     const task = pb.plays[0]!.tasks[0] as ModuleTask;
@@ -258,7 +266,7 @@ const BAD: BadCase[] = [
   { file: 'unknown-play-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [2, 3], says: /unknown play keyword 'taks'/, hint: /did you mean 'tasks'/i },
   { file: 'unsupported-play-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [2, 3], says: /'order' is an Ansible play keyword that swarmplay does not support/ },
   { file: 'unknown-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /unknown task keyword 'whenn'/, hint: /did you mean 'when'/i },
-  { file: 'unsupported-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /'remote_user' is an Ansible task keyword that swarmplay does not support/, hint: /to the play/ },
+  { file: 'unsupported-task-keyword.yaml', code: 'UNKNOWN_KEYWORD', at: [5, 7], says: /'debugger' is an Ansible task keyword that swarmplay does not support/, hint: /run with -v/ },
   { file: 'unknown-module.yaml', code: 'UNKNOWN_MODULE', at: [5, 7], says: /unknown module 'cpoy'/, hint: /did you mean 'copy'/i },
   { file: 'unknown-module-no-suggestion.yaml', code: 'UNKNOWN_MODULE', at: [4, 7], says: /unknown module 'frobnicate_everything'/, hint: /Modules: command, copy/ },
   { file: 'two-modules.yaml', code: 'BAD_PLAYBOOK', at: [5, 7], says: /only one module.*'command' and 'shell'/, hint: /two tasks/ },

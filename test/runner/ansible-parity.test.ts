@@ -84,6 +84,7 @@ const CASES: { playbook: string; args?: string[] }[] = [
   { playbook: 'until.yaml' },
   { playbook: 'roles.yaml' },
   { playbook: 'roles.yaml', args: ['--tags', 'app'] },
+  { playbook: 'delegate-facts.yaml' },
 ];
 
 describe('runner semantics: the same as ansible-playbook on the same playbooks', function () {

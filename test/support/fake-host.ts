@@ -119,6 +119,7 @@ export function fakeHost(options: FakeHostOptions = {}): FakeHost {
     addSecret(value) {
       secrets.push(value);
     },
+    onTerminal: (ask) => ask(),
     vaultEncrypt(plaintext) {
       // Not ansible-vault: a stand-in whose length alone tells a test what was encrypted.
       return `$ANSIBLE_VAULT;1.1;AES256\nfake-${plaintext.length}\n`;

@@ -4,14 +4,16 @@
  * --password-stdin` (the password goes on standard input: never in a command
  * line, a process list or any output) and `docker logout`.
  *
- * Idempotent as theirs: the config file (`config_path`, default
- * ~/.docker/config.json of the SSH user) is read on the controller and the
- * stored credentials compared in memory; the same user and password is ok,
- * `reauthorize` logs in all the same. Returns theirs: `login_result`
- * (serveraddress and username). Differences: theirs asks the registry to
- * check credentials already stored on every run; this does not (a changed
- * password on the registry side shows at the next pull or push). A config
- * that keeps credentials in a helper (credsStore) is refused by name.
+ * Idempotent as theirs (community.docker 3.4's LoginManager): the config
+ * file (`config_path`, default ~/.docker/config.json of the SSH user) is
+ * read on the controller and the stored credentials compared in memory. The
+ * same user and password stored is ok without asking the registry (theirs
+ * returns the stored entry then too); another password or user logs in
+ * again, which the registry checks; `reauthorize` logs in on every run and
+ * reports changed. Returns `login_result` (serveraddress and username).
+ * Differences: under --check theirs still asks the registry (a wrong new
+ * password fails there), this only reports the login it would make. A
+ * config that keeps credentials in a helper (credsStore) is refused by name.
  */
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan, type Step } from '../types.js';
