@@ -34,8 +34,8 @@ import { deref, describeNode, entriesOf, readSource, type Entry, type SourceFile
 export interface ModuleCatalog {
   find(name: string): ModuleDefinition | undefined;
   names(): string[];
-  /** Called (and awaited) with each name a task may use as its module, before find() is asked for it. */
-  prepare?(name: string): Promise<void>;
+  /** Called (and awaited) before a task is read, and with each name it may use as its module before find() is asked for it. */
+  prepare?(name?: string): Promise<void>;
 }
 
 export interface LoadPlaybookOptions {
@@ -57,9 +57,9 @@ const MAX_PLAYBOOK_IMPORTS = 20;
 class ModuleRegistry implements ModuleCatalog {
   private registry?: typeof import('../modules/index.js');
 
-  async prepare(name: string): Promise<void> {
+  async prepare(name?: string): Promise<void> {
     this.registry ??= await import('../modules/index.js');
-    await this.registry.loadModule(name);
+    if (name !== undefined) await this.registry.loadModule(name);
   }
 
   find(name: string): ModuleDefinition | undefined {

@@ -373,6 +373,8 @@ export class TaskLoader {
   private async moduleTask(node: YAMLMap, entries: Entry[], ctx: TaskContext): Promise<ModuleTask | Handler> {
     const { source } = ctx;
     const keywords = ctx.handlers ? HANDLER_KEYWORDS : MODULE_TASK_KEYWORDS;
+    // The registry, for names() even when the task names no module at all.
+    await this.modules.prepare?.();
     const moduleEntries: { entry: Entry; module: ModuleDefinition }[] = [];
     const unknown: Entry[] = [];
     let refusal: { entry: Entry; message: string; hint: string } | undefined;

@@ -79,7 +79,7 @@ const CASES: CorpusCase[] = [
   { name: 'expression: an unclosed string', playbook: 'expr-unclosed-string.yaml', where: at('expr-unclosed-string.yaml', 5, 9), says: /unterminated string in expression ''unclosed'/ },
   { name: 'expression: an undefined variable', playbook: 'expr-undefined-variable.yaml', where: at('expr-undefined-variable.yaml', 4, 7), says: /'swarm_token' is undefined/ },
   // Reaching for JavaScript: refused when evaluated (a failed task, exit 2), and nothing runs.
-  { name: 'expression: constructor.constructor(...)() runs no JavaScript', playbook: 'expr-prototype.yaml', code: 2, where: /failed: \[h1\] => .*expr-prototype\.yaml:6:7: /, says: /only named functions, macros and methods can be called/ },
+  { name: 'expression: constructor.constructor(...)() runs no JavaScript', playbook: 'expr-prototype.yaml', code: 2, where: /failed: \[h1\] => .*expr-prototype\.yaml:6:7: /, says: /'config' \(a dict\) has no attribute "constructor"/ },
   // Host patterns: at the play, before any play runs.
   { name: 'pattern: unbalanced [', playbook: 'pattern-unbalanced-bracket.yaml', where: at('pattern-unbalanced-bracket.yaml', 1, 3), says: /unbalanced '\[' in host pattern 'workers\[0'/ },
   { name: 'pattern: empty exclusion', playbook: 'pattern-empty-exclusion.yaml', where: at('pattern-empty-exclusion.yaml', 1, 3), says: /empty term '!' in host pattern 'all:!'/ },

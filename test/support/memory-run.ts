@@ -66,7 +66,7 @@ export async function runInMemory(network: MemoryNetwork, options: MemoryRunOpti
       modules: {
         find: (name) => extra.get(name) ?? findModule(name),
         names: () => [...moduleNames(), ...extra.keys()],
-        prepare: async (name) => { await loadModule(name); },
+        prepare: async (name) => { if (name !== undefined) await loadModule(name); },
       },
     });
     const run = new PlaybookRun(prepared, (event) => events.push(event), { open: network.open });
