@@ -143,8 +143,15 @@ function contains(outer: IpNetwork, inner: IpNetwork): boolean {
   return network(inner) >= network(outer) && (network(inner) | hostmask(inner)) <= (network(outer) | hostmask(outer));
 }
 
+/** The fixed ranges the queries test against, parsed once. */
+const RANGES = new Map<string, IpNetwork>();
+
 function within(v: IpNetwork, ...ranges: string[]): boolean {
-  return ranges.some((range) => contains(parseNetwork(range)!, v));
+  return ranges.some((range) => {
+    let parsed = RANGES.get(range);
+    if (!parsed) RANGES.set(range, parsed = parseNetwork(range)!);
+    return contains(parsed, v);
+  });
 }
 
 const IPV4_PRIVATE = ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '239.0.0.0/8'];
@@ -175,7 +182,7 @@ function firstLast(v: IpNetwork): [bigint, bigint] | undefined {
 }
 
 type Vtype = 'address' | 'network';
-type Query = (v: IpNetwork, vtype: Vtype, value: unknown) => unknown;
+type Query = (v: IpNetwork, vtype: Vtype, value: unknown, scope: Scope) => unknown;
 
 function needNetwork(vtype: Vtype, scope: Scope): void {
   if (vtype === 'address') throw runtimeError(scope, 'Not a network address');
@@ -184,16 +191,17 @@ function needNetwork(vtype: Vtype, scope: Scope): void {
 /** An answer of None in Python: the query has none for this value. */
 const NONE = null;
 
-function queries(scope: Scope): Record<string, Query> {
+/** ipaddr's queries by name, built once (each filter call and list element looks one up). */
+const QUERIES: Record<string, Query> = (() => {
   const hostAddress = (v: IpNetwork) => (size(v) === 1n || v.ip !== network(v) || broadcast(v) === undefined || v.version === 6 ? ipText(v) : NONE);
   const addressPrefix = (v: IpNetwork) => (size(v) > 2n && (v.ip === network(v) || v.ip === broadcast(v)) ? false : cidrText(v));
   const ipPrefix = (v: IpNetwork, joiner: (v: IpNetwork) => string) => (size(v) === 2n || (size(v) > 1n && v.ip !== network(v)) ? joiner(v) : NONE);
-  const usable = (v: IpNetwork, vtype: Vtype, pick: (range: [bigint, bigint]) => string | null) => {
+  const usable = (v: IpNetwork, vtype: Vtype, scope: Scope, pick: (range: [bigint, bigint]) => string | null) => {
     needNetwork(vtype, scope);
     const range = firstLast(v);
     return range ? pick(range) : NONE;
   };
-  const neighbour = (v: IpNetwork, vtype: Vtype, step: bigint) => usable(v, vtype, ([first, last]) => {
+  const neighbour = (v: IpNetwork, vtype: Vtype, scope: Scope, step: bigint) => usable(v, vtype, scope, ([first, last]) => {
     const next = v.ip + step;
     return next >= first && next <= last ? formatAddress(v.version, next) : NONE;
   });
@@ -210,11 +218,11 @@ function queries(scope: Scope): Record<string, Query> {
     bool: () => true,
     broadcast: (v) => (size(v) > 2n ? formatAddress(v.version, broadcast(v)!) : NONE),
     cidr: cidrText,
-    first_usable: (v, vtype) => usable(v, vtype, ([first]) => formatAddress(v.version, first)),
-    last_usable: (v, vtype) => usable(v, vtype, ([, last]) => formatAddress(v.version, last)),
-    next_usable: (v, vtype) => neighbour(v, vtype, 1n),
-    previous_usable: (v, vtype) => neighbour(v, vtype, -1n),
-    range_usable: (v, vtype) => usable(v, vtype, ([first, last]) => `${formatAddress(v.version, first)}-${formatAddress(v.version, last)}`),
+    first_usable: (v, vtype, _value, scope) => usable(v, vtype, scope, ([first]) => formatAddress(v.version, first)),
+    last_usable: (v, vtype, _value, scope) => usable(v, vtype, scope, ([, last]) => formatAddress(v.version, last)),
+    next_usable: (v, vtype, _value, scope) => neighbour(v, vtype, scope, 1n),
+    previous_usable: (v, vtype, _value, scope) => neighbour(v, vtype, scope, -1n),
+    range_usable: (v, vtype, _value, scope) => usable(v, vtype, scope, ([first, last]) => `${formatAddress(v.version, first)}-${formatAddress(v.version, last)}`),
     host: (v) => (size(v) === 1n ? cidrText(v) : v.ip !== network(v) || broadcast(v) === undefined ? cidrText(v) : NONE),
     hostmask: (v) => formatAddress(v.version, hostmask(v)),
     wildcard: (v) => formatAddress(v.version, hostmask(v)),
@@ -251,12 +259,12 @@ function queries(scope: Scope): Record<string, Query> {
     size_usable: (v) => (size(v) === 1n ? 0 : size(v) === 2n ? 2 : Number(size(v) - 2n)),
     type: (v) => (size(v) === 1n || v.ip !== network(v) ? 'address' : 'network'),
     version: (v) => v.version,
-    v4: (v, t, value) => table.ipv4!(v, t, value),
-    v6: (v, t, value) => table.ipv6!(v, t, value),
+    v4: (...query) => table.ipv4!(...query),
+    v6: (...query) => table.ipv6!(...query),
     wrap: (v, vtype, value) => (v.version === 6 ? (vtype === 'address' ? `[${ipText(v)}]` : `[${ipText(v)}]/${v.prefix}`) : value),
   };
   return table;
-}
+})();
 
 /** ansible.utils' ipaddr(value, query, version): see the file's comment. */
 function ipaddr(value: unknown, query: unknown, version: Version | undefined, alias: string, scope: Scope): unknown {
@@ -289,10 +297,9 @@ function ipaddr(value: unknown, query: unknown, version: Version | undefined, al
     }
   }
   if (version !== undefined && v.version !== version) return false;
-  const table = queries(scope);
-  const lookup = queryText !== '' && (!Object.hasOwn(table, queryText)) && !/^\d+$/.test(queryText) ? parseNetwork(queryText) : undefined;
+  const lookup = queryText !== '' && (!Object.hasOwn(QUERIES, queryText)) && !/^\d+$/.test(queryText) ? parseNetwork(queryText) : undefined;
   if (lookup) return contains(lookup, v) ? value : NONE;
-  if (Object.hasOwn(table, queryText)) return table[queryText]!(v, vtype, value);
+  if (Object.hasOwn(QUERIES, queryText)) return QUERIES[queryText]!(v, vtype, value, scope);
   if (/^-?\d+(\.\d+)?$/.test(queryText)) {
     if (size(v) === 1n) return vtype === 'address' ? ipText(v) : cidrText(v);
     // netaddr takes int(query) as the index: a number is truncated, a text must be a whole number.
