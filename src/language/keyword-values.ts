@@ -61,12 +61,17 @@ export function readBoolean(source: SourceFile, entry: Entry): boolean {
  * (`ignore_errors: "{{ ansible_check_mode }}"`, as Ansible templates it).
  */
 export function readBooleanOrTemplate(source: SourceFile, entry: Entry): boolean | string {
+  return templateOr(source, entry, () => readBoolean(source, entry));
+}
+
+/** A keyword's '{{ }}' template, checked and kept for run time; any other value as `read` reads it. */
+function templateOr<T>(source: SourceFile, entry: Entry, read: () => T): T | string {
   const v = source.value(entry.value);
   if (typeof v === 'string' && containsTemplate(v)) {
     checkTemplates(source, v, entry.value);
     return v;
   }
-  return readBoolean(source, entry);
+  return read();
 }
 
 export function readInteger(source: SourceFile, entry: Entry, min: number): number {
@@ -81,12 +86,7 @@ export function readInteger(source: SourceFile, entry: Entry, min: number): numb
  * (Ansible templates retries and delay per host: `retries: "{{ join_retries }}"`).
  */
 export function readIntegerOrTemplate(source: SourceFile, entry: Entry, min: number): number | string {
-  const v = source.value(entry.value);
-  if (typeof v === 'string' && containsTemplate(v)) {
-    checkTemplates(source, v, entry.value);
-    return v;
-  }
-  return readInteger(source, entry, min);
+  return templateOr(source, entry, () => readInteger(source, entry, min));
 }
 
 export function readPercentage(source: SourceFile, entry: Entry): number {
