@@ -310,7 +310,7 @@ export class PlayRunner {
       const taskScope = this.childScope(scope, task);
       if (taskScope.become || taskScope.environment.length || (taskScope.becomeUser !== undefined && taskScope.becomeUser !== 'root')) continue;
       // Another login reads through its own connection: the play's reads would not serve it.
-      if (taskScope.remoteUser !== this.play.remoteUser || taskScope.connection !== this.play.connection) continue;
+      if (this.loginOf(taskScope)) continue;
       if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
       try {
         const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
@@ -536,9 +536,7 @@ export class PlayRunner {
         const commandContext = this.commandContext(scope, vars, task);
         const defaults = moduleDefaultsFor(scope.moduleDefaults, task.module);
         const reads = await this.readAhead();
-        // A task or block that logs in otherwise than the play gets a connection of its own.
-        const login: Login | undefined = scope.remoteUser !== this.play.remoteUser || scope.connection !== this.play.connection
-          ? { remoteUser: scope.remoteUser, connection: scope.connection } : undefined;
+        const login = this.loginOf(scope);
         /** The parts of the run that reach a host: the delegated one, else the task's own. */
         const reaching = (target: string | undefined): Partial<TaskRunEnv> & Pick<TaskRunEnv, 'connect' | 'facts' | 'fact'> => ({
           connect: async () => {
@@ -640,6 +638,12 @@ export class PlayRunner {
       throw new SwarmplayError('BAD_ARGUMENT', `become_method '${method}' is not supported`, { location: task.location, hint: 'use sudo (the default) or su' });
     }
     return { environment, becomeUser, becomeMethod: method, becomeFlags: pick('ansible_become_flags', scope.becomeFlags) };
+  }
+
+  /** A task or block that logs in otherwise than the play (remote_user, connection): it gets a connection of its own. */
+  private loginOf(scope: Scope): Login | undefined {
+    return scope.remoteUser !== this.play.remoteUser || scope.connection !== this.play.connection
+      ? { remoteUser: scope.remoteUser, connection: scope.connection } : undefined;
   }
 
   /** ignore_errors for this host: a template is rendered with the host's variables and read as Ansible's bool. */
