@@ -85,11 +85,17 @@ export function inventoryFolder(labName) {
  * The node flags on the first line of the built CLI (`#!/usr/bin/env -S node FLAGS`): the bench starts
  * the CLI with `node` (to preload its counters), and with these flags it runs as its users start it.
  */
+const nodeFlagsByCli = new Map();
+
 export function cliNodeFlags(cli) {
+  // Read once per CLI copy: the benches build a command line for every timed run.
+  if (nodeFlagsByCli.has(cli)) return nodeFlagsByCli.get(cli);
   const shebang = readFileSync(cli, 'utf8').split('\n', 1)[0];
   const match = /^#!\/usr\/bin\/env (?:-S )?node(.*)$/.exec(shebang);
   if (!match) throw new Error(`${cli}: unexpected first line ${JSON.stringify(shebang)}`);
-  return match[1].trim().split(/\s+/).filter(Boolean);
+  const flags = match[1].trim().split(/\s+/).filter(Boolean);
+  nodeFlagsByCli.set(cli, flags);
+  return flags;
 }
 
 /** node's arguments to run `cli` with `args` as its shebang would, after `preloads` (node --import). */
