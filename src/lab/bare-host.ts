@@ -103,6 +103,24 @@ export async function prepareBareHost(paths: BareHostPaths, image: string, ident
   await runLocal('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${INSTALLED_HOSTNAME}`, '-f', path.join(etc, 'ssh', 'ssh_host_ed25519_key')]);
   // The lab's package mirror on the bridge, the only site this host reaches; written as bootstrap.yaml's apt_mirror writes it.
   writeFileSync(path.join(etc, 'apt', 'sources.list'), `${mirrorSourcesLine(identity.mirrorUrl)}\n`);
+  writePowerCommands(paths.upper);
+}
+
+/**
+ * shutdown, reboot, halt and poweroff, where an installed server has them (systemd's, in /usr/sbin): here they
+ * run the lab's emulation (assets/power.mjs, bind-mounted at start on the empty file written here).
+ */
+function writePowerCommands(upper: string): void {
+  const standIn = path.join(upper, STANDIN_DIR.slice(1));
+  mkdirSync(standIn, { recursive: true, mode: 0o755 });
+  writeFileSync(path.join(standIn, 'power.mjs'), '');
+  const sbin = path.join(upper, 'usr', 'sbin');
+  mkdirSync(sbin, { recursive: true, mode: 0o755 });
+  for (const command of ['shutdown', 'reboot', 'halt', 'poweroff']) {
+    const file = path.join(sbin, command);
+    writeFileSync(file, `#!/bin/sh\n# swarmplay lab: this host shares the machine's kernel; ${command} is emulated\nexec ${STANDIN_DIR}/node ${STANDIN_DIR}/power.mjs ${command} "$@"\n`);
+    chmodSync(file, 0o755);
+  }
 }
 
 /** The host's public host key line ("ssh-ed25519 AAAA... comment"). */
@@ -120,24 +138,38 @@ mount --rbind /dev "$R/dev"
 mount -t tmpfs -o mode=0755,nosuid,nodev lab-run "$R/run"
 mkdir -m 0755 "$R/run/sshd"
 mkdir -m 1777 "$R/run/lock"
+# Each host its own boot id (the kernel's is the machine's), renewed by the lab's emulated reboot (assets/power.mjs).
+mkdir -m 0700 "$R/run/swarmplay-lab"
+cat /proc/sys/kernel/random/uuid > "$R/run/swarmplay-lab/boot_id"
+mount --bind "$R/run/swarmplay-lab/boot_id" "$R/proc/sys/kernel/random/boot_id"
 mount --bind "$LAB_DIR/var-lib-docker" "$R/var/lib/docker"
 mount --bind "$LAB_DIR/var-lib-containerd" "$R/var/lib/containerd"
 mount --bind -o ro "$LAB_NODE" "$R${STANDIN_DIR}/node"
 mount --bind -o ro "$LAB_STANDIN" "$R${STANDIN_DIR}/systemctl.mjs"
+mount --bind -o ro "$LAB_POWER" "$R${STANDIN_DIR}/power.mjs"
 cd "$R"
 pivot_root . .oldroot
 cd /
 umount -l /.oldroot
 hostname -F /etc/hostname
+# sh execs sshd: this pid is the listener, which the emulated reboot keeps while it stops every other process.
+echo $$ > /run/swarmplay-lab/init.pid
 exec /usr/sbin/sshd -D -e
 `;
 
+/** The lab's programs a bare host runs with this machine's node: its systemctl and its shutdown/reboot. */
+export interface BareHostScripts {
+  systemctl: string;
+  power: string;
+}
+
 /** Starts the host; it keeps running after this program exits. The returned pid is its sshd's (nsenter, unshare and sh exec). */
-export function spawnBareHost(netns: string, hostName: string, paths: BareHostPaths, image: string, standInScript: string): number {
+export function spawnBareHost(netns: string, hostName: string, paths: BareHostPaths, image: string, scripts: BareHostScripts): number {
   return spawnInHostNamespaces(netns, hostName, BARE_HOST_INIT_SCRIPT, paths.initLog, {
     LAB_DIR: realpathSync(paths.dir),
     LAB_IMAGE: image,
     LAB_NODE: realpathSync(process.execPath),
-    LAB_STANDIN: standInScript,
+    LAB_STANDIN: scripts.systemctl,
+    LAB_POWER: scripts.power,
   });
 }

@@ -23,14 +23,14 @@ import {
   assertSubnetFree, bridgeName, createLabNetwork, labNamespaces, netnsInode, netnsName, parseSubnet,
   removeLabNetwork, vethName,
 } from './network.js';
-import { standInSystemctlSource } from './package-root.js';
+import { labPowerSource, standInSystemctlSource } from './package-root.js';
 import { installLabPackages } from './preflight.js';
 import { isSameProcess, namespaceInode, processInfo, processStartTicks, processesOfNamespaces, terminateProcesses } from './processes.js';
 import { runLocal } from './local-command.js';
 import { sshAnswers, spawnHost, waitForSshd } from './sshd.js';
 import { labDir, labRoot, readLabState, removeLabDir, writeLabState, type LabHostState, type LabKind, type LabState } from './state.js';
 import { ensureBareRoot, labCacheDir } from './bare-root.js';
-import { bareHostKey, bareHostPaths, prepareBareHost, spawnBareHost } from './bare-host.js';
+import { bareHostKey, bareHostPaths, prepareBareHost, spawnBareHost, type BareHostScripts } from './bare-host.js';
 import { ensureMirror, mirrorPackages, serveMirror } from './package-mirror.js';
 import { labImageArchive } from './images.js';
 
@@ -188,11 +188,12 @@ async function upSharedHosts(state: LabState, settings: LabSettings, timings: Re
   }
 }
 
-/** The stand-in systemctl, copied into the lab folder: bare hosts bind-mount it (with this machine's node) at start. */
-function installStandInScript(dir: string): string {
-  const script = path.join(dir, 'systemctl.mjs');
-  copyFileSync(standInSystemctlSource(), script);
-  return script;
+/** The stand-in systemctl and the emulated shutdown, copied into the lab folder: bare hosts bind-mount them (with this machine's node) at start. */
+function installStandInScripts(dir: string): BareHostScripts {
+  const scripts = { systemctl: path.join(dir, 'systemctl.mjs'), power: path.join(dir, 'power.mjs') };
+  copyFileSync(standInSystemctlSource(), scripts.systemctl);
+  copyFileSync(labPowerSource(), scripts.power);
+  return scripts;
 }
 
 /** (Re)installs one bare host: a new upper layer, host key and /var/lib/docker, then its sshd. */
@@ -200,7 +201,7 @@ async function startBareHost(state: LabState, host: LabHostState, passwordHash: 
   const bare = state.bare!;
   const paths = bareHostPaths(host.dir);
   await prepareBareHost(paths, bare.image, { address: host.address, passwordHash, rootLogin: bare.rootLogin, mirrorUrl: bare.mirror.url });
-  const pid = spawnBareHost(host.netns, host.name, paths, bare.image, path.join(state.dir, 'systemctl.mjs'));
+  const pid = spawnBareHost(host.netns, host.name, paths, bare.image, installStandInScripts(state.dir));
   host.initPid = pid;
   await waitForSshd(host.name, host.address, pid, paths);
   host.initStartTicks = processStartTicks(pid);
@@ -231,7 +232,6 @@ async function upBareHosts(state: LabState, settings: LabSettings, timings: Reco
   writeLabState(state);
   progress(`package mirror ${served.url} (${mirror.packages} packages) on the lab bridge`);
 
-  installStandInScript(state.dir);
   const passwordHash = await hashPassword(state.password);
   const limit = pLimit(8);
   await timed(timings, 'hosts', () => Promise.all(state.hosts.map((host) => limit(() => startBareHost(state, host, passwordHash)))));

@@ -21,3 +21,8 @@ export function packageRoot(): string {
 export function standInSystemctlSource(): string {
   return path.join(packageRoot(), 'src', 'lab', 'assets', 'systemctl.mjs');
 }
+
+/** The lab's shutdown and reboot for bare hosts (src/lab/assets/power.mjs). */
+export function labPowerSource(): string {
+  return path.join(packageRoot(), 'src', 'lab', 'assets', 'power.mjs');
+}

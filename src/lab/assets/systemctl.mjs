@@ -39,7 +39,8 @@ const UNIT_PATH = [
   '/lib/systemd/system',
   '/usr/lib/systemd/system',
 ];
-const SUPPORTED_UNITS = new Set(['docker.service', 'containerd.service']);
+// In boot order: docker.service wants containerd.service.
+const SUPPORTED_UNITS = new Set(['containerd.service', 'docker.service']);
 const LIST_KEYS = new Set([
   'ExecStart', 'ExecStartPre', 'ExecStartPost', 'ExecStop', 'ExecStopPost', 'ExecReload',
   'Environment', 'EnvironmentFile', 'Wants', 'Requires', 'After', 'Before', 'WantedBy', 'RequiredBy', 'Also',
@@ -650,6 +651,10 @@ async function main(argv) {
   const names = units.map(unitName);
   const quiet = options.has('-q') || options.has('--quiet');
   switch (verb) {
+    // What a boot starts (the lab's emulated reboot asks for it): every managed unit that is enabled.
+    case 'default':
+      for (const name of SUPPORTED_UNITS) if (loadUnit(name) && enabledState(name) === 'enabled') await startUnit(name);
+      return 0;
     case 'daemon-reload':
     case 'daemon-reexec':
       daemonReload();
@@ -730,7 +735,7 @@ async function main(argv) {
     default:
       throw new UnitError(
         `systemctl (swarmplay lab stand-in): '${verb}' is not supported here; ` +
-        'supported: daemon-reload, start, stop, restart, try-restart, status, show, is-active, is-failed, is-enabled, enable, disable, preset.',
+        'supported: daemon-reload, default, start, stop, restart, try-restart, status, show, is-active, is-failed, is-enabled, enable, disable, preset.',
         1,
       );
   }
