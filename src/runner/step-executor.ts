@@ -57,17 +57,16 @@ function connection(env: StepEnv): Connection {
 
 async function runCommand(env: StepEnv, step: CommandStep): Promise<{ outcome: StepOutcome; failure?: string }> {
   const options = { stdin: step.stdin, become: step.become ?? env.become, timeoutMs: step.timeoutMs, displayCommand: step.display };
-  if (step.connectionMayDrop) {
-    try {
-      return { outcome: { step, run: await connection(env).run(step.command, options) } };
-    } catch (error) {
-      if (error instanceof SwarmplayError && ['CONNECTION_LOST', 'TIMEOUT'].includes(error.code)) {
-        return { outcome: { step, run: { stdout: '', stderr: error.message, exitCode: 0 } } };
-      }
-      throw error;
+  let run: RunResult;
+  try {
+    run = await connection(env).run(step.command, options);
+  } catch (error) {
+    // A reboot that takes the connection with it has done what it was asked; a command that ends with an error has not.
+    if (step.connectionMayDrop && error instanceof SwarmplayError && ['CONNECTION_LOST', 'TIMEOUT'].includes(error.code)) {
+      return { outcome: { step, run: { stdout: '', stderr: error.message, exitCode: 0 } } };
     }
+    throw error;
   }
-  let run = await connection(env).run(step.command, options);
   for (let attempt = 0; step.retry && !commandSucceeded(step, run) && attempt < step.retry.attempts; attempt++) {
     if (!new RegExp(step.retry.whileOutputMatches, 'i').test(`${run.stderr}${run.stdout}`)) break;
     await sleep(step.retry.delayMs, env.signal);
@@ -114,13 +113,15 @@ async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcom
       lastProgress = verdict.progress;
       env.progress?.(verdict.progress);
     }
+    // As Ansible's waits: no new poll starts once the time is up (a poll that began in time may end after it).
+    const remaining = step.timeoutMs - (Date.now() - started);
+    if (remaining > 0) await sleep(Math.min(step.intervalMs, remaining), env.signal);
     if (Date.now() - started >= step.timeoutMs) {
       const seconds = Math.round(step.timeoutMs / 1000);
       const message = poller.timeoutMessage?.(step.timeoutMs, lastProgress)
         ?? `${env.host}: ${step.waitingFor} did not happen within ${seconds} s${lastProgress ? ` (last seen: ${lastProgress})` : ''}`;
       return { outcome: { step }, failure: message };
     }
-    await sleep(step.intervalMs, env.signal);
   }
 }
 

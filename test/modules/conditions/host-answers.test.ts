@@ -47,7 +47,7 @@ describe('reboot through the step executor, over connections that drop and come 
   it('the dropped connection is success, the wait reconnects until the boot id changed', async function () {
     this.timeout(20_000);
     const args = reboot.schema.parse({ test_command: 'whoami' });
-    const plan = await reboot.plan(fakeHost({ probes: { 'cat /proc/sys/kernel/random/boot_id': `${OLD}\n` } }), args);
+    const plan = await reboot.plan(fakeHost({ probes: (command) => (command.startsWith('cat ') ? `${OLD}\n` : '/sbin/shutdown\n') }), args);
     // Makes the waits quick: the plan's 2 s interval is the module's; the executor's logic is what is tested.
     const steps = plan.steps.map((step) => (step.kind === 'wait' ? { ...step, intervalMs: 10 } : step));
     const ran: string[] = [];
@@ -69,7 +69,44 @@ describe('reboot through the step executor, over connections that drop and come 
     assert.equal(result.failedMsg, undefined);
     assert.equal(reconnects, 3, 'a new connection after the refusal, and again after the old boot id');
     assert.deepEqual(result.outcomes.at(-1)!.waited, { elapsed: 0, boot_id: NEW });
-    assert.equal(ran[0], 'shutdown');
+    assert.equal(ran[0], '/sbin/shutdown');
     assert.equal(reboot.finish!(args, { all: result.outcomes, byId: (id) => result.outcomes.find((o) => o.step.id === id) }, plan).rebooted, true);
+  });
+
+  it('a reboot command that ends with an error fails the task at once, without waiting for the host', async () => {
+    const args = reboot.schema.parse({ reboot_command: '/bin/false' });
+    const plan = await reboot.plan(fakeHost({ probes: { 'cat /proc/sys/kernel/random/boot_id': `${OLD}\n` } }), args);
+    let reconnects = 0;
+    const conn: Connection = {
+      host: 'docker01',
+      run: async () => ({ stdout: '', stderr: 'not allowed\n', exitCode: 1 }),
+      putFile: async () => ({}),
+      getFile: async () => null,
+      close: async () => undefined,
+    };
+    const result = await executeSteps({ host: 'docker01', conn, reconnect: async () => { reconnects++; return conn; } }, plan.steps);
+    assert.equal(result.failedMsg, 'Reboot command failed: not allowed');
+    assert.equal(reconnects, 0);
+  });
+
+  it('no poll starts once reboot_timeout is over: a host still down at the deadline fails the task', async () => {
+    const args = reboot.schema.parse({ reboot_timeout: 0.3 });
+    const plan = await reboot.plan(fakeHost({ probes: (command) => (command.startsWith('cat ') ? `${OLD}\n` : '/sbin/shutdown\n') }), args);
+    const steps = plan.steps.map((step) => (step.kind === 'wait' ? { ...step, intervalMs: 200 } : step));
+    const old: Connection = {
+      host: 'docker01',
+      run: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
+      putFile: async () => ({}),
+      getFile: async () => null,
+      close: async () => undefined,
+    };
+    let reconnects = 0;
+    const result = await executeSteps({
+      host: 'docker01',
+      conn: old,
+      reconnect: async () => { reconnects++; throw new SwarmplayError('CONNECT_FAILED', 'docker01: no route to host'); },
+    }, steps);
+    assert.match(result.failedMsg ?? '', /the host to come back after its reboot|timed out|within/i);
+    assert.equal(reconnects, 2, 'polls at 0 and 200 ms, none at or after 300 ms');
   });
 });
