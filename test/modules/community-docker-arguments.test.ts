@@ -56,6 +56,7 @@ describe('community.docker modules: arguments as playbooks write them', () => {
   it('loads the arguments people write', async () => {
     await load([
       '    - community.docker.docker_swarm: { state: present, advertise_addr: 10.0.0.1, rotate_worker_token: yes, default_addr_pool: [10.20.0.0/16], subnet_size: 24 }',
+      '    - community.docker.docker_swarm: { autolock_managers: yes, task_history_retention_limit: 10, snapshot_interval: 5000, keep_old_snapshots: 1, dispatcher_heartbeat_period: 10000000000, node_cert_expiry: 86400000000000, data_path_port: 7789, name: default, force: true }',
       '    - docker_swarm: { state: join, join_token: "{{ token }}", remote_addrs: ["10.0.0.1:2377"], advertise_addr: eth0 }',
       '    - docker_swarm: { state: remove, node_id: abc123, force: true }',
       '    - community.docker.docker_node: { hostname: docker03, labels: { mem: max }, labels_state: replace, availability: drain, role: worker }',
@@ -72,8 +73,11 @@ describe('community.docker modules: arguments as playbooks write them', () => {
   });
 
   const refused: [string, string, RegExp][] = [
-    ['community.docker.docker_swarm: { autolock_managers: true }', 'autolock_managers', /swarm settings beyond init/],
-    ['docker_swarm: { state: present, force: true }', 'force', /--force-new-cluster/],
+    ['community.docker.docker_swarm: { election_tick: 5 }', 'election_tick', /docker CLI has no flag to set it/],
+    ['community.docker.docker_swarm: { labels: { a: b } }', 'labels', /docker CLI has no flag to set it/],
+    ['community.docker.docker_swarm: { ca_force_rotate: 1 }', 'ca_force_rotate', /swarm_init ca_rotate/],
+    ['community.docker.docker_swarm: { name: prod }', 'name', /must be "default"/],
+    ['community.docker.docker_swarm: { data_path_port: 80 }', '', /data_path_port: Number must be greater than or equal to 1024/],
     ['docker_swarm: { state: join, remote_addrs: [10.0.0.1] }', 'join_token', /is required with state join/],
     ['docker_swarm_service: { name: web, image: nginx, secrets: [{ secret_name: s }] }', 'secrets', /does not take/],
     ['docker_swarm_service: { name: web, image: nginx, publish: [{ target_port: 80 }] }', 'publish', /published_port' of module .* is required by swarmplay/],
