@@ -65,9 +65,9 @@ describe('community.docker modules: arguments as playbooks write them', () => {
       '    - docker_login: { registry_url: "10.0.0.1:5000", username: u, password: p, reauthorize: true }',
       '    - docker_swarm_service: { name: web, image: nginx, replicas: 2, publish: [{ published_port: 80, target_port: 80, protocol: tcp, mode: host }], placement: { constraints: [node.role==worker], preferences: [{ spread: node.labels.zone }] }, update_config: { parallelism: 2, delay: 10s, failure_action: rollback, order: start-first }, limits: { cpus: 0.5, memory: 64M }, mounts: [{ source: /srv, target: /data, type: bind, readonly: true }], command: ["/bin/sh", "-c"], args: ["sleep 1d"], resolve_image: false }',
       '    - docker_container: { name: registry, image: registry:2, restart_policy: always, ports: ["5000:5000"], volumes: ["/srv/registry:/var/lib/registry"], env: { A: 1 }, recreate: false, pull: true }',
-      '    - docker_swarm_info: { nodes: true, services: true, tasks: true, verbose_output: false }',
+      '    - docker_swarm_info: { nodes: true, services: true, tasks: true, verbose_output: false, nodes_filters: { role: manager }, tasks_filters: { desired-state: running } }',
       '    - docker_node_info: { name: [docker01, docker02] }',
-      '    - docker_host_info: { containers: true, containers_all: true, images: true, networks: true, volumes: true, disk_usage: true }',
+      '    - docker_host_info: { containers: true, containers_all: true, images: true, networks: true, volumes: true, disk_usage: true, containers_filters: { label: [a=1, b] }, images_filters: { dangling: true } }',
       '',
     ].join('\n'));
   });
@@ -88,7 +88,7 @@ describe('community.docker modules: arguments as playbooks write them', () => {
     ['docker_container: { name: c, image: i, privileged: true }', 'privileged', /does not take/],
     ['docker_container: { name: c, image: i, docker_host: "tcp://1.2.3.4:2376" }', 'docker_host', /runs the docker command over SSH/],
     ['docker_login: { username: u }', 'password', /is required with state present/],
-    ['docker_host_info: { containers: true, containers_filters: { status: running } }', 'containers_filters', /selectattr/],
+    ['docker_host_info: { containers: true, containers_filters: { label: { a: b } } }', 'containers_filters.label', /must be a list, got a mapping/],
     ['community.docker.docker_image: { name: app, source: build }', 'build', /is required with source build/],
   ];
   for (const [task, argument, message] of refused) {
