@@ -62,6 +62,7 @@ describe('community.docker modules: arguments as playbooks write them', () => {
       '    - community.docker.docker_node: { hostname: docker03, labels: { mem: max }, labels_state: replace, availability: drain, role: worker }',
       '    - community.docker.docker_network: { name: n, driver: overlay, attachable: true, scope: swarm, ipam_config: [{ subnet: 10.1.0.0/24, gateway: 10.1.0.1 }] }',
       '    - community.docker.docker_image: { name: app, tag: v1, source: build, build: { path: /srv/app, dockerfile: Dockerfile }, push: true, repository: "10.0.0.1:5000/app" }',
+      '    - community.docker.docker_image: { name: app, tag: v1, source: local, archive_path: /srv/app.tar }',
       '    - docker_login: { registry_url: "10.0.0.1:5000", username: u, password: p, reauthorize: true }',
       '    - docker_swarm_service: { name: web, image: nginx, replicas: 2, publish: [{ published_port: 80, target_port: 80, protocol: tcp, mode: host }], placement: { constraints: [node.role==worker], preferences: [{ spread: node.labels.zone }] }, update_config: { parallelism: 2, delay: 10s, failure_action: rollback, order: start-first }, limits: { cpus: 0.5, memory: 64M }, mounts: [{ source: /srv, target: /data, type: bind, readonly: true }], command: ["/bin/sh", "-c"], args: ["sleep 1d"], resolve_image: false }',
       '    - docker_container: { name: registry, image: registry:2, restart_policy: always, ports: ["5000:5000"], volumes: ["/srv/registry:/var/lib/registry"], env: { A: 1 }, recreate: false, pull: true }',
