@@ -8,7 +8,8 @@
  * already hold it (swarmplay's registry manifest check). `archive_path`
  * saves the image to a tar file on the host (`docker save`), when the file
  * is missing, unreadable, or holds another image or name (its manifest.json
- * read as theirs reads it); the file is written whole or not at all.
+ * read as theirs reads it); the file is written whole or not at all, and
+ * keeps its mode and owner.
  * Returns theirs: `image` (as `docker image inspect` gives it) and
  * `actions` in their words.
  *
@@ -127,13 +128,16 @@ function archiveReason(archive: ArchiveContent, name: string, imageId: string | 
   return `overwriting archive with image ${archive.id.replace(/^sha256:/, '')} named ${archive.repoTags.join(', ')}`;
 }
 
-/** `docker save` to a file beside the archive, renamed over it once complete. */
+/**
+ * `docker save` to a file beside the archive, renamed over it once complete;
+ * an archive overwritten keeps its mode and owner (theirs rewrites the file in place).
+ */
 function archiveStep(name: string, file: string): Step {
-  const part = `${file}.part`;
+  const [archive, part] = [quote(file), quote(`${file}.part`)];
   return {
     kind: 'command',
     description: `docker save ${name} > ${file}`,
-    command: `umask 022; ${quoteArgs(['docker', 'save', name])} > ${quote(part)} && mv -f ${quote(part)} ${quote(file)} || { rm -f ${quote(part)}; exit 1; }`,
+    command: `umask 022; ${quoteArgs(['docker', 'save', name])} > ${part} && { [ ! -e ${archive} ] || { chmod --reference=${archive} ${part} && chown --reference=${archive} ${part}; }; } && mv -f ${part} ${archive} || { rm -f ${part}; exit 1; }`,
     timeoutMs: 600_000,
     failMessage: `cannot save image ${name} to ${file}`,
   };
