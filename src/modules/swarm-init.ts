@@ -42,6 +42,9 @@
  * certificate from the new one (condition swarm_ca_rotated); every run with
  * it rotates again. A node that is down holds the wait until it is back.
  *
+ * `data_path_addr` and `data_path_port` (init only) set where overlay
+ * traffic goes apart from the control traffic, and its UDP port.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
