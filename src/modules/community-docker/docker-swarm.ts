@@ -220,6 +220,10 @@ function unlockKey(outcomes: StepOutcomes): string | null {
 
 async function planPresent(ctx: ModuleContext, args: DockerSwarmArgs): Promise<Plan> {
   const { swarm } = await ctx.fact(dockerInfo, {});
+  if (swarm.state === 'locked') {
+    // swarm_init unlocks from its own key file; theirs fails here too, the API being locked.
+    return { steps: [], failed: `${ctx.host} is a locked swarm manager (autolock, after its daemon restarted): run docker swarm unlock on it with the swarm's unlock key first` };
+  }
   const task = engineTask(args, swarm.state !== 'inactive');
   const plan = await (task.module.plan as (ctx: ModuleContext, args: unknown) => Promise<Plan>)(ctx, task.args);
   if (plan.failed || plan.planAgain) return plan;
