@@ -42,6 +42,9 @@
  * certificate from the new one (condition swarm_ca_rotated); every run with
  * it rotates again. A node that is down holds the wait until it is back.
  *
+ * `data_path_addr` and `data_path_port` (init only) set where overlay
+ * traffic goes apart from the control traffic, and its UDP port.
+ *
  * The advertise address is checked against the host's own addresses first:
  * dockerd 20.10 accepts an address the host does not have, and the other
  * nodes then fail to join much later with a timeout.
@@ -76,6 +79,10 @@ const swarmInitArgs = z
     default_addr_pool: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'a pool in CIDR form, e.g. 10.20.0.0/16')).min(1).optional(),
     /** The prefix length of each network's subnet taken from the pools (docker's default 24). */
     subnet_size: z.number().int().min(8).max(30).optional(),
+    /** The address (or interface) overlay traffic goes over, apart from the control traffic (init only). */
+    data_path_addr: z.string().min(1).optional(),
+    /** The UDP port of overlay (VXLAN) traffic, docker's default 4789 (init only: docker cannot change it later). */
+    data_path_port: z.number().int().min(1024).max(49151).optional(),
     autolock: booleanArg.nullish().transform((v) => v ?? undefined),
     /** The vault-encrypted file (on the controller, relative to the playbook) that keeps the unlock key. */
     unlock_key_file: z.string().min(1).nullish().transform((v) => v ?? undefined),
@@ -142,7 +149,9 @@ export function waitForReconnectingMember(reconnectTimeout: number, leaveHint: b
 }
 
 /** `docker swarm init`, or its --force-new-cluster form that recovers a swarm from one manager. */
-function initStep(host: string, advertise: string, args: Pick<SwarmInitArgs, 'listen_addr' | 'default_addr_pool' | 'subnet_size'>, force: boolean): Step {
+function initStep(
+  host: string, advertise: string, args: Pick<SwarmInitArgs, 'listen_addr' | 'default_addr_pool' | 'subnet_size' | 'data_path_addr' | 'data_path_port'>, force: boolean,
+): Step {
   const words = ['docker', 'swarm', 'init', ...(force ? ['--force-new-cluster'] : []), '--advertise-addr', advertise];
   return {
     kind: 'command',
@@ -153,6 +162,8 @@ function initStep(host: string, advertise: string, args: Pick<SwarmInitArgs, 'li
       ...(args.listen_addr ? ['--listen-addr', args.listen_addr] : []),
       ...(args.default_addr_pool ?? []).flatMap((pool) => ['--default-addr-pool', pool]),
       ...(args.subnet_size !== undefined ? ['--default-addr-pool-mask-length', String(args.subnet_size)] : []),
+      ...(args.data_path_addr ? ['--data-path-addr', args.data_path_addr] : []),
+      ...(args.data_path_port !== undefined ? ['--data-path-port', String(args.data_path_port)] : []),
     ]),
     timeoutMs: 60_000,
     failMessage: `${words.slice(0, 3).join(' ')}${force ? ' --force-new-cluster' : ''} failed on ${host}`,

@@ -40,6 +40,8 @@ const swarmJoinArgs = z
     cluster_id: z.string().optional(),
     advertise_addr: z.string().min(1).optional(),
     listen_addr: z.string().min(1).optional(),
+    /** The address (or interface) this node's overlay traffic goes over, apart from the control traffic. */
+    data_path_addr: z.string().min(1).optional(),
     force: booleanArg.default(false),
     /** Seconds the reachability test waits for the manager. */
     connect_timeout: z.number().int().positive().default(3),
@@ -67,6 +69,7 @@ interface JoinTarget {
   managerAddr: string;
   advertise?: string;
   listenAddr?: string;
+  dataPathAddr?: string;
 }
 
 /**
@@ -84,6 +87,7 @@ export function joinStep(target: JoinTarget): CommandStep {
   const options = [
     ...(target.advertise ? ['--advertise-addr', target.advertise] : []),
     ...(target.listenAddr ? ['--listen-addr', target.listenAddr] : []),
+    ...(target.dataPathAddr ? ['--data-path-addr', target.dataPathAddr] : []),
     managerAddr,
   ];
   const noToken = `no join token given for ${host}: pass swarm_init's join_token_${target.role}`;
@@ -192,7 +196,7 @@ export const swarmJoin = defineModule({
     }
 
     steps.push(
-      joinStep({ host: ctx.host, role: args.role, token: args.token, managerAddr, advertise, listenAddr: args.listen_addr }),
+      joinStep({ host: ctx.host, role: args.role, token: args.token, managerAddr, advertise, listenAddr: args.listen_addr, dataPathAddr: args.data_path_addr }),
       {
         kind: 'command',
         id: 'info',

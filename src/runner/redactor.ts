@@ -1,7 +1,7 @@
 /**
  * Keeps secrets out of every output. The runner registers each secret it
  * learns (inventory passwords, become passwords, module secret arguments,
- * no_log values); swarm join tokens are recognised by their shape. Every
+ * no_log values); swarm join tokens and unlock keys are recognised by their shape. Every
  * event passes through redactEvent() before any reporter sees it, and the
  * CLI passes error messages through redactText().
  */
@@ -9,6 +9,8 @@ import type { RunnerEvent } from './events.js';
 
 export const REDACTED = '********';
 const JOIN_TOKEN = /SWMTKN-1-[0-9a-z]+-[0-9a-z]+/gi;
+/** An autolocked swarm's unlock key, as `docker swarm unlock-key` prints it (base64). */
+const UNLOCK_KEY = /SWMKEY-1-[0-9a-z+/=]+/gi;
 /** Shorter strings would blank out ordinary words ("root", "yes"). */
 const MIN_SECRET_LENGTH = 4;
 
@@ -28,7 +30,7 @@ export class Redactor {
   }
 
   redactText(text: string): string {
-    let out = text.replace(JOIN_TOKEN, REDACTED);
+    let out = text.replace(JOIN_TOKEN, REDACTED).replace(UNLOCK_KEY, REDACTED);
     // Longest first, so a secret that contains another is blanked whole.
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
@@ -60,5 +62,6 @@ export class Redactor {
 export function redactSecretAssignments(text: string): string {
   return text
     .replace(JOIN_TOKEN, REDACTED)
+    .replace(UNLOCK_KEY, REDACTED)
     .replace(/((?:password|passwd|pass|secret|token)[A-Za-z_]*["']?\s*[:=]\s*)(["']?)[^\s"',}]+\2/gi, `$1$2${REDACTED}$2`);
 }

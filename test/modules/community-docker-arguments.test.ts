@@ -56,24 +56,29 @@ describe('community.docker modules: arguments as playbooks write them', () => {
   it('loads the arguments people write', async () => {
     await load([
       '    - community.docker.docker_swarm: { state: present, advertise_addr: 10.0.0.1, rotate_worker_token: yes, default_addr_pool: [10.20.0.0/16], subnet_size: 24 }',
+      '    - community.docker.docker_swarm: { autolock_managers: yes, task_history_retention_limit: 10, snapshot_interval: 5000, keep_old_snapshots: 1, dispatcher_heartbeat_period: 10000000000, node_cert_expiry: 86400000000000, data_path_port: 7789, name: default, force: true }',
       '    - docker_swarm: { state: join, join_token: "{{ token }}", remote_addrs: ["10.0.0.1:2377"], advertise_addr: eth0 }',
       '    - docker_swarm: { state: remove, node_id: abc123, force: true }',
       '    - community.docker.docker_node: { hostname: docker03, labels: { mem: max }, labels_state: replace, availability: drain, role: worker }',
       '    - community.docker.docker_network: { name: n, driver: overlay, attachable: true, scope: swarm, ipam_config: [{ subnet: 10.1.0.0/24, gateway: 10.1.0.1 }] }',
       '    - community.docker.docker_image: { name: app, tag: v1, source: build, build: { path: /srv/app, dockerfile: Dockerfile }, push: true, repository: "10.0.0.1:5000/app" }',
+      '    - community.docker.docker_image: { name: app, tag: v1, source: local, archive_path: /srv/app.tar }',
       '    - docker_login: { registry_url: "10.0.0.1:5000", username: u, password: p, reauthorize: true }',
       '    - docker_swarm_service: { name: web, image: nginx, replicas: 2, publish: [{ published_port: 80, target_port: 80, protocol: tcp, mode: host }], placement: { constraints: [node.role==worker], preferences: [{ spread: node.labels.zone }] }, update_config: { parallelism: 2, delay: 10s, failure_action: rollback, order: start-first }, limits: { cpus: 0.5, memory: 64M }, mounts: [{ source: /srv, target: /data, type: bind, readonly: true }], command: ["/bin/sh", "-c"], args: ["sleep 1d"], resolve_image: false }',
       '    - docker_container: { name: registry, image: registry:2, restart_policy: always, ports: ["5000:5000"], volumes: ["/srv/registry:/var/lib/registry"], env: { A: 1 }, recreate: false, pull: true }',
-      '    - docker_swarm_info: { nodes: true, services: true, tasks: true, verbose_output: false }',
+      '    - docker_swarm_info: { nodes: true, services: true, tasks: true, verbose_output: false, nodes_filters: { role: manager }, tasks_filters: { desired-state: running } }',
       '    - docker_node_info: { name: [docker01, docker02] }',
-      '    - docker_host_info: { containers: true, containers_all: true, images: true, networks: true, volumes: true, disk_usage: true }',
+      '    - docker_host_info: { containers: true, containers_all: true, images: true, networks: true, volumes: true, disk_usage: true, containers_filters: { label: [a=1, b] }, images_filters: { dangling: true } }',
       '',
     ].join('\n'));
   });
 
   const refused: [string, string, RegExp][] = [
-    ['community.docker.docker_swarm: { autolock_managers: true }', 'autolock_managers', /swarm settings beyond init/],
-    ['docker_swarm: { state: present, force: true }', 'force', /--force-new-cluster/],
+    ['community.docker.docker_swarm: { election_tick: 5 }', 'election_tick', /docker CLI has no flag to set it/],
+    ['community.docker.docker_swarm: { labels: { a: b } }', 'labels', /docker CLI has no flag to set it/],
+    ['community.docker.docker_swarm: { ca_force_rotate: 1 }', 'ca_force_rotate', /swarm_init ca_rotate/],
+    ['community.docker.docker_swarm: { name: prod }', 'name', /must be "default"/],
+    ['community.docker.docker_swarm: { data_path_port: 80 }', '', /data_path_port: Number must be greater than or equal to 1024/],
     ['docker_swarm: { state: join, remote_addrs: [10.0.0.1] }', 'join_token', /is required with state join/],
     ['docker_swarm_service: { name: web, image: nginx, secrets: [{ secret_name: s }] }', 'secrets', /does not take/],
     ['docker_swarm_service: { name: web, image: nginx, publish: [{ target_port: 80 }] }', 'publish', /published_port' of module .* is required by swarmplay/],
@@ -84,7 +89,7 @@ describe('community.docker modules: arguments as playbooks write them', () => {
     ['docker_container: { name: c, image: i, privileged: true }', 'privileged', /does not take/],
     ['docker_container: { name: c, image: i, docker_host: "tcp://1.2.3.4:2376" }', 'docker_host', /runs the docker command over SSH/],
     ['docker_login: { username: u }', 'password', /is required with state present/],
-    ['docker_host_info: { containers: true, containers_filters: { status: running } }', 'containers_filters', /selectattr/],
+    ['docker_host_info: { containers: true, containers_filters: { label: { a: b } } }', 'containers_filters.label', /must be a list, got a mapping/],
     ['community.docker.docker_image: { name: app, source: build }', 'build', /is required with source build/],
   ];
   for (const [task, argument, message] of refused) {

@@ -4,14 +4,16 @@
  * info`), and when asked containers (running, or all with containers_all),
  * images, networks, volumes (their short form, or whole objects with
  * verbose_output) and disk_usage (`docker system df`'s rows by type; theirs
- * gives the API's LayersSize and lists). Reads only; *_filters are refused by name.
+ * gives the API's LayersSize and lists). Their *_filters select what is
+ * listed, as `docker ... ls --filter NAME=VALUE` (a list of values: one
+ * filter each). Reads only.
  */
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from '../types.js';
 import { booleanArg } from '../argument-types.js';
 import { asArray, asObject, asString } from '../../facts/docker-json.js';
 import { notTaken } from './collection-arguments.js';
-import { dockerInfoJson, inspectAll, jsonLines, type Json } from './docker-listing.js';
+import { dockerInfoJson, filterFlags, inspectAll, jsonLines, listFilters, type Json } from './docker-listing.js';
 
 const NAME = 'community.docker.docker_host_info';
 
@@ -19,12 +21,16 @@ const dockerHostInfoArgs = z
   .object({
     containers: booleanArg.default(false),
     containers_all: booleanArg.default(false),
+    containers_filters: listFilters,
     images: booleanArg.default(false),
+    images_filters: listFilters,
     networks: booleanArg.default(false),
+    networks_filters: listFilters,
     volumes: booleanArg.default(false),
+    volumes_filters: listFilters,
     disk_usage: booleanArg.default(false),
     verbose_output: booleanArg.default(false),
-    ...notTaken(NAME, ['containers_filters', 'images_filters', 'networks_filters', 'volumes_filters'], 'filter the returned list with selectattr instead'),
+    ...notTaken(NAME, []),
   })
   .strict();
 
@@ -51,11 +57,11 @@ export const dockerHostInfo = defineModule({
       const objects = await inspectAll(ctx, list, inspect);
       result[key] = args.verbose_output ? objects : objects.map(SUMMARIES[key]);
     };
-    if (args.containers) await listed('containers', `docker ps -q${args.containers_all ? ' -a' : ''}`, 'docker container inspect');
-    if (args.images) await listed('images', 'docker image ls -q --no-trunc | sort -u', 'docker image inspect');
-    if (args.networks) await listed('networks', 'docker network ls -q', 'docker network inspect');
+    if (args.containers) await listed('containers', `docker ps -q${args.containers_all ? ' -a' : ''}${filterFlags(args.containers_filters)}`, 'docker container inspect');
+    if (args.images) await listed('images', `docker image ls -q --no-trunc${filterFlags(args.images_filters)} | sort -u`, 'docker image inspect');
+    if (args.networks) await listed('networks', `docker network ls -q${filterFlags(args.networks_filters)}`, 'docker network inspect');
     if (args.volumes) {
-      const volumes = await ctx.probe("docker volume ls --format '{{json .}}'");
+      const volumes = await ctx.probe(`docker volume ls --format '{{json .}}'${filterFlags(args.volumes_filters)}`);
       result.volumes = jsonLines(volumes.stdout, 'docker volume ls').map((v) => (args.verbose_output ? v : { Driver: v.Driver, Name: v.Name }));
     }
     if (args.disk_usage) {

@@ -3,11 +3,34 @@
  * a kind as `docker KIND inspect` prints it, one JSON object a line, in one
  * round trip. Probes: they run in check mode too, and change nothing.
  */
+import { z } from 'zod';
 import type { ModuleContext } from '../types.js';
+import { quoteArgs } from '../../transport/shell-quote.js';
 import { asObject, parseJsonText } from '../../facts/docker-json.js';
 import { outputTail } from '../../transport/output-tail.js';
 
 export type Json = Record<string, unknown>;
+
+const filterValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/**
+ * Their `*_filters`: a mapping of docker's filter names to a value or a list
+ * of values (`label: [a=1, b]`), as `docker ... ls --filter` takes them.
+ */
+export const listFilters = z.record(z.union([filterValue, z.array(filterValue)])).nullish();
+
+export type ListFilters = z.infer<typeof listFilters>;
+
+/**
+ * `--filter NAME=VALUE` for each value, quoted for the shell: docker ANDs
+ * different names and ORs the values of one (labels: all must match), as the
+ * API does with their filters. Booleans read as docker's true/false.
+ */
+export function filterFlags(filters: ListFilters): string {
+  const flags = Object.entries(filters ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).flatMap((one) => ['--filter', `${name}=${String(one)}`]));
+  return flags.length ? ` ${quoteArgs(flags)}` : '';
+}
 
 /** The objects the list command names (IDs), inspected; [] when there are none. */
 export async function inspectAll(ctx: ModuleContext, listCommand: string, inspect: string): Promise<Json[]> {

@@ -4,25 +4,33 @@
  * docker_swarm_active, docker_swarm_manager, swarm_facts (the swarm as a
  * manager's docker info gives it), swarm_unlock_key, and with `nodes`,
  * `services`, `tasks` their lists (their short form, or every object in
- * full with `verbose_output`). Reads only; their *_filters are refused by name.
+ * full with `verbose_output`), selected by their *_filters as `docker node
+ * ls`, `service ls` and `service ps` take them (`--filter NAME=VALUE`; a
+ * task filter `service` names the services whose tasks are listed). Reads
+ * only. A list of values is one filter each (theirs sends this module's
+ * lists to docker as one string, which matches nothing).
  */
 import { z } from 'zod';
 import { defineModule, type ModuleContext, type Plan } from '../types.js';
 import { booleanArg } from '../argument-types.js';
 import { asArray, asObject, asString } from '../../facts/docker-json.js';
 import { notTaken } from './collection-arguments.js';
-import { dockerInfoJson, inspectAll, type Json } from './docker-listing.js';
+import { quoteArgs } from '../../transport/shell-quote.js';
+import { dockerInfoJson, filterFlags, inspectAll, listFilters, type ListFilters, type Json } from './docker-listing.js';
 
 const NAME = 'community.docker.docker_swarm_info';
 
 const dockerSwarmInfoArgs = z
   .object({
     nodes: booleanArg.default(false),
+    nodes_filters: listFilters,
     services: booleanArg.default(false),
+    services_filters: listFilters,
     tasks: booleanArg.default(false),
+    tasks_filters: listFilters,
     unlock_key: booleanArg.default(false),
     verbose_output: booleanArg.default(false),
-    ...notTaken(NAME, ['nodes_filters', 'services_filters', 'tasks_filters'], 'filter the returned list with selectattr instead'),
+    ...notTaken(NAME, []),
   })
   .strict();
 
@@ -67,9 +75,17 @@ export function taskSummary(task: Json, nodeNames: ReadonlyMap<string, string>):
   };
 }
 
-const NODES = ['docker node ls -q', 'docker node inspect'] as const;
-const SERVICES = ['docker service ls -q', 'docker service inspect'] as const;
-const TASKS = ['s=$(docker service ls -q) || exit 1; [ -z "$s" ] || docker service ps -q $s', 'docker inspect --type task'] as const;
+/**
+ * The tasks' IDs: `docker service ps` of every service, or of those a
+ * `service` filter names (the CLI has no listing of all tasks; the API's
+ * `service` filter is what picks the services here).
+ */
+function taskIds(filters: ListFilters): string {
+  const { service, ...rest } = filters ?? {};
+  const named = service === undefined ? [] : (Array.isArray(service) ? service : [service]).map(String);
+  const services = named.length ? `s=${quoteArgs([named.join(' ')])}` : 's=$(docker service ls -q) || exit 1';
+  return `${services}; [ -z "$s" ] || docker service ps -q${filterFlags(rest)} $s`;
+}
 
 export const dockerSwarmInfo = defineModule({
   name: NAME,
@@ -88,19 +104,23 @@ export const dockerSwarmInfo = defineModule({
       return { steps: [], result };
     }
     result.swarm_facts = swarm.Cluster ?? {};
+    // The key is in the registered result only: every output masks SWMKEY-... .
     if (args.unlock_key) {
       const key = await ctx.probe('docker swarm unlock-key -q');
       result.swarm_unlock_key = key.exitCode === 0 ? key.stdout.trim() || null : null;
     }
-    const nodes = args.nodes || args.tasks ? await inspectAll(ctx, ...NODES) : [];
-    if (args.nodes) result.nodes = args.verbose_output ? nodes : nodes.map(nodeSummary);
+    const nodeList = (filters: ListFilters) => inspectAll(ctx, `docker node ls -q${filterFlags(filters)}`, 'docker node inspect');
+    const listedNodes = args.nodes ? await nodeList(args.nodes_filters) : undefined;
+    if (listedNodes) result.nodes = args.verbose_output ? listedNodes : listedNodes.map(nodeSummary);
     if (args.services) {
-      const services = await inspectAll(ctx, ...SERVICES);
+      const services = await inspectAll(ctx, `docker service ls -q${filterFlags(args.services_filters)}`, 'docker service inspect');
       result.services = args.verbose_output ? services : services.map(serviceSummary);
     }
     if (args.tasks) {
+      // Every node's name, whatever nodes_filters selected: a task names the node it runs on.
+      const nodes = listedNodes && !args.nodes_filters ? listedNodes : await nodeList(undefined);
       const names = new Map(nodes.map((node) => [asString(node.ID), asString(asObject(node.Description).Hostname)]));
-      const tasks = await inspectAll(ctx, ...TASKS);
+      const tasks = await inspectAll(ctx, taskIds(args.tasks_filters), 'docker inspect --type task');
       result.tasks = args.verbose_output ? tasks : tasks.map((task) => taskSummary(task, names));
     }
     return { steps: [], result };
