@@ -79,6 +79,7 @@ export const reboot = defineModule({
       steps: [
         {
           kind: 'command',
+          id: 'reboot',
           description: 'reboot',
           command: rest ? `${programPath} ${rest}` : programPath,
           connectionMayDrop: true,
@@ -98,6 +99,7 @@ export const reboot = defineModule({
             delayMs: Math.floor(args.pre_reboot_delay / 60) * 60_000,
             settleMs: Math.round(args.post_reboot_delay * 1000),
             attemptTimeoutMs: Math.round((args.connect_timeout ?? 10) * 1000),
+            rebootTimeoutSeconds: args.reboot_timeout,
           },
           reconnect: true,
           intervalMs: 2000,
@@ -108,8 +110,10 @@ export const reboot = defineModule({
       result: { rebooted: true },
     };
   },
+  // As Ansible's: rebooted is false only when the reboot command itself failed (a host that never came back did reboot).
   finish(_args, outcomes) {
     const waited = outcomes.byId('back')?.waited;
-    return waited ? { rebooted: true, elapsed: waited.elapsed } : { rebooted: true };
+    const commandRan = outcomes.byId('reboot')?.run?.exitCode === 0;
+    return waited ? { rebooted: true, elapsed: waited.elapsed } : { rebooted: commandRan };
   },
 });

@@ -24,11 +24,20 @@ export const hostAnswers = defineCondition({
     settleMs: z.number().int().nonnegative().default(0),
     /** Per attempt: bounds a connection that opens and then hangs. */
     attemptTimeoutMs: z.number().int().positive().default(10_000),
+    /** reboot's reboot_timeout: its time-out then reads as Ansible's reboot says it, with that figure. */
+    rebootTimeoutSeconds: z.number().positive().optional(),
   }).strict(),
   start(args) {
     let answeredAt: number | undefined;
     let bootId = '';
     return {
+      ...(args.rebootTimeoutSeconds !== undefined && {
+        // Ansible's reboot waits for a new boot id, then for the test command: its message names the stage that ran out.
+        timeoutMessage: (_timeoutMs: number, lastProgress: string) => {
+          const stage = lastProgress.startsWith('test command') ? 'post-reboot test command' : 'last boot time check';
+          return `Timed out waiting for ${stage} (timeout=${args.rebootTimeoutSeconds})${lastProgress ? ` (last seen: ${lastProgress})` : ''}`;
+        },
+      }),
       async poll(host, elapsedMs) {
         if (elapsedMs < args.delayMs) return { state: 'waiting', progress: `delay ${Math.round(args.delayMs / 1000)} s` };
         if (answeredAt === undefined) {
