@@ -28,8 +28,8 @@ export interface IncludeEnv {
   running(host: HostState): boolean;
   /** Runs the included tasks; returns the hosts that failed in them. */
   runList(tasks: Task[], hosts: HostState[], scope: Scope): Promise<Set<HostState>>;
-  report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope): void;
-  ignoresErrors(scope: Scope, host: HostState): boolean;
+  /** Records and emits a host's result; returns whether it is a failure ignore_errors ignores. */
+  report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope): boolean;
 }
 
 /** One run of the included tasks: a loop item and what it names, with the hosts that run it. */
@@ -50,6 +50,11 @@ export async function runInclude(task: IncludeTask, hosts: HostState[], scope: S
   const name = task.role && task.action === 'include_tasks' ? `${task.role.name} : ${task.name}` : task.name!;
   deps.emit({ event: 'task_start', name, module: task.action, location: `${task.location.file}:${task.location.line}`, hosts: hosts.map((h) => h.name) });
   const own = childScope(scope, { ...task, tags: [], when: [] });
+  /** The include failed on the host: the host fails unless ignore_errors holds for it. */
+  const fail = (host: HostState, msg: string): void => {
+    const ignored = env.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
+    if (!ignored) { host.failed = true; failed.add(host); }
+  };
   /** (item index, file or role) -> hosts, with each host's loop variables. */
   const runs = new Map<string, IncludeRun>();
   for (const host of hosts) {
@@ -80,9 +85,7 @@ export async function runInclude(task: IncludeTask, hosts: HostState[], scope: S
       for (let n = 0; n < counted; n++) deps.recap.record(host.name, 'ok');
       deps.emit({ event: 'host_result', task: name, host: host.name, status: 'ok', result: { changed: false, include: task.target } });
     } catch (error) {
-      const msg = error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error);
-      env.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
-      if (!env.ignoresErrors(own, host)) { host.failed = true; failed.add(host); }
+      fail(host, error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error));
     }
   }
   if (runs.size && task.roleHandlers) {
@@ -102,10 +105,7 @@ export async function runInclude(task: IncludeTask, hosts: HostState[], scope: S
         tasks = run.role ? await deps.loadRole(run.role) : await deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role);
       } catch (error) {
         const msg = error instanceof SwarmplayError ? error.format() : String(error);
-        for (const host of runHosts) {
-          env.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
-          if (!env.ignoresErrors(own, host)) { host.failed = true; failed.add(host); }
-        }
+        for (const host of runHosts) fail(host, msg);
         continue;
       }
     }

@@ -279,7 +279,6 @@ export class PlayRunner {
       running: (h) => this.running(h),
       runList: (tasks, hosts, scope) => this.runList(tasks, hosts, scope),
       report: (host, taskName, outcome, scope) => this.report(host, taskName, outcome, scope),
-      ignoresErrors: (scope, host) => this.ignoresErrors(scope, host),
     };
   }
 
@@ -346,8 +345,9 @@ export class PlayRunner {
     });
     const runOne = async (host: HostState): Promise<void> => {
       if (this.aborted) return;
-      const outcome = await this.runOnHost(task, module, host, taskScope);
-      if (!outcome) return;
+      const ran = await this.runOnHost(task, module, host, taskScope);
+      if (!ran) return;
+      const { outcome } = ran;
       if (task.runOnce) {
         // run_once: one result, given to every host of the batch.
         for (const other of hosts) {
@@ -355,7 +355,7 @@ export class PlayRunner {
           if (other !== host && outcome.setFacts) addHostFacts(other, outcome.setFacts);
         }
       }
-      if (outcome.status === 'failed' && !this.ignoresErrors(taskScope, host)) {
+      if (ran.failed) {
         host.failed = true;
         failed.add(host);
         if (task.runOnce) for (const other of hosts) { other.failed = true; failed.add(other); }
@@ -368,8 +368,11 @@ export class PlayRunner {
     return failed;
   }
 
-  /** Returns null when the host became unreachable (already reported). */
-  private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<TaskResult | null> {
+  /**
+   * Returns the outcome and whether it fails the host (failed, and ignore_errors
+   * does not hold); null when the host became unreachable (already reported).
+   */
+  private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<{ outcome: TaskResult; failed: boolean } | null> {
     const name = displayName(task);
     if (host.factsGathered) {
       // Cached unless a change (or clear_facts) dropped them: then gathered again here, once.
@@ -444,7 +447,7 @@ export class PlayRunner {
         const msg = error.reason.format();
         this.deps.recap.record(host.name, 'failed', 'ignored', false);
         this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'unreachable', ignored: true, msg });
-        return { status: 'ok', result: { unreachable: true, changed: false, msg } };
+        return { outcome: { status: 'ok', result: { unreachable: true, changed: false, msg } }, failed: false };
       }
       if (error instanceof UnreachableError) {
         this.markUnreachable(host, name, error);
@@ -468,8 +471,8 @@ export class PlayRunner {
     // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
     if (scope.noLog) this.deps.addSecret(noLogSecrets(outcome));
     for (const warning of outcome.warnings ?? []) this.deps.warnOnce(warning);
-    this.report(host, name, outcome, scope, delegateHost);
-    return outcome;
+    const ignored = this.report(host, name, outcome, scope, delegateHost);
+    return { outcome, failed: outcome.status === 'failed' && !ignored };
   }
 
   /** environment (every layer, templated and merged) and become_user as the task's commands need them. */
@@ -512,7 +515,8 @@ export class PlayRunner {
     return toBool(renderValue(ignore.template, vars, this.play.location));
   }
 
-  private report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope, delegatedTo?: string): void {
+  /** Records and emits a host's result; returns whether it is a failure ignore_errors ignores (its template rendered once, here). */
+  private report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope, delegatedTo?: string): boolean {
     const ignored = outcome.status === 'failed' && this.ignoresErrors(scope, host);
     const failure = ignored ? 'ignored' : scope.rescuable ? 'rescuable' : 'counted';
     this.deps.recap.record(host.name, outcome.status, failure, Boolean(outcome.result.changed));
@@ -521,13 +525,14 @@ export class PlayRunner {
         event: 'host_result', task: taskName, host: host.name, status: outcome.status, ignored: ignored || undefined,
         msg: outcome.status === 'failed' ? NO_LOG_MESSAGE : undefined, result: { censored: NO_LOG_MESSAGE }, delegatedTo,
       });
-      return;
+      return ignored;
     }
     this.deps.emit({
       event: 'host_result', task: taskName, host: host.name, status: outcome.status as HostStatus,
       ignored: ignored || undefined, msg: outcome.msg, diffs: outcome.diffs, result: outcome.result, delegatedTo,
       steps: outcome.steps?.length ? outcome.steps : undefined,
     });
+    return ignored;
   }
 
   /**
