@@ -10,11 +10,7 @@ import path from 'node:path';
 import { MemoryNetwork } from '../support/memory-connection.js';
 import { runInMemory } from '../support/memory-run.js';
 
-function hosts(...names: string[]): MemoryNetwork {
-  const network = new MemoryNetwork();
-  for (const name of names) network.add(name, { files: { '/etc/hostname': `${name}\n` } });
-  return network;
-}
+const hosts = (...names: string[]) => MemoryNetwork.withHosts(names);
 
 const inventory = JSON.stringify({
   all: { hosts: { lenient: { tolerate: true }, strict: { tolerate: 'no' } } },
