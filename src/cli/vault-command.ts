@@ -7,11 +7,12 @@
  * The vault code loads only when this command runs.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SwarmplayError } from '../errors.js';
+import { replaceControllerFile } from '../transport/local-file.js';
 import { loadAnsibleConfig } from '../config/ansible-config.js';
 import { addVaultOptions, vaultKeyringFor, type VaultFlags } from './vault-options.js';
 import type { VaultKeyring } from '../vault/keyring.js';
@@ -52,19 +53,7 @@ async function writeAtomically(file: string, content: string | Buffer): Promise<
     return;
   }
   const mode = await stat(file).then((s) => s.mode & 0o7777, () => 0o600);
-  const temp = join(dirname(resolve(file)), `.${basename(file)}.swarmplay-${process.pid}.tmp`);
-  const handle = await open(temp, 'w', mode);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await chmod(temp, mode);
-  await rename(temp, file).catch(async (error) => {
-    await rm(temp, { force: true });
-    throw error;
-  });
+  await replaceControllerFile(resolve(file), content, mode, true);
 }
 
 const isVault = (data: Buffer) => data.toString('latin1').trimStart().startsWith('$ANSIBLE_VAULT');

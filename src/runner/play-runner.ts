@@ -2,12 +2,12 @@
  * Runs one play: batches (serial), fact gathering, the linear or free
  * strategy over pre_tasks, tasks, post_tasks with handler flushes, blocks
  * with rescue and always, run_once, delegate_to, any_errors_fatal and
- * max_fail_percentage.
+ * max_fail_percentage. Beside it: what a task inherits (task-scope.ts),
+ * meta actions (meta-actions.ts) and run-time includes (include-runner.ts).
  */
-import path from 'node:path';
 import pLimit from 'p-limit';
 import { SwarmplayError } from '../errors.js';
-import type { Play, Task, ModuleTask, BlockTask, Handler, IncludeTask, RoleInstance, BecomeMethod, Login, RawValue } from '../language/playbook.js';
+import type { Play, Task, ModuleTask, BlockTask, Handler, RoleInstance, Login } from '../language/playbook.js';
 import type { RunnerEvent, HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Recap } from './recap.js';
@@ -17,9 +17,8 @@ import type { FactReader } from '../facts/types.js';
 import type { InventoryChange, ModuleDefinition } from '../modules/types.js';
 import { addHostFacts, taskVars, type PlayScope } from './variables.js';
 import { runTask, UnreachableError, NO_LOG_MESSAGE, type TaskResult, type TaskRunEnv } from './task-runner.js';
-import { loopItems } from './loop-items.js';
 import { moduleDefaultsFor } from './module-defaults.js';
-import { evaluateCondition, evaluateExpression, markRawData } from '../language/expressions.js';
+import { evaluateCondition, markRawData } from '../language/expressions.js';
 import { renderValue } from '../language/template-string.js';
 import { toBool } from '../language/filters.js';
 import { toText } from '../language/values.js';
@@ -27,11 +26,9 @@ import { shapesCommands, withTaskContext, type TaskCommandContext } from './task
 import type { RoleRequest } from '../language/roles.js';
 import type { VaultAccess } from '../vault/vaulted-value.js';
 import type { ReadAhead, PredictedRead } from './read-ahead.js';
-
-export interface TagFilter {
-  tags: string[];
-  skipTags: string[];
-}
+import { childScope, scopeVars, tagsSelect, type Scope, type TagFilter } from './task-scope.js';
+import { META_MODULE, MetaEnds, runMetaAction, type MetaActionEnv } from './meta-actions.js';
+import { runInclude, type IncludeEnv } from './include-runner.js';
 
 export interface PlayRunnerDeps {
   emit(event: RunnerEvent): void;
@@ -68,48 +65,6 @@ export interface PlayRunnerDeps {
   vault?: VaultAccess;
 }
 
-/** How a task list inherits from the blocks around it. */
-interface Scope {
-  vars: Record<string, unknown>[];
-  tags: string[];
-  when: string[];
-  become?: boolean;
-  /** A failure here will be handled by a rescue section: not counted as failed. */
-  rescuable: boolean;
-  /** true/false, or the innermost ignore_errors template with the role whose variables it may read. */
-  ignoreErrors: boolean | { template: string; role?: RoleInstance };
-  noLog: boolean;
-  checkMode?: boolean;
-  becomeUser?: string;
-  becomeMethod?: BecomeMethod;
-  becomeFlags?: string;
-  /** environment: of the play and each block around, outermost first. */
-  environment: RawValue[];
-  moduleDefaults: Record<string, Record<string, RawValue>>[];
-  anyErrorsFatal: boolean;
-  ignoreUnreachable: boolean;
-  /** throttle of the blocks around: the task's own, when smaller, wins. */
-  throttle?: number;
-  /** remote_user and connection: the task's, else the nearest block's, else the play's. */
-  remoteUser?: string;
-  connection?: string;
-  /** Per-host variables of an include's loop item (loop var, index var). */
-  perHost?: ReadonlyMap<string, Record<string, unknown>>;
-}
-
-const META_MODULE = 'meta';
-
-/** Ansible's tag rules: `always` runs unless skipped by name, `never` only when asked for. */
-export function tagsSelect(taskTags: string[], filter: TagFilter): boolean {
-  const tags = new Set(taskTags);
-  if (filter.skipTags.some((t) => tags.has(t) || (t === 'all' && !tags.has('always')))) return false;
-  if (tags.has('always')) return true;
-  if (filter.tags.length === 0 || filter.tags.includes('all')) return !tags.has('never');
-  if (filter.tags.includes('tagged') && tags.size > 0) return !tags.has('never') || filter.tags.includes('never');
-  if (filter.tags.includes('untagged') && tags.size === 0) return true;
-  return filter.tags.some((t) => tags.has(t));
-}
-
 function displayName(task: ModuleTask): string {
   const name = task.name ?? `${task.module}${typeof task.args._raw === 'string' ? ` ${task.args._raw}` : ''}`;
   // Ansible's "role : task" for a role's tasks.
@@ -131,16 +86,10 @@ function noLogSecrets(outcome: TaskResult): unknown[] {
 
 export class PlayRunner {
   private readonly limit: ReturnType<typeof pLimit>;
-  /** meta: end_play was reached. */
-  private endedPlay = false;
   /** The batch running now (max_fail_percentage counts its hosts). */
   private batch: HostState[] = [];
-  /** Hosts that reached meta: end_host: done with this play, not failed. */
-  private readonly endedHosts = new Set<HostState>();
-  /** meta: end_batch was reached: the batch stops here, the next batch runs. */
-  private endedBatch = false;
-  /** Roles a host reached meta: end_role in: the rest of that role is left out for it. */
-  private readonly endedRoles = new Map<HostState, Set<RoleInstance>>();
+  /** What meta actions ended in this batch: the play, the batch, hosts, roles. */
+  private readonly ends = new MetaEnds();
   /** The play's file reads per host, read ahead together (see read-ahead.ts); made when a first task runs. */
   private reads?: ReadAhead;
   /** How many of the next tasks a read-ahead looks at. */
@@ -181,17 +130,17 @@ export class PlayRunner {
       }
       await this.flushHandlers(batch, base);
       if (this.shouldStop(batch)) return false;
-      if (this.endedBatch) return true;
+      if (this.ends.batch) return true;
     }
     return !this.shouldStop(batch);
   }
 
   private running(host: HostState): boolean {
-    return host.active && !this.endedHosts.has(host);
+    return host.active && !this.ends.hosts.has(host);
   }
 
   private shouldStop(batch: HostState[]): boolean {
-    if (this.aborted || this.endedPlay) return true;
+    if (this.aborted || this.ends.play) return true;
     const failed = batch.filter((h) => !h.active).length;
     if (failed === 0) return false;
     if (this.play.anyErrorsFatal) return true;
@@ -263,7 +212,7 @@ export class PlayRunner {
     let active = hosts.filter((h) => this.running(h));
     const reads = await this.readAhead();
     for (const [index, task] of tasks.entries()) {
-      if (this.aborted || this.endedPlay || this.endedBatch || active.length === 0) break;
+      if (this.aborted || this.ends.play || this.ends.batch || active.length === 0) break;
       for (const host of active) {
         // Worked out at most once per task, host and width, and only when a read is not known yet.
         const predicted = new Map<boolean, PredictedRead[]>();
@@ -274,18 +223,18 @@ export class PlayRunner {
       }
       // Under strategy free, other hosts' failures count too; a failure a rescue section may still handle does not count yet.
       if (!scope.rescuable && this.tooManyFailed(this.batch)) break;
-      const taskHosts = task.role ? active.filter((h) => !this.endedRoles.get(h)?.has(task.role!)) : active;
+      const taskHosts = task.role ? active.filter((h) => !this.ends.roleEnded(h, task.role!)) : active;
       if (taskHosts.length === 0) continue;
       const newlyFailed = task.kind === 'block'
         ? await this.runBlock(task, taskHosts, scope)
         : task.kind === 'include'
-          ? await this.runInclude(task, taskHosts, scope)
+          ? await runInclude(task, taskHosts, scope, this.includeEnv())
           : await this.runModuleTask(task, taskHosts, scope);
       for (const h of newlyFailed) failed.add(h);
       if (newlyFailed.size && (this.play.anyErrorsFatal || scope.anyErrorsFatal || task.anyErrorsFatal)) {
         for (const h of active) failed.add(h);
       }
-      active = active.filter((h) => !failed.has(h) && !h.unreachable && !this.endedHosts.has(h));
+      active = active.filter((h) => !failed.has(h) && !h.unreachable && !this.ends.hosts.has(h));
     }
     return failed;
   }
@@ -307,13 +256,13 @@ export class PlayRunner {
       const module = this.deps.findModule(task.module);
       if (!wide && !module?.controllerOnly && !module?.changesByWrites && reads.length > 0) break;
       if (!module?.reads || task.loop !== undefined || task.delegateTo !== undefined) continue;
-      const taskScope = this.childScope(scope, task);
+      const taskScope = childScope(scope, task);
       if (taskScope.become || taskScope.environment.length || (taskScope.becomeUser !== undefined && taskScope.becomeUser !== 'root')) continue;
       // Another login reads through its own connection: the play's reads would not serve it.
       if (this.loginOf(taskScope)) continue;
       if (/\b(lookup|query|q)\s*\(/.test(JSON.stringify(task.args))) continue;
       try {
-        const vars = taskVars(host, this.scope, this.layers(taskScope, host), task.role);
+        const vars = scopeVars(this.scope, taskScope, host, task.role);
         const defaults = moduleDefaultsFor(taskScope.moduleDefaults, task.module);
         const parsed = module.schema.safeParse(renderValue({ ...defaults, ...task.args }, vars, task.location));
         if (parsed.success) reads.push(...module.reads(parsed.data));
@@ -324,116 +273,24 @@ export class PlayRunner {
     return reads;
   }
 
-  private childScope(scope: Scope, task: Task): Scope {
+  private includeEnv(): IncludeEnv {
     return {
-      vars: Object.keys(task.vars).length ? [...scope.vars, task.vars] : scope.vars,
-      tags: [...scope.tags, ...task.tags],
-      when: [...scope.when, ...task.when],
-      become: task.become ?? scope.become,
-      rescuable: scope.rescuable,
-      ignoreErrors: scope.ignoreErrors === true || task.ignoreErrors === true ? true
-        : typeof task.ignoreErrors === 'string' ? { template: task.ignoreErrors, role: task.role } : scope.ignoreErrors,
-      noLog: scope.noLog || task.noLog,
-      checkMode: task.checkMode ?? scope.checkMode,
-      becomeUser: task.becomeUser ?? scope.becomeUser,
-      becomeMethod: task.becomeMethod ?? scope.becomeMethod,
-      becomeFlags: task.becomeFlags ?? scope.becomeFlags,
-      environment: task.environment === undefined ? scope.environment : [...scope.environment, task.environment],
-      moduleDefaults: task.moduleDefaults ? [...scope.moduleDefaults, task.moduleDefaults] : scope.moduleDefaults,
-      anyErrorsFatal: task.anyErrorsFatal ?? scope.anyErrorsFatal,
-      ignoreUnreachable: task.ignoreUnreachable ?? scope.ignoreUnreachable,
-      throttle: smallestLimit(task.throttle, scope.throttle),
-      remoteUser: task.remoteUser ?? scope.remoteUser,
-      connection: task.connection ?? scope.connection,
-      perHost: scope.perHost,
+      play: this.play, playScope: this.scope, deps: this.deps,
+      running: (h) => this.running(h),
+      runList: (tasks, hosts, scope) => this.runList(tasks, hosts, scope),
+      report: (host, taskName, outcome, scope) => this.report(host, taskName, outcome, scope),
     };
   }
 
-  /**
-   * include_tasks / include_role: the include's own when and tags decide, per
-   * host; each host (and loop item) then runs the tasks of the file its
-   * variables name, item by item, as Ansible's linear strategy does.
-   */
-  private async runInclude(task: IncludeTask, hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
-    const failed = new Set<HostState>();
-    if (!tagsSelect([...scope.tags, ...task.tags], this.deps.tagFilter)) return failed;
-    const name = task.role && task.action === 'include_tasks' ? `${task.role.name} : ${task.name}` : task.name!;
-    this.deps.emit({ event: 'task_start', name, module: task.action, location: `${task.location.file}:${task.location.line}`, hosts: hosts.map((h) => h.name) });
-    const own = this.childScope(scope, { ...task, tags: [], when: [] });
-    /** (item index, file or role) -> hosts, with each host's loop variables. */
-    const runs = new Map<string, { index: number; file: string; role?: RoleRequest; hosts: HostState[]; perHost: Map<string, Record<string, unknown>> }>();
-    for (const host of hosts) {
-      const vars = taskVars(host, this.scope, this.layers(own, host), task.role);
-      try {
-        const conditions = [...scope.when, ...task.when];
-        if (conditions.length && !conditions.every((c) => evaluateCondition(c, vars, task.location))) {
-          this.report(host, name, { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, own);
-          continue;
-        }
-        const items = task.loop === undefined ? [undefined] : loopItems(task, vars);
-        items.forEach((item, index) => {
-          const itemVars: Record<string, unknown> = task.loop === undefined ? {} : { [task.loopVar]: item, ...(task.indexVar ? { [task.indexVar]: index } : {}) };
-          const render = (value: string | undefined) => (value === undefined ? undefined : String(renderValue(value, { ...vars, ...itemVars }, task.location)));
-          const file = render(task.target)!;
-          const role = task.roleRequest && {
-            ...task.roleRequest, name: file, tasksFrom: render(task.roleRequest.tasksFrom), varsFrom: render(task.roleRequest.varsFrom),
-            defaultsFrom: render(task.roleRequest.defaultsFrom), handlersFrom: render(task.roleRequest.handlersFrom),
-          };
-          const key = `${index}\0${file}\0${role ? JSON.stringify([role.tasksFrom, role.varsFrom, role.defaultsFrom, role.handlersFrom]) : ''}`;
-          const run = runs.get(key) ?? { index, file, role, hosts: [] as HostState[], perHost: new Map<string, Record<string, unknown>>() };
-          run.hosts.push(host);
-          run.perHost.set(host.name, { ...(scope.perHost?.get(host.name) ?? {}), ...itemVars });
-          runs.set(key, run);
-        });
-        // Ansible counts an include_tasks once per loop item, an include_role not at all.
-        const counted = task.action === 'include_tasks' ? items.length : 0;
-        for (let n = 0; n < counted; n++) this.deps.recap.record(host.name, 'ok');
-        this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'ok', result: { changed: false, include: task.target } });
-      } catch (error) {
-        const msg = error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error);
-        this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
-        if (!this.ignoresErrors(own, host)) { host.failed = true; failed.add(host); }
-      }
-    }
-    if (runs.size && task.roleHandlers) {
-      for (const handler of task.roleHandlers) {
-        const at = this.play.handlers.indexOf(handler);
-        if (at >= 0) this.play.handlers.splice(at, 1);
-        this.play.handlers.push(handler);
-      }
-    }
-    const apply = task.roleOptions?.apply as Task | undefined;
-    for (const run of [...runs.values()].sort((a, b) => a.index - b.index)) {
-      const runHosts = run.hosts.filter((h) => this.running(h) && !failed.has(h));
-      if (!runHosts.length) continue;
-      let tasks = task.loaded;
-      if (!tasks) {
-        try {
-          tasks = run.role ? await this.deps.loadRole(run.role) : await this.deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role);
-        } catch (error) {
-          const msg = error instanceof SwarmplayError ? error.format() : String(error);
-          for (const host of runHosts) {
-            this.report(host, name, { status: 'failed', msg, result: { failed: true, changed: false, msg } }, own);
-            if (!this.ignoresErrors(own, host)) { host.failed = true; failed.add(host); }
-          }
-          continue;
-        }
-      }
-      const inner: Scope = { ...own, tags: scope.tags, when: [], perHost: run.perHost };
-      const body = apply ? [{ ...apply, kind: 'block' as const, block: tasks, rescue: [], always: [] }] : tasks;
-      for (const h of await this.runList(body, runHosts, inner)) failed.add(h);
-    }
-    return failed;
-  }
-
-  /** The block and task variable layers of a scope for one host. */
-  private layers(scope: Scope, host: HostState): Record<string, unknown>[] {
-    const perHost = scope.perHost?.get(host.name);
-    return perHost ? [...scope.vars, perHost] : scope.vars;
+  private metaActionEnv(): MetaActionEnv {
+    return {
+      ends: this.ends, playScope: this.scope, batch: this.batch, deps: this.deps,
+      flushHandlers: (hosts, scope) => this.flushHandlers(hosts, scope),
+    };
   }
 
   private async runBlock(block: BlockTask, hosts: HostState[], scope: Scope): Promise<Set<HostState>> {
-    const inner = this.childScope(scope, block);
+    const inner = childScope(scope, block);
     const blockFailed = await this.runList(block.block, hosts, { ...inner, rescuable: scope.rescuable || block.rescue.length > 0 });
     let stillFailed = blockFailed;
     const rescuable = [...blockFailed].filter((h) => !h.unreachable);
@@ -473,13 +330,13 @@ export class PlayRunner {
     if (!handler && !this.selected(task, scope)) return failed;
     const name = displayName(task);
     if (task.module === META_MODULE) {
-      await this.runMeta(task, hosts, scope);
+      await runMetaAction(task, hosts, scope, this.metaActionEnv());
       return failed;
     }
     const module = this.deps.findModule(task.module);
     if (!module) throw new SwarmplayError('UNKNOWN_MODULE', `unknown module '${task.module}'`, { location: task.location });
     // The task's own `when` is judged per loop item by the task runner; only the enclosing blocks' here.
-    const taskScope = { ...this.childScope(scope, task), when: scope.when };
+    const taskScope = { ...childScope(scope, task), when: scope.when };
     // add_host runs once, for the first host, as Ansible's bypass_host_loop (its result is that host's only).
     const targets = task.runOnce || module.bypassHostLoop ? hosts.slice(0, 1) : hosts;
     this.deps.emit({
@@ -488,8 +345,9 @@ export class PlayRunner {
     });
     const runOne = async (host: HostState): Promise<void> => {
       if (this.aborted) return;
-      const outcome = await this.runOnHost(task, module, host, taskScope);
-      if (!outcome) return;
+      const ran = await this.runOnHost(task, module, host, taskScope);
+      if (!ran) return;
+      const { outcome } = ran;
       if (task.runOnce) {
         // run_once: one result, given to every host of the batch.
         for (const other of hosts) {
@@ -497,7 +355,7 @@ export class PlayRunner {
           if (other !== host && outcome.setFacts) addHostFacts(other, outcome.setFacts);
         }
       }
-      if (outcome.status === 'failed' && !this.ignoresErrors(taskScope, host)) {
+      if (ran.failed) {
         host.failed = true;
         failed.add(host);
         if (task.runOnce) for (const other of hosts) { other.failed = true; failed.add(other); }
@@ -510,8 +368,11 @@ export class PlayRunner {
     return failed;
   }
 
-  /** Returns null when the host became unreachable (already reported). */
-  private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<TaskResult | null> {
+  /**
+   * Returns the outcome and whether it fails the host (failed, and ignore_errors
+   * does not hold); null when the host became unreachable (already reported).
+   */
+  private async runOnHost(task: ModuleTask, module: ModuleDefinition, host: HostState, scope: Scope): Promise<{ outcome: TaskResult; failed: boolean } | null> {
     const name = displayName(task);
     if (host.factsGathered) {
       // Cached unless a change (or clear_facts) dropped them: then gathered again here, once.
@@ -522,7 +383,7 @@ export class PlayRunner {
         return null;
       }
     }
-    const vars = taskVars(host, this.scope, this.layers(scope, host), task.role);
+    const vars = scopeVars(this.scope, scope, host, task.role);
     let delegateHost: string | undefined;
     let outcome: TaskResult;
     try {
@@ -586,7 +447,7 @@ export class PlayRunner {
         const msg = error.reason.format();
         this.deps.recap.record(host.name, 'failed', 'ignored', false);
         this.deps.emit({ event: 'host_result', task: name, host: host.name, status: 'unreachable', ignored: true, msg });
-        return { status: 'ok', result: { unreachable: true, changed: false, msg } };
+        return { outcome: { status: 'ok', result: { unreachable: true, changed: false, msg } }, failed: false };
       }
       if (error instanceof UnreachableError) {
         this.markUnreachable(host, name, error);
@@ -610,8 +471,8 @@ export class PlayRunner {
     // A no_log task's output stays hidden everywhere, also when a later task prints what it registered.
     if (scope.noLog) this.deps.addSecret(noLogSecrets(outcome));
     for (const warning of outcome.warnings ?? []) this.deps.warnOnce(warning);
-    this.report(host, name, outcome, scope, delegateHost);
-    return outcome;
+    const ignored = this.report(host, name, outcome, scope, delegateHost);
+    return { outcome, failed: outcome.status === 'failed' && !ignored };
   }
 
   /** environment (every layer, templated and merged) and become_user as the task's commands need them. */
@@ -650,11 +511,12 @@ export class PlayRunner {
   private ignoresErrors(scope: Scope, host: HostState): boolean {
     const ignore = scope.ignoreErrors;
     if (typeof ignore === 'boolean') return ignore;
-    const vars = taskVars(host, this.scope, this.layers(scope, host), ignore.role);
+    const vars = scopeVars(this.scope, scope, host, ignore.role);
     return toBool(renderValue(ignore.template, vars, this.play.location));
   }
 
-  private report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope, delegatedTo?: string): void {
+  /** Records and emits a host's result; returns whether it is a failure ignore_errors ignores (its template rendered once, here). */
+  private report(host: HostState, taskName: string, outcome: TaskResult, scope: Scope, delegatedTo?: string): boolean {
     const ignored = outcome.status === 'failed' && this.ignoresErrors(scope, host);
     const failure = ignored ? 'ignored' : scope.rescuable ? 'rescuable' : 'counted';
     this.deps.recap.record(host.name, outcome.status, failure, Boolean(outcome.result.changed));
@@ -663,44 +525,14 @@ export class PlayRunner {
         event: 'host_result', task: taskName, host: host.name, status: outcome.status, ignored: ignored || undefined,
         msg: outcome.status === 'failed' ? NO_LOG_MESSAGE : undefined, result: { censored: NO_LOG_MESSAGE }, delegatedTo,
       });
-      return;
+      return ignored;
     }
     this.deps.emit({
       event: 'host_result', task: taskName, host: host.name, status: outcome.status as HostStatus,
       ignored: ignored || undefined, msg: outcome.msg, diffs: outcome.diffs, result: outcome.result, delegatedTo,
       steps: outcome.steps?.length ? outcome.steps : undefined,
     });
-  }
-
-  private async runMeta(task: ModuleTask, allHosts: HostState[], scope: Scope): Promise<void> {
-    const action = String(task.args._raw ?? task.args.action ?? '');
-    // `when` on a meta task picks the hosts it acts for; with none, it does nothing.
-    const vars = (h: HostState) => taskVars(h, this.scope, this.layers(scope, h), task.role);
-    const conditions = [...scope.when, ...task.when];
-    const hosts = allHosts.filter((h) => conditions.every((c) => evaluateCondition(c, vars(h), task.location)));
-    if (hosts.length === 0) return;
-    if (action === 'flush_handlers') await this.flushHandlers(allHosts, scope);
-    else if (action === 'end_play') this.endedPlay = true;
-    else if (action === 'end_batch') this.endedBatch = true;
-    // The loader refuses end_role outside a role.
-    else if (action === 'end_role' && task.role) for (const h of hosts) this.endedRoles.set(h, (this.endedRoles.get(h) ?? new Set()).add(task.role));
-    // Unlike Ansible, where ansible_* are then undefined, the next task gathers them again (there is no setup module to call).
-    else if (action === 'clear_facts') for (const h of hosts) this.deps.invalidateFacts(h.name);
-    else if (action === 'end_host') for (const h of hosts) this.endedHosts.add(h);
-    else if (action === 'reset_connection') {
-      // A new connection, as Ansible's: a login made now sees what changed for the user (a group added by a task).
-      if (this.deps.reconnect) await Promise.all(hosts.map((h) => this.deps.reconnect!(h.name).catch(() => undefined)));
-    } else if (action === 'clear_host_errors') {
-      // Hosts that failed earlier in this play take part again.
-      for (const h of this.batch) if (!h.unreachable) h.failed = false;
-    } else if (action === 'refresh_inventory') {
-      // The hosts of this play stay as they are (as in Ansible); the next plays, groups and hostvars see the new reading.
-      await this.deps.refreshInventory?.();
-    } else if (action !== 'noop') {
-      throw new SwarmplayError('BAD_ARGUMENT', `meta: unknown action '${action}'`, {
-        location: task.location, hint: `use one of ${(await import('../modules/meta.js')).META_ACTIONS.join(', ')}`,
-      });
-    }
+    return ignored;
   }
 
   /**
@@ -730,11 +562,5 @@ export class PlayRunner {
       if (!ranAny) return;
     }
   }
-}
-
-/** The tighter of two throttles (Ansible: a task's throttle cannot exceed its block's). */
-function smallestLimit(...limits: (number | undefined)[]): number | undefined {
-  const given = limits.filter((n): n is number => n !== undefined && n > 0);
-  return given.length ? Math.min(...given) : undefined;
 }
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 import { recapOf, REPO_ROOT, runCli } from '../support/cli.js';
-import { assertSameCounts, runSideBySide } from '../support/side-by-side.js';
+import { assertCheckChangesNothing, assertSecondRunChangesNothing, firstRunAlike } from '../support/side-by-side.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'debian-modules');
 const PLAYBOOK = path.join(FIXTURE, 'playbook.yaml');
@@ -33,29 +33,17 @@ describe('script, debconf, dpkg_selections and service_facts on a bare lab besid
     'cat /etc/debian-modules-services 2>/dev/null || echo no-services-file',
   ].join('; '))).trim();
 
-  it('--check reports what Ansible reports and changes nothing', async () => {
-    const [before1, before2] = await Promise.all([state('docker01'), state('docker02')]);
-    assert.equal(before1, before2);
-    assertSameCounts(await runSideBySide(lab, PLAYBOOK, ['--check']), 'check');
-    assert.equal(await state('docker01'), before1);
-    assert.equal(await state('docker02'), before2);
-  });
+  it('--check reports what Ansible reports and changes nothing', () => assertCheckChangesNothing(lab, PLAYBOOK, state));
 
   it('a run gives the same recap and the same answers, selections and files; a second run changes nothing', async () => {
-    const first = await runSideBySide(lab, PLAYBOOK);
-    assertSameCounts(first, 'first run');
-    assert.ok(first.ours.changed > 0, JSON.stringify(first.ours));
-    const [state1, state2] = await Promise.all([state('docker01'), state('docker02')]);
-    assert.equal(state1, state2);
+    const state1 = await firstRunAlike(lab, PLAYBOOK, state);
     assert.match(state1, /^two words second\|\/tmp\n0 args: one two three\|user: root\n\* tzdata\/Areas: Europe\n/);
     assert.match(state1, /dmtest\/enabled: true/);
     assert.match(state1, /\* dmtest\/motd: hello from the lab/);
     assert.match(state1, /tzdata\s+hold\ncron\s+deinstall\n/);
     // The bare lab's PID 1 is no systemd: both read the init scripts (service --status-all).
     assert.match(state1, /^ssh ssh \w+ sysv -$/m);
-    const second = await runSideBySide(lab, PLAYBOOK);
-    assertSameCounts(second, 'second run');
-    assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
+    await assertSecondRunChangesNothing(lab, PLAYBOOK);
   });
 
   it('sets a password answer once and never shows it', async () => {

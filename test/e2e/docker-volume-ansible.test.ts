@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { assertSameCounts, runSideBySide } from '../support/side-by-side.js';
+import { assertCheckChangesNothing, assertSecondRunChangesNothing, firstRunAlike } from '../support/side-by-side.js';
 
 const exec = promisify(execFile);
 const PLAYBOOK = path.join(REPO_ROOT, 'test', 'fixtures', 'docker-volume', 'playbook.yaml');
@@ -35,24 +35,12 @@ describe('community.docker.docker_volume beside ansible-playbook', function () {
   const volumes = async (host: string) => (await lab.ssh(host, 'for v in $(docker volume ls -q | sort); do docker volume inspect $v --format '
     + "'{{.Name}} {{.Driver}} {{json .Labels}} {{if .Options}}{{json .Options}}{{else}}no-options{{end}} {{.Scope}}'; done")).trim();
 
-  it('--check reports what Ansible reports and changes nothing', async () => {
-    const [before1, before2] = await Promise.all([volumes('docker01'), volumes('docker02')]);
-    assert.equal(before1, before2);
-    assertSameCounts(await runSideBySide(lab, PLAYBOOK, ['--check']), 'check');
-    assert.equal(await volumes('docker01'), before1);
-    assert.equal(await volumes('docker02'), before2);
-  });
+  it('--check reports what Ansible reports and changes nothing', () => assertCheckChangesNothing(lab, PLAYBOOK, volumes));
 
   it('a run gives the same recap and the same volumes; a second run changes nothing', async () => {
-    const first = await runSideBySide(lab, PLAYBOOK);
-    assertSameCounts(first, 'first run');
-    assert.ok(first.ours.changed > 0, JSON.stringify(first.ours));
-    const [state1, state2] = await Promise.all([volumes('docker01'), volumes('docker02')]);
-    assert.equal(state1, state2);
+    const state1 = await firstRunAlike(lab, PLAYBOOK, volumes);
     assert.match(state1, /^m2cache local \{"tier":"cache"\} no-options local\nm2data local \{"tier":"db"\} \{"device":"tmpfs","o":"size=16m","type":"tmpfs"\} local\nm2plain local/);
     assert.doesNotMatch(state1, /m2old/);
-    const second = await runSideBySide(lab, PLAYBOOK);
-    assertSameCounts(second, 'second run');
-    assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
+    await assertSecondRunChangesNothing(lab, PLAYBOOK);
   });
 });

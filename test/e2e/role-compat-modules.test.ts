@@ -7,13 +7,11 @@
  * A second swarmplay run changes only what always changes (raw).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { bringUpLab, type TestLab } from '../support/lab.js';
 import { recapOf, REPO_ROOT, runCli } from '../support/cli.js';
+import { assertSameCounts, runSideBySide } from '../support/side-by-side.js';
 
-const exec = promisify(execFile);
 const PLAYBOOK = path.join(REPO_ROOT, 'test', 'fixtures', 'role-compat', 'modules.yaml');
 
 describe('modules public roles use, on a bare lab beside ansible-playbook', function () {
@@ -25,31 +23,13 @@ describe('modules public roles use, on a bare lab beside ansible-playbook', func
   });
   after(async () => { await lab?.down(); });
 
-  async function ansible(host: string): Promise<Record<string, number>> {
-    const result = await exec('ansible-playbook', ['-i', lab.inventory, '--limit', host, PLAYBOOK], {
-      env: {
-        ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_PIPELINING: 'True',
-        ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no',
-      },
-    }).then((r) => r.stdout, (e) => String(e.stdout));
-    const line = new RegExp(`^${host}\\s+: (ok=.*)$`, 'm').exec(result);
-    assert.ok(line, result);
-    return Object.fromEntries(line[1]!.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
-  }
-
   const endState = async (host: string) => (await lab.ssh(host, [
     'cat /etc/sudoers.d/compat', 'stat -c %a /etc/sudoers.d/compat', 'ls -A /etc/sudoers.d', 'od -An -c /etc/compat.ini', 'stat -c %a /etc/compat.ini',
     'cat /etc/compat-home /etc/compat-raw',
   ].join('; '))).trim();
 
   it('gives the same recap and the same files as ansible-playbook; a second run changes only raw', async () => {
-    const [ours, theirs] = await Promise.all([
-      runCli(['run', PLAYBOOK, '-i', lab.inventory, '--limit', 'docker01', '--json'], { timeoutMs: 120_000 }),
-      ansible('docker02'),
-    ]);
-    assert.equal(ours.code, 0, ours.stdout + ours.stderr);
-    const recap = recapOf(ours.stdout).docker01!;
-    for (const key of ['ok', 'changed', 'failed', 'ignored'] as const) assert.equal(recap[key], theirs[key], `${key}: swarmplay ${JSON.stringify(recap)}, Ansible ${JSON.stringify(theirs)}`);
+    assertSameCounts(await runSideBySide(lab, PLAYBOOK), 'first run', ['ok', 'changed', 'failed', 'ignored']);
     const [state1, state2] = await Promise.all([endState('docker01'), endState('docker02')]);
     assert.equal(state1, state2);
     assert.match(state1, /^admin ALL=\(ALL\) NOPASSWD: ALL\n440\n(README\n)?compat\n/);

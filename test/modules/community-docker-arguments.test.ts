@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { findModule, loadAllModules } from '../../src/modules/index.js';
 import { taskSnippets } from '../support/task-snippets.js';
 
-const { load, loadError } = taskSnippets('community-docker');
+const { load, refusedAtItsLine } = taskSnippets('community-docker');
 
 const COLLECTION = '/usr/lib/python3/dist-packages/ansible_collections/community/docker/plugins/modules';
 const MODULES = [
@@ -69,8 +69,7 @@ describe('community.docker modules: arguments as playbooks write them', () => {
       '    - docker_swarm_info: { nodes: true, services: true, tasks: true, verbose_output: false, nodes_filters: { role: manager }, tasks_filters: { desired-state: running } }',
       '    - docker_node_info: { name: [docker01, docker02] }',
       '    - docker_host_info: { containers: true, containers_all: true, images: true, networks: true, volumes: true, disk_usage: true, containers_filters: { label: [a=1, b] }, images_filters: { dangling: true } }',
-      '',
-    ].join('\n'));
+    ]);
   });
 
   const refused: [string, string, RegExp][] = [
@@ -94,11 +93,9 @@ describe('community.docker modules: arguments as playbooks write them', () => {
   ];
   for (const [task, argument, message] of refused) {
     it(`refuses ${argument || 'a bad value'}: ${task.slice(0, 60)}`, async () => {
-      const error = await loadError(`    - ${task}\n`);
-      assert.equal(error.code, 'BAD_ARGUMENT');
+      const error = await refusedAtItsLine(`    - ${task}`);
       if (argument) assert.match(error.message, new RegExp(`'${argument}`));
       assert.match(`${error.message} ${error.hint ?? ''}`, message);
-      assert.equal(error.location?.line, 3, `${error.message} at line ${error.location?.line}`);
     });
   }
 });

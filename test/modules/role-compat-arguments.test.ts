@@ -5,18 +5,17 @@
  * not have stops at its line with the nearest way to do the same.
  */
 import assert from 'node:assert/strict';
-import type { ModuleTask } from '../../src/language/playbook.js';
-import { findModule, loadAllModules } from '../../src/modules/index.js';
+import { loadAllModules } from '../../src/modules/index.js';
 import { checkUndefinedVariables } from '../../src/language/undefined-variables.js';
 import { taskSnippets } from '../support/task-snippets.js';
 
-const { load, loadError } = taskSnippets('role-compat');
+const { load, moduleNames, refusedAtItsLine } = taskSnippets('role-compat');
 
 describe('modules public roles use: names and arguments', () => {
   // Modules are imported when a playbook names them; these tests look at all of them.
   before(() => loadAllModules());
   it('loads them by their short and full names', async () => {
-    const playbook = await load([
+    const modules = await moduleNames([
       '    - ansible.builtin.raw: mkdir -p /tmp/x && chmod 1777 /tmp/x',
       '    - raw: { _raw: uptime, executable: /bin/bash }',
       '    - ansible.builtin.getent: { database: group, key: docker, split: ":" }',
@@ -40,9 +39,7 @@ describe('modules public roles use: names and arguments', () => {
       '    - community.docker.docker_compose_v2: { project_src: /srv/app, files: [compose.yaml], pull: missing }',
       '    - community.docker.docker_swarm_info: { api_version: auto }',
       '    - template: { src: sshd_config.j2, dest: /etc/ssh/sshd_config, validate: "/usr/sbin/sshd -t -f %s", backup: yes }',
-      '',
-    ].join('\n'));
-    const modules = playbook.plays[0]!.tasks.map((task) => findModule((task as ModuleTask).module)?.name);
+    ]);
     assert.deepEqual(modules, ['raw', 'raw', 'getent', 'getent', 'pip', 'pip', 'ufw', 'sysctl', 'lineinfile', 'shell', 'package', 'package', 'systemd', 'ufw', 'ini_file', 'yum_repository', 'package_facts', 'package_facts', 'rpm_key', 'community.docker.docker_compose_v2', 'community.docker.docker_swarm_info', 'template']);
   });
 
@@ -52,11 +49,10 @@ describe('modules public roles use: names and arguments', () => {
       '    - debug: { msg: "{{ getent_group.docker }}" }',
       '    - package_facts:',
       '    - debug: { msg: "{{ packages.docker }}" }',
-      '',
-    ].join('\n'));
+    ]);
     const inventory = { hostNames: () => [], hostVars: () => ({}) } as unknown as Parameters<typeof checkUndefinedVariables>[1];
     checkUndefinedVariables(playbook, inventory, {}, []);
-    const other = await load('    - debug: { msg: "{{ getent_passwd.root }}" }\n');
+    const other = await load(['    - debug: { msg: "{{ getent_passwd.root }}" }']);
     assert.throws(() => checkUndefinedVariables(other, inventory, {}, []), /'getent_passwd' is undefined/);
   });
 
@@ -86,9 +82,7 @@ describe('modules public roles use: names and arguments', () => {
 
   for (const bad of REFUSED) {
     it(`${bad.name}: refused at the task's line`, async () => {
-      const error = await loadError(`${bad.task}\n`);
-      assert.equal(error.code, bad.code, error.message);
-      assert.equal(error.location?.line, 3, `${error.message} at line ${error.location?.line}`);
+      const error = await refusedAtItsLine(bad.task, bad.code);
       assert.match(error.message, bad.says);
       assert.match(error.hint ?? '', bad.hint);
     });

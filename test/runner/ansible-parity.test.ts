@@ -7,7 +7,8 @@
  * failures), not the SSH transport, which has its own tests against sshd.
  */
 import { strict as assert } from 'node:assert';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runCli, jsonEvents } from '../support/cli.js';
 import { runAnsiblePlaybook, type Recap } from '../support/ansible-playbook.js';
@@ -89,12 +90,21 @@ const CASES: { playbook: string; args?: string[] }[] = [
 
 describe('runner semantics: the same as ansible-playbook on the same playbooks', function () {
   this.timeout(120_000);
-  after(async () => { await rm('/tmp/swarmplay-parity', { recursive: true, force: true }); });
+  // A work folder of this run's own in place of the inventory's /tmp/swarmplay-parity, so runs side by side share no
+  // files; inside a scratch folder, which also holds the files the playbooks write beside it ("{{ work }}-h1-count").
+  let scratch = '';
+  let work = '';
+  before(async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-parity-'));
+    work = path.join(scratch, 'work');
+  });
+  after(async () => { await rm(scratch, { recursive: true, force: true }); });
 
   for (const c of CASES) {
     it(`${c.playbook} ${(c.args ?? []).join(' ')}`.trim(), async () => {
-      const theirs = await runAnsible(c.playbook, c.args ?? []);
-      const ours = await runSwarmplay(c.playbook, c.args ?? []);
+      const args = [...(c.args ?? []), '-e', `work=${work}`];
+      const theirs = await runAnsible(c.playbook, args);
+      const ours = await runSwarmplay(c.playbook, args);
       assert.deepEqual(ours.recap, theirs.recap, 'PLAY RECAP');
       assert.equal(ours.code, theirs.code, 'exit code');
       assert.deepEqual(comparable(ours.messages), comparable(theirs.messages), 'debug messages');

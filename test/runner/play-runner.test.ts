@@ -1,7 +1,7 @@
 /**
  * The play runner over memory hosts: facts fresh after a change (and not read
- * again without one), strategy free, max_fail_percentage, --start-at-task,
- * meta actions, delegate_to with run_once.
+ * again without one, dropped by meta: clear_facts), strategy free,
+ * max_fail_percentage, --start-at-task, delegate_to with run_once.
  */
 import assert from 'node:assert/strict';
 import { z } from 'zod';
@@ -28,11 +28,7 @@ const readMotd = defineModule({
 
 const delay = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, ms).unref(); });
 
-function hosts(...names: string[]): MemoryNetwork {
-  const network = new MemoryNetwork();
-  for (const name of names) network.add(name, { files: { '/etc/hostname': `${name}\n`, '/etc/motd': 'old\n' } });
-  return network;
-}
+const hosts = (...names: string[]) => MemoryNetwork.withHosts(names, { '/etc/motd': 'old\n' });
 
 function msgOf(run: Awaited<ReturnType<typeof runInMemory>>, task: string, host: string): unknown {
   return run.results(task).find((r) => r.host === host)?.result?.msg;
@@ -198,26 +194,6 @@ describe('play runner over memory hosts', () => {
     assert.deepEqual(run.results().map((r) => r.task), ['second', 'third']);
     assert.equal(network.host('h1').read('/tmp/first'), undefined);
     assert.equal(network.host('h1').read('/tmp/third'), '3\n');
-  });
-
-  it('meta: end_play ends this play; the next play runs', async () => {
-    const run = await runInMemory(hosts('h1', 'h2'), {
-      playbook: `
-- hosts: all
-  gather_facts: false
-  tasks:
-    - { name: before, debug: { msg: a } }
-    - meta: end_play
-    - { name: after, debug: { msg: b } }
-- hosts: all
-  gather_facts: false
-  tasks:
-    - { name: next play, debug: { msg: c } }
-`,
-    });
-    assert.deepEqual(ranOn(run, 'before'), ['h1', 'h2']);
-    assert.deepEqual(ranOn(run, 'after'), []);
-    assert.deepEqual(ranOn(run, 'next play'), ['h1', 'h2']);
   });
 
   it('delegate_to with run_once: runs once, on the delegate; every host gets the result; the delegate\'s facts are refreshed', async () => {

@@ -4,14 +4,13 @@
  * retries/delay from role defaults. Judged per host when the task runs.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { MemoryNetwork } from '../support/memory-connection.js';
 import { runInMemory } from '../support/memory-run.js';
 
-function hosts(...names: string[]): MemoryNetwork {
-  const network = new MemoryNetwork();
-  for (const name of names) network.add(name, { files: { '/etc/hostname': `${name}\n` } });
-  return network;
-}
+const hosts = (...names: string[]) => MemoryNetwork.withHosts(names);
 
 const inventory = JSON.stringify({
   all: { hosts: { lenient: { tolerate: true }, strict: { tolerate: 'no' } } },
@@ -78,6 +77,35 @@ describe('templated task keywords', () => {
     });
     assert.equal(run.statuses('bad count').h1, 'failed');
     assert.match(String(run.results('bad count')[0]!.msg), /'retries' must give a whole number/);
+  });
+
+  it('ignore_errors: "{{ ... }}" is rendered once for a failed host, for a task and for an include', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'swarmplay-renders-'));
+    try {
+      // Each rendering appends a line to the host's file on the controller.
+      const counted = `"{{ lookup('pipe', 'echo x >> ${dir}/' ~ inventory_hostname ~ '; echo true') }}"`;
+      const run = await runInMemory(hosts('h1'), {
+        playbook: `
+- hosts: all
+  gather_facts: false
+  vars:
+    missing: no-such-file
+  tasks:
+    - name: may fail
+      fail: { msg: broken on purpose }
+      ignore_errors: ${counted}
+    - name: include
+      include_tasks: "{{ missing }}.yml"
+      ignore_errors: ${counted}
+`,
+      });
+      assert.deepEqual(run.statuses('may fail'), { h1: 'failed' });
+      assert.deepEqual(run.statuses('include'), { h1: 'failed' });
+      assert.equal(run.recap.h1!.ignored, 2);
+      assert.equal(await readFile(path.join(dir, 'h1'), 'utf8'), 'x\nx\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("a condition with '{{ }}' inside is rendered first, then judged, as Ansible 2.x does", async () => {

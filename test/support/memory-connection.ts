@@ -330,6 +330,13 @@ export class MemoryNetwork {
   /** How often each host was connected to. */
   readonly opened = new Map<string, number>();
 
+  /** Hosts that know their own name (/etc/hostname), with these files besides: what most runner tests start from. */
+  static withHosts(names: string[], files: Record<string, string> = {}): MemoryNetwork {
+    const network = new MemoryNetwork();
+    for (const name of names) network.add(name, { files: { '/etc/hostname': `${name}\n`, ...files } });
+    return network;
+  }
+
   add(name: string, options: MemoryHostOptions = {}): MemoryHost {
     const host = new MemoryHost(name, this.calls, options);
     this.hosts.set(name, host);

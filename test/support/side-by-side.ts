@@ -33,9 +33,38 @@ export async function runSideBySide(lab: TestLab, playbook: string, extra: strin
   return { ours: recapOf(ours.stdout).docker01!, theirs: theirs.recap.docker02! };
 }
 
-/** The same ok, changed, failed and skipped under both tools. */
-export function assertSameCounts(run: SideBySide, what: string): void {
-  for (const key of ['ok', 'changed', 'failed', 'skipped'] as const) {
+/** The same counts under both tools: ok, changed, failed and skipped unless other keys are named. */
+export function assertSameCounts(run: SideBySide, what: string, keys: readonly string[] = ['ok', 'changed', 'failed', 'skipped']): void {
+  for (const key of keys) {
     assert.equal(run.ours[key], run.theirs[key], `${what}: ${key}: swarmplay ${JSON.stringify(run.ours)}, Ansible ${JSON.stringify(run.theirs)}`);
   }
+}
+
+/** What a test reads of a host from outside both tools (over OpenSSH), as text to compare. */
+export type HostState = (host: string) => Promise<string>;
+
+/** --check under both tools: the same recap, and neither host changed. */
+export async function assertCheckChangesNothing(lab: TestLab, playbook: string, state: HostState): Promise<void> {
+  const [before1, before2] = await Promise.all([state('docker01'), state('docker02')]);
+  assert.equal(before1, before2);
+  assertSameCounts(await runSideBySide(lab, playbook, ['--check']), 'check');
+  assert.equal(await state('docker01'), before1);
+  assert.equal(await state('docker02'), before2);
+}
+
+/** A first run under both tools: the same recap, something changed, and both hosts end alike; returns what they read. */
+export async function firstRunAlike(lab: TestLab, playbook: string, state: HostState): Promise<string> {
+  const first = await runSideBySide(lab, playbook);
+  assertSameCounts(first, 'first run');
+  assert.ok(first.ours.changed! > 0, JSON.stringify(first.ours));
+  const [state1, state2] = await Promise.all([state('docker01'), state('docker02')]);
+  assert.equal(state1, state2);
+  return state1;
+}
+
+/** A second run under both tools: the same recap, and nothing changed. */
+export async function assertSecondRunChangesNothing(lab: TestLab, playbook: string): Promise<void> {
+  const second = await runSideBySide(lab, playbook);
+  assertSameCounts(second, 'second run');
+  assert.equal(second.ours.changed, 0, JSON.stringify(second.ours));
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { commandSucceeds } from '../../../src/modules/conditions/command-succeeds.js';
 import type { RunResult } from '../../../src/transport/types.js';
+import { scriptedProbes } from '../../support/scripted-probes.js';
 
-function scripted(answers: RunResult[]) {
-  return { host: 'docker01', async probe() { return answers.shift() ?? { stdout: '', stderr: '', exitCode: 1 }; } };
-}
+/** The command's runs, in turn; then it fails. */
+const scripted = (answers: RunResult[]) => scriptedProbes(answers, { afterLast: { stdout: '', stderr: '', exitCode: 1 } });
 
 describe('command_succeeds condition', () => {
   it('waits, showing the last line the command said, until it exits 0', async () => {

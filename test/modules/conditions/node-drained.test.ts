@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { nodeDrained, parseDrainSnapshot } from '../../../src/modules/conditions/node-drained.js';
 import { findCondition } from '../../../src/modules/conditions/index.js';
-import type { ProbeHost } from '../../../src/modules/conditions/types.js';
+import { scriptedProbes } from '../../support/scripted-probes.js';
 
 /** `docker node ps` and `docker service ls` lines as the lab's dockerd 20.10 printed them during a drain. */
 const snapshot = (tasks: string[], services: string[], running: string[] = []) =>
   `${tasks.map((t) => `${t}\n`).join('')}--- services ---\n${services.join('\n')}\n--- tasks ---\n${running.join('\n')}\n`;
-
-function scripted(answers: string[]): ProbeHost {
-  return {
-    host: 'docker01',
-    async probe() {
-      return { stdout: answers.length > 1 ? answers.shift()! : answers[0]!, stderr: '', exitCode: 0 };
-    },
-  };
-}
 
 describe('condition node_drained', () => {
   it('is registered for wait steps', () => assert.equal(findCondition('node_drained'), nodeDrained));
@@ -28,7 +19,7 @@ describe('condition node_drained', () => {
 
   it('waits while a task runs on the node or a service is short, done once both hold', async () => {
     const poller = nodeDrained.start({ node_id: 'w3', hostname: 'docker03' });
-    const host = scripted([
+    const host = scriptedProbes([
       snapshot(['w.3|Shutdown|Running less than a second ago'], ['w 3/4']),
       snapshot(['w.3|Shutdown|Shutdown 1 second ago'], ['w 3/4']),
       snapshot(['w.3|Shutdown|Shutdown 3 seconds ago'], ['w 4/4']),
@@ -40,14 +31,14 @@ describe('condition node_drained', () => {
 
   it('does not wait for a service no other node may run (its task pends with "no suitable node")', async () => {
     const poller = nodeDrained.start({ node_id: 'w3', hostname: 'docker03' });
-    const host = scripted([snapshot(['m.1|Shutdown|Shutdown 2 seconds ago'], ['m 0/1', 'w 6/6'],
+    const host = scriptedProbes([snapshot(['m.1|Shutdown|Shutdown 2 seconds ago'], ['m 0/1', 'w 6/6'],
       ['m.1|Pending 4 seconds ago|"no suitable node (scheduling constraints not satisfied on 3 nodes)"', 'w.1|Running 3 minutes ago|'])]);
     assert.deepEqual(await poller.poll(host, 0), { state: 'done', result: { unplaceable: ['m 0/1'] } });
   });
 
   it('times out saying the node stays drained and why a service may not fit elsewhere', async () => {
     const poller = nodeDrained.start({ node_id: 'w3', hostname: 'docker03' });
-    await poller.poll(scripted([snapshot([], ['test 0/3'])]), 0);
+    await poller.poll(scriptedProbes([snapshot([], ['test 0/3'])]), 0);
     assert.match(poller.timeoutMessage!(300_000, 'below their replica count: test 0/3'),
       /^docker03 is set to drain but not drained after 300 s \(below their replica count: test 0\/3\): a service that only fits this node .*; it stays drained$/);
   });

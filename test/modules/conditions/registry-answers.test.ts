@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { registryAnswers } from '../../../src/modules/conditions/registry-answers.js';
-import type { ProbeHost } from '../../../src/modules/conditions/types.js';
+import { scriptedProbes } from '../../support/scripted-probes.js';
 import type { RunResult } from '../../../src/transport/types.js';
 
-/** A host whose /v2/ probe answers from a script, one answer per poll. */
-function scripted(answers: RunResult[]): ProbeHost & { asked: string[] } {
-  const asked: string[] = [];
-  return {
-    host: 'docker01',
-    asked,
-    async probe(command) {
-      asked.push(command);
-      return answers.shift() ?? { stdout: '', stderr: '', exitCode: 1 };
-    },
-  };
-}
+/** A host whose /v2/ probe answers from a script, one answer per poll; then no answer. */
+const scripted = (answers: RunResult[]) => scriptedProbes(answers, { afterLast: { stdout: '', stderr: '', exitCode: 1 } });
 const answer = (stdout: string, exitCode = 0): RunResult => ({ stdout, stderr: '', exitCode });
 
 describe('registry_answers condition', () => {
@@ -24,7 +14,7 @@ describe('registry_answers condition', () => {
     assert.deepEqual(await poller.poll(host, 0), { state: 'waiting', progress: 'no answer' });
     assert.deepEqual(await poller.poll(host, 500), { state: 'waiting', progress: 'HTTP 502' });
     assert.deepEqual(await poller.poll(host, 1000), { state: 'done', result: { v2: 'answers /v2/ (HTTP 401)' } });
-    assert.match(host.asked[0]!, /HEAD %s HTTP\/1\.0[\s\S]*127\.0\.0\.1 5000 \/v2\//);
+    assert.match(host.probed[0]!, /HEAD %s HTTP\/1\.0[\s\S]*127\.0\.0\.1 5000 \/v2\//);
     assert.equal(poller.timeoutMessage!(30_000, 'HTTP 502'), 'the registry on docker01:5000 does not answer /v2/ after 30 s (HTTP 502); see docker logs');
   });
 

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { swarmMemberSettled } from '../../../src/modules/conditions/swarm-member-settled.js';
 import { findCondition } from '../../../src/modules/conditions/index.js';
-import type { ProbeHost } from '../../../src/modules/conditions/types.js';
 import type { RunResult } from '../../../src/transport/types.js';
 import { fixture, jsonFixture } from '../../fixtures/docker/index.js';
+import { scriptedProbes } from '../../support/scripted-probes.js';
 
 const RECONNECTING = jsonFixture('info-manager.json', (info) => { info.Swarm.LocalNodeState = 'pending'; info.Swarm.ControlAvailable = false; delete info.Swarm.Cluster; });
 
-/** A host that answers docker info with each of `answers` in turn (the last one again when they run out). */
-function scripted(answers: (string | RunResult)[]): ProbeHost & { probed: string[] } {
-  const probed: string[] = [];
-  return {
-    host: 'docker02',
-    probed,
-    async probe(command) {
-      probed.push(command);
-      const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
-      return typeof answer === 'string' ? { stdout: answer, stderr: '', exitCode: 0 } : answer;
-    },
-  };
-}
+/** docker02, answering docker info with each of `answers` in turn (the last one again when they run out). */
+const scripted = (answers: (string | RunResult)[]) => scriptedProbes(answers, { host: 'docker02' });
 
 describe('condition swarm_member_settled', () => {
   it('is registered for wait steps', () => assert.equal(findCondition('swarm_member_settled'), swarmMemberSettled));
