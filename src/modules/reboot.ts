@@ -108,6 +108,7 @@ export const reboot = defineModule({
         },
       ],
       result: { rebooted: true },
+      unchangedOnFailure: true,
     };
   },
   // As Ansible's: rebooted is false only when the reboot command itself failed (a host that never came back did reboot).

@@ -194,6 +194,8 @@ export interface Plan {
    * async_status reads): the task reports changed without a step of its own.
    */
   changedEarlier?: boolean;
+  /** A failed run reports no change, whatever steps ran (Ansible's reboot: a failed reboot says changed: false). */
+  unchangedOnFailure?: true;
   /** Changes of the run's inventory (add_host, group_by), applied by the runner; they count as a change, as in Ansible. */
   inventory?: InventoryChange[];
   /** Variables to set on the host (set_fact), applied by the runner. */

@@ -301,7 +301,8 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
   const byId = new Map(outcomes.filter((o) => o.step.id).map((o) => [o.step.id!, o]));
   const finished = module.finish ? module.finish(args as never, { all: outcomes, byId: (id) => byId.get(id) }, plan) : {};
   if (!failedMsg && finished.failed === true) failedMsg = String(finished.msg ?? `${module.name} failed`);
-  const result: Record<string, unknown> = { ...plan.result, ...finished, changed: wouldChange, failed: Boolean(failedMsg) };
+  const changed = wouldChange && !(failedMsg && plan.unchangedOnFailure);
+  const result: Record<string, unknown> = { ...plan.result, ...finished, changed, failed: Boolean(failedMsg) };
   const backups = outcomes.map((o) => o.backupPath).filter(Boolean);
   if (backups.length) result.backup_file = backups[0];
   if (failedMsg) {
