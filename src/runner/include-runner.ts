@@ -80,10 +80,6 @@ export async function runInclude(task: IncludeTask, hosts: HostState[], scope: S
         run.perHost.set(host.name, { ...(scope.perHost?.get(host.name) ?? {}), ...itemVars });
         runs.set(key, run);
       });
-      // Ansible counts an include_tasks once per loop item, an include_role not at all.
-      const counted = task.action === 'include_tasks' ? items.length : 0;
-      for (let n = 0; n < counted; n++) deps.recap.record(host.name, 'ok');
-      deps.emit({ event: 'host_result', task: name, host: host.name, status: 'ok', result: { changed: false, include: task.target } });
     } catch (error) {
       fail(host, error instanceof SwarmplayError ? error.format() : error instanceof Error ? error.message : String(error));
     }
@@ -95,20 +91,32 @@ export async function runInclude(task: IncludeTask, hosts: HostState[], scope: S
       env.play.handlers.push(handler);
     }
   }
-  const apply = task.roleOptions?.apply as Task | undefined;
+  // Every file is read before any runs, as Ansible includes them all first: a host is "included" (ok, and counted once
+  // per loop item for include_tasks, never for include_role) only once its file was read; one that cannot be read fails it.
+  const loaded: { run: IncludeRun; tasks: Task[] }[] = [];
+  const included = new Set<HostState>();
   for (const run of [...runs.values()].sort((a, b) => a.index - b.index)) {
     const runHosts = run.hosts.filter((h) => env.running(h) && !failed.has(h));
     if (!runHosts.length) continue;
-    let tasks = task.loaded;
-    if (!tasks) {
-      try {
-        tasks = run.role ? await deps.loadRole(run.role) : await deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role);
-      } catch (error) {
-        const msg = error instanceof SwarmplayError ? error.format() : String(error);
-        for (const host of runHosts) fail(host, msg);
-        continue;
-      }
+    try {
+      loaded.push({ run, tasks: task.loaded ?? (run.role ? await deps.loadRole(run.role) : await deps.loadTaskFile(path.resolve(task.baseDir, run.file), task.role)) });
+    } catch (error) {
+      const msg = error instanceof SwarmplayError ? error.format() : String(error);
+      for (const host of runHosts) fail(host, msg);
+      continue;
     }
+    for (const host of runHosts) {
+      if (task.action === 'include_tasks') deps.recap.record(host.name, 'ok');
+      included.add(host);
+    }
+  }
+  for (const host of hosts) {
+    if (included.has(host) && !failed.has(host)) deps.emit({ event: 'host_result', task: name, host: host.name, status: 'ok', result: { changed: false, include: task.target } });
+  }
+  const apply = task.roleOptions?.apply as Task | undefined;
+  for (const { run, tasks } of loaded) {
+    const runHosts = run.hosts.filter((h) => env.running(h) && !failed.has(h));
+    if (!runHosts.length) continue;
     const inner: Scope = { ...own, tags: scope.tags, when: [], perHost: run.perHost };
     const body = apply ? [{ ...apply, kind: 'block' as const, block: tasks, rescue: [], always: [] }] : tasks;
     for (const h of await env.runList(body, runHosts, inner)) failed.add(h);
