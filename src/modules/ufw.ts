@@ -2,8 +2,9 @@
  * `ufw` (community.general.ufw): enables or disables ufw, sets default
  * policies, and adds or deletes rules, deciding each from ufw itself without
  * changing anything: `ufw status verbose` for the state and the default
- * policies, `ufw --dry-run <rule>` for a rule ("Skipping adding existing
- * rule" / "Could not delete non-existent rule" mean nothing to do). The rule
+ * policies, `ufw --dry-run <rule>` for a rule, whose rule lines are compared
+ * with the current ones as Ansible's module compares them (see
+ * ruleChangesRules). The rule
  * is written in ufw's full syntax in the order Ansible's module builds it:
  * `ufw [route] [delete] [insert N] RULE [in|out] [on IF] [log] from FROM
  * [port P] to TO [port P] [proto PROTO] [app NAME] [comment C]`. Ansible's
@@ -109,6 +110,31 @@ export function parseDefaults(verbose: string): Record<string, string> {
   return Object.fromEntries([...line.matchAll(/(\w+) \((\w+)\)/g)].map(([, policy, direction]) => [direction!, policy!]));
 }
 
+/** Where ufw keeps its rules on the systems Ansible's module knows; `grep -h` of their tuple lines is the current rule set. */
+const USER_RULES = ['/lib/ufw/user.rules', '/lib/ufw/user6.rules', '/etc/ufw/user.rules', '/etc/ufw/user6.rules', '/var/lib/ufw/user.rules', '/var/lib/ufw/user6.rules'];
+const CURRENT_RULES = `grep -h '^### tuple' ${USER_RULES.join(' ')}`;
+const IPV4 = /((25[0-5]|(2[0-4]|1?[0-9])?[0-9])\.){3}(25[0-5]|(2[0-4]|1?[0-9])?[0-9])/;
+// Two or more colon groups ("::/0", "2001:db8::1"); a port range "8000:8010" has one.
+const IPV6 = /(^|[^0-9a-fA-F:])([0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}/;
+
+const tupleLines = (text: string) => text.split('\n').filter((line) => line.startsWith('### tuple'));
+
+/**
+ * Whether a rule changes ufw's rules, decided as Ansible's module decides it without changing anything: a dry
+ * run that only says "Skipping ..." changes nothing; otherwise the tuple lines the dry run would write are
+ * compared with the current ones, only the IPv4 (or IPv6) ones when the rule's from or to address is one, since
+ * the dry run then prints that family's file alone. (A delete of a rule that is not there prints the rules as
+ * they are.)
+ */
+export function ruleChangesRules(dryRun: string, currentRules: string, args: Pick<UfwArgs, 'from_ip' | 'to_ip'>): boolean {
+  const lines = dryRun.split('\n').filter((line) => line.trim());
+  if (lines.length > 0 && lines.every((line) => line.includes('Skipping'))) return false;
+  const family = [args.from_ip, args.to_ip].some((ip) => IPV4.exec(ip)?.index === 0) ? IPV4
+    : [args.from_ip, args.to_ip].some((ip) => IPV6.exec(ip)?.index === 0) ? IPV6 : undefined;
+  const select = (text: string) => tupleLines(text).filter((line) => !family || family.test(line)).join('\n');
+  return select(dryRun) !== select(currentRules);
+}
+
 const DIRECTION: Record<string, string> = { in: 'incoming', incoming: 'incoming', out: 'outgoing', outgoing: 'outgoing', routed: 'routed' };
 
 export const ufw = defineModule({
@@ -130,10 +156,10 @@ export const ufw = defineModule({
     }
     if (args.rule !== undefined) {
       const words = ruleWords(args);
-      const dryRun = await ctx.probe(quoteArgs(['ufw', '--dry-run', ...words]));
+      const [dryRun, current] = await Promise.all([ctx.probe(quoteArgs(['ufw', '--dry-run', ...words])), ctx.probe(CURRENT_RULES)]);
       const said = `${dryRun.stdout}\n${dryRun.stderr}`;
       if (dryRun.exitCode !== 0 && !/non-existent rule/.test(said)) return { steps: [], failed: `ufw refused the rule: ${said.trim().split('\n').pop()}` };
-      const nothingToDo = args.delete ? /Could not delete non-existent rule/.test(said) : /Skipping (adding|inserting) existing rule/.test(said);
+      const nothingToDo = /Could not delete non-existent rule/.test(said) || !ruleChangesRules(dryRun.stdout, current.stdout, args);
       if (!nothingToDo) steps.push(command(`${args.delete ? 'delete' : 'add'} rule: ${words.join(' ')}`, words));
     }
     if (args.logging !== undefined) {
