@@ -103,6 +103,11 @@ export interface CommandStep extends StepBase {
   countsAsChange?: false;
   /** The connection may drop while the command runs (a reboot): that is success, not a failure. */
   connectionMayDrop?: boolean;
+  /**
+   * When it fails, it changed nothing (pip refusing an install): a task failing here
+   * reports changed only when an earlier step changed the host, as Ansible's module reports.
+   */
+  unchangedWhenFailing?: true;
 }
 
 /** Write a file atomically. */

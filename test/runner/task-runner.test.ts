@@ -169,6 +169,40 @@ describe('task runner over memory hosts', () => {
     });
   });
 
+  describe('a step that changes nothing when it fails', () => {
+    /** A test module: optionally prepares a folder, then installs with a command that may refuse (as pip does). */
+    const install = defineModule({
+      name: 'install_refused',
+      schema: z.object({ prepare: z.boolean() }).strict(),
+      async plan(_ctx, args): Promise<Plan> {
+        return {
+          steps: [
+            ...(args.prepare ? [{ kind: 'command' as const, description: 'prepare', command: 'app-prepare' }] : []),
+            { kind: 'command', description: 'install', command: 'app-install', unchangedWhenFailing: true },
+          ],
+        };
+      },
+    });
+    for (const [prepare, changed] of [[false, false], [true, true]] as const) {
+      it(`fails ${changed ? 'changed, after an earlier step changed the host' : 'unchanged when it is the only step'}`, async () => {
+        const network = new MemoryNetwork();
+        network.add('h1', {
+          commands: [
+            { match: 'app-prepare', answer: '' },
+            { match: 'app-install', answer: { stdout: '', stderr: 'refused', exitCode: 1 } },
+          ],
+        });
+        const run = await runInMemory(network, {
+          playbook: `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: install\n      install_refused: { prepare: ${prepare} }\n      ignore_errors: true\n`,
+          modules: [install],
+        });
+        assert.deepEqual(run.statuses('install'), { h1: 'failed' });
+        assert.equal(run.results('install')[0]!.result?.changed, changed);
+        assert.equal(run.recap.h1!.changed, changed ? 1 : 0, JSON.stringify(run.recap));
+      });
+    }
+  });
+
   describe('a plan that waits for the host to settle', () => {
     it('is planned again after its wait, with facts read again', async () => {
       const network = new MemoryNetwork();
