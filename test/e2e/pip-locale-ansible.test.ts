@@ -43,6 +43,7 @@ describe('locale_gen and pip on a bare lab beside ansible-playbook', function ()
       + '[ -x $venv/bin/pip ] && $venv/bin/pip list --format=freeze --disable-pip-version-check | grep -i pipl; '
       + 'cat $venv/lib/python3*/site-packages/pipltiny.py 2>/dev/null; done; true',
     "echo '-- system'", 'python3 -m pip list --format=freeze --disable-pip-version-check 2>/dev/null | grep -i pipl; true',
+    "stat -c '%a %n' /opt/piplprivate /opt/piplprivate/lib/python3*/site-packages/pipltwo.py 2>/dev/null; true",
     'ls ~/piplrelative 2>/dev/null; true', "echo '-- refusals'", 'cat /etc/pipl-refusals 2>/dev/null; true',
   ].join('; '))).trim();
 
@@ -72,6 +73,7 @@ describe('locale_gen and pip on a bare lab beside ansible-playbook', function ()
     assert.match(state1, /-- \/opt\/piplvenv\npiplreq==0\.3\npipltiny==1\.0\npipltwo==2\.0\nVERSION = "1\.0"\n/);
     assert.match(state1, /-- \/opt\/piplrelative\npipltiny==1\.1\nVERSION = "1\.1"\n/);
     assert.match(state1, /-- \/opt\/piploldvenv\npipltiny==1\.1\nVERSION = "1\.1"\n-- system\npipltwo==2\.0\n/);
+    assert.match(state1, /^700 \/opt\/piplprivate\n600 \/opt\/piplprivate\/lib\/python3\.11\/site-packages\/pipltwo\.py$/m);
     // Both said why, read from what each registered.
     assert.match(state1, /-- refusals\nTrue The locale you've entered is not available on your system\.\nTrue False True$/);
 
@@ -92,7 +94,7 @@ describe('locale_gen and pip on a bare lab beside ansible-playbook', function ()
     assert.deepEqual(differing.map((task) => [task, check.ourTasks[task], check.theirTasks[task]]), [
       'a pinned version into a new virtualenv', 'present is met by the version there', 'a range written with a comma',
       'a version that is a specifier', 'from a requirements file', 'a relative virtualenv under chdir',
-      'the newest the folder holds, over an older one', "into the system's python all the same",
+      'the newest the folder holds, over an older one', 'a virtualenv and its packages made under a umask', "into the system's python all the same",
     ].map((task) => [task, 'ok', 'changed']));
   });
 });
