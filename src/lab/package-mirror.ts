@@ -4,7 +4,8 @@
  * the bare root lacks; chrony; ufw with the python3 it runs on, so a run can
  * meet an active firewall; gpg, which apt_key needs; tree, a small package
  * for tests; for hosts with python3, what Ansible's modules need on the host
- * besides: python3-docker, python3-debian, gpg-agent), downloaded
+ * besides: python3-docker, python3-debian, gpg-agent, locales, python3-pip,
+ * python3-venv), downloaded
  * once per machine by the controller's apt-get and indexed with
  * apt-ftparchive, then served on the lab bridge by busybox's httpd. The hosts'
  * sources point at it and they reach nothing else: an air-gapped site.
@@ -32,9 +33,10 @@ export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'uf
 /**
  * What hosts with python3 also get, for Ansible's modules: community.docker's run on the Docker SDK for
  * Python, deb822_repository (ansible-core 2.15 and later) on python3-debian, apt_key on apt-key, whose
- * gpg --import needs gpg-agent (swarmplay's apt_key needs gpg alone).
+ * gpg --import needs gpg-agent (swarmplay's apt_key needs gpg alone); and locales, python3-pip and
+ * python3-venv, on which locale_gen and pip run, under both tools.
  */
-const PYTHON_MIRROR_PACKAGES = ['python3-docker', 'python3-debian', 'gpg-agent'];
+const PYTHON_MIRROR_PACKAGES = ['python3-docker', 'python3-debian', 'gpg-agent', 'locales', 'python3-pip', 'python3-venv'];
 export const MIRROR_PORT = 80;
 
 /** The packages a lab's mirror holds (with their dependencies). */

@@ -83,6 +83,7 @@ export const reboot = defineModule({
           description: 'reboot',
           command: rest ? `${programPath} ${rest}` : programPath,
           connectionMayDrop: true,
+          unchangedWhenFailing: true,
           timeoutMs: 30_000,
           failMessage: 'Reboot command failed',
         },
@@ -91,6 +92,7 @@ export const reboot = defineModule({
           id: 'back',
           description: 'wait for the host to come back with a new boot id',
           condition: 'host_answers',
+          unchangedWhenFailing: true,
           args: {
             testCommand: args.test_command,
             bootIdCommand: args.boot_time_command,
@@ -108,7 +110,6 @@ export const reboot = defineModule({
         },
       ],
       result: { rebooted: true },
-      unchangedOnFailure: true,
     };
   },
   // As Ansible's: rebooted is false only when the reboot command itself failed (a host that never came back did reboot).

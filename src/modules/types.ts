@@ -73,6 +73,12 @@ interface StepBase {
   /** Names the step's outcome for finish() (see StepOutcome). */
   id?: string;
   onFailure?: Compensation;
+  /**
+   * A task that fails at this step reports changed only when an earlier step not so marked changed
+   * the host, as Ansible's modules report it: pip refusing an install changed nothing; a reboot whose
+   * command fails, or whose host does not come back in time, says changed: false.
+   */
+  unchangedWhenFailing?: true;
 }
 
 /** Run a command on the host. */
@@ -194,8 +200,7 @@ export interface Plan {
    * async_status reads): the task reports changed without a step of its own.
    */
   changedEarlier?: boolean;
-  /** A failed run reports no change, whatever steps ran (Ansible's reboot: a failed reboot says changed: false). */
-  unchangedOnFailure?: true;
+
   /** Changes of the run's inventory (add_host, group_by), applied by the runner; they count as a change, as in Ansible. */
   inventory?: InventoryChange[];
   /** Variables to set on the host (set_fact), applied by the runner. */

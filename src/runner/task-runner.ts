@@ -298,10 +298,13 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
       env.reads?.stepsRan(started.filter((step) => step.kind !== 'wait' && step.kind !== 'controller_write'), failedMsg !== undefined || outcomes.length < started.length);
     }
   }
+  const failedStep = failedMsg === undefined ? undefined : outcomes.at(-1)?.step;
+  const changed = failedStep?.unchangedWhenFailing
+    ? outcomes.slice(0, -1).some((o) => changesHost(o.step) && !o.step.unchangedWhenFailing)
+    : wouldChange;
   const byId = new Map(outcomes.filter((o) => o.step.id).map((o) => [o.step.id!, o]));
   const finished = module.finish ? module.finish(args as never, { all: outcomes, byId: (id) => byId.get(id) }, plan) : {};
   if (!failedMsg && finished.failed === true) failedMsg = String(finished.msg ?? `${module.name} failed`);
-  const changed = wouldChange && !(failedMsg && plan.unchangedOnFailure);
   const result: Record<string, unknown> = { ...plan.result, ...finished, changed, failed: Boolean(failedMsg) };
   const backups = outcomes.map((o) => o.backupPath).filter(Boolean);
   if (backups.length) result.backup_file = backups[0];

@@ -67,6 +67,8 @@ describe('modules public roles use: names and arguments', () => {
       says: /mutually exclusive: name\|requirements/, hint: /./ },
     { name: 'pip: a state it does not know', task: '    - pip: { name: docker, state: installed }', code: 'BAD_ARGUMENT',
       says: /must be one of "present", "absent", "latest", "forcereinstall"/, hint: /./ },
+    { name: 'pip: a version with state latest', task: '    - pip: { name: docker, version: "6.1", state: latest }', code: 'BAD_ARGUMENT',
+      says: /version is incompatible with state=latest/, hint: /./ },
     { name: 'validate without %s', task: '    - copy: { content: x, dest: /etc/sudoers.d/x, validate: visudo -c }', code: 'BAD_ARGUMENT',
       says: /validate must contain %s/, hint: /./ },
     { name: 'package: an argument no package manager takes', task: '    - package: { name: x, state: present, enablerepos: epel }', code: 'BAD_ARGUMENT',

@@ -169,6 +169,50 @@ describe('task runner over memory hosts', () => {
     });
   });
 
+  describe('a step that changes nothing when it fails', () => {
+    /**
+     * A test module: optionally prepares a folder (a step that counts, or one itself marked, as a reboot's command
+     * before its wait), then installs with a command that may refuse (as pip does).
+     */
+    const install = defineModule({
+      name: 'install_refused',
+      schema: z.object({ prepare: z.enum(['none', 'counted', 'marked']) }).strict(),
+      async plan(_ctx, args): Promise<Plan> {
+        return {
+          steps: [
+            ...(args.prepare === 'none' ? [] : [{
+              kind: 'command' as const, description: 'prepare', command: 'app-prepare', ...(args.prepare === 'marked' && { unchangedWhenFailing: true as const }),
+            }]),
+            { kind: 'command', description: 'install', command: 'app-install', unchangedWhenFailing: true },
+          ],
+        };
+      },
+    });
+    const cases = [
+      ['none', false, 'unchanged when it is the only step'],
+      ['counted', true, 'changed, after an earlier step changed the host'],
+      ['marked', false, 'unchanged when the earlier step is marked too'],
+    ] as const;
+    for (const [prepare, changed, title] of cases) {
+      it(`fails ${title}`, async () => {
+        const network = new MemoryNetwork();
+        network.add('h1', {
+          commands: [
+            { match: 'app-prepare', answer: '' },
+            { match: 'app-install', answer: { stdout: '', stderr: 'refused', exitCode: 1 } },
+          ],
+        });
+        const run = await runInMemory(network, {
+          playbook: `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: install\n      install_refused: { prepare: ${prepare} }\n      ignore_errors: true\n`,
+          modules: [install],
+        });
+        assert.deepEqual(run.statuses('install'), { h1: 'failed' });
+        assert.equal(run.results('install')[0]!.result?.changed, changed);
+        assert.equal(run.recap.h1!.changed, changed ? 1 : 0, JSON.stringify(run.recap));
+      });
+    }
+  });
+
   describe('a plan that waits for the host to settle', () => {
     it('is planned again after its wait, with facts read again', async () => {
       const network = new MemoryNetwork();

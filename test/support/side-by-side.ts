@@ -4,7 +4,7 @@
  * twin hosts: each tool's recap of its host, and the check that they agree.
  */
 import assert from 'node:assert/strict';
-import { recapOf, runCli } from './cli.js';
+import { jsonEvents, recapOf, runCli } from './cli.js';
 import { runAnsiblePlaybook } from './ansible-playbook.js';
 import type { TestLab } from './lab.js';
 
@@ -13,6 +13,10 @@ export interface SideBySide {
   ours: Record<string, number>;
   /** Ansible's recap of docker02. */
   theirs: Record<string, number>;
+  /** Each task's outcome (ok, changed, failed, skipped) by task name, in playbook order: swarmplay's on docker01. */
+  ourTasks: Record<string, string>;
+  /** Ansible's on docker02. */
+  theirTasks: Record<string, string>;
 }
 
 /** Ansible's settings for lab hosts: no host key prompts, no retry files, one SSH connection per host. */
@@ -30,7 +34,14 @@ export async function runSideBySide(lab: TestLab, playbook: string, extra: strin
   ]);
   assert.equal(ours.code, 0, ours.stdout + ours.stderr);
   assert.equal(theirs.code, 0, theirs.output);
-  return { ours: recapOf(ours.stdout).docker01!, theirs: theirs.recap.docker02! };
+  const ourTasks: Record<string, string> = {};
+  for (const event of jsonEvents(ours.stdout)) if (event.event === 'host_result') ourTasks[event.task] = event.status;
+  const theirTasks: Record<string, string> = {};
+  for (const { task, hosts } of theirs.report.plays.flatMap((play) => play.tasks)) {
+    const result = hosts.docker02;
+    if (result) theirTasks[task.name] = result.failed ? 'failed' : result.skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
+  }
+  return { ours: recapOf(ours.stdout).docker01!, theirs: theirs.recap.docker02!, ourTasks, theirTasks };
 }
 
 /** The same counts under both tools: ok, changed, failed and skipped unless other keys are named. */
