@@ -33,10 +33,11 @@ export const MIRROR_PACKAGES = ['docker.io', 'containerd', 'runc', 'chrony', 'uf
 /**
  * What hosts with python3 also get, for Ansible's modules: community.docker's run on the Docker SDK for
  * Python, deb822_repository (ansible-core 2.15 and later) on python3-debian, apt_key on apt-key, whose
- * gpg --import needs gpg-agent (swarmplay's apt_key needs gpg alone); and locales, python3-pip and
- * python3-venv, on which locale_gen and pip run, under both tools.
+ * gpg --import needs gpg-agent (swarmplay's apt_key needs gpg alone); locales, python3-pip and
+ * python3-venv, on which locale_gen and pip run, under both tools; firewalld, with the python3 bindings
+ * Ansible's module needs.
  */
-const PYTHON_MIRROR_PACKAGES = ['python3-docker', 'python3-debian', 'gpg-agent', 'locales', 'python3-pip', 'python3-venv'];
+const PYTHON_MIRROR_PACKAGES = ['python3-docker', 'python3-debian', 'gpg-agent', 'locales', 'python3-pip', 'python3-venv', 'firewalld'];
 export const MIRROR_PORT = 80;
 
 /** The packages a lab's mirror holds (with their dependencies). */
