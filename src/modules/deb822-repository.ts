@@ -84,8 +84,12 @@ export function deb822Text(args: Deb822Args, signedBy: string | undefined): stri
     const value = fields[key];
     if (value === undefined) continue;
     let text = typeof value === 'boolean' ? (value ? 'yes' : 'no') : Array.isArray(value) ? value.join(' ') : String(value);
-    // A multi-line value (inline key text) is continued with indented lines, "." for a blank one.
-    if (text.includes('\n')) text = `\n${text.trim().split('\n').map((line) => `    ${line.trim() || '.'}`).join('\n')}`;
+    // A multi-line value (inline key text) starts on the next line, continued with indented lines, "." for a
+    // blank one: "Signed-By:" then the key, nothing after the colon (python-debian's dump, which Ansible's uses).
+    if (text.includes('\n')) {
+      lines.push(`${fieldName(key)}:\n${text.trim().split('\n').map((line) => `    ${line.trim() || '.'}`).join('\n')}`);
+      continue;
+    }
     lines.push(`${fieldName(key)}: ${text}`);
   }
   return `${lines.join('\n')}\n`;

@@ -184,7 +184,7 @@ EOF`]);
     assert.equal((await lab.ssh('docker01', 'cat /etc/apt/sources.list.d/lab-one.list')).trim(), `deb [signed-by=/etc/apt/keyrings/lab-one.gpg] ${repo.url}/one ./`);
     const deb822 = await lab.ssh('docker01', 'cat /etc/apt/sources.list.d/lab-two.sources');
     assert.match(deb822, new RegExp(`^URIs: ${repo.url}/two$`, 'm'));
-    assert.match(deb822, /^Signed-By: \n    -----BEGIN PGP PUBLIC KEY BLOCK-----$/m);
+    assert.match(deb822, /^Signed-By:\n    -----BEGIN PGP PUBLIC KEY BLOCK-----$/m);
     // apt verified both (no trusted=yes anywhere): apt-cache policy names the signed repositories as the packages' source.
     const policy = await lab.ssh('docker01', 'apt-cache policy lab-hello-one lab-hello-two');
     for (const name of ['one', 'two']) assert.match(policy, new RegExp(`${repo.url.replace(/\./g, '\\.')}/${name} \\./ Packages`));
