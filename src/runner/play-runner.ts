@@ -43,6 +43,8 @@ export interface PlayRunnerDeps {
   fact<Args, Value>(host: string, reader: FactReader<Args, Value>, args: Args): Promise<Value>;
   /** A new connection to the host in place of its current one (reboot, wait_for_connection). */
   reconnect?(host: string, login?: Login): Promise<Connection>;
+  /** Drops the host's connections: the next task connects anew (a reboot's wait that failed). */
+  forgetConnection?(host: string): Promise<void>;
   /** A task changed the host (or meta: clear_facts): its next fact reader reads it again. */
   invalidateFacts(host: string): void;
   addSecret(value: unknown): void;
@@ -410,6 +412,7 @@ export class PlayRunner {
           reads: reads.forHost(target ?? host.name),
           readsServe: target === undefined && !login && !become && !shapesCommands(commandContext),
           ...(this.deps.reconnect && { reconnect: () => this.deps.reconnect!(target ?? host.name, login) }),
+          ...(this.deps.forgetConnection && { forgetConnection: () => this.deps.forgetConnection!(target ?? host.name) }),
         });
         outcome = await runTask({
           module,

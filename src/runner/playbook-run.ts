@@ -212,6 +212,7 @@ export class PlaybookRun {
             fact: (h, reader, args) => facts.read(h, reader, args),
             invalidateFacts: (h) => facts.invalidate(h),
             reconnect,
+            forgetConnection: (hostName: string) => connections.drop(hostName),
             addSecret: (v) => this.redactor.addDeep(v),
             checkMode: settings.checkMode,
             diffMode: settings.diffMode,

@@ -17,6 +17,8 @@ export interface StepEnv {
   conn?: Connection;
   /** A new connection in place of the current one. */
   reconnect?(): Promise<Connection>;
+  /** Forgets the host's connection, so that the next task connects anew (after a reboot that did not come back in time). */
+  forgetConnection?(): Promise<void>;
   /** The task's become, for steps that do not say. */
   become?: boolean;
   signal?: AbortSignal;
@@ -99,6 +101,12 @@ async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcom
       }
     },
   };
+  // A reboot that did not come back in time leaves a connection from before it, or one to a host going down: as
+  // Ansible resets its connection, the next task connects anew.
+  const failed = async (failure: string) => {
+    if (step.reconnect) await env.forgetConnection?.();
+    return { outcome: { step }, failure };
+  };
   const started = Date.now();
   let lastProgress = '';
   for (;;) {
@@ -106,7 +114,7 @@ async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcom
     const elapsed = Date.now() - started;
     const verdict = await poller.poll(probeHost, elapsed);
     if (verdict.state === 'done') return { outcome: { step, waited: verdict.result ?? {} } };
-    if (verdict.state === 'failed') return { outcome: { step }, failure: verdict.message };
+    if (verdict.state === 'failed') return failed(verdict.message);
     // A host on its way down may still answer on a connection made moments ago: the next poll opens a new one, as Ansible's reboot resets its connection.
     if (step.reconnect) conn = undefined;
     if (verdict.progress !== lastProgress) {
@@ -120,7 +128,7 @@ async function wait(env: StepEnv, step: WaitStep): Promise<{ outcome: StepOutcom
       const seconds = Math.round(step.timeoutMs / 1000);
       const message = poller.timeoutMessage?.(step.timeoutMs, lastProgress)
         ?? `${env.host}: ${step.waitingFor} did not happen within ${seconds} s${lastProgress ? ` (last seen: ${lastProgress})` : ''}`;
-      return { outcome: { step }, failure: message };
+      return failed(message);
     }
   }
 }

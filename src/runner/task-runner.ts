@@ -71,6 +71,8 @@ export interface TaskRunEnv {
   onTerminal?<T>(ask: () => Promise<T>): Promise<T>;
   /** A new connection in place of the current one, for waits that outlive it (reboot). */
   reconnect?(): Promise<Connection>;
+  /** Forgets the host's connection (a reboot's wait that failed): the next task connects anew. */
+  forgetConnection?(): Promise<void>;
   /** Drops the host's cached facts (a plan that waited for the host to settle plans again). */
   invalidateFacts?(): void;
   /** The run's vault passwords, for encrypted controller files. */
@@ -289,7 +291,7 @@ async function runPlan(env: TaskRunEnv, plan: Plan, conn: Connection | undefined
     try {
       let stale: boolean | undefined;
       ({ outcomes, failedMsg, stale } = await executeSteps({
-        host: env.host, conn, reconnect: env.reconnect, become: env.task.become, signal: env.signal,
+        host: env.host, conn, reconnect: env.reconnect, forgetConnection: env.forgetConnection, become: env.task.become, signal: env.signal,
         progress: env.progress, started: (step) => { started.push(step); stepLines.push(describeStep(step)); },
       }, plan.steps, guards));
       if (stale) return 'stale';

@@ -89,7 +89,7 @@ describe('reboot through the step executor, over connections that drop and come 
     assert.equal(reconnects, 0);
   });
 
-  it('no poll starts once reboot_timeout is over: a host still down at the deadline fails the task', async () => {
+  it('no poll starts once reboot_timeout is over: a host still down at the deadline fails the task, its connection forgotten', async () => {
     const args = reboot.schema.parse({ reboot_timeout: 0.3 });
     const plan = await reboot.plan(fakeHost({ probes: (command) => (command.startsWith('cat ') ? `${OLD}\n` : '/sbin/shutdown\n') }), args);
     const steps = plan.steps.map((step) => (step.kind === 'wait' ? { ...step, intervalMs: 200 } : step));
@@ -101,11 +101,14 @@ describe('reboot through the step executor, over connections that drop and come 
       close: async () => undefined,
     };
     let reconnects = 0;
+    let forgotten = 0;
     const result = await executeSteps({
       host: 'docker01',
       conn: old,
       reconnect: async () => { reconnects++; throw new SwarmplayError('CONNECT_FAILED', 'docker01: no route to host'); },
+      forgetConnection: async () => { forgotten++; },
     }, steps);
+    assert.equal(forgotten, 1, 'the connection from before the reboot is forgotten: the next task connects anew');
     assert.match(result.failedMsg ?? '', /^Timed out waiting for last boot time check \(timeout=0\.3\) \(last seen: no connection: docker01: no route to host\)$/);
     assert.equal(reconnects, 2, 'polls at 0 and 200 ms, none at or after 300 ms');
   });
