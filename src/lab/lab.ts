@@ -188,12 +188,16 @@ async function upSharedHosts(state: LabState, settings: LabSettings, timings: Re
   }
 }
 
-/** The stand-in systemctl and the emulated shutdown, copied into the lab folder: bare hosts bind-mount them (with this machine's node) at start. */
-function installStandInScripts(dir: string): BareHostScripts {
-  const scripts = { systemctl: path.join(dir, 'systemctl.mjs'), power: path.join(dir, 'power.mjs') };
+/** Where the lab folder holds the stand-in systemctl and the emulated shutdown, which bare hosts bind-mount (with this machine's node) at start. */
+function standInScripts(dir: string): BareHostScripts {
+  return { systemctl: path.join(dir, 'systemctl.mjs'), power: path.join(dir, 'power.mjs') };
+}
+
+/** Copies the stand-in scripts into the lab folder, once per `lab up`. */
+function installStandInScripts(dir: string): void {
+  const scripts = standInScripts(dir);
   copyFileSync(standInSystemctlSource(), scripts.systemctl);
   copyFileSync(labPowerSource(), scripts.power);
-  return scripts;
 }
 
 /** (Re)installs one bare host: a new upper layer, host key and /var/lib/docker, then its sshd. */
@@ -201,7 +205,7 @@ async function startBareHost(state: LabState, host: LabHostState, passwordHash: 
   const bare = state.bare!;
   const paths = bareHostPaths(host.dir);
   await prepareBareHost(paths, bare.image, { address: host.address, passwordHash, rootLogin: bare.rootLogin, mirrorUrl: bare.mirror.url });
-  const pid = spawnBareHost(host.netns, host.name, paths, bare.image, installStandInScripts(state.dir));
+  const pid = spawnBareHost(host.netns, host.name, paths, bare.image, standInScripts(state.dir));
   host.initPid = pid;
   await waitForSshd(host.name, host.address, pid, paths);
   host.initStartTicks = processStartTicks(pid);
@@ -232,6 +236,7 @@ async function upBareHosts(state: LabState, settings: LabSettings, timings: Reco
   writeLabState(state);
   progress(`package mirror ${served.url} (${mirror.packages} packages) on the lab bridge`);
 
+  installStandInScripts(state.dir);
   const passwordHash = await hashPassword(state.password);
   const limit = pLimit(8);
   await timed(timings, 'hosts', () => Promise.all(state.hosts.map((host) => limit(() => startBareHost(state, host, passwordHash)))));
