@@ -44,25 +44,29 @@ describe('host_answers condition (reboot, wait_for_connection)', () => {
 });
 
 describe('reboot through the step executor, over connections that drop and come back', () => {
+  /** A connection whose commands get `answer`; the program of each command run goes to `ran`. */
+  const connection = (answer: (command: string) => Promise<RunResult>, ran: string[] = []): Connection => ({
+    host: 'docker01',
+    run: async (command) => { ran.push(command.split(' ')[0]!); return answer(command); },
+    putFile: async () => ({}),
+    getFile: async () => null,
+    close: async () => undefined,
+  });
+  /** The host before its reboot: the old boot id, shutdown found in /sbin. */
+  const beforeReboot = () => fakeHost({ probes: (command) => (command.startsWith('cat ') ? `${OLD}\n` : '/sbin/shutdown\n') });
+
   it('the dropped connection is success, the wait reconnects until the boot id changed', async function () {
     this.timeout(20_000);
     const args = reboot.schema.parse({ test_command: 'whoami' });
-    const plan = await reboot.plan(fakeHost({ probes: (command) => (command.startsWith('cat ') ? `${OLD}\n` : '/sbin/shutdown\n') }), args);
+    const plan = await reboot.plan(beforeReboot(), args);
     // Makes the waits quick: the plan's 2 s interval is the module's; the executor's logic is what is tested.
     const steps = plan.steps.map((step) => (step.kind === 'wait' ? { ...step, intervalMs: 10 } : step));
     const ran: string[] = [];
-    const connection = (answer: (command: string) => Promise<RunResult>): Connection => ({
-      host: 'docker01',
-      run: async (command) => { ran.push(command.split(' ')[0]!); return answer(command); },
-      putFile: async () => ({}),
-      getFile: async () => null,
-      close: async () => undefined,
-    });
-    const old = connection(async () => { throw new SwarmplayError('CONNECTION_LOST', 'docker01: connection lost while running: shutdown'); });
+    const old = connection(async () => { throw new SwarmplayError('CONNECTION_LOST', 'docker01: connection lost while running: shutdown'); }, ran);
     const comebacks: (() => Promise<Connection>)[] = [
       async () => { throw new SwarmplayError('CONNECT_FAILED', 'docker01: connection refused'); },
-      async () => connection(async () => ({ stdout: `__boot_id__:${OLD}\nroot\n`, stderr: '', exitCode: 0 })),
-      async () => connection(async () => ({ stdout: `__boot_id__:${NEW}\nroot\n`, stderr: '', exitCode: 0 })),
+      async () => connection(async () => ({ stdout: `__boot_id__:${OLD}\nroot\n`, stderr: '', exitCode: 0 }), ran),
+      async () => connection(async () => ({ stdout: `__boot_id__:${NEW}\nroot\n`, stderr: '', exitCode: 0 }), ran),
     ];
     let reconnects = 0;
     const result = await executeSteps({ host: 'docker01', conn: old, reconnect: () => comebacks[Math.min(reconnects++, 2)]!() }, steps);
@@ -77,13 +81,7 @@ describe('reboot through the step executor, over connections that drop and come 
     const args = reboot.schema.parse({ reboot_command: '/bin/false' });
     const plan = await reboot.plan(fakeHost({ probes: { 'cat /proc/sys/kernel/random/boot_id': `${OLD}\n` } }), args);
     let reconnects = 0;
-    const conn: Connection = {
-      host: 'docker01',
-      run: async () => ({ stdout: '', stderr: 'not allowed\n', exitCode: 1 }),
-      putFile: async () => ({}),
-      getFile: async () => null,
-      close: async () => undefined,
-    };
+    const conn = connection(async () => ({ stdout: '', stderr: 'not allowed\n', exitCode: 1 }));
     const result = await executeSteps({ host: 'docker01', conn, reconnect: async () => { reconnects++; return conn; } }, plan.steps);
     assert.equal(result.failedMsg, 'Reboot command failed: not allowed');
     assert.equal(reconnects, 0);
@@ -91,15 +89,9 @@ describe('reboot through the step executor, over connections that drop and come 
 
   it('no poll starts once reboot_timeout is over: a host still down at the deadline fails the task, its connection forgotten', async () => {
     const args = reboot.schema.parse({ reboot_timeout: 0.3 });
-    const plan = await reboot.plan(fakeHost({ probes: (command) => (command.startsWith('cat ') ? `${OLD}\n` : '/sbin/shutdown\n') }), args);
+    const plan = await reboot.plan(beforeReboot(), args);
     const steps = plan.steps.map((step) => (step.kind === 'wait' ? { ...step, intervalMs: 200 } : step));
-    const old: Connection = {
-      host: 'docker01',
-      run: async () => ({ stdout: '', stderr: '', exitCode: 0 }),
-      putFile: async () => ({}),
-      getFile: async () => null,
-      close: async () => undefined,
-    };
+    const old = connection(async () => ({ stdout: '', stderr: '', exitCode: 0 }));
     let reconnects = 0;
     let forgotten = 0;
     const result = await executeSteps({
